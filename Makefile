@@ -1,0 +1,46 @@
+# grokpipe — everything a fresh Debian machine (Python 3.11, no Docker) needs is installed from here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+SYSTEM_STAMP := .grokpipe/.system-packages
+# Debian packages the tests and benchmarks drive as real peers.
+SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils openssl procps
+
+.PHONY: run test lint bench system-packages clean
+
+$(STAMP):
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+system-packages: $(SYSTEM_STAMP)
+$(SYSTEM_STAMP):
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@mkdir -p $(dir $@) && touch $@
+
+## make run: the whole pipeline on the embedded Kafka + Elasticsearch (noida-db); Ctrl-C stops it.
+run: $(STAMP)
+	$(BIN)/grokpipe up
+
+## make test: install what the tests need, then run unit, integration and end-to-end tests.
+test: $(STAMP) system-packages
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(STAMP) system-packages
+	$(BIN)/python bench/shipper.py
+
+clean:
+	rm -rf $(VENV) .grokpipe .pytest_cache .mypy_cache .ruff_cache

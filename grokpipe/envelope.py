@@ -1,0 +1,71 @@
+"""The event envelope: the JSON record the shipper writes to Kafka and the indexer reads.
+
+The field names follow ECS; see ../shared/DESIGN.md for the contract. Events are plain dicts on
+the hot path (they go straight to ``orjson``); this module holds the names, the id scheme and the
+helpers so both sides agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import orjson
+
+from grokpipe import __version__
+
+Event = dict[str, Any]
+
+TAG_MULTILINE: Final = "multiline"
+TAG_TRUNCATED: Final = "truncated"
+TAG_INVALID_UTF8: Final = "invalid_utf8"
+TAG_SYSLOG_PARSE_FAILURE: Final = "_syslogparsefailure"
+TAG_GROK_PARSE_FAILURE: Final = "_grokparsefailure"
+TAG_GROK_TIMEOUT: Final = "_groktimeout"
+TAG_DATE_PARSE_FAILURE: Final = "_dateparsefailure"
+
+AGENT: Final[dict[str, str]] = {"type": "grokpipe", "version": __version__}
+
+
+def hostname() -> str:
+    return socket.gethostname()
+
+
+def utc_now_iso() -> str:
+    """Now as ISO 8601 UTC with milliseconds, the form Elasticsearch's ``date`` parses by default."""
+    return format_timestamp(datetime.now(UTC))
+
+
+def format_timestamp(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def event_id(*parts: str | int) -> str:
+    """Deterministic id from the event's source position, so a re-read reproduces it."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16)
+    return digest.hexdigest()
+
+
+def mint_event_id() -> str:
+    """A fresh id for an event with no re-readable source position (syslog)."""
+    return uuid.uuid4().hex
+
+
+def encode(event: Event) -> bytes:
+    return orjson.dumps(event)
+
+
+def decode(raw: bytes) -> Event:
+    value = orjson.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError(f"event must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def record_key(host: str, source: str) -> bytes:
+    """Kafka record key: keeps one source's events ordered within one partition."""
+    return f"{host}|{source}".encode()

@@ -1,0 +1,1 @@
+"""The shipper: tails files and receives syslog, publishes JSON events to Kafka."""

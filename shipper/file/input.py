@@ -1,0 +1,298 @@
+"""A file input: discovery, one harvester per file, publishing, and the registry.
+
+One thread per input reads every open file in turn (a bounded chunk each), so a thousand quiet
+files cost a thousand file descriptors, not a thousand threads. Progress is recorded in the
+registry only for events Kafka acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from grokpipe.envelope import AGENT, Event, encode, event_id, record_key, utc_now_iso
+from shipper.errors import PublisherClosed
+from shipper.file import discovery, identity
+from shipper.file.config import FileInputSettings
+from shipper.file.harvester import Harvester, Pending, Record
+from shipper.file.registry import FileState, Registry
+from shipper.metrics import ShipperMetrics
+from shipper.publisher import Publisher
+
+log = logging.getLogger(__name__)
+
+IDLE_SLEEP_MIN = 0.02
+IDLE_SLEEP_MAX = 0.25
+REGISTRY_FLUSH = 1.0
+
+
+class FileInput:
+    def __init__(
+        self,
+        settings: FileInputSettings,
+        publisher: Publisher,
+        metrics: ShipperMetrics,
+        *,
+        data_dir: os.PathLike[str] | str,
+        host: str,
+    ) -> None:
+        self.settings = settings
+        self.name = settings.name
+        self._publisher = publisher
+        self._host = host
+        self._registry = Registry(Path(data_dir) / f"registry-{self.name}.json")
+        self._harvesters: dict[str, Harvester] = {}  #: by registry key
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"input-{self.name}", daemon=True)
+        self._first_scan = True
+        labels = {"input": self.name}
+        self._m_lines = metrics.lines_read.labels(**labels)
+        self._m_bytes = metrics.bytes_read.labels(**labels)
+        self._m_events = metrics.events.labels(**labels)
+        self._m_truncated = metrics.truncated.labels(**labels)
+        self._m_invalid = metrics.invalid_utf8.labels(**labels)
+        self._m_open = metrics.files_open.labels(**labels)
+        self._m_lag = metrics.registry_lag.labels(**labels)
+        self._static: dict[str, Any] = {}
+        if settings.fields:
+            self._static["fields"] = dict(settings.fields)
+        if settings.labels:
+            self._static["labels"] = dict(settings.labels)
+        self.error: BaseException | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._registry.path.parent.mkdir(parents=True, exist_ok=True)
+        self._registry.load()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop reading. Pending events stay pending until :meth:`finish`."""
+        self._stop.set()
+        self._thread.join()
+
+    def finish(self) -> None:
+        """After the publisher drained: record what was acknowledged and write the registry."""
+        now = time.time()
+        for harvester in self._harvesters.values():
+            self._record_progress(harvester, now)
+            harvester.close()
+        self._harvesters.clear()
+        self._registry.save()
+        self._m_open.set(0)
+
+    def health(self) -> dict[str, Any]:
+        return {"files_open": len(self._harvesters), "alive": self._thread.is_alive(), "error": repr(self.error)}
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except PublisherClosed:
+            pass
+        except BaseException as exc:
+            self.error = exc
+            log.exception("file input failed", extra={"input": self.name})
+            raise
+
+    def _loop(self) -> None:
+        next_scan = 0.0
+        next_flush = time.monotonic() + REGISTRY_FLUSH
+        sleep = IDLE_SLEEP_MIN
+        budget = self.settings.read_buffer
+        while not self._stop.is_set():
+            mono = time.monotonic()
+            if mono >= next_scan:
+                self._scan(mono)
+                next_scan = mono + self.settings.scan_frequency
+            progressed = False
+            for key, harvester in list(self._harvesters.items()):
+                if harvester.closing:
+                    if harvester.take_acks() and harvester.settled:
+                        self._close(key, harvester)
+                    continue
+                records, nbytes = harvester.read(budget, mono)
+                if nbytes:
+                    progressed = True
+                    self._m_bytes.inc(nbytes)
+                    self._publish(harvester, records)
+                    if self._stop.is_set():
+                        break
+                else:
+                    self._publish(harvester, harvester.timed_out(mono))
+                    self._maybe_close(harvester, mono)
+            if mono >= next_flush:
+                self._flush_registry()
+                next_flush = mono + REGISTRY_FLUSH
+            if progressed:
+                sleep = IDLE_SLEEP_MIN
+            else:
+                self._stop.wait(sleep)
+                sleep = min(sleep * 2, IDLE_SLEEP_MAX)
+
+    def _publish(self, harvester: Harvester, records: list[Record]) -> None:
+        if not records:
+            return
+        state = harvester.state
+        stream, host, dataset = state.stream, self._host, self.settings.dataset
+        key = record_key(host, stream)
+        file_info = {"path": harvester.path, "inode": str(state.inode), "device_id": str(state.device)}
+        input_tags = list(self.settings.tags)
+        timestamp = utc_now_iso()
+        publish = self._publisher.publish
+        pending = harvester.pending
+        truncated = invalid = 0
+        for offset, end, text, tags in records:
+            event: Event = {
+                "@timestamp": timestamp,
+                "message": text,
+                "event": {"id": event_id(host, stream, offset), "dataset": dataset},
+                "host": {"name": host},
+                "agent": AGENT,
+                "input": {"type": "file"},
+                "log": {"file": file_info, "offset": offset},
+            }
+            if tags or input_tags:
+                event["tags"] = input_tags + list(tags)
+                if "truncated" in tags:
+                    truncated += 1
+                if "invalid_utf8" in tags:
+                    invalid += 1
+            if self._static:
+                event.update(self._static)
+            token = Pending(end)
+            pending.append(token)
+            publish(key, encode(event), token)
+        self._m_lines.inc(len(records))
+        self._m_events.inc(len(records))
+        if truncated:
+            self._m_truncated.inc(truncated)
+        if invalid:
+            self._m_invalid.inc(invalid)
+
+    # -- files coming and going ------------------------------------------------------------------
+
+    def _scan(self, mono: float) -> None:
+        found = discovery.scan(self.settings.paths, self.settings.exclude)
+        now = time.time()
+        open_inodes = {(h.state.device, h.state.inode): h for h in self._harvesters.values()}
+        for ident, item in found.items():
+            harvester = open_inodes.get(ident)
+            if harvester is not None:
+                harvester.path = item.path  # renamed within the globs: keep reading it
+                harvester.gone_since = None
+                continue
+            self._open(item, now, mono)
+        for (device, inode), harvester in open_inodes.items():
+            if (device, inode) not in found and not harvester.closing:
+                harvester.gone_since = harvester.gone_since or mono
+        self._clean(found, now)
+        self._first_scan = False
+        self._m_open.set(len(self._harvesters))
+
+    def _open(self, item: discovery.Found, now: float, mono: float) -> None:
+        try:
+            fd = os.open(item.path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != (item.device, item.inode):
+                return  # replaced between scan and open: the next scan sees the new one
+            fp = identity.read_fingerprint(fd)
+            if fp is None:
+                return  # first line incomplete: identity not known yet, wait for the next scan
+            state = self._state_for(item, fd, fp, st.st_size, now)
+        finally:
+            os.close(fd)
+        if state is None or state.key in self._harvesters:
+            return
+        harvester = Harvester(
+            item.path,
+            state,
+            max_line_bytes=self.settings.max_line_bytes,
+            multiline=self.settings.multiline,
+            now=mono,
+        )
+        self._harvesters[state.key] = harvester
+        log.info(
+            "harvesting file",
+            extra={"input": self.name, "log.file.path": item.path, "log.offset": state.offset},
+        )
+
+    def _state_for(
+        self, item: discovery.Found, fd: int, fp: identity.Fingerprint, size: int, now: float
+    ) -> FileState | None:
+        key = identity.stream_id(item.device, item.inode, fp)
+        state = self._registry.get(key)
+        if state is not None:
+            if size < state.offset:
+                # Truncated, and rewritten with the same first line: a new stream.
+                stream = event_id(key, "truncated", state.offset)[:24]
+                state = FileState(key, stream, item.device, item.inode, fp.digest, fp.length, item.path, 0, now)
+                self._registry.put(state)
+                self._registry.save()
+                return state
+            if size <= state.offset:
+                return None  # nothing new: no harvester needed
+            return state
+        if now - item.mtime > self.settings.clean_inactive:
+            return None  # older than we keep state for: would be re-read from scratch
+        stream, offset = key, 0
+        if self.settings.rotation == "copytruncate":
+            original = next(
+                (
+                    s
+                    for s in self._registry.by_fingerprint(fp.digest)
+                    if (s.device, s.inode) != (item.device, item.inode)
+                ),
+                None,
+            )
+            if original is not None:
+                stream, offset = original.stream, min(original.offset, size)
+        if offset == 0 and self._first_scan and self.settings.start_position == "end":
+            offset = size
+        state = FileState(key, stream, item.device, item.inode, fp.digest, fp.length, item.path, offset, now)
+        self._registry.put(state)
+        return state
+
+    def _maybe_close(self, harvester: Harvester, mono: float) -> None:
+        idle = mono - harvester.last_data
+        if harvester.truncated or (harvester.gone_since is not None and idle >= self.settings.close_timeout):
+            self._publish(harvester, harvester.finish())
+        elif idle >= self.settings.close_inactive:
+            harvester.closing = True
+
+    def _close(self, key: str, harvester: Harvester) -> None:
+        self._record_progress(harvester, time.time())
+        harvester.close()
+        del self._harvesters[key]
+        self._m_open.set(len(self._harvesters))
+        log.info("closed file", extra={"input": self.name, "log.file.path": harvester.path})
+
+    def _record_progress(self, harvester: Harvester, now: float) -> None:
+        self._registry.advance(harvester.state.key, harvester.take_acks(), harvester.path, now)
+
+    def _flush_registry(self) -> None:
+        now = time.time()
+        lag = 0
+        for harvester in self._harvesters.values():
+            self._record_progress(harvester, now)
+            lag += harvester.position - harvester.acked
+        self._m_lag.set(lag)
+        self._registry.save()
+
+    def _clean(self, found: dict[tuple[int, int], discovery.Found], now: float) -> None:
+        """Forget deleted files, files that left the globs, and files idle past clean_inactive."""
+        for state in self._registry:
+            if state.key in self._harvesters:
+                continue
+            idle = now - state.updated
+            if (state.device, state.inode) not in found or idle > self.settings.clean_inactive:
+                self._registry.remove(state.key)

@@ -1,0 +1,40 @@
+"""The shipper's metrics, on one registry served at ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class ShipperMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.lines_read = Counter("grokpipe_shipper_lines_read", "Lines read from files", ["input"], registry=r)
+        self.bytes_read = Counter("grokpipe_shipper_bytes_read", "Bytes read from files", ["input"], registry=r)
+        self.events = Counter("grokpipe_shipper_events", "Events handed to the publisher", ["input"], registry=r)
+        self.truncated = Counter(
+            "grokpipe_shipper_lines_truncated", "Lines cut at max_line_bytes", ["input"], registry=r
+        )
+        self.invalid_utf8 = Counter(
+            "grokpipe_shipper_invalid_utf8", "Events with invalid UTF-8 replaced", ["input"], registry=r
+        )
+        self.files_open = Gauge("grokpipe_shipper_files_open", "Files being harvested", ["input"], registry=r)
+        self.registry_lag = Gauge(
+            "grokpipe_shipper_registry_lag_bytes",
+            "Bytes read but not yet acknowledged by Kafka, summed over open files",
+            ["input"],
+            registry=r,
+        )
+        self.published = Counter("grokpipe_shipper_events_published", "Events acknowledged by Kafka", registry=r)
+        self.published_bytes = Counter(
+            "grokpipe_shipper_bytes_published", "Record value bytes acknowledged by Kafka", registry=r
+        )
+        self.kafka_errors = Counter(
+            "grokpipe_shipper_kafka_errors", "Failed sends and connection attempts (all retried)", registry=r
+        )
+        self.in_flight = Gauge(
+            "grokpipe_shipper_queue_depth", "Events handed to Kafka and not yet acknowledged", registry=r
+        )
+        self.kafka_connected = Gauge(
+            "grokpipe_shipper_kafka_connected", "1 while the last Kafka send succeeded", registry=r
+        )
