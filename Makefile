@@ -39,8 +39,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+## make bench: every bench/*.py in turn; each prints its own table (BENCH=shipper runs one).
 bench: $(STAMP) system-packages
-	$(BIN)/python bench/shipper.py
+	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,bench/*.py); do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
 	rm -rf $(VENV) .grokpipe .pytest_cache .mypy_cache .ruff_cache
