@@ -7,19 +7,33 @@ configs, the compose stack and the docs agree on their names.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 
 class ConfigError(Exception):
     """A configuration file or environment override is invalid; the message names the key path."""
 
     retriable = False
+
+
+def _split_list(value: Any) -> Any:
+    """Lists from the environment: JSON (``["a:1","b:2"]``) or comma-separated (``a:1,b:2``)."""
+    if isinstance(value, str):
+        if value.lstrip().startswith("["):
+            return json.loads(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+#: A list of strings that may come from one environment variable.
+StrList = Annotated[list[str], NoDecode]
 
 
 class Section(BaseModel):
@@ -29,7 +43,7 @@ class Section(BaseModel):
 
 
 class KafkaSettings(Section):
-    bootstrap_servers: list[str] = Field(default_factory=lambda: ["127.0.0.1:9092"], min_length=1)
+    bootstrap_servers: StrList = Field(default_factory=lambda: ["127.0.0.1:9092"], min_length=1)
     topic: str = "logs.raw"
     group_id: str = "grokpipe-indexer"
     client_id: str = "grokpipe"
@@ -39,16 +53,11 @@ class KafkaSettings(Section):
     sasl_password: SecretStr | None = None
     ssl_cafile: Path | None = None
 
-    @field_validator("bootstrap_servers", mode="before")
-    @classmethod
-    def _split_commas(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    _split = field_validator("bootstrap_servers", mode="before")(_split_list)
 
 
 class ElasticsearchSettings(Section):
-    hosts: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:9200"], min_length=1)
+    hosts: StrList = Field(default_factory=lambda: ["http://127.0.0.1:9200"], min_length=1)
     api_key: SecretStr | None = None
     username: str | None = None
     password: SecretStr | None = None
@@ -56,12 +65,7 @@ class ElasticsearchSettings(Section):
     verify_certs: bool = True
     request_timeout: float = Field(default=30.0, gt=0)
 
-    @field_validator("hosts", mode="before")
-    @classmethod
-    def _split_commas(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    _split = field_validator("hosts", mode="before")(_split_list)
 
 
 class HttpSettings(Section):
@@ -116,6 +120,9 @@ class ServiceSettings(BaseSettings):
             return cls(**data)
         except ValidationError as exc:
             raise ConfigError(format_validation_error(exc, source=str(path or "environment"))) from None
+        except SettingsError as exc:
+            cause = f": {exc.__cause__}" if exc.__cause__ else ""
+            raise ConfigError(f"invalid environment override: {exc}{cause}") from None
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from grokpipe.settings import Section
 
@@ -29,7 +29,7 @@ PRESETS: dict[str, tuple[str, bool, Literal["after", "before"]]] = {
     # "Traceback (most recent call last):", indented frames, chained-exception banners,
     # and the final "SomeError: message" line.
     "python": (
-        r"^\s|^Traceback \(most recent call last\):|^During handling of the above exception"
+        r"^\s|^$|^Traceback \(most recent call last\):|^During handling of the above exception"
         r"|^The above exception was the direct cause|^([A-Za-z_][\w]*\.)*[A-Za-z_]*"
         r"(Error|Exception|Warning|Exit|Interrupt|StopIteration)(:|\s*$)",
         False,
@@ -54,12 +54,17 @@ class MultilineSettings(Section):
     def _pattern_or_preset(self) -> MultilineSettings:
         if (self.preset is None) == (self.pattern is None):
             raise ValueError("set exactly one of 'preset' or 'pattern'")
-        if self.pattern is not None:
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
         return self
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return pattern
 
     def resolved(self) -> tuple[str, bool, Literal["after", "before"]]:
         if self.preset is not None:
