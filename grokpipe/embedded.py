@@ -187,6 +187,8 @@ class EmbeddedStack:
                 proc.wait()
         if self._pump is not None:
             self._pump.join(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
     def __enter__(self) -> Self:
         self.start()

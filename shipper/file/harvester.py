@@ -13,6 +13,7 @@ from collections import deque
 from typing import NamedTuple
 
 from grokpipe.envelope import TAG_INVALID_UTF8, TAG_MULTILINE, TAG_TRUNCATED
+from shipper.file import identity
 from shipper.file.lines import LineSplitter, decode
 from shipper.file.multiline import Block, Multiline, MultilineSettings
 from shipper.file.registry import FileState
@@ -71,6 +72,11 @@ class Harvester:
         if not chunk:
             if os.fstat(self.fd).st_size < self.splitter.position:
                 self.truncated = True
+            return [], 0
+        if not identity.matches(self.fd, self.state.fp):
+            # Truncated and rewritten since the last read: these bytes belong to new content
+            # at an old offset. Drop them; the file is rediscovered as new and read from 0.
+            self.truncated = True
             return [], 0
         self.last_data = now
         out: list[Record] = []

@@ -187,6 +187,8 @@ class FileInput:
             if harvester is not None:
                 harvester.path = item.path  # renamed within the globs: keep reading it
                 harvester.gone_since = None
+                if not harvester.closing and not identity.matches(harvester.fd, harvester.state.fp):
+                    harvester.truncated = True  # rewritten in place: finish it, rediscover as new
                 continue
             self._open(item, now, mono)
         for (device, inode), harvester in open_inodes.items():
@@ -264,7 +266,10 @@ class FileInput:
 
     def _maybe_close(self, harvester: Harvester, mono: float) -> None:
         idle = mono - harvester.last_data
-        if harvester.truncated or (harvester.gone_since is not None and idle >= self.settings.close_timeout):
+        if harvester.truncated and self.settings.rotation == "copytruncate":
+            # The copy holds the unfinished line and event, and sends them with the same ids.
+            harvester.closing = True
+        elif harvester.truncated or (harvester.gone_since is not None and idle >= self.settings.close_timeout):
             self._publish(harvester, harvester.finish())
         elif idle >= self.settings.close_inactive:
             harvester.closing = True
