@@ -81,6 +81,7 @@ class Publisher:
                     delivery_timeout_ms=self._settings.delivery_timeout_ms,
                     request_timeout_ms=min(30_000, self._settings.delivery_timeout_ms - self._settings.linger_ms),
                     max_block_ms=self._settings.max_block_ms,
+                    bootstrap_timeout_ms=self._settings.max_block_ms,
                 )
             except (KafkaError, OSError) as exc:
                 self._error("cannot connect to Kafka, retrying", exc)
