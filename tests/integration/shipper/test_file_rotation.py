@@ -61,6 +61,7 @@ def test_rename_and_copytruncate_rotation_lose_nothing(
         for name in ("a.log", "b.log", "c.log"):
             write(name, -1, 1)
         assert wait_for(lambda: shipper.metrics.published._value.get() >= 3)
+        b_read = shipper.metrics.lines_read.labels(input="renamed-away")
         for rnd in range(3):
             base = rnd * 3000
             for name in ("a.log", "b.log", "c.log"):
@@ -79,7 +80,6 @@ def test_rename_and_copytruncate_rotation_lose_nothing(
             # A file renamed out of the globs before any scan saw it cannot be read by any tailer:
             # let the new b.log be found before the next round renames it away.
             b_lines = sum(1 for line in expected if line.startswith("b.log"))
-            b_read = shipper.metrics.lines_read.labels(input="renamed-away")
             assert wait_for(lambda b_lines=b_lines: b_read._value.get() >= b_lines, timeout=60)
         # Copies are read twice (same ids), so the count of published records only bounds from below.
         assert wait_for(lambda: shipper.metrics.published._value.get() >= len(expected), timeout=60)
