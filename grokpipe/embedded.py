@@ -8,6 +8,7 @@ test run or Ctrl-C never leaves it behind.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 #: This Debian's glibc is older than the binary's build host; the loader warns on every start.
 _HARMLESS = (b"GLIBC_2.39",)
+_PR_SET_PDEATHSIG = 1
 
 
 class EmbeddedStackError(Exception):
@@ -42,6 +44,19 @@ def _port_open(host: str, port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
         return True
     return False
+
+
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:
+    _LIBC = None
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when the starting thread's process dies (a killed test run or ``up``),
+    so no server is left behind. Only a ctypes call on a library loaded before the fork."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def noida_binary() -> Path:
@@ -102,6 +117,7 @@ class EmbeddedStack:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 (async-signal-safe: one prctl call)
         )
         assert self._proc.stdout is not None
         self._pump = threading.Thread(target=self._pump_output, args=(self._proc.stdout,), daemon=True)
