@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         ensure_topic(kafka, kafka.topic, partitions=args.partitions)
         for name in available_services(args.examples):
             argv = [sys.executable, "-m", "grokpipe.cli", name, "-c", str(args.examples / f"{name}.yml")]
-            procs[name] = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL)
+            service_env = env | {"GROKPIPE_DATA_DIR": str(args.data_dir / name)}  # for services with state
+            procs[name] = subprocess.Popen(argv, env=service_env, stdin=subprocess.DEVNULL)
             log.info("started service", extra={"service": name, "pid": procs[name].pid})
         print(
             f"\ngrokpipe is up: Kafka {stack.kafka_bootstrap}, Elasticsearch {stack.elasticsearch_url}, "

@@ -60,6 +60,7 @@ class Harvester:
         self.last_data = now
         self.closing = False  #: no more reads; closes once every pending event is acknowledged
         self.truncated = False
+        self._lines = 0
         self.gone_since: float | None = None  #: when a scan last failed to find the file at any path
 
     @property
@@ -81,7 +82,9 @@ class Harvester:
         self.last_data = now
         out: list[Record] = []
         multiline = self.multiline
-        for line in self.splitter.feed(chunk):
+        lines = self.splitter.feed(chunk)
+        self._lines += len(lines)
+        for line in lines:
             text, invalid = decode(line.data)
             tags: tuple[str, ...] = ()
             if line.truncated or invalid:
@@ -91,6 +94,11 @@ class Harvester:
             else:
                 out.extend(_block_record(b) for b in multiline.push(line.offset, line.end, text, set(tags)))
         return out, len(chunk)
+
+    def take_line_count(self) -> int:
+        """Lines read since the last call (events may be fewer: multiline joins them)."""
+        count, self._lines = self._lines, 0
+        return count
 
     def timed_out(self, now: float) -> list[Record]:
         """A multiline event that waited ``timeout`` seconds without a new line is complete."""

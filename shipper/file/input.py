@@ -121,6 +121,7 @@ class FileInput:
                 if nbytes:
                     progressed = True
                     self._m_bytes.inc(nbytes)
+                    self._m_lines.inc(harvester.take_line_count())
                     self._publish(harvester, records)
                     if self._stop.is_set():
                         break
@@ -169,7 +170,6 @@ class FileInput:
             token = Pending(end)
             pending.append(token)
             publish(key, encode(event), token)
-        self._m_lines.inc(len(records))
         self._m_events.inc(len(records))
         if truncated:
             self._m_truncated.inc(truncated)
