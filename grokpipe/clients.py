@@ -30,6 +30,24 @@ def kafka_common(settings: KafkaSettings) -> dict[str, Any]:
     return opts
 
 
+def librdkafka_config(settings: KafkaSettings) -> dict[str, Any]:
+    """The same connection settings in librdkafka's names (the shipper's producer)."""
+    conf: dict[str, Any] = {
+        "bootstrap.servers": ",".join(settings.bootstrap_servers),
+        "client.id": settings.client_id,
+        "security.protocol": settings.security_protocol.lower(),
+        "reconnect.backoff.max.ms": 5000,
+    }
+    if settings.sasl_mechanism:
+        conf["sasl.mechanism"] = settings.sasl_mechanism
+        conf["sasl.username"] = settings.sasl_username
+        if settings.sasl_password is not None:
+            conf["sasl.password"] = settings.sasl_password.get_secret_value()
+    if settings.ssl_cafile is not None:
+        conf["ssl.ca.location"] = str(settings.ssl_cafile)
+    return conf
+
+
 def kafka_producer(settings: KafkaSettings, **overrides: Any) -> Any:
     from kafka import KafkaProducer
 
@@ -52,6 +70,9 @@ def kafka_consumer(settings: KafkaSettings, *topics: str, **overrides: Any) -> A
         "group_id": settings.group_id,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
+        # Kafka caps a fetch response at fetch_max_bytes; noida-db ignores the cap and answers with
+        # everything after the offset, which kafka-python refuses past this ceiling (100 MB default).
+        "receive_message_max_bytes": 1 << 30,
     }
     return KafkaConsumer(*topics, **(opts | overrides))
 

@@ -23,7 +23,7 @@ def append(path: Path, prefix: str, start: int, count: int) -> list[str]:
 def test_kafka_outage_mid_run_and_at_start(stack: EmbeddedStack, topic: str, data_dir: Path, tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     inputs = [{"type": "file", "id": "outage", "paths": [str(log)], "scan_frequency": 0.2}]
-    cfg = settings(stack, topic, data_dir, inputs, publisher={"delivery_timeout_ms": 3000, "max_block_ms": 1000})
+    cfg = settings(stack, topic, data_dir, inputs, publisher={"delivery_timeout_ms": 3000})
     expected = append(log, "before", 0, 5_000)
 
     shipper = Shipper(cfg)
