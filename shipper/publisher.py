@@ -35,7 +35,7 @@ OnAck = Callable[[], None]
 
 
 class PublisherSettings(Section):
-    max_in_flight: int = Field(default=50_000, ge=1, description="unacknowledged events before readers pause")
+    max_in_flight: int = Field(default=20_000, ge=1, description="unacknowledged events before readers pause")
     linger_ms: int = Field(default=20, ge=0)
     batch_size: int = Field(default=1024 * 1024, ge=1024, description="bytes per partition batch")
     compression_type: str | None = Field(default=None, description="none, gzip, snappy, lz4 or zstd")
@@ -81,7 +81,7 @@ class Publisher:
             "compression.type": self._settings.compression_type or "none",
             "message.timeout.ms": self._settings.delivery_timeout_ms,
             "queue.buffering.max.messages": max(self._settings.max_in_flight * 2, 100_000),
-            "queue.buffering.max.kbytes": 1024 * 1024,
+            "queue.buffering.max.kbytes": 128 * 1024,
             "partitioner": "murmur2_random",
             "error_cb": self._on_client_error,
         }
