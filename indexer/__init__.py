@@ -1,0 +1,1 @@
+"""The indexer: Kafka consumer group -> grok pipelines -> Elasticsearch, exactly once per event id."""

@@ -1,0 +1,72 @@
+"""The indexer as one component: templates, pipelines, consumer and ops endpoint."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from grokpipe.clients import elasticsearch
+from grokpipe.httpserver import OpsServer
+from indexer.bulk import BulkWriter
+from indexer.config import IndexerSettings
+from indexer.consumer import Consumer
+from indexer.metrics import IndexerMetrics
+from indexer.pipeline import Router
+from indexer.template import install_templates
+
+log = logging.getLogger(__name__)
+
+
+class Indexer:
+    def __init__(self, settings: IndexerSettings) -> None:
+        self.settings = settings
+        self.metrics = IndexerMetrics()
+        grok = settings.grok
+        self.router = Router.load(grok.library, grok.extra_patterns, grok.timeout, grok.timezone)
+        self.es = elasticsearch(settings.elasticsearch)
+        self._stop = threading.Event()
+        self.writer = BulkWriter(self.es, settings.retry, self.metrics, self._stop)
+        self.consumer = Consumer(settings, self.router, self.writer, self.metrics)
+        self.ops = OpsServer(settings.http, self.metrics.registry, self.health)
+        self._thread = threading.Thread(target=self._run, name="indexer", daemon=True)
+
+    def setup(self) -> dict[str, Any]:
+        """Install templates, waiting for Elasticsearch if it is not up yet."""
+        delay = 0.5
+        while True:
+            try:
+                return install_templates(self.es)
+            except Exception as exc:  # connection refused or server not ready yet: retried
+                if self._stop.is_set():
+                    raise
+                log.warning("cannot install templates yet, retrying", extra={"error.message": str(exc)[:200]})
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    def start(self) -> None:
+        self.ops.start()
+        self.setup()
+        self._thread.start()
+        log.info("indexer started", extra={"datasets": self.router.datasets, "topic": self.settings.kafka.topic})
+
+    def _run(self) -> None:
+        try:
+            self.consumer.run()
+        except BaseException as exc:
+            self.consumer.error = exc
+            log.exception("indexer failed")
+            raise
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self.consumer.stop()
+        self._thread.join(timeout)
+        self.ops.stop()
+        self.es.close()
+        log.info("indexer stopped")
+
+    def health(self) -> dict[str, Any]:
+        alive = self._thread.is_alive()
+        return {"status": "ok" if alive and self.consumer.error is None else "failing", "consumer_alive": alive}

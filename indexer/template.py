@@ -1,0 +1,103 @@
+"""Index templates and the ILM policy, installed idempotently at start (or by ``--setup-only``).
+
+``templates/logs.json`` is the one source of truth for the mapping of ``logs-*-*``: the indexer
+installs it, the compose stack's setup service runs the same command. Field types newer than a
+server knows (``match_only_text``, ``wildcard``, ``flattened``) are replaced by their closest
+older type when, and only when, the server rejects them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import ApiError, BadRequestError, Elasticsearch
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LOGS_TEMPLATE = "grokpipe-logs"
+ILM_POLICY = "grokpipe-logs"
+DEADLETTER_INDEX = "grokpipe-deadletter"
+
+_FALLBACK_TYPES = {"match_only_text": "text", "wildcard": "keyword", "flattened": "object"}
+
+ILM_BODY: dict[str, Any] = {
+    "phases": {
+        "hot": {"actions": {"rollover": {"max_primary_shard_size": "50gb", "max_age": "7d"}}},
+        "delete": {"min_age": "30d", "actions": {"delete": {}}},
+    }
+}
+
+DEADLETTER_MAPPINGS: dict[str, Any] = {
+    "properties": {
+        "@timestamp": {"type": "date"},
+        "event": {
+            "properties": {"id": {"type": "keyword"}, "original": {"type": "text"}, "dataset": {"type": "keyword"}}
+        },
+        "error": {"properties": {"type": {"type": "keyword"}, "reason": {"type": "text"}, "status": {"type": "long"}}},
+        "target_index": {"type": "keyword"},
+    }
+}
+
+
+def logs_template() -> dict[str, Any]:
+    body: dict[str, Any] = json.loads((TEMPLATES / "logs.json").read_text())
+    return body
+
+
+def downgrade(node: Any) -> Any:
+    """The mapping with field types an older server lacks replaced (``wildcard`` -> ``keyword``...)."""
+    if isinstance(node, dict):
+        out = {key: downgrade(value) for key, value in node.items()}
+        if out.get("type") in _FALLBACK_TYPES:
+            out["type"] = _FALLBACK_TYPES[out["type"]]
+            if out["type"] == "object":
+                out = {"type": "object", "enabled": True}
+            elif out["type"] == "keyword":
+                out.pop("fields", None)
+        return out
+    if isinstance(node, list):
+        return [downgrade(item) for item in node]
+    return node
+
+
+def install_ilm_policy(es: Elasticsearch) -> bool:
+    """True when the server has ILM and the policy is in place; False (with a warning) otherwise."""
+    try:
+        es.ilm.put_lifecycle(name=ILM_POLICY, policy=ILM_BODY)
+    except ApiError as exc:
+        log.warning(
+            "server has no ILM; indices are kept until deleted",
+            extra={"error.message": str(exc)[:200], "policy": ILM_POLICY},
+        )
+        return False
+    return True
+
+
+def install_templates(es: Elasticsearch) -> dict[str, Any]:
+    """Install (or update) everything the indexer writes to; returns what was done."""
+    template = logs_template()
+    with_ilm = install_ilm_policy(es)
+    if with_ilm:
+        template = copy.deepcopy(template)
+        template["template"]["settings"].setdefault("index", {})["lifecycle"] = {"name": ILM_POLICY}
+    downgraded = False
+    try:
+        es.indices.put_index_template(name=LOGS_TEMPLATE, **template)
+    except BadRequestError as exc:
+        log.warning(
+            "server rejected the template; retrying with older field types", extra={"error.message": str(exc)[:300]}
+        )
+        es.indices.put_index_template(name=LOGS_TEMPLATE, **downgrade(template))
+        downgraded = True
+    if not es.indices.exists(index=DEADLETTER_INDEX):
+        try:
+            es.indices.create(index=DEADLETTER_INDEX, mappings=DEADLETTER_MAPPINGS)
+        except BadRequestError as exc:
+            if "resource_already_exists" not in str(exc):
+                raise
+    return {"template": LOGS_TEMPLATE, "ilm": with_ilm, "downgraded": downgraded}
