@@ -1,0 +1,84 @@
+"""``create_app``: the FastAPI app; clients and scheduler are built in the lifespan, not at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+
+from api.config import ApiSettings
+from api.errors import ApiError, Conflict
+from api.routes import alerts, health, notifiers, rules
+from api.rules.schemas import RuleCreate
+from api.runner import Clock
+from api.services import Services, utc_now
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details or {}}}, status_code=status)
+
+
+def seed_rules(services: Services) -> None:
+    """Create the ``rules_seed`` rules of api.yml that do not exist yet (by their ``id``)."""
+    for raw in services.settings.rules_seed:
+        data = dict(raw)
+        rule_id = str(data.pop("id"))
+        try:
+            body = RuleCreate.model_validate(data)
+            services.fields.compile(body)
+            services.store.create(body, rule_id=rule_id)
+            log.info("seeded rule", extra={"rule.id": rule_id})
+        except Conflict:
+            pass
+        except (ValidationError, ApiError) as exc:
+            log.error("seed rule is invalid", extra={"rule.id": rule_id, "error.message": str(exc)})
+
+
+def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services.build(settings, clock)
+        app.state.services = services
+        seed_rules(services)
+        if settings.scheduler.enabled if scheduler is None else scheduler:
+            services.scheduler.start()
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPI(
+        title="grokpipe alert-rule API",
+        description="Saved queries over logs-* run on a schedule, grouped, throttled and notified. "
+        "Send an API key in the X-API-Key header (read-only keys may only GET and preview).",
+        version="1",
+        lifespan=lifespan,
+    )
+    for module in (rules, alerts, notifiers, health):
+        app.include_router(module.router)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        response = _error(exc.status_code, "http_error", str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return _error(422, "validation_error", "request body or parameters are invalid", {"errors": errors})
+
+    return app

@@ -1,0 +1,42 @@
+"""Dependencies as ``Annotated`` aliases: services from the app state, API-key roles."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.services import Services
+
+Role = Literal["read", "admin"]
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="read-only or admin API key")
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def _role(services: ServicesDep, key: Annotated[str | None, Security(_header)]) -> Role:
+    if key:
+        auth = services.settings.auth
+        if any(secrets.compare_digest(key.encode(), k.get_secret_value().encode()) for k in auth.admin_keys):
+            return "admin"
+        if any(secrets.compare_digest(key.encode(), k.get_secret_value().encode()) for k in auth.read_keys):
+            return "read"
+    raise HTTPException(401, "missing or invalid X-API-Key", headers={"WWW-Authenticate": "ApiKey"})
+
+
+def _admin(role: Annotated[Role, Depends(_role)]) -> Role:
+    if role != "admin":
+        raise HTTPException(403, "this key is read-only")
+    return role
+
+
+ReadAccess = Annotated[Role, Depends(_role)]
+AdminAccess = Annotated[Role, Depends(_admin)]

@@ -1,0 +1,15 @@
+"""Prometheus metrics of the api; updated where the matching log line is written."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+RULE_RUNS = Counter("grokpipe_api_rule_runs_total", "Rule evaluations", ["outcome"])
+RULE_DURATION = Histogram("grokpipe_api_rule_run_seconds", "Duration of one rule evaluation")
+RULE_LATENESS = Histogram(
+    "grokpipe_api_rule_lateness_seconds",
+    "Start of an evaluation minus its scheduled tick",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+NOTIFICATIONS = Counter("grokpipe_api_notifications_total", "Notifications by outcome", ["outcome"])
+ALERTS = Counter("grokpipe_api_alerts_total", "Alert history documents", ["kind"])

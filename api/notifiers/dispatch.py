@@ -1,0 +1,78 @@
+"""Delivery: each named notifier with timeout, retries and backoff; outcomes recorded, never raised."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from api import metrics
+from api.config import (
+    DeliverySettings,
+    DingTalkNotifier,
+    EmailNotifier,
+    SlackNotifier,
+    WebhookNotifier,
+)
+from api.config import (
+    Notifier as NotifierConfig,
+)
+from api.errors import DeliveryFailed
+from api.notifiers.base import Message, Notifier
+from api.notifiers.dingtalk import DingTalk
+from api.notifiers.email import Email
+from api.notifiers.slack import Slack
+from api.notifiers.webhook import Webhook
+
+log = logging.getLogger(__name__)
+
+
+def build(name: str, config: NotifierConfig, timeout: float) -> Notifier:
+    if isinstance(config, WebhookNotifier):
+        return Webhook(name, config)
+    if isinstance(config, DingTalkNotifier):
+        return DingTalk(name, config)
+    if isinstance(config, SlackNotifier):
+        return Slack(name, config)
+    if isinstance(config, EmailNotifier):
+        return Email(name, config, timeout)
+    raise TypeError(type(config).__name__)
+
+
+class Dispatcher:
+    def __init__(self, configs: Mapping[str, NotifierConfig], delivery: DeliverySettings) -> None:
+        self.delivery = delivery
+        self.notifiers = {name: build(name, cfg, delivery.timeout) for name, cfg in configs.items()}
+        self.client = httpx.Client(timeout=delivery.timeout)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def deliver(self, names: list[str], message: Message) -> dict[str, dict[str, Any]]:
+        return {name: self._one(name, message) for name in names}
+
+    def _one(self, name: str, message: Message) -> dict[str, Any]:
+        notifier = self.notifiers.get(name)
+        if notifier is None:
+            metrics.NOTIFICATIONS.labels(outcome="unknown_notifier").inc()
+            return {"outcome": "failed", "attempts": 0, "error": "unknown notifier"}
+        error = ""
+        for attempt in range(1, self.delivery.retries + 2):
+            try:
+                notifier.send(message, self.client)
+            except DeliveryFailed as exc:
+                error = exc.message
+            except httpx.HTTPError as exc:
+                error = type(exc).__name__  # the message may contain the URL and its token
+            else:
+                metrics.NOTIFICATIONS.labels(outcome="sent").inc()
+                log.info("notification sent", extra={"notifier": name, "attempts": attempt})
+                return {"outcome": "sent", "attempts": attempt}
+            if attempt <= self.delivery.retries:
+                time.sleep(self.delivery.backoff * 2 ** (attempt - 1))
+        metrics.NOTIFICATIONS.labels(outcome="failed").inc()
+        log.warning("notification failed", extra={"notifier": name, "error.message": error})
+        return {"outcome": "failed", "attempts": self.delivery.retries + 1, "error": error}

@@ -1,0 +1,22 @@
+"""Generic webhook: JSON POST of the alert, custom (secret) headers."""
+
+from __future__ import annotations
+
+import httpx
+
+from api import templates
+from api.config import WebhookNotifier
+from api.notifiers.base import Message, check_response
+
+
+class Webhook:
+    def __init__(self, name: str, config: WebhookNotifier) -> None:
+        self.name = name
+        self.config = config
+
+    def send(self, message: Message, client: httpx.Client) -> None:
+        ctx = message.context()
+        body = {k: v for k, v in ctx.items() if k != "title"} | {"title": ctx["title"]}
+        body["text"] = templates.render(self.config.template or templates.MARKDOWN, ctx)
+        headers = {k: v.get_secret_value() for k, v in self.config.headers.items()}
+        check_response(client.post(self.config.url, json=body, headers=headers))

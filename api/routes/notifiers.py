@@ -1,0 +1,14 @@
+"""``/notifiers``: names and types only — configuration lives in api.yml and secrets never leave it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import ReadAccess, ServicesDep
+
+router = APIRouter(prefix="/notifiers", tags=["notifiers"])
+
+
+@router.get("")
+def list_notifiers(services: ServicesDep, _: ReadAccess) -> list[dict[str, str]]:
+    return [{"name": name, "type": cfg.type} for name, cfg in services.settings.notifiers.items()]

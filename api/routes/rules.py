@@ -1,0 +1,163 @@
+"""``/rules``: CRUD with optimistic concurrency, enable/disable, preview, run now, acknowledge."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import ValidationError
+
+from api.deps import AdminAccess, ReadAccess, ServicesDep
+from api.errors import Conflict, InvalidRule
+from api.rules.schemas import Page, PreviewRequest, RuleBody, RuleCreate, RulePublic, RuleUpdate
+from api.services import Services
+
+router = APIRouter(prefix="/rules", tags=["rules"])
+IfMatch = Annotated[str | None, Header(description="the rule's version; a stale one gets 409")]
+
+
+def _public(rule: Any) -> RulePublic:
+    return RulePublic.model_validate(rule.model_dump())
+
+
+def _validate(services: Services, body: RuleBody) -> None:
+    services.fields.compile(body)
+    unknown = sorted(set(body.notify) - set(services.settings.notifiers))
+    if unknown:
+        raise InvalidRule(f"unknown notifiers: {', '.join(unknown)}", notifiers=unknown)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_rule(body: RuleCreate, services: ServicesDep, _: AdminAccess, response: Response) -> RulePublic:
+    _validate(services, body)
+    rule = services.store.create(body)
+    response.headers["ETag"] = rule.version
+    return _public(rule)
+
+
+@router.get("")
+def list_rules(
+    *,
+    services: ServicesDep,
+    _: ReadAccess,
+    enabled: bool | None = None,
+    tag: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[RulePublic]:
+    page = services.store.search(offset=offset, limit=limit, enabled=enabled, tag=tag)
+    return Page[RulePublic](items=[_public(r) for r in page.items], total=page.total, offset=offset, limit=limit)
+
+
+@router.post("/preview")
+def preview_rule(body: PreviewRequest, services: ServicesDep, _: ReadAccess) -> dict[str, Any]:
+    """What the rule would have fired for ``[start, end)``, without notifying or changing state."""
+    _validate(services, body.rule)
+    evaluation = services.runner.search(body.rule, body.start, body.end)
+    return {
+        "total": evaluation.total,
+        "groups": evaluation.groups_seen,
+        "findings": [
+            {
+                "group": f.group,
+                "key": f.key,
+                "count": f.count,
+                "value": f.value,
+                "previous": f.previous,
+                "sample_ids": [s.get("_id") for s in f.samples],
+            }
+            for f in evaluation.findings
+        ],
+    }
+
+
+@router.get("/{rule_id}")
+def get_rule(rule_id: str, services: ServicesDep, _: ReadAccess, response: Response) -> RulePublic:
+    rule = services.store.get(rule_id)
+    response.headers["ETag"] = rule.version
+    return _public(rule)
+
+
+@router.put("/{rule_id}")
+def replace_rule(
+    rule_id: str, body: RuleCreate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
+) -> RulePublic:
+    current = services.store.get(rule_id)
+    _validate(services, body)
+    return _public(services.store.replace(current, body, if_match))
+
+
+@router.patch("/{rule_id}")
+def update_rule(
+    rule_id: str, body: RuleUpdate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
+) -> RulePublic:
+    current = services.store.get(rule_id)
+    merged = current.model_dump(exclude={"id", "version", "created", "updated"}) | body.model_dump(exclude_unset=True)
+    try:
+        new = RuleBody.model_validate(merged)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False)
+        raise InvalidRule("invalid rule after update", errors=errors) from None
+    _validate(services, new)
+    return _public(services.store.replace(current, new, if_match))
+
+
+@router.post("/{rule_id}/enable")
+def enable_rule(rule_id: str, services: ServicesDep, _: AdminAccess) -> RulePublic:
+    return _set_enabled(services, rule_id, enabled=True)
+
+
+@router.post("/{rule_id}/disable")
+def disable_rule(rule_id: str, services: ServicesDep, _: AdminAccess) -> RulePublic:
+    return _set_enabled(services, rule_id, enabled=False)
+
+
+def _set_enabled(services: Services, rule_id: str, *, enabled: bool) -> RulePublic:
+    current = services.store.get(rule_id)
+    body = RuleBody.model_validate(current.model_dump(exclude={"id", "version", "created", "updated"}))
+    return _public(services.store.replace(current, body.model_copy(update={"enabled": enabled})))
+
+
+@router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_rule(rule_id: str, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
+    services.store.delete(rule_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{rule_id}/run")
+def run_rule(rule_id: str, services: ServicesDep, _: AdminAccess) -> dict[str, Any]:
+    """Evaluate now (as a tick at the current time), notifying like a scheduled run would."""
+    rule = services.store.get(rule_id)
+    result = services.runner.run(rule, services.clock())
+    if result is None:
+        raise Conflict("the rule is being evaluated right now; retry shortly")
+    return {
+        "tick": result.tick,
+        "window": {"start": result.start, "end": result.end},
+        "total": result.evaluation.total,
+        "findings": len(result.evaluation.findings),
+        "alerts": [
+            {
+                "kind": a["kind"],
+                "group_key": a["group_key"],
+                "notified": a["notified"],
+                "notifications": a["notifications"],
+            }
+            for a in result.actions
+        ],
+    }
+
+
+@router.get("/{rule_id}/state")
+def rule_state(rule_id: str, services: ServicesDep, _: ReadAccess) -> dict[str, Any]:
+    services.store.get(rule_id)
+    return services.leases.state(rule_id).model_dump(mode="json")
+
+
+@router.post("/{rule_id}/groups/{group_key:path}/ack")
+def acknowledge(rule_id: str, group_key: str, services: ServicesDep, _: AdminAccess) -> dict[str, Any]:
+    """Stop realerts for a firing group until it recovers."""
+    services.store.get(rule_id)
+    if not services.leases.acknowledge(rule_id, group_key):
+        raise Conflict(f"group {group_key!r} is not firing")
+    return {"rule_id": rule_id, "group_key": group_key, "acknowledged": True}

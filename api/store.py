@@ -1,0 +1,138 @@
+"""Rules in ``grokpipe-rules``: one document per rule, writes guarded by ``if_seq_no``/``if_primary_term``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError, TransportError
+
+from api.config import IndicesSettings
+from api.errors import Conflict, NotFound, SearchFailed
+from api.rules.schemas import Page, Rule, RuleBody
+
+_KEYWORD = {"type": "keyword"}
+MAPPINGS: dict[str, dict[str, Any]] = {
+    "rules": {"dynamic": False, "properties": {"name": _KEYWORD, "enabled": {"type": "boolean"}, "tags": _KEYWORD}},
+    "alerts": {
+        "dynamic": False,
+        "properties": {
+            "@timestamp": {"type": "date"},
+            "tick": {"type": "date"},
+            "rule": {"properties": {"id": _KEYWORD, "name": _KEYWORD}},
+            "kind": _KEYWORD,
+            "group_key": _KEYWORD,
+            "count": {"type": "long"},
+            "notified": {"type": "boolean"},
+        },
+    },
+    "state": {"dynamic": False, "properties": {"last_tick": {"type": "date"}, "owner": _KEYWORD}},
+}
+
+
+def ensure_indices(es: Elasticsearch, indices: IndicesSettings) -> None:
+    for key, name in (("rules", indices.rules), ("alerts", indices.alerts), ("state", indices.state)):
+        try:
+            es.indices.create(index=name, mappings=MAPPINGS[key])
+        except BadRequestError as exc:
+            if "already_exists" not in str(exc.error):
+                raise
+
+
+def _version(hit: dict[str, Any]) -> str:
+    return f"{hit['_seq_no']}:{hit['_primary_term']}"
+
+
+def parse_version(version: str) -> tuple[int, int]:
+    try:
+        seq, term = version.split(":")
+        return int(seq), int(term)
+    except ValueError:
+        raise Conflict(f"malformed version {version!r}; expected '<seq_no>:<primary_term>'") from None
+
+
+class RuleStore:
+    def __init__(self, es: Elasticsearch, index: str) -> None:
+        self.es = es
+        self.index = index
+
+    def _rule(self, hit: dict[str, Any]) -> Rule:
+        return Rule.model_validate(hit["_source"] | {"id": hit["_id"], "version": _version(hit)})
+
+    def create(self, body: RuleBody, rule_id: str | None = None) -> Rule:
+        now = datetime.now(UTC)
+        doc = body.model_dump(mode="json") | {"created": now.isoformat(), "updated": now.isoformat()}
+        rid = rule_id or uuid.uuid4().hex
+        try:
+            resp = self.es.index(index=self.index, id=rid, document=doc, op_type="create", refresh=True)
+        except ConflictError:
+            raise Conflict(f"rule {rid} already exists") from None
+        return Rule.model_validate(doc | {"id": rid, "version": _version(dict(resp))})
+
+    def get(self, rule_id: str) -> Rule:
+        try:
+            resp = self.es.get(index=self.index, id=rule_id)
+        except NotFoundError:
+            raise NotFound(f"rule {rule_id} not found") from None
+        return self._rule(dict(resp))
+
+    def replace(self, current: Rule, body: RuleBody, version: str | None = None) -> Rule:
+        seq, term = parse_version(version or current.version)
+        doc = body.model_dump(mode="json") | {
+            "created": current.created.isoformat(),
+            "updated": datetime.now(UTC).isoformat(),
+        }
+        try:
+            resp = self.es.index(
+                index=self.index, id=current.id, document=doc, if_seq_no=seq, if_primary_term=term, refresh=True
+            )
+        except ConflictError:
+            raise Conflict(f"rule {current.id} was changed by someone else; reload it and retry") from None
+        return Rule.model_validate(doc | {"id": current.id, "version": _version(dict(resp))})
+
+    def delete(self, rule_id: str, version: str | None = None) -> None:
+        kwargs: dict[str, Any] = {}
+        if version:
+            kwargs["if_seq_no"], kwargs["if_primary_term"] = parse_version(version)
+        try:
+            self.es.delete(index=self.index, id=rule_id, refresh=True, **kwargs)
+        except NotFoundError:
+            raise NotFound(f"rule {rule_id} not found") from None
+        except ConflictError:
+            raise Conflict(f"rule {rule_id} was changed by someone else") from None
+
+    def search(
+        self, *, offset: int = 0, limit: int = 50, enabled: bool | None = None, tag: str | None = None
+    ) -> Page[Rule]:
+        filters: list[dict[str, Any]] = []
+        if enabled is not None:
+            filters.append({"term": {"enabled": enabled}})
+        if tag:
+            filters.append({"term": {"tags": tag}})
+        try:
+            resp = self.es.search(
+                index=self.index,
+                query={"bool": {"filter": filters}},
+                from_=offset,
+                size=limit,
+                seq_no_primary_term=True,
+                sort=[{"name": "asc"}],
+                track_total_hits=True,
+            )
+        except TransportError as exc:
+            raise SearchFailed(f"listing rules failed: {type(exc).__name__}") from None
+        hits = resp["hits"]["hits"]
+        return Page[Rule](
+            items=[self._rule(h) for h in hits], total=resp["hits"]["total"]["value"], offset=offset, limit=limit
+        )
+
+    def enabled(self) -> list[Rule]:
+        rules: list[Rule] = []
+        offset = 0
+        while True:
+            page = self.search(offset=offset, limit=500, enabled=True)
+            rules.extend(page.items)
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
+                return rules

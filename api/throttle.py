@@ -1,0 +1,65 @@
+"""Realert, recovery, silence and acknowledge as one pure decision over persisted rule state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.rules.conditions import Finding
+
+
+class GroupState(BaseModel):
+    since: datetime
+    last_notified: datetime | None = None
+    acknowledged: bool = False
+    group: dict[str, Any] = Field(default_factory=dict)
+
+
+class RuleState(BaseModel):
+    """What a restart must remember: last run and which groups fire (persisted in Elasticsearch)."""
+
+    last_run: datetime | None = None
+    last_tick: datetime | None = None
+    groups: dict[str, GroupState] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: Literal["fired", "recovered"]
+    key: str
+    group: dict[str, Any]
+    notify: bool
+    finding: Finding | None = None
+
+
+def decide(
+    state: RuleState,
+    findings: list[Finding],
+    now: datetime,
+    *,
+    realert: timedelta,
+    recovery: bool,
+    silenced_until: datetime | None,
+) -> tuple[RuleState, list[Action]]:
+    silenced = silenced_until is not None and now < silenced_until
+    groups: dict[str, GroupState] = {}
+    actions: list[Action] = []
+    for finding in findings:
+        old = state.groups.get(finding.key)
+        if old is None:
+            notify = not silenced
+            groups[finding.key] = GroupState(since=now, last_notified=now if notify else None, group=finding.group)
+            actions.append(Action("fired", finding.key, finding.group, notify, finding))
+            continue
+        due = old.last_notified is None or now - old.last_notified >= realert
+        notify = due and not silenced and not old.acknowledged
+        groups[finding.key] = old.model_copy(update={"last_notified": now if notify else old.last_notified})
+        if notify:
+            actions.append(Action("fired", finding.key, finding.group, True, finding))
+    for key, old in state.groups.items():
+        if key not in groups:
+            actions.append(Action("recovered", key, old.group, recovery and not silenced))
+    return RuleState(last_run=now, last_tick=state.last_tick, groups=groups), actions

@@ -1,0 +1,192 @@
+"""Helpers for the api tests: a real HTTP receiver (checks DingTalk signatures), a real SMTP server,
+an injectable clock, and a logs index with known documents."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from elasticsearch import Elasticsearch, helpers
+
+LOGS_MAPPING: dict[str, Any] = {
+    "properties": {
+        "@timestamp": {"type": "date"},
+        "message": {"type": "text"},
+        "event": {"properties": {"dataset": {"type": "keyword"}}},
+        "log": {"properties": {"level": {"type": "keyword"}}},
+        "error": {
+            "properties": {
+                "type": {"type": "keyword"},
+                "message": {"type": "text"},
+                "grouping_key": {"type": "keyword"},
+            }
+        },
+        "http": {"properties": {"response": {"properties": {"status_code": {"type": "long"}}}}},
+        "source": {"properties": {"ip": {"type": "ip"}}},
+        "host": {"properties": {"name": {"type": "keyword"}}},
+        "url": {"properties": {"original": {"type": "keyword"}}},
+        "duration": {"type": "double"},
+    }
+}
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """Injectable clock: tests move time instead of sleeping."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def new_logs_index(es: Elasticsearch, docs: list[dict[str, Any]]) -> str:
+    """A fresh ``logs-apitest-<id>`` index with the ECS subset above, holding ``docs`` (refreshed)."""
+    name = f"logs-apitest-{uuid.uuid4().hex[:10]}"
+    es.indices.create(index=name, mappings=LOGS_MAPPING)
+    if docs:
+        actions = [{"_index": name, "_id": d.pop("_id", None) or uuid.uuid4().hex, "_source": d} for d in docs]
+        helpers.bulk(es, actions, refresh=True)
+    return name
+
+
+def doc(at: datetime, **fields: Any) -> dict[str, Any]:
+    """A document with dotted keys expanded (``error__type`` → ``error.type``)."""
+    out: dict[str, Any] = {"@timestamp": at.isoformat()}
+    for key, value in fields.items():
+        node = out
+        parts = key.split("__")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+@dataclass
+class Received:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class Receiver:
+    """A local HTTP server recording every POST; ``/dingtalk`` verifies the signature like DingTalk."""
+
+    url: str
+    secret: str
+    requests: list[Received] = field(default_factory=list)
+    fail_next: int = 0
+
+
+@contextmanager
+def http_receiver(secret: str = "dingtalk-secret") -> Iterator[Receiver]:
+    receiver = Receiver(url="", secret=secret)
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            parsed = urllib.parse.urlparse(self.path)
+            query = dict(urllib.parse.parse_qsl(parsed.query))
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            with lock:
+                if receiver.fail_next > 0:
+                    receiver.fail_next -= 1
+                    self._answer(503, {"error": "try later"})
+                    return
+                receiver.requests.append(Received(parsed.path, query, dict(self.headers), body))
+            if parsed.path == "/dingtalk":
+                self._answer(200, _dingtalk_verdict(receiver.secret, query, body))
+            else:
+                self._answer(200, {"ok": True})
+
+        def _answer(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _dingtalk_verdict(secret: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """DingTalk's server-side checks: signature over ``timestamp\\nsecret``, markdown shape."""
+    ts = query.get("timestamp", "")
+    expected = base64.b64encode(hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest())
+    if not ts or query.get("sign", "").encode() != expected:
+        return {"errcode": 310000, "errmsg": "sign not match"}
+    md = body.get("markdown", {})
+    if body.get("msgtype") != "markdown" or not md.get("title") or not md.get("text"):
+        return {"errcode": 40035, "errmsg": "bad payload"}
+    return {"errcode": 0, "errmsg": "ok"}
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.auth: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    mailbox: _Mailbox
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real aiosmtpd server on a free port."""
+    mailbox = _Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, mailbox)
+    finally:
+        controller.stop()
