@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from support.api import FakeClock
 
 from api.config import ApiSettings
 from api.services import Services
 from grokpipe.embedded import EmbeddedStack
-from support.api import FakeClock
 
 ADMIN_KEY = "admin-key-0123456789"
 READ_KEY = "read-key-0123456789"

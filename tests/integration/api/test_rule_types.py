@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from support.api import T0, doc, new_logs_index
 
 from api.rules.conditions import window_for
 from api.rules.schemas import RuleCreate
 from api.services import Services
-from support.api import T0, doc, new_logs_index
 
 M = timedelta(minutes=1)
 
@@ -53,8 +53,9 @@ def services(make_services_module: Callable[..., Services]) -> Services:
 
 @pytest.fixture(scope="module")
 def make_services_module(stack: Any) -> Any:
-    from api.services import Services
     from support.api import FakeClock
+
+    from api.services import Services
 
     from .conftest import api_settings
 
@@ -80,16 +81,32 @@ def _findings(services: Services, logs: str, **rule: Any) -> dict[str, tuple[int
 PHP = 'event.dataset:"php.error"'
 CASES: list[tuple[str, dict[str, Any], dict[str, tuple[int, Any]]]] = [
     ("threshold 3 by key", {"condition": {"type": "threshold", "count": 3}}, {"A": (3, None)}),
-    ("threshold 2 by key: window edges", {"condition": {"type": "threshold", "count": 2}}, {"A": (3, None), "B": (2, None)}),
+    (
+        "threshold 2 by key: window edges",
+        {"condition": {"type": "threshold", "count": 2}},
+        {"A": (3, None), "B": (2, None)},
+    ),
     (
         "query_delay shifts the window",
         {"condition": {"type": "threshold", "count": 1}, "query_delay": "1m"},
         {"A": (2, None), "B": (2, None), "C": (1, None)},
     ),
     ("flatline: C went silent", {"condition": {"type": "flatline", "count": 1, "history": "1d"}}, {"C": (0, None)}),
-    ("new_term: B is new", {"condition": {"type": "new_term", "field": "error.grouping_key", "history": "7d"}, "group_by": []}, {"B": (2, None)}),
-    ("metric avg above 15", {"condition": {"type": "metric", "field": "duration", "agg": "avg", "value": 15}}, {"A": (3, 20.0)}),
-    ("metric max below 4", {"condition": {"type": "metric", "field": "duration", "agg": "max", "op": "below", "value": 4}}, {"B": (2, 3.0)}),
+    (
+        "new_term: B is new",
+        {"condition": {"type": "new_term", "field": "error.grouping_key", "history": "7d"}, "group_by": []},
+        {"B": (2, None)},
+    ),
+    (
+        "metric avg above 15",
+        {"condition": {"type": "metric", "field": "duration", "agg": "avg", "value": 15}},
+        {"A": (3, 20.0)},
+    ),
+    (
+        "metric max below 4",
+        {"condition": {"type": "metric", "field": "duration", "agg": "max", "op": "below", "value": 4}},
+        {"B": (2, 3.0)},
+    ),
 ]
 
 

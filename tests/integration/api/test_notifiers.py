@@ -1,0 +1,125 @@
+"""Notifiers against real local servers: DingTalk signature + payload checked by the receiver,
+a Slack-shaped receiver, a generic webhook with retries, and aiosmtpd receiving the HTML email."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+from support.api import T0, doc, http_receiver, new_logs_index, smtp_server
+
+from api.rules.schemas import RuleCreate
+from api.services import Services
+from api.store import RuleStore
+
+
+@pytest.fixture(scope="module")
+def logs(es: Elasticsearch) -> str:
+    return new_logs_index(
+        es,
+        [
+            doc(
+                T0 - timedelta(minutes=m),
+                message=f"PHP Fatal error: Allowed memory exhausted #{m}",
+                event__dataset="php.error",
+                error__grouping_key="oom",
+                host__name=f"web-{m}",
+            )
+            for m in (1, 2, 3)
+        ],
+    )
+
+
+def _fire(services: Services, logs: str, notify: list[str]) -> dict[str, Any]:
+    body = RuleCreate.model_validate(
+        {
+            "name": "PHP <fatal> errors",
+            "index": logs,
+            "query": "error.grouping_key:oom",
+            "group_by": ["error.grouping_key"],
+            "condition": {"type": "threshold", "count": 1},
+            "notify": notify,
+        }
+    )
+    rule = RuleStore(services.es, services.settings.indices.rules).create(body)
+    result = services.runner.run(rule, T0)
+    assert result is not None
+    assert len(result.actions) == 1
+    outcomes: dict[str, Any] = result.actions[0]["notifications"]
+    return outcomes
+
+
+def test_dingtalk_signed_markdown(make_services: Callable[..., Services], logs: str) -> None:
+    with http_receiver(secret="SECabc") as receiver:
+        services = make_services(
+            notifiers={
+                "ding": {
+                    "type": "dingtalk",
+                    "url": f"{receiver.url}/dingtalk?access_token=tok",
+                    "secret": "SECabc",
+                    "at_mobiles": ["13800000000"],
+                },
+                "ding-bad": {"type": "dingtalk", "url": f"{receiver.url}/dingtalk?access_token=tok", "secret": "wrong"},
+            },
+            delivery={"retries": 0, "timeout": 5},
+        )
+        outcomes = _fire(services, logs, ["ding", "ding-bad"])
+    assert outcomes["ding"] == {"outcome": "sent", "attempts": 1}
+    assert outcomes["ding-bad"]["outcome"] == "failed"
+    assert outcomes["ding-bad"]["error"] == "DingTalk errcode 310000"
+    sent = receiver.requests[0]
+    assert sent.query["access_token"] == "tok"
+    assert sent.body["msgtype"] == "markdown"
+    assert sent.body["at"] == {"atMobiles": ["13800000000"], "isAtAll": False}
+    assert sent.body["markdown"]["title"] == "[FIRED] PHP <fatal> errors · oom"
+    assert "**count**: 3" in sent.body["markdown"]["text"]
+    assert "@13800000000" in sent.body["markdown"]["text"]
+
+
+def test_slack_and_webhook_with_retry(make_services: Callable[..., Services], logs: str) -> None:
+    with http_receiver() as receiver:
+        receiver.fail_next = 1  # the first POST gets 503: the webhook retries
+        services = make_services(
+            notifiers={
+                "hook": {"type": "webhook", "url": f"{receiver.url}/hook", "headers": {"X-Token": "t0k"}},
+                "slack": {"type": "slack", "url": f"{receiver.url}/slack", "channel": "#php"},
+            }
+        )
+        outcomes = _fire(services, logs, ["hook", "slack"])
+    assert outcomes == {"hook": {"outcome": "sent", "attempts": 2}, "slack": {"outcome": "sent", "attempts": 1}}
+    by_path = {r.path: r for r in receiver.requests}
+    hook = by_path["/hook"]
+    assert hook.headers["X-Token"] == "t0k"
+    assert (hook.body["kind"], hook.body["count"], hook.body["group"]) == ("fired", 3, {"error.grouping_key": "oom"})
+    assert len(hook.body["samples"]) == 3
+    slack = by_path["/slack"].body
+    assert slack["channel"] == "#php"
+    assert slack["text"] == "[FIRED] PHP <fatal> errors · oom"
+    assert [b["type"] for b in slack["blocks"]] == ["header", "section"]
+
+
+def test_email_html_table(make_services: Callable[..., Services], logs: str) -> None:
+    with smtp_server() as smtp:
+        services = make_services(
+            notifiers={
+                "mail": {
+                    "type": "email",
+                    "host": smtp.host,
+                    "port": smtp.port,
+                    "sender": "alerts@example.com",
+                    "to": ["php-team@example.com"],
+                },
+            }
+        )
+        outcomes = _fire(services, logs, ["mail"])
+    assert outcomes["mail"]["outcome"] == "sent"
+    [mail] = smtp.mailbox.messages
+    assert mail["To"] == "php-team@example.com"
+    assert mail["Subject"] == "[FIRED] PHP <fatal> errors · oom"
+    html = next(p for p in mail.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    assert "PHP &lt;fatal&gt; errors" in html  # autoescaped
+    assert html.count("<tr><td>") == 3  # one row per sample event
+    assert "web-1" in html

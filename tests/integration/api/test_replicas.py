@@ -1,0 +1,113 @@
+"""Two ``grokpipe api`` processes sharing one rule: each tick is evaluated exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import yaml
+from elasticsearch import Elasticsearch
+from support.api import doc, free_port, new_logs_index
+
+from grokpipe.embedded import EmbeddedStack
+
+from .conftest import ADMIN_KEY
+
+TICKS = 8
+
+
+def test_two_processes_one_evaluation_per_tick(stack: EmbeddedStack, es: Elasticsearch, tmp_path: Path) -> None:
+    logs = new_logs_index(es, [doc(datetime.now(UTC) - timedelta(hours=1), message="x", error__grouping_key="g")])
+    suffix = uuid.uuid4().hex[:8]
+    indices = {
+        "rules": f"grokpipe-rules-{suffix}",
+        "alerts": f"grokpipe-alerts-{suffix}",
+        "state": f"grokpipe-rule-state-{suffix}",
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    for replica in ("a", "b"):
+        port = free_port()
+        config = tmp_path / f"api-{replica}.yml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "elasticsearch": {"hosts": [stack.elasticsearch_url]},
+                    "http": {"listen": f"127.0.0.1:{port}"},
+                    "auth": {"admin_keys": [ADMIN_KEY]},
+                    "indices": indices,
+                    "scheduler": {"tick": 0.1, "rules_refresh": 0.3, "replica_id": replica},
+                    "log_level": "WARNING",
+                }
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "grokpipe.cli", "api", "-c", str(config)],
+                env=os.environ.copy(),
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url in urls:
+            _wait_healthy(url)
+        created = httpx.post(
+            f"{urls[0]}/rules",
+            headers={"X-API-Key": ADMIN_KEY},
+            json={
+                "name": "every second",
+                "index": logs,
+                "window": "1d",
+                "schedule": {"interval": "1s"},
+                "group_by": ["error.grouping_key"],
+                "condition": {"type": "any"},
+                "realert": "0s",
+            },
+        )
+        assert created.status_code == 201, created.text
+        ticks = _wait_ticks(es, indices["alerts"], TICKS)
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=30)
+    ticks = _ticks(es, indices["alerts"])
+    assert len(ticks) >= TICKS
+    assert max(ticks.values()) == 1, [t for t, n in ticks.items() if n > 1]  # no tick evaluated twice
+
+
+def _wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never became healthy")
+
+
+def _ticks(es: Elasticsearch, index: str) -> Counter[str]:
+    es.indices.refresh(index=index)
+    hits = es.search(index=index, size=1000, query={"term": {"kind": "fired"}})["hits"]["hits"]
+    return Counter(h["_source"]["tick"] for h in hits)
+
+
+def _wait_ticks(es: Elasticsearch, index: str, count: int) -> Counter[str]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ticks = _ticks(es, index)
+        if len(ticks) >= count:
+            return ticks
+        time.sleep(0.5)
+    raise AssertionError(f"fewer than {count} ticks evaluated")
