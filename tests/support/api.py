@@ -23,6 +23,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from elasticsearch import Elasticsearch, helpers
 
+from api.config import ApiSettings
+
 LOGS_MAPPING: dict[str, Any] = {
     "properties": {
         "@timestamp": {"type": "date"},
@@ -213,3 +215,25 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+ADMIN_KEY = "admin-key-0123456789"
+READ_KEY = "read-key-0123456789"
+
+
+def api_settings(stack: Any, **overrides: Any) -> ApiSettings:
+    """Settings with fresh ``grokpipe-*`` index names, so tests never see each other's rules."""
+    suffix = uuid.uuid4().hex[:8]
+    data: dict[str, Any] = {
+        "elasticsearch": {"hosts": [stack.elasticsearch_url]},
+        "auth": {"admin_keys": [ADMIN_KEY], "read_keys": [READ_KEY]},
+        "indices": {
+            "rules": f"grokpipe-rules-{suffix}",
+            "alerts": f"grokpipe-alerts-{suffix}",
+            "state": f"grokpipe-rule-state-{suffix}",
+        },
+        "delivery": {"timeout": 5, "retries": 2, "backoff": 0.01},
+        "scheduler": {"enabled": False},
+    }
+    data.update(overrides)
+    return ApiSettings.model_validate(data)

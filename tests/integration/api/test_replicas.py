@@ -15,11 +15,9 @@ from pathlib import Path
 import httpx
 import yaml
 from elasticsearch import Elasticsearch
-from support.api import doc, free_port, new_logs_index
+from support.api import ADMIN_KEY, doc, free_port, new_logs_index
 
 from grokpipe.embedded import EmbeddedStack
-
-from .conftest import ADMIN_KEY
 
 TICKS = 8
 

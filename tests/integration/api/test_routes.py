@@ -11,13 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from elasticsearch import Elasticsearch
-from support.api import T0, FakeClock, doc, new_logs_index, serve
+from support.api import ADMIN_KEY, READ_KEY, T0, FakeClock, api_settings, doc, new_logs_index, serve
 
 from api.app import create_app
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.logs import JsonFormatter
-
-from .conftest import ADMIN_KEY, READ_KEY, api_settings
 
 SECRETS = {
     "hook": "hook-token-s3cr3t",

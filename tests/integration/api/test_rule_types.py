@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from support.api import T0, doc, new_logs_index
+from support.api import T0, api_settings, doc, new_logs_index
 
 from api.rules.conditions import window_for
 from api.rules.schemas import RuleCreate
@@ -56,8 +56,6 @@ def make_services_module(stack: Any) -> Any:
     from support.api import FakeClock
 
     from api.services import Services
-
-    from .conftest import api_settings
 
     built: list[Services] = []
 
