@@ -90,7 +90,12 @@ class ApiSettings(ServiceSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     indices: IndicesSettings = Field(default_factory=IndicesSettings)
+    #: rules created at start if no rule with their ``id`` exists (the example rule of ``make run``)
     rules_seed: list[dict[str, object]] = Field(default_factory=list)
+    #: mount ``/sink/webhook``, a built-in receiver for demos
+    dev_sink: bool = False
+    #: ``make run`` passes a data dir to every service; the api keeps its state in Elasticsearch
+    data_dir: str | None = None
     log_level: str = "INFO"
 
     @model_validator(mode="after")
