@@ -10,6 +10,7 @@ _MISSING = object()
 
 def normalise(name: str) -> str:
     """``[source][address]`` (Logstash field reference) -> ``source.address``."""
+    name = name.rstrip("?")  # logstash-patterns-core marks some optional captures as [a][b]?
     if name.startswith("["):
         return ".".join(part for part in name.strip("[]").split("][") if part)
     return name

@@ -150,6 +150,30 @@ class Convert(Step):
                 add_tag(event, "_convertfailure")
 
 
+class Scale(Step):
+    """Multiply a number into another unit, e.g. gunicorn's microseconds to ECS's ``event.duration`` (ns)."""
+
+    name = "scale"
+    options = frozenset({"field", "factor", "target"})
+
+    def __init__(self, spec: dict[str, Any], context: Context) -> None:
+        super().__init__(spec, context)
+        self._field = spec["field"]
+        self._factor = float(spec["factor"])
+        self._target = spec.get("target", self._field)
+
+    def __call__(self, event: Event) -> None:
+        value = pop(event, self._field) if self._target != self._field else get(event, self._field)
+        if value is None:
+            return
+        try:
+            scaled = float(value) * self._factor
+        except (TypeError, ValueError):
+            add_tag(event, "_convertfailure")
+            return
+        put(event, self._target, int(scaled) if scaled.is_integer() else scaled)
+
+
 class _Mapping(Step):
     """Steps whose options are a mapping of field paths (rename, copy, set)."""
 
@@ -352,5 +376,5 @@ class GroupingKey(Step):
 
 STEPS: dict[str, type[Step]] = {
     cls.name: cls
-    for cls in (Grok, Date, Convert, Rename, Copy, Set, Remove, Tag, Lowercase, Map, Json, Ip, GroupingKey)
+    for cls in (Grok, Date, Convert, Scale, Rename, Copy, Set, Remove, Tag, Lowercase, Map, Json, Ip, GroupingKey)
 }

@@ -1,0 +1,100 @@
+"""Running the real indexer against the embedded stack, and reading back what Elasticsearch holds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+from elasticsearch import Elasticsearch
+
+from grokpipe.embedded import EmbeddedStack, free_port
+from indexer.config import IndexerSettings
+
+
+def namespace() -> str:
+    return "t" + uuid.uuid4().hex[:10]
+
+
+def settings(stack: EmbeddedStack, topic: str, ns: str, **extra: Any) -> IndexerSettings:
+    return IndexerSettings.load(
+        None,
+        namespace=ns,
+        kafka={"bootstrap_servers": [stack.kafka_bootstrap], "topic": topic, "group_id": f"g-{ns}"},
+        elasticsearch={"hosts": [stack.elasticsearch_url]},
+        http={"listen": f"127.0.0.1:{free_port()}"},
+        **extra,
+    )
+
+
+def write_config(path: Path, stack: EmbeddedStack, topic: str, ns: str, **extra: Any) -> Path:
+    doc = {
+        "namespace": ns,
+        "kafka": {"bootstrap_servers": [stack.kafka_bootstrap], "topic": topic, "group_id": f"g-{ns}"},
+        "elasticsearch": {"hosts": [stack.elasticsearch_url]},
+        "http": {"listen": f"127.0.0.1:{free_port()}"},
+        **extra,
+    }
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def count(es: Elasticsearch, ns: str, query: dict[str, Any] | None = None) -> int:
+    es.indices.refresh(index=f"logs-*-{ns}", ignore_unavailable=True, allow_no_indices=True)
+    body = {"query": query} if query else {}
+    result = es.count(index=f"logs-*-{ns}", ignore_unavailable=True, allow_no_indices=True, **body)
+    return int(result["count"])
+
+
+def distinct_ids(es: Elasticsearch, ns: str) -> int:
+    es.indices.refresh(index=f"logs-*-{ns}", ignore_unavailable=True, allow_no_indices=True)
+    result = es.search(
+        index=f"logs-*-{ns}", size=0, aggs={"ids": {"cardinality": {"field": "event.id", "precision_threshold": 40000}}}
+    )
+    return int(result["aggregations"]["ids"]["value"])
+
+
+def wait_count(es: Elasticsearch, ns: str, expected: int, timeout: float = 120.0) -> int:
+    deadline = time.monotonic() + timeout
+    seen = 0
+    while time.monotonic() < deadline:
+        seen = count(es, ns)
+        if seen >= expected:
+            return seen
+        time.sleep(0.5)
+    return seen
+
+
+class IndexerProcess:
+    """``grokpipe indexer -c CONFIG`` as a child process, for kill -9 tests."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        self.config = config
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "grokpipe.cli", "indexer", "-c", str(self.config)],
+                stdout=out,
+                stderr=out,
+                stdin=subprocess.DEVNULL,
+                env=os.environ.copy(),
+            )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self, timeout: float = 60) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
