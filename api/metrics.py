@@ -9,7 +9,7 @@ RULE_DURATION = Histogram("grokpipe_api_rule_run_seconds", "Duration of one rule
 RULE_LATENESS = Histogram(
     "grokpipe_api_rule_lateness_seconds",
     "Start of an evaluation minus its scheduled tick",
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 120),
 )
 NOTIFICATIONS = Counter("grokpipe_api_notifications_total", "Notifications by outcome", ["outcome"])
 ALERTS = Counter("grokpipe_api_alerts_total", "Alert history documents", ["kind"])
