@@ -53,8 +53,9 @@ def downgrade(node: Any) -> Any:
     """The mapping with field types an older server lacks replaced (``wildcard`` -> ``keyword``...)."""
     if isinstance(node, dict):
         out = {key: downgrade(value) for key, value in node.items()}
-        if out.get("type") in _FALLBACK_TYPES:
-            out["type"] = _FALLBACK_TYPES[out["type"]]
+        kind = out.get("type")
+        if isinstance(kind, str) and kind in _FALLBACK_TYPES:  # ("type" may also be a field: agent.type)
+            out["type"] = _FALLBACK_TYPES[kind]
             if out["type"] == "object":
                 out = {"type": "object", "enabled": True}
             elif out["type"] == "keyword":

@@ -1,0 +1,90 @@
+"""Pipeline files: steps compile once; a bad file fails at start naming the file, the step and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indexer.errors import PipelineError
+from indexer.pipeline import DEFAULT_LIBRARY, Router
+from indexer.processors import STEPS
+
+
+def library(tmp_path: Path, pipeline: object) -> Path:
+    (tmp_path / "patterns").mkdir()
+    (tmp_path / "patterns" / "p").write_text("WORD \\b\\w+\\b\n")
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "x.yml").write_text(yaml.safe_dump(pipeline))
+    (tmp_path / "routing.yml").write_text("datasets: {x.app: x}\n")
+    return tmp_path
+
+
+def test_shipped_library_routes_every_dataset() -> None:
+    router = Router.load()
+    assert set(router.datasets) >= {
+        "nginx.access", "nginx.error", "apache.access", "apache.error", "php.error", "syslog", "docker",
+        "gunicorn.access", "python.traceback", "java.stacktrace",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "fragment"),
+    [
+        ({"steps": [{"frobnicate": {}}]}, "steps[0]: unknown step 'frobnicate'"),
+        ({"steps": [{"grok": {"patterns": ["%{NOPE}"]}}]}, "steps[0] (grok): unknown grok pattern"),
+        (
+            {"steps": [{"tag": {"tags": ["a"]}}, {"grok": {"patern": ["x"]}}]},
+            "steps[1] (grok): unknown option(s) patern",
+        ),
+        ({"steps": [{"convert": {"a": "int128"}}]}, "unknown type 'int128'"),
+        ({"steps": [{"date": {}, "tag": {}}]}, "one key"),
+        ({"step": []}, "expected a mapping with a 'steps' list"),
+    ],
+)
+def test_bad_pipelines_fail_with_the_step(tmp_path: Path, pipeline: object, fragment: str) -> None:
+    with pytest.raises(PipelineError) as raised:
+        Router.load(library(tmp_path, pipeline))
+    assert fragment in str(raised.value)
+    assert "x.yml" in str(raised.value)
+
+
+def test_routing_to_a_missing_pipeline_fails(tmp_path: Path) -> None:
+    root = library(tmp_path, {"steps": []})
+    (root / "routing.yml").write_text("datasets: {x.app: nowhere}\n")
+    with pytest.raises(PipelineError, match="missing"):
+        Router.load(root)
+
+
+def test_steps_in_order_with_conditions(tmp_path: Path) -> None:
+    root = library(
+        tmp_path,
+        {
+            "steps": [
+                {"grok": {"patterns": ["^%{WORD:a} %{WORD:b}$"]}},
+                {"rename": {"a": "x.first"}},
+                {"set": {"x.kind": "pair"}},
+                {"tag": {"tags": ["bee"], "when": {"equals": {"b": "bee"}}}},
+                {"remove": {"fields": ["b"]}},
+                {"convert": {"n": "long"}},
+                {"lowercase": {"fields": ["x.first"]}},
+            ]
+        },
+    )
+    router = Router.load(root)
+    assert router({"message": "Hello bee", "n": "7", "event": {"dataset": "x.app"}}) == {
+        "message": "Hello bee",
+        "n": 7,
+        "event": {"dataset": "x.app"},
+        "x": {"first": "hello", "kind": "pair"},
+        "tags": ["bee"],
+    }
+    unknown = {"message": "Hello bee", "event": {"dataset": "other"}}
+    assert router(dict(unknown)) == unknown  # no pipeline: only the envelope
+
+
+def test_every_step_type_is_used_by_a_shipped_pipeline_or_tested() -> None:
+    text = "\n".join(p.read_text() for p in (DEFAULT_LIBRARY / "pipelines").glob("*.yml"))
+    unused = {name for name in STEPS if f"- {name}:" not in text}
+    assert unused <= {"copy", "set", "remove", "tag", "lowercase", "convert", "rename"}
