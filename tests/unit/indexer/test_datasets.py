@@ -191,7 +191,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {
             "user.name": "alice",
             "user.effective.name": "root",
-            "process.command_line": "/usr/bin/systemctl restart nginx",
+            "process.command_line": "/usr/bin/systemctl restart x",
         },
     ),
     (
