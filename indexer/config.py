@@ -31,6 +31,13 @@ class GrokSettings(Section):
 class IndexerSettings(ServiceSettings):
     log_level: str = "INFO"
     namespace: str = Field(default="default", pattern=r"^[a-z0-9_]+$")
+    instance_id: str | None = Field(
+        default=None,
+        description=(
+            "static group membership (KIP-345): a stable id unique to this replica (e.g. its host name); "
+            "a restarted indexer then takes its partitions back at once instead of after a rebalance"
+        ),
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     http: HttpSettings = Field(default_factory=lambda: HttpSettings(listen="127.0.0.1:5067"))

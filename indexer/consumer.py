@@ -71,7 +71,11 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
         kafka = self._settings.kafka
         while not self._stop.is_set():
             try:
-                self._consumer = kafka_consumer(kafka, max_poll_records=self._settings.batch.max_events)
+                self._consumer = kafka_consumer(
+                    kafka,
+                    max_poll_records=self._settings.batch.max_events,
+                    group_instance_id=self._settings.instance_id,
+                )
                 break
             except (KafkaError, OSError) as exc:
                 log.warning("cannot connect to Kafka, retrying", extra={"error.message": str(exc)})
