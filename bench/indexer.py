@@ -1,0 +1,249 @@
+"""Indexer benchmark: on one topic, (a) grok only, (b) bulk of pre-built documents, (c) the full indexer.
+
+Run with ``make bench BENCH=indexer`` (or ``python bench/indexer.py --events N``). Prints events/s for
+each stage and the ratio c / min(a, b) (how much of the slower stage's speed the whole indexer keeps),
+then the end-to-end latency (line written -> searchable) with shipper and indexer running at a steady
+rate. Not a test: nothing here asserts a time.
+
+The issue asks for 1M events; noida-db keeps every Kafka record and document as JSON on disk (~1.6 KB
+per small message), so the default is 200k and ``--events 1000000`` is there for a real cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+# This file is bench/indexer.py: with bench/ first on sys.path, "import indexer" would find this
+# script instead of the package: import the packages without bench/ on the path, then its helpers.
+_BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _BENCH]
+
+import orjson  # noqa: E402
+from confluent_kafka import Producer  # noqa: E402
+from elasticsearch import Elasticsearch  # noqa: E402
+from kafka import TopicPartition  # noqa: E402
+
+from grokpipe.clients import ensure_topic, kafka_consumer  # noqa: E402
+from grokpipe.embedded import EmbeddedStack, free_port  # noqa: E402
+from grokpipe.settings import KafkaSettings  # noqa: E402
+from indexer.bulk import BulkWriter  # noqa: E402
+from indexer.config import IndexerSettings, RetrySettings  # noqa: E402
+from indexer.documents import Document, build  # noqa: E402
+from indexer.metrics import IndexerMetrics  # noqa: E402
+from indexer.pipeline import Router  # noqa: E402
+from indexer.service import Indexer  # noqa: E402
+from indexer.template import install_templates  # noqa: E402
+from shipper.config import ShipperSettings  # noqa: E402
+from shipper.service import Shipper  # noqa: E402
+
+sys.path.append(_BENCH)
+from procstats import table  # noqa: E402
+
+AGENTS = ["Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0", "python-requests/2.32.3", "kube-probe/1.31"]
+PATHS = ["/", "/cart.php", "/search.php?q=red%20shoes&page=2", "/api/v1/orders/{}", "/product/{}"]
+
+
+def access_line(rng: random.Random, i: int, url: str | None = None) -> str:
+    ip = f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    url = url or rng.choice(PATHS).format(rng.randint(1, 99999))
+    minute, second = divmod(i // 100 % 3600, 60)
+    return (
+        f'{ip} - - [22/Nov/2026:10:{minute:02d}:{second:02d} +0000] "GET {url} HTTP/1.1" '
+        f'{rng.choice((200, 200, 200, 301, 404, 500))} {rng.randint(0, 50000)} "https://shop.example.com/" '
+        f'"{rng.choice(AGENTS)}"'
+    )
+
+
+def produce(bootstrap: str, topic: str, count: int) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "partitioner": "murmur2_random"})
+    rng = random.Random(42)
+    for i in range(count):
+        event = {
+            "@timestamp": "2026-11-22T10:00:00.000Z",
+            "message": access_line(rng, i),
+            "event": {"id": f"bench-{i:08d}", "dataset": "nginx.access"},
+            "host": {"name": "bench"},
+            "log": {"file": {"path": "/var/log/nginx/access.log", "inode": "1", "device_id": "2"}, "offset": i * 180},
+        }
+        while True:
+            try:
+                producer.produce(topic, value=orjson.dumps(event), key=f"k{i % 16}".encode())
+                break
+            except BufferError:
+                producer.poll(0.05)
+    producer.flush(120)
+
+
+def read_topic(bootstrap: str, topic: str, count: int) -> list[tuple[bytes, int, int]]:
+    consumer = kafka_consumer(KafkaSettings(bootstrap_servers=[bootstrap]), group_id=None)
+    try:
+        parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        records: list[tuple[bytes, int, int]] = []
+        while len(records) < count:
+            for tp, batch in consumer.poll(timeout_ms=500, max_records=50_000).items():
+                records.extend((r.value, tp.partition, r.offset) for r in batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def count(es: Elasticsearch, index: str) -> int:
+    es.indices.refresh(index=index, ignore_unavailable=True, allow_no_indices=True)
+    return int(es.count(index=index, ignore_unavailable=True, allow_no_indices=True)["count"])
+
+
+def settings(stack: EmbeddedStack, topic: str, ns: str) -> IndexerSettings:
+    return IndexerSettings.load(
+        None,
+        namespace=ns,
+        kafka={"bootstrap_servers": [stack.kafka_bootstrap], "topic": topic, "group_id": f"bench-{ns}"},
+        elasticsearch={"hosts": [stack.elasticsearch_url], "request_timeout": 120},
+        http={"listen": f"127.0.0.1:{free_port()}"},
+    )
+
+
+def stage_grok(records: list[tuple[bytes, int, int]], topic: str) -> tuple[float, list[Document]]:
+    router = Router.load()
+    start = time.perf_counter()
+    docs = [build(raw, topic, p, o, router=router, namespace="bulkonly") for raw, p, o in records]
+    return time.perf_counter() - start, docs
+
+
+def stage_bulk(es: Elasticsearch, docs: list[Document], batch: int = 5000) -> float:
+    writer = BulkWriter(es, RetrySettings(), IndexerMetrics(), threading.Event())
+    start = time.perf_counter()
+    for i in range(0, len(docs), batch):
+        writer.write(docs[i : i + batch])
+    return time.perf_counter() - start
+
+
+def stage_full(stack: EmbeddedStack, es: Elasticsearch, topic: str, total: int) -> float:
+    indexer = Indexer(settings(stack, topic, "full"))
+    start = time.perf_counter()
+    indexer.start()
+    try:
+        while count(es, "logs-*-full") < total:
+            time.sleep(0.25)
+        return time.perf_counter() - start
+    finally:
+        indexer.stop()
+
+
+def latency(stack: EmbeddedStack, es: Elasticsearch, rate: int, seconds: float, workdir: Path) -> list[float]:
+    """Write ``rate`` lines/s into a tailed file; every 20th line is timed until a search finds it."""
+    topic = "bench-latency"
+    ensure_topic(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]), topic)
+    log = workdir / "latency" / "access.log"
+    log.parent.mkdir()
+    log.touch()
+    shipper = Shipper(
+        ShipperSettings.load(
+            None,
+            data_dir=str(workdir / "shipper"),
+            kafka={"bootstrap_servers": [stack.kafka_bootstrap], "topic": topic},
+            http={"listen": f"127.0.0.1:{free_port()}"},
+            inputs=[{"type": "file", "paths": [str(log)], "dataset": "nginx.access", "scan_frequency": 0.2}],
+        )
+    )
+    indexer = Indexer(settings(stack, topic, "latency"))
+    indexer.start()
+    shipper.start()
+    written: dict[str, float] = {}
+    found: dict[str, float] = {}
+    done = threading.Event()
+
+    def poll() -> None:
+        while not (done.is_set() and len(found) == len(written)):
+            pending = [url for url in list(written) if url not in found][:500]
+            if pending:
+                hits = es.search(
+                    index="logs-*-latency",
+                    query={"terms": {"url.original": pending}},
+                    size=len(pending),
+                    source=["url.original"],
+                    ignore_unavailable=True,
+                )["hits"]["hits"]
+                now = time.perf_counter()
+                for hit in hits:
+                    found.setdefault(hit["_source"]["url"]["original"], now)
+            time.sleep(0.05)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    rng = random.Random(7)
+    start = time.perf_counter()
+    try:
+        with log.open("a", buffering=1) as out:
+            for i in range(int(rate * seconds)):
+                due = start + i / rate
+                while (now := time.perf_counter()) < due:
+                    time.sleep(min(due - now, 0.005))
+                marked = i % 20 == 0
+                url = f"/latency/{i}" if marked else None
+                out.write(access_line(rng, i, url) + "\n")
+                if url:
+                    written[url] = time.perf_counter()
+        done.set()
+        poller.join(120)
+    finally:
+        shipper.stop()
+        indexer.stop()
+    return sorted(found[u] - written[u] for u in found)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--rate", type=int, default=2_000, help="lines/s for the latency run")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-indexer-") as tmp, EmbeddedStack(Path(tmp) / "noida") as stack:
+        es = Elasticsearch(stack.elasticsearch_url, request_timeout=120)
+        install_templates(es)
+        topic = "bench-indexer"
+        ensure_topic(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]), topic)
+        print(f"producing {args.events:,} nginx access events ...", file=sys.stderr)
+        produce(stack.kafka_bootstrap, topic, args.events)
+        records = read_topic(stack.kafka_bootstrap, topic, args.events)
+        grok_s, docs = stage_grok(records, topic)
+        print("(a) done; bulk of pre-built documents ...", file=sys.stderr)
+        bulk_s = stage_bulk(es, docs)
+        del docs, records
+        print("(b) done; full indexer ...", file=sys.stderr)
+        full_s = stage_full(stack, es, topic, args.events)
+        rates = {"a": args.events / grok_s, "b": args.events / bulk_s, "c": args.events / full_s}
+        rows: list[list[object]] = [
+            ["(a) grok only: decode + pipeline + route, no Kafka, no ES", args.events, grok_s, rates["a"]],
+            ["(b) bulk of pre-built documents (create, 5k/request)", args.events, bulk_s, rates["b"]],
+            ["(c) full indexer: Kafka -> grok -> bulk -> commit", args.events, full_s, rates["c"]],
+        ]
+        print(table(["stage", "events", "seconds", "events/s"], rows))
+        print(f"\nc / min(a, b) = {rates['c'] / min(rates['a'], rates['b']):.2f}  (aim: >= 0.8)\n")
+        print(
+            f"latency run: {args.rate:,} lines/s for {args.seconds:.0f}s through shipper + indexer ...", file=sys.stderr
+        )
+        lat = latency(stack, es, args.rate, args.seconds, Path(tmp))
+        expected = int(args.rate * args.seconds) // 20
+        p50, p99 = percentile(lat, 0.5), percentile(lat, 0.99)
+        worst = lat[-1] if lat else float("nan")
+        row: list[object] = [f"{args.rate:,} lines/s", f"{len(lat)}/{expected}", 1000 * p50, 1000 * p99, 1000 * worst]
+        print(table(["line written -> searchable", "samples", "p50 ms", "p99 ms", "max ms"], [row]))
+        es.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
