@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, TopicPartition
@@ -49,6 +50,10 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
         self._metrics = metrics
         self._stop = threading.Event()
         self._batch = _Batch()
+        # One bulk request in flight while the next batch is polled and parsed (grok and Elasticsearch
+        # overlap); its offsets are committed here, on the consumer's thread, once it has settled.
+        self._bulk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk")
+        self._inflight: tuple[Future[bool], dict[TopicPartition, int]] | None = None
         self._consumer: Any = None
         self.error: BaseException | None = None
 
@@ -58,6 +63,7 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
         if self._batch.docs:
             log.info("partitions revoked: settling the current batch first", extra={"partitions": len(revoked)})
             self._flush()
+        self._settle()
 
     def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in assigned)})
@@ -102,13 +108,19 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
                     self._metrics.events_in.inc(len(batch))
                 if self._full():
                     self._flush()
+                elif self._inflight is not None and self._inflight[0].done():
+                    self._settle()
                 if time.monotonic() >= next_lag:
                     self._update_lag()
                     next_lag = time.monotonic() + 10
         finally:
-            if self._batch.docs and not self._stop.is_set():
-                self._flush()
-            self._consumer.close(autocommit=False)
+            try:
+                if self._batch.docs and not self._stop.is_set():
+                    self._flush()
+                self._settle()
+            finally:
+                self._bulk.shutdown(wait=True)
+                self._consumer.close(autocommit=False)
 
     def _full(self) -> bool:
         batch, limits = self._batch, self._settings.batch
@@ -121,10 +133,20 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
         )
 
     def _flush(self) -> None:
+        """Send the batch; first settle (and commit) the one still in flight, so offsets stay in order."""
         batch, self._batch = self._batch, _Batch()
-        if not self._writer.write(batch.docs):
+        self._settle()
+        self._inflight = (self._bulk.submit(self._writer.write, batch.docs), batch.offsets)
+
+    def _settle(self) -> None:
+        """Wait for the batch in flight; commit its offsets once every document is settled."""
+        if self._inflight is None:
+            return
+        future, last = self._inflight
+        self._inflight = None
+        if not future.result():  # a non-retryable failure raises here and stops the consumer
             return  # stopping: nothing committed, the next owner re-reads and Elasticsearch dedupes
-        offsets = {tp: OffsetAndMetadata(offset + 1, "", -1) for tp, offset in batch.offsets.items()}
+        offsets = {tp: OffsetAndMetadata(offset + 1, "", -1) for tp, offset in last.items()}
         try:
             self._consumer.commit(offsets)
             self._metrics.commits.inc()
