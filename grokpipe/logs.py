@@ -39,3 +39,5 @@ def setup(level: str = "INFO") -> None:
     # kafka-python logs every reconnect attempt at WARNING/ERROR; our own components report outages.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+    # librdkafka reports every failed reconnect; the publisher reports outages once a second.
+    logging.getLogger("librdkafka").setLevel(logging.ERROR)

@@ -84,6 +84,7 @@ class Publisher:
             "queue.buffering.max.kbytes": 128 * 1024,
             "partitioner": "murmur2_random",
             "error_cb": self._on_client_error,
+            "logger": logging.getLogger("librdkafka"),  # its log lines as ours, not raw stderr
         }
         self._producer = Producer(config)
         for thread in self._threads:
@@ -117,6 +118,7 @@ class Publisher:
             thread.join(timeout=timeout)
         if self._producer is not None:
             self._producer.flush(0)
+            self._producer = None  # librdkafka's threads end with the object
         self._sync_metrics()
 
     # -- sending ---------------------------------------------------------------------------------
@@ -133,11 +135,13 @@ class Publisher:
         self._produce(key, value, on_ack)
 
     def _produce(self, key: bytes, value: bytes, on_ack: OnAck | None) -> None:
-        assert self._producer is not None
+        producer = self._producer
+        if producer is None:
+            raise PublisherClosed("publisher is closed")
         callback = self._callback(key, value, on_ack)
         while True:
             try:
-                self._producer.produce(self.topic, value=value, key=key, on_delivery=callback)
+                producer.produce(self.topic, value=value, key=key, on_delivery=callback)
                 return
             except BufferError:
                 # librdkafka's local queue is full (Kafka slow or away): wait for deliveries.
