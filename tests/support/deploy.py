@@ -16,8 +16,8 @@ _VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::?-(?P<default>[^}]*))?\}")
 
 def read_env_example() -> dict[str, str]:
     env: dict[str, str] = {}
-    for line in (COMPOSE_DIR / ".env.example").read_text().splitlines():
-        line = line.strip()
+    for raw in (COMPOSE_DIR / ".env.example").read_text().splitlines():
+        line = raw.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
             env[key] = value

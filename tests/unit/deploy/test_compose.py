@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs; installed with check-jsonschema
 import pytest
 from support.deploy import COMPOSE_DIR, ROOT, load_compose
 
@@ -18,7 +18,11 @@ from grokpipe.settings import ServiceSettings
 #: Services that run once and exit.
 ONE_SHOT = {"kafka-topics", "setup"}
 #: grokpipe services -> the settings model their config and environment must satisfy.
-SETTINGS = {"shipper": "shipper.config:ShipperSettings", "indexer": "indexer.config:IndexerSettings", "api": "api.config:ApiSettings"}
+SETTINGS = {
+    "shipper": "shipper.config:ShipperSettings",
+    "indexer": "indexer.config:IndexerSettings",
+    "api": "api.config:ApiSettings",
+}
 #: Where each image keeps its state.
 STATE = {
     "kafka": "/var/lib/kafka/data",
@@ -76,9 +80,11 @@ def test_every_image_is_pinned(compose: dict[str, Any]) -> None:
     for name, svc in services(compose).items():
         image = svc["image"]
         _, _, tag = image.rpartition("/")[2].partition(":")
-        assert tag and tag != "latest" and any(c.isdigit() for c in tag), f"{name}: {image} is not pinned"
+        assert tag not in {"", "latest"}, f"{name}: {image} is not pinned"
+        assert any(c.isdigit() for c in tag), f"{name}: {image} is not pinned to a version"
     base = next(line for line in (COMPOSE_DIR / "Dockerfile").read_text().splitlines() if line.startswith("FROM "))
-    assert base.split()[1].startswith("python:3.11.") and "latest" not in base
+    assert base.split()[1].startswith("python:3.11.")
+    assert "latest" not in base
 
 
 def test_long_running_services_have_healthcheck_and_restart(compose: dict[str, Any]) -> None:
@@ -99,7 +105,11 @@ def test_state_lives_in_named_volumes(compose: dict[str, Any]) -> None:
 def test_example_app_logs_through_syslog_driver_to_the_shipper(compose: dict[str, Any]) -> None:
     logging = services(compose)["example-app"]["logging"]
     assert logging["driver"] == "syslog"
-    assert logging["options"] == {"syslog-address": "tcp://127.0.0.1:514", "syslog-format": "rfc5424micro", "tag": "{{.Name}}"}
+    assert logging["options"] == {
+        "syslog-address": "tcp://127.0.0.1:514",
+        "syslog-format": "rfc5424micro",
+        "tag": "{{.Name}}",
+    }
     assert {"514:5514/udp", "514:5514/tcp"} <= set(services(compose)["shipper"]["ports"])
 
 
@@ -136,7 +146,10 @@ def test_services_reach_kafka_and_elasticsearch_by_service_name(compose: dict[st
         if "GROKPIPE_KAFKA__BOOTSTRAP_SERVERS" in env:
             assert env["GROKPIPE_KAFKA__BOOTSTRAP_SERVERS"].startswith("kafka:"), name
         if "GROKPIPE_ELASTICSEARCH__HOSTS" in env:
-            assert env["GROKPIPE_ELASTICSEARCH__PASSWORD"] == compose["services"]["elasticsearch"]["environment"]["ELASTIC_PASSWORD"]
+            assert (
+                env["GROKPIPE_ELASTICSEARCH__PASSWORD"]
+                == compose["services"]["elasticsearch"]["environment"]["ELASTIC_PASSWORD"]
+            )
 
 
 def test_setup_installs_the_indexers_own_template(compose: dict[str, Any]) -> None:
@@ -146,7 +159,8 @@ def test_setup_installs_the_indexers_own_template(compose: dict[str, Any]) -> No
     assert commands, "setup.sh runs no grokpipe command"
     for argv in commands:
         args = build_parser(argv[1:]).parse_args(argv[1:])
-        assert args.command == "indexer" and args.setup_only
+        assert args.command == "indexer"
+        assert args.setup_only
         assert host_file(setup, args.config) == host_file(indexer, indexer["command"][-1])
     assert setup["image"] == indexer["image"]
     # No copy of the template anywhere in the stack: the image carries indexer/templates/logs.json.
@@ -159,7 +173,17 @@ def test_setup_installs_the_indexers_own_template(compose: dict[str, Any]) -> No
 
 def test_setup_imports_kibana_saved_objects(compose: dict[str, Any]) -> None:
     script = (COMPOSE_DIR / "setup.sh").read_text()
-    assert "/api/saved_objects/_import?overwrite=true" in script and "kbn-xsrf: true" in script
+    assert "/api/saved_objects/_import?overwrite=true" in script
+    assert "kbn-xsrf: true" in script
     target = next(t for t, s in mounts(services(compose)["setup"]).items() if s == "./kibana")
     for ref in [w.split("@", 1)[1] for w in script.split() if w.startswith("file=@")]:
         assert (COMPOSE_DIR / "kibana" / Path(ref).relative_to(target)).is_file()
+
+
+def test_image_carries_the_packages_patterns_and_template() -> None:
+    copied = {
+        line.split()[1] for line in (COMPOSE_DIR / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
+    }
+    assert {"grokpipe", "shipper", "indexer", "api", "grok_patterns", "pyproject.toml"} <= copied
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert not ignored & {"grokpipe", "shipper", "indexer", "api", "grok_patterns"}
