@@ -16,7 +16,7 @@ echo "kibana_system password set"
 # The template the indexer installs at start (indexer/templates/logs.json), installed by the indexer itself.
 grokpipe indexer --setup-only -c /etc/grokpipe/indexer.yml
 
-until curl -fsS "$KIBANA/api/status" | grep -q '"level":"available"'; do
+until curl -fsS -u "$AUTH" "$KIBANA/api/status" | grep -q '"level":"available"'; do
   echo "waiting for Kibana"; sleep 5
 done
 curl -fsS -u "$AUTH" -H 'kbn-xsrf: true' \
