@@ -121,7 +121,9 @@ def test_topic_partitions_bound_indexer_replicas(compose: dict[str, Any], env_ex
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))
-def test_service_command_and_settings(compose: dict[str, Any], name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_service_command_and_settings(
+    compose: dict[str, Any], env_example: dict[str, str], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     svc = services(compose)[name]
     argv = [str(arg) for arg in svc["command"]]
     assert argv[0] in COMMANDS
@@ -130,7 +132,7 @@ def test_service_command_and_settings(compose: dict[str, Any], name: str, monkey
     for key in [k for k in list(__import__("os").environ) if k.startswith("GROKPIPE_")]:
         monkeypatch.delenv(key)
     for key, value in svc["environment"].items():
-        if key.startswith("GROKPIPE_") and key != "GROKPIPE_HEALTH_URL":
+        if key.startswith("GROKPIPE_"):  # all of them: an unknown GROKPIPE_ key must not break the model
             monkeypatch.setenv(key, str(value))
     module_name, _, class_name = SETTINGS[name].partition(":")
     model: type[ServiceSettings] = getattr(importlib.import_module(module_name), class_name)
@@ -138,6 +140,16 @@ def test_service_command_and_settings(compose: dict[str, Any], name: str, monkey
     port = svc["healthcheck"]["test"][-1].rsplit(":", 1)[1].split("/")[0]
     assert settings.http.listen.endswith(f":{port}")  # type: ignore[attr-defined]
     assert svc["environment"]["GROKPIPE_HEALTH_URL"].endswith(f":{port}/healthz")
+    for section in ("kafka", "elasticsearch"):
+        if hasattr(settings, section):  # addresses come from the environment, secrets too
+            dumped = getattr(settings, section).model_dump()
+            for key, value in svc["environment"].items():
+                prefix = f"GROKPIPE_{section.upper()}__"
+                if key.startswith(prefix) and key != f"{prefix}PASSWORD":
+                    assert str(dumped[key.removeprefix(prefix).lower()]).find(value.split(",")[0]) >= 0
+    if name == "api":
+        keys = [key.get_secret_value() for key in settings.auth.admin_keys]  # type: ignore[attr-defined]
+        assert keys == json.loads(env_example["API_ADMIN_KEYS"])
 
 
 def test_services_reach_kafka_and_elasticsearch_by_service_name(compose: dict[str, Any]) -> None:
