@@ -193,9 +193,9 @@ def test_setup_imports_kibana_saved_objects(compose: dict[str, Any]) -> None:
 
 
 def test_image_carries_the_packages_patterns_and_template() -> None:
-    copied = {
-        line.split()[1] for line in (COMPOSE_DIR / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
-    }
+    lines = (COMPOSE_DIR / "Dockerfile").read_text().splitlines()
+    copied = {line.split()[1] for line in lines if line.startswith("COPY ")}
     assert {"grokpipe", "shipper", "indexer", "api", "grok_patterns", "pyproject.toml"} <= copied
+    assert "RUN mkdir -p /var/lib/grokpipe/shipper" in lines  # the shipper's volume is writable by its user
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert not ignored & {"grokpipe", "shipper", "indexer", "api", "grok_patterns"}
