@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+_DIGITS = re.compile(r"\d+")
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()) | {"message", "asctime"}
 
 
@@ -30,6 +33,28 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(doc, default=str).decode()
 
 
+class Throttle(logging.Filter):
+    """Lets one warning through per message (numbers aside) per ``every`` seconds: a client that
+    retries a dead broker every few milliseconds must not flood the log."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        super().__init__()
+        self.every = every
+        self._seen: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = _DIGITS.sub("", f"{record.name}|{record.getMessage()}|{getattr(record, 'error.code', '')}")[:160]
+        now = time.monotonic()
+        if now - self._seen.get(key, -self.every) < self.every:
+            return False
+        if len(self._seen) > 1000:
+            self._seen.clear()
+        self._seen[key] = now
+        return True
+
+
 def setup(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -40,4 +65,7 @@ def setup(level: str = "INFO") -> None:
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     logging.getLogger("elastic_transport").setLevel(logging.WARNING)
     # librdkafka reports every failed reconnect; the publisher reports outages once a second.
-    logging.getLogger("librdkafka").setLevel(logging.ERROR)
+    rdkafka = logging.getLogger("librdkafka")
+    rdkafka.setLevel(logging.ERROR)
+    if not any(isinstance(f, Throttle) for f in rdkafka.filters):
+        rdkafka.addFilter(Throttle())

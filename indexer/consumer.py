@@ -1,8 +1,11 @@
 """The consume loop: batches from Kafka, pipelines, bulk writes, then (and only then) commits.
 
-Rebalance callbacks run inside ``poll`` on this same thread, so when partitions are revoked the
-batch collected so far is written and committed there and then: the next owner starts exactly
-after what we settled.
+The consumer is librdkafka's (``confluent-kafka``). kafka-python 3 runs rebalance listeners on its
+I/O thread, where a synchronous commit raises, so a revoke could not settle and commit its batch; and
+librdkafka fetches and decodes records about 1.7x faster (issue 5 note). librdkafka invokes the
+rebalance callbacks inside ``consume`` on this same thread, so when partitions are revoked the batch
+collected so far is written and committed there and then: the next owner starts exactly after what
+we settled.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from kafka import ConsumerRebalanceListener, TopicPartition
-from kafka.errors import CommitFailedError, KafkaError
-from kafka.structs import OffsetAndMetadata
+from confluent_kafka import Consumer as KafkaConsumer
+from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
-from grokpipe.clients import kafka_consumer
+from grokpipe.clients import librdkafka_config
+from grokpipe.logs import Throttle
 from indexer.bulk import BulkWriter
 from indexer.config import IndexerSettings
 from indexer.documents import PARSE_FAILURE_TAGS, Document, build
@@ -25,24 +28,62 @@ from indexer.metrics import IndexerMetrics
 from indexer.pipeline import Router
 
 log = logging.getLogger(__name__)
+log.addFilter(Throttle())
+
+Offsets = dict[tuple[str, int], int]
+
+#: Commit refusals that mean "the group moved on": the new owner re-reads, and ids make that harmless.
+_REBALANCED = {
+    KafkaError.REBALANCE_IN_PROGRESS,
+    KafkaError.ILLEGAL_GENERATION,
+    KafkaError.UNKNOWN_MEMBER_ID,
+    KafkaError.FENCED_INSTANCE_ID,
+    KafkaError._NO_OFFSET,
+}
 
 
 class _Batch:
     def __init__(self) -> None:
         self.docs: list[Document] = []
-        self.offsets: dict[TopicPartition, int] = {}
+        self.offsets: Offsets = {}
         self.bytes = 0
         self.started = 0.0
 
-    def add(self, doc: Document, tp: TopicPartition, offset: int) -> None:
+    def add(self, doc: Document, topic: str, partition: int, offset: int) -> None:
         if not self.docs:
             self.started = time.monotonic()
         self.docs.append(doc)
-        self.offsets[tp] = max(self.offsets.get(tp, -1), offset)
+        key = (topic, partition)
+        if offset > self.offsets.get(key, -1):
+            self.offsets[key] = offset
         self.bytes += len(doc.raw)
 
 
-class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
+def consumer_config(settings: IndexerSettings) -> dict[str, Any]:
+    kafka = settings.kafka
+    conf = librdkafka_config(kafka) | {
+        "group.id": kafka.group_id,
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        # Real brokers cap a fetch response at fetch.max.bytes; noida-db ignores the cap and answers
+        # with everything after the offset, which librdkafka refuses past this ceiling.
+        "receive.message.max.bytes": 1_000_000_000,
+        "logger": logging.getLogger("librdkafka"),
+        "error_cb": _on_error,
+    }
+    if settings.instance_id:
+        conf["group.instance.id"] = settings.instance_id
+    return conf
+
+
+def _on_error(error: KafkaError) -> None:
+    # Broker down, connection refused...: librdkafka reconnects by itself; the loop just sees no records.
+    level = logging.ERROR if error.fatal() else logging.WARNING
+    log.log(level, "Kafka client error, retrying", extra={"error.code": error.name(), "error.message": error.str()})
+
+
+class Consumer:
     def __init__(self, settings: IndexerSettings, router: Router, writer: BulkWriter, metrics: IndexerMetrics) -> None:
         self._settings = settings
         self._router = router
@@ -53,19 +94,19 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
         # One bulk request in flight while the next batch is polled and parsed (grok and Elasticsearch
         # overlap); its offsets are committed here, on the consumer's thread, once it has settled.
         self._bulk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk")
-        self._inflight: tuple[Future[bool], dict[TopicPartition, int]] | None = None
-        self._consumer: Any = None
+        self._inflight: tuple[Future[bool], Offsets] | None = None
+        self._consumer: KafkaConsumer | None = None
         self.error: BaseException | None = None
 
-    # -- rebalance listener ----------------------------------------------------------------------
+    # -- rebalance callbacks (run inside consume(), on this thread) ------------------------------
 
-    def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+    def _on_revoke(self, consumer: KafkaConsumer, revoked: list[TopicPartition]) -> None:
         if self._batch.docs:
             log.info("partitions revoked: settling the current batch first", extra={"partitions": len(revoked)})
             self._flush()
         self._settle()
 
-    def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+    def _on_assign(self, consumer: KafkaConsumer, assigned: list[TopicPartition]) -> None:
         log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in assigned)})
 
     # -- loop ------------------------------------------------------------------------------------
@@ -74,38 +115,15 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
         self._stop.set()
 
     def run(self) -> None:
-        kafka = self._settings.kafka
-        while not self._stop.is_set():
-            try:
-                self._consumer = kafka_consumer(
-                    kafka,
-                    max_poll_records=self._settings.batch.max_events,
-                    group_instance_id=self._settings.instance_id,
-                )
-                break
-            except (KafkaError, OSError) as exc:
-                log.warning("cannot connect to Kafka, retrying", extra={"error.message": str(exc)})
-                self._stop.wait(2)
-        if self._consumer is None:
-            return
-        self._consumer.subscribe([kafka.topic], listener=self)
+        limits = self._settings.batch
+        consumer = self._consumer = KafkaConsumer(consumer_config(self._settings))
+        consumer.subscribe([self._settings.kafka.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         next_lag = 0.0
         try:
             while not self._stop.is_set():
-                records = self._consumer.poll(timeout_ms=200, max_records=self._settings.batch.max_events)
-                for tp, batch in records.items():
-                    for record in batch:
-                        doc = build(
-                            record.value,
-                            tp.topic,
-                            tp.partition,
-                            record.offset,
-                            router=self._router,
-                            namespace=self._settings.namespace,
-                        )
-                        self._batch.add(doc, tp, record.offset)
-                        self._count_failures(doc)
-                    self._metrics.events_in.inc(len(batch))
+                room = max(1, limits.max_events - len(self._batch.docs))
+                for message in consumer.consume(num_messages=room, timeout=0.2):
+                    self._add(message)
                 if self._full():
                     self._flush()
                 elif self._inflight is not None and self._inflight[0].done():
@@ -120,7 +138,28 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
                 self._settle()
             finally:
                 self._bulk.shutdown(wait=True)
-                self._consumer.close(autocommit=False)
+                consumer.close()
+
+    def _add(self, message: Message) -> None:
+        error = message.error()
+        if error is not None:
+            if error.code() != KafkaError._PARTITION_EOF:
+                log.warning("Kafka fetch error", extra={"error.code": error.name(), "error.message": error.str()})
+            return
+        topic, partition, offset = message.topic(), message.partition(), message.offset()
+        if topic is None or partition is None or offset is None:  # only error events lack a position
+            return
+        doc = build(
+            message.value() or b"",
+            topic,
+            partition,
+            offset,
+            router=self._router,
+            namespace=self._settings.namespace,
+        )
+        self._batch.add(doc, topic, partition, offset)
+        self._metrics.events_in.inc()
+        self._count_failures(doc)
 
     def _full(self) -> bool:
         batch, limits = self._batch, self._settings.batch
@@ -146,13 +185,19 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
         self._inflight = None
         if not future.result():  # a non-retryable failure raises here and stops the consumer
             return  # stopping: nothing committed, the next owner re-reads and Elasticsearch dedupes
-        offsets = {tp: OffsetAndMetadata(offset + 1, "", -1) for tp, offset in last.items()}
+        assert self._consumer is not None
+        offsets = [TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in last.items()]
         try:
-            self._consumer.commit(offsets)
+            self._consumer.commit(offsets=offsets, asynchronous=False)
             self._metrics.commits.inc()
-        except CommitFailedError as exc:
-            # Partitions moved on during the write: the new owner re-reads; ids make that harmless.
-            log.warning("offset commit refused after a rebalance", extra={"error.message": str(exc)})
+        except KafkaException as exc:
+            error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+            # Whatever the reason (group moved on, broker away), the documents are in Elasticsearch: a
+            # later commit covers these offsets, or the next owner re-reads them and ids dedupe.
+            log.warning(
+                "offset commit failed" + (" after a rebalance" if error and error.code() in _REBALANCED else ""),
+                extra={"error.code": error.name() if error else None, "error.message": str(exc)},
+            )
 
     def _count_failures(self, doc: Document) -> None:
         tags = doc.source.get("tags")
@@ -162,12 +207,17 @@ class Consumer(ConsumerRebalanceListener):  # type: ignore[misc]
                     self._metrics.parse_failures.labels(dataset=doc.source["event"]["dataset"], tag=tag).inc()
 
     def _update_lag(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
         try:
-            assigned = list(self._consumer.assignment())
+            assigned = consumer.assignment()
             if not assigned:
                 return
-            ends = self._consumer.end_offsets(assigned)
-            lag = sum(max(0, ends[tp] - (self._consumer.position(tp) or 0)) for tp in assigned)
+            lag = 0
+            for tp in consumer.position(assigned):
+                _, high = consumer.get_watermark_offsets(tp, timeout=1.0, cached=False)
+                if tp.offset >= 0:
+                    lag += max(0, high - tp.offset)
             self._metrics.lag.set(lag)
-        except KafkaError:
+        except KafkaException:
             pass

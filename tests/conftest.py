@@ -29,3 +29,12 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def own_stack(tmp_path: Path) -> Iterator[EmbeddedStack]:
+    """A noida-db of the test's own, for large counts and outages: noida-db rewrites its whole store on
+    every change, so a test's 200k records would slow every later test sharing the session's server,
+    and stopping a service would drop what other tests wrote."""
+    with EmbeddedStack(tmp_path / "noida") as running:
+        yield running

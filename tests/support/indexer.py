@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -16,6 +12,7 @@ from elasticsearch import Elasticsearch
 
 from grokpipe.embedded import EmbeddedStack, free_port
 from indexer.config import IndexerSettings
+from support.process import ServiceProcess
 
 
 def namespace() -> str:
@@ -67,37 +64,15 @@ def wait_count(es: Elasticsearch, ns: str, expected: int, timeout: float = 120.0
         seen = count(es, ns)
         if seen >= expected:
             return seen
-        time.sleep(0.5)
+        time.sleep(2)  # a refresh and count per poll: keep the load on the server low
     return seen
 
 
-class IndexerProcess:
-    """``grokpipe indexer -c CONFIG`` as a child process, for kill -9 tests."""
+class IndexerProcess(ServiceProcess):
+    """``grokpipe indexer -c CONFIG`` as a child process that a test can kill -9 and restart."""
 
     def __init__(self, config: Path, log: Path) -> None:
-        self.config = config
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "grokpipe.cli", "indexer", "-c", str(self.config)],
-                stdout=out,
-                stderr=out,
-                stdin=subprocess.DEVNULL,
-                env=os.environ.copy(),
-            )
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self, timeout: float = 60) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout)
+        super().__init__("indexer", config, log)
 
 
 def committed(stack: EmbeddedStack, group: str, topic: str) -> int:

@@ -17,7 +17,9 @@ def new_topic(bootstrap: str, partitions: int = 4) -> str:
     return topic
 
 
-def consume(bootstrap: str, topic: str, *, expect: int, timeout: float = 60.0, idle: float = 3.0) -> list[dict[str, Any]]:
+def consume(
+    bootstrap: str, topic: str, *, expect: int, timeout: float = 60.0, idle: float = 3.0
+) -> list[dict[str, Any]]:
     """Every event in ``topic`` from the beginning; stops once ``expect`` arrived and ``idle`` s passed quietly."""
     consumer = kafka_consumer(
         KafkaSettings(bootstrap_servers=[bootstrap], group_id=f"test-{uuid.uuid4().hex[:8]}"),

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.kafka import consume
+from support.kafka import consume, new_topic
 from support.shipper import ShipperProcess, write_config
 
 from grokpipe.embedded import EmbeddedStack
@@ -23,9 +23,8 @@ def lines(name: str, start: int, count: int) -> list[str]:
 
 
 @pytest.mark.slow
-def test_kill_9_during_200k_lines_loses_nothing(
-    stack: EmbeddedStack, topic: str, data_dir: Path, tmp_path: Path
-) -> None:
+def test_kill_9_during_200k_lines_loses_nothing(own_stack: EmbeddedStack, data_dir: Path, tmp_path: Path) -> None:
+    stack, topic = own_stack, new_topic(own_stack.kafka_bootstrap)
     logs = tmp_path / "logs"
     logs.mkdir()
     expected = lines("pre", 0, PREWRITTEN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.kafka import consume
+from support.kafka import consume, new_topic
 from support.shipper import settings, wait_for
 
 from grokpipe.embedded import EmbeddedStack
@@ -20,7 +20,8 @@ def append(path: Path, prefix: str, start: int, count: int) -> list[str]:
 
 
 @pytest.mark.slow
-def test_kafka_outage_mid_run_and_at_start(stack: EmbeddedStack, topic: str, data_dir: Path, tmp_path: Path) -> None:
+def test_kafka_outage_mid_run_and_at_start(own_stack: EmbeddedStack, data_dir: Path, tmp_path: Path) -> None:
+    stack, topic = own_stack, new_topic(own_stack.kafka_bootstrap)
     log = tmp_path / "app.log"
     inputs = [{"type": "file", "id": "outage", "paths": [str(log)], "scan_frequency": 0.2}]
     cfg = settings(stack, topic, data_dir, inputs, publisher={"delivery_timeout_ms": 3000})
