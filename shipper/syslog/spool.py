@@ -1,0 +1,635 @@
+"""The syslog spool: a bounded write-ahead log between the listeners and Kafka.
+
+Every accepted message is appended to a segment file before ``put`` returns; a drain thread hands the
+records in order to ``publish`` (``Publisher.publish``) and Kafka's acknowledgements advance a
+checkpoint, so an outage fills the disk instead of losing messages, and a restart replays what Kafka
+had not acknowledged (at-least-once; the event ids minted at accept let Elasticsearch drop the
+re-sends).
+
+On disk, in ``directory``::
+
+    00000000000000000000.seg   append-only segments, numbered consecutively, rolled at segment_bytes
+    checkpoint.json            {"segment": N, "offset": M}: everything before is acknowledged
+    lock                       flock'ed while a Spool owns the directory
+
+A record is ``crc32c(u32) | key length(u32) | value length(u32) | key | value`` (little endian; the
+CRC covers the two lengths, the key and the value), so a record torn by a crash, or the zero-filled
+tail a power cut can leave, fails its CRC or is short: recovery truncates the segment there and counts
+it in ``dropped_torn``. Acknowledgements arrive out of order (partitions, retries): the checkpoint
+only moves over a contiguous run of acknowledged records (a watermark), and is written atomically
+(temp file, fsync, rename, fsync of the directory) every 100 ms when it moved, and at stop. Segments
+wholly before the saved checkpoint are deleted.
+
+While the drain keeps up, ``put`` also hands each record to it from memory (at most 8 MiB), so the
+file is written but never read back; once that buffer is full (Kafka slow or away) the drain falls
+back to reading the segments from where it stands, and returns to memory when it has caught up.
+
+What a crash can lose — ``put`` returns only after ``os.write`` handed the record to the kernel,
+under every policy (there is no user-space write buffer):
+
+* kill -9 of the shipper (or any crash of the process alone): nothing whose ``put`` returned True,
+  whatever the policy — the page cache belongs to the kernel and reaches the file without us. What is
+  lost is what never reached ``put``: messages the listeners were still framing or parsing, and bytes
+  waiting in the kernel's socket buffers (TCP senders consider them delivered; UDP ones are gone).
+  Records acknowledged by Kafka after the last checkpoint (at most 100 ms of them) are sent again.
+* OS crash or power loss: ``always`` — nothing whose ``put`` returned (it fsyncs before returning,
+  one fsync shared by the concurrent puts waiting on it); ``interval`` — at most the records put in
+  the last ``fsync_interval`` seconds (plus the duration of one fsync); ``never`` — whatever the
+  kernel had not written back yet (Linux: dirty pages older than ``vm.dirty_expire_centisecs``, 30 s
+  by default, are flushed; in practice up to ~35 s). Segments are fsynced when they roll and at stop
+  under every policy.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import fcntl
+import functools
+import logging
+import os
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import crc32c
+import orjson
+from pydantic import Field
+
+from grokpipe.settings import Section
+from shipper.errors import PublisherClosed, ShipperError
+
+log = logging.getLogger(__name__)
+
+OnAck = Callable[[], None]
+Publish = Callable[[bytes, bytes, OnAck | None], None]
+# Spool has a ``bytes`` property, which shadows the builtin in its annotations.
+Pair = tuple[bytes, bytes]  #: key, value
+Batch = list[tuple[int, bytes, bytes]]  #: sequence number, key, value
+Encoded = list[bytes]
+
+MiB = 1024 * 1024
+HEADER = struct.Struct("<III")  # crc32c of what follows it, key length, value length
+CRC = struct.Struct("<I")
+LENGTHS = struct.Struct("<II")
+MAX_RECORD = 512 * MiB  # a longer length read back is corruption, not a record
+READ_CHUNK = MiB  # what the drain and the recovery read at once
+MEMORY_BYTES = 8 * MiB  # key + value bytes handed to the drain from memory while it keeps up
+MAX_UNSETTLED = 100_000  # records handed to publish and not yet under the watermark; then the drain waits
+CHECKPOINT_EVERY = 0.1  # seconds between checkpoint writes (when the watermark moved)
+CHECKPOINT_VERSION = 1
+
+
+class SpoolError(ShipperError):
+    """The spool directory cannot be used or written (disk full, permissions, another owner)."""
+
+
+class SpoolSettings(Section):
+    max_bytes: int = Field(default=1024 * MiB, ge=MiB, description="bytes not yet acknowledged; then put() waits")
+    segment_bytes: int = Field(default=64 * MiB, ge=4096, description="a segment file rolls at this size")
+    fsync: Literal["always", "interval", "never"] = Field(
+        default="interval", description="always: before put() returns; interval: every fsync_interval; never: OS"
+    )
+    fsync_interval: float = Field(default=1.0, gt=0, description="seconds, for fsync: interval")
+
+
+class Record(NamedTuple):
+    key: bytes
+    value: bytes
+    end: int  #: offset just past the record in its segment
+    size: int  #: header + key + value
+
+
+def encode_record(key: bytes, value: bytes) -> bytes:
+    body = LENGTHS.pack(len(key), len(value)) + key + value
+    return CRC.pack(crc32c.crc32c(body)) + body
+
+
+def decode_records(buf: bytes, base: int, verify: bool) -> tuple[list[Record], int, bool]:
+    """The complete records at the start of ``buf`` (read at file offset ``base``).
+
+    Returns the records, the bytes they span, and whether decoding stopped at a corrupt record (bad
+    CRC or absurd length) rather than at the end of the buffer or of a partial record."""
+    records: list[Record] = []
+    view = memoryview(buf)
+    pos, size_of_buf, head = 0, len(buf), HEADER.size
+    while size_of_buf - pos >= head:
+        crc, klen, vlen = HEADER.unpack_from(buf, pos)
+        if klen + vlen > MAX_RECORD:
+            return records, pos, True
+        size = head + klen + vlen
+        if size_of_buf - pos < size:
+            break
+        if verify and crc32c.crc32c(view[pos + 4 : pos + size]) != crc:
+            return records, pos, True
+        k = pos + head
+        records.append(Record(buf[k : k + klen], buf[k + klen : pos + size], base + pos + size, size))
+        pos += size
+    return records, pos, False
+
+
+def read_records(fd: int, offset: int, limit: int, verify: bool) -> tuple[list[Record], int, bool]:
+    """Records of one segment from ``offset`` up to ``limit``, about a chunk at a time.
+
+    Returns the records, the offset after them and whether a corrupt record stopped the read. No
+    records and no corruption with ``offset < limit`` means the bytes up to ``limit`` end mid-record."""
+    buf = os.pread(fd, min(limit - offset, READ_CHUNK), offset)
+    records, used, corrupt = decode_records(buf, offset, verify)
+    if not records and not corrupt and len(buf) >= HEADER.size:
+        _, klen, vlen = HEADER.unpack_from(buf)
+        size = HEADER.size + klen + vlen  # one record larger than a chunk
+        if offset + size <= limit:
+            records, used, corrupt = decode_records(os.pread(fd, size, offset), offset, verify)
+    return records, offset + used, corrupt
+
+
+def segment_path(directory: Path, segment: int) -> Path:
+    return directory / f"{segment:020d}.seg"
+
+
+class Spool:
+    """Write-ahead, append-only segment files in ``directory``; a drain thread hands records in order to
+    ``publish``; acknowledgements advance a persisted checkpoint; fully acknowledged segments are
+    deleted. A restart replays everything after the checkpoint."""
+
+    def __init__(self, directory: Path, settings: SpoolSettings, publish: Publish, *, name: str = "syslog") -> None:
+        self.directory = Path(directory)
+        self.name = name
+        self._settings = settings
+        self._publish = publish
+        self._lock = threading.Lock()
+        self._space = threading.Condition(self._lock)  # put() waits here while full
+        self._work = threading.Condition(self._lock)  # the drain waits here for records
+        self._closed = True  # put() refuses until start() and after stop()
+        self._stopping = threading.Event()
+        # Writer, under _lock. Sequence numbers count records in log order from the checkpoint.
+        self._fd = -1
+        self._gen = 0  # bumped when the segment rolls, so a concurrent fsync knows its fd closed
+        self._write_seg = 0
+        self._write_off = 0
+        self._sizes: dict[int, int] = {}  # closed segments still on disk -> size
+        self._put_seq = 0
+        self._appended = 0  # bytes written since start: the fsync targets
+        # Group fsync (always policy, interval timer, stop).
+        self._sync_cond = threading.Condition()
+        self._fd_lock = threading.Lock()  # held across an fsync and by the roll that closes the fd
+        self._synced = 0
+        self._syncing = False
+        # Hand-off from memory to the drain, under _lock.
+        self._memory: deque[tuple[bytes, bytes, int, int, int]] = deque()  # key, value, segment, end, size
+        self._memory_bytes = 0
+        self._memory_mode = False
+        self._drain_waiting = False
+        # The drain's position: just past the last record handed to publish.
+        self._read_seg = 0
+        self._read_off = 0
+        self._read_fd = -1
+        self._read_fd_seg = -1
+        # The watermark, under _lock: records handed to publish from sequence _base on.
+        self._unsettled: deque[tuple[int, int, int]] = deque()  # segment, end, size
+        self._base = 0
+        self._acked_ahead: set[int] = set()
+        self._committed = (0, 0)  # segment, offset: everything before is acknowledged
+        self._saved: tuple[int, int] | None = None
+        self._depth = 0
+        self._bytes = 0
+        self._dropped_torn = 0
+        self._lock_fd = -1
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Recover the segments after the checkpoint (truncating a torn tail), then start draining."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._take_lock()
+            self._recover()
+            self._open_segment(self._write_seg)
+        except OSError as exc:
+            raise SpoolError(f"cannot open spool {self.directory}: {exc.strerror or exc}") from None
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._drain_loop, name=f"spool-drain-{self.name}", daemon=True),
+            threading.Thread(target=self._housekeeping_loop, name=f"spool-checkpoint-{self.name}", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float) -> None:
+        """Refuse new records, fsync, wait up to ``timeout`` for Kafka to acknowledge what is spooled,
+        save the checkpoint. What is left stays on disk for the next start."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            if self._closed and self._fd < 0:
+                return
+            self._closed = True
+            self._space.notify_all()
+            target = self._appended
+        self._sync_until(target)
+        while self._depth > 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self._stopping.set()
+        with self._lock:
+            self._work.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        self._save_checkpoint()
+        with self._lock, self._fd_lock:
+            os.close(self._fd)
+            self._fd = -1
+            self._gen += 1
+        if self._read_fd >= 0:
+            os.close(self._read_fd)
+            self._read_fd = -1
+        os.close(self._lock_fd)
+        self._lock_fd = -1
+        log.info(
+            "spool stopped",
+            extra={"input": self.name, "spool.depth": self._depth, "spool.bytes": self._bytes},
+        )
+
+    # -- the writer side -------------------------------------------------------------------------
+
+    @property
+    def depth(self) -> int:
+        """Records put and not yet acknowledged."""
+        return self._depth
+
+    @property
+    def bytes(self) -> int:
+        """Bytes on disk not yet acknowledged (up to the first unacknowledged record)."""
+        return self._bytes
+
+    @property
+    def dropped_torn(self) -> int:
+        """Torn or corrupt segment tails dropped by recovery."""
+        return self._dropped_torn
+
+    def put(self, key: builtins.bytes, value: builtins.bytes, timeout: float | None = None) -> bool:
+        """Spool one record (written to the kernel, fsynced per policy) and return True. While the
+        spool is full, wait up to ``timeout`` (None: forever, 0: not at all); False if still full or
+        stopped. Raises SpoolError when the disk refuses the write."""
+        return self.put_many(((key, value),), timeout)
+
+    def put_many(self, records: Sequence[Pair], timeout: float | None = None) -> bool:
+        """``put`` for several records with one write: all are spooled or (full, stopped) none.
+
+        On SpoolError a leading part of the batch may have been spooled already."""
+        encoded = [encode_record(key, value) for key, value in records]
+        total = sum(len(rec) for rec in encoded)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while not self._closed and self._bytes and self._bytes + total > self._settings.max_bytes:
+                if deadline is None:
+                    self._space.wait()
+                else:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._space.wait(remaining)
+            if self._closed:
+                return False
+            self._append(records, encoded)
+            target = self._appended
+        if self._settings.fsync == "always":
+            self._sync_until(target)
+        return True
+
+    def _append(self, records: Sequence[Pair], encoded: Encoded) -> None:
+        """Write records to the current segment (rolling as needed), under the lock."""
+        first = 0
+        size = 0
+        for i, rec in enumerate(encoded):
+            if self._write_off + size and self._write_off + size + len(rec) > self._settings.segment_bytes:
+                self._write(records, encoded, first, i)
+                self._roll()
+                first, size = i, 0
+            size += len(rec)
+        self._write(records, encoded, first, len(encoded))
+
+    def _write(self, records: Sequence[Pair], encoded: Encoded, first: int, last: int) -> None:
+        if first == last:
+            return
+        data = b"".join(encoded[first:last]) if last - first > 1 else encoded[first]
+        start = self._write_off
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)  # no torn record in the middle of the segment
+            raise SpoolError(f"cannot write spool segment in {self.directory}: {exc.strerror}") from None
+        seg, end = self._write_seg, start
+        memory = self._memory_mode
+        for i in range(first, last):
+            size = len(encoded[i])
+            end += size
+            if memory:
+                key, value = records[i]
+                if self._memory_bytes + size > MEMORY_BYTES:
+                    memory = self._memory_mode = False  # the drain reads the rest from the file
+                else:
+                    self._memory.append((key, value, seg, end, size))
+                    self._memory_bytes += size
+        self._write_off = end
+        self._put_seq += last - first
+        self._depth += last - first
+        self._bytes += len(data)
+        self._appended += len(data)
+        if self._drain_waiting:
+            self._work.notify()
+
+    def _roll(self) -> None:
+        with self._fd_lock:
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise SpoolError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
+            os.close(self._fd)
+            self._fd = -1
+            self._gen += 1
+            self._sizes[self._write_seg] = self._write_off
+            try:
+                self._open_segment(self._write_seg + 1)
+            except OSError as exc:
+                raise SpoolError(f"cannot create spool segment in {self.directory}: {exc.strerror}") from None
+
+    def _open_segment(self, segment: int) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
+        self._fd = os.open(segment_path(self.directory, segment), flags, 0o644)
+        self._write_seg, self._write_off = segment, 0
+        self._fsync_directory()
+
+    def _sync_until(self, target: int) -> None:
+        """Return once the first ``target`` bytes written since start are fsynced. One caller fsyncs
+        for all who wait meanwhile (group commit)."""
+        with self._sync_cond:
+            while self._synced < target:
+                if not self._syncing:
+                    self._syncing = True
+                    break
+                self._sync_cond.wait()
+            else:
+                return
+        upto = target
+        try:
+            with self._lock:
+                fd, gen, upto = self._fd, self._gen, self._appended
+            with self._fd_lock:
+                if gen == self._gen and fd >= 0:  # else a roll fsynced and closed that segment
+                    os.fsync(fd)
+        except OSError as exc:
+            upto = -1
+            raise SpoolError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
+        finally:
+            with self._sync_cond:
+                self._syncing = False
+                self._synced = max(self._synced, upto)
+                self._sync_cond.notify_all()
+
+    # -- the drain -------------------------------------------------------------------------------
+
+    def _drain_loop(self) -> None:
+        ack = self._ack
+        publish = self._publish
+        stopping = self._stopping
+        try:
+            while True:
+                batch = self._next_batch()
+                if batch is None:
+                    return
+                for seq, key, value in batch:
+                    if stopping.is_set():
+                        return
+                    publish(key, value, functools.partial(ack, seq))
+        except PublisherClosed:
+            log.info("spool drain stopped: the publisher closed", extra={"input": self.name})
+        except (OSError, SpoolError) as exc:
+            log.error(
+                "spool drain failed; the records stay on disk for the next start",
+                extra={"input": self.name, "error.type": type(exc).__name__, "error.message": str(exc)},
+            )
+
+    def _next_batch(self) -> Batch | None:
+        """The next records to publish, registered in the watermark; None when stopping."""
+        while True:
+            with self._lock:
+                while True:
+                    if self._stopping.is_set():
+                        return None
+                    if len(self._unsettled) < MAX_UNSETTLED:
+                        if self._memory:
+                            return self._take_memory()
+                        if self._base + len(self._unsettled) < self._put_seq:
+                            self._memory_mode = False
+                            break  # behind: read the file
+                        self._memory_mode = True  # caught up: take the next records from memory
+                    self._drain_waiting = True
+                    self._work.wait(0.5)
+                    self._drain_waiting = False
+                seg, write_seg = self._read_seg, self._write_seg
+                limit = self._write_off if seg == write_seg else self._sizes.get(seg)
+            if limit is None or (self._read_off >= limit and seg < write_seg):
+                self._read_seg, self._read_off = seg + 1, 0  # that segment is done (or deleted)
+                continue
+            if self._read_off >= limit:  # cannot happen while writes are whole records; do not spin
+                self._stopping.wait(0.05)
+                continue
+            records = self._read_file(seg, limit)
+            if records:
+                return self._register_read(seg, records)
+
+    def _take_memory(self) -> Batch:
+        seq = self._base + len(self._unsettled)
+        batch: Batch = []
+        room = min(1000, MAX_UNSETTLED - len(self._unsettled))
+        memory, unsettled = self._memory, self._unsettled
+        while memory and len(batch) < room:
+            key, value, seg, end, size = memory.popleft()
+            self._memory_bytes -= size
+            unsettled.append((seg, end, size))
+            batch.append((seq, key, value))
+            seq += 1
+            self._read_seg, self._read_off = seg, end
+        return batch
+
+    def _read_file(self, seg: int, limit: int) -> list[Record]:
+        if self._read_fd_seg != seg:
+            if self._read_fd >= 0:
+                os.close(self._read_fd)
+                self._read_fd = -1
+            self._read_fd = os.open(segment_path(self.directory, seg), os.O_RDONLY | os.O_CLOEXEC)
+            self._read_fd_seg = seg
+        room = MAX_UNSETTLED - len(self._unsettled)
+        records, _, corrupt = read_records(self._read_fd, self._read_off, limit, verify=False)
+        if corrupt or (not records and self._read_off < limit):
+            raise SpoolError(f"unreadable record in spool segment {seg} at offset {self._read_off}")
+        return records[:room]
+
+    def _register_read(self, seg: int, records: list[Record]) -> Batch:
+        with self._lock:
+            seq = self._base + len(self._unsettled)
+            self._unsettled.extend((seg, r.end, r.size) for r in records)
+        self._read_off = records[-1].end
+        return [(seq + i, r.key, r.value) for i, r in enumerate(records)]
+
+    def _ack(self, seq: int) -> None:
+        """Kafka acknowledged record ``seq`` (runs on the publisher's poll thread)."""
+        with self._lock:
+            self._depth -= 1
+            if seq != self._base:
+                self._acked_ahead.add(seq)
+                return
+            unsettled, ahead = self._unsettled, self._acked_ahead
+            freed = 0
+            while True:
+                seg, end, size = unsettled.popleft()
+                freed += size
+                self._base += 1
+                if self._base not in ahead:
+                    break
+                ahead.remove(self._base)
+            self._committed = (seg, end)
+            self._bytes -= freed
+            self._space.notify_all()
+            if self._drain_waiting:
+                self._work.notify()
+
+    # -- checkpoint and recovery -----------------------------------------------------------------
+
+    def _housekeeping_loop(self) -> None:
+        """Save the checkpoint when it moved; fsync on the interval policy's timer."""
+        interval = self._settings.fsync_interval if self._settings.fsync == "interval" else None
+        tick = min(CHECKPOINT_EVERY, interval or CHECKPOINT_EVERY)
+        last_sync = time.monotonic()
+        while not self._stopping.wait(tick):
+            try:
+                if interval is not None and time.monotonic() - last_sync >= interval:
+                    last_sync = time.monotonic()
+                    self._sync_until(self._appended)
+                self._save_checkpoint()
+            except (OSError, SpoolError) as exc:
+                log.warning(
+                    "spool checkpoint or fsync failed, will retry",
+                    extra={"input": self.name, "error.type": type(exc).__name__, "error.message": str(exc)},
+                )
+
+    def _save_checkpoint(self) -> None:
+        with self._lock:
+            seg, off = self._committed
+            while seg < self._write_seg and off >= self._sizes.get(seg, 0):
+                seg, off = seg + 1, 0  # the whole segment is acknowledged
+        if (seg, off) == self._saved:
+            return
+        path = self.directory / "checkpoint.json"
+        tmp = path.with_suffix(".tmp")
+        doc = {"version": CHECKPOINT_VERSION, "segment": seg, "offset": off}
+        with tmp.open("wb") as out:
+            out.write(orjson.dumps(doc))
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)
+        self._fsync_directory()
+        self._saved = (seg, off)
+        with self._lock:
+            done = [s for s in self._sizes if s < seg]
+            for s in done:
+                del self._sizes[s]
+        for s in done:
+            with contextlib.suppress(FileNotFoundError):
+                segment_path(self.directory, s).unlink()
+
+    def _load_checkpoint(self) -> tuple[int, int] | None:
+        path = self.directory / "checkpoint.json"
+        try:
+            doc = orjson.loads(path.read_bytes())
+            return int(doc["segment"]), int(doc["offset"])
+        except FileNotFoundError:
+            return None
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise SpoolError(f"spool checkpoint {path} is corrupt ({exc}); move it away to replay all") from None
+
+    def _recover(self) -> None:
+        checkpoint = self._load_checkpoint()
+        segments = sorted(int(p.stem) for p in self.directory.glob("*.seg") if p.stem.isdigit())
+        start_seg, start_off = checkpoint or (segments[0] if segments else 0, 0)
+        for seg in [s for s in segments if s < start_seg]:
+            segment_path(self.directory, seg).unlink()  # acknowledged; a crash interrupted the deletion
+        live = [s for s in segments if s >= start_seg]
+        if live and live[0] != start_seg:
+            start_seg, start_off = live[0], 0
+        records = size = 0
+        for seg in live:
+            offset = start_off if seg == start_seg else 0
+            count, nbytes, end = self._scan_segment(seg, offset)
+            records += count
+            size += nbytes
+            self._sizes[seg] = end
+            if seg == start_seg:
+                start_off = min(start_off, end)
+        self._write_seg = live[-1] + 1 if live else start_seg
+        if not live:
+            start_seg, start_off = self._write_seg, 0
+        self._committed = self._saved = (start_seg, start_off)
+        self._read_seg, self._read_off = start_seg, start_off
+        self._put_seq = self._depth = records
+        self._bytes = size
+        if records or self._dropped_torn:
+            log.info(
+                "spool recovered",
+                extra={
+                    "input": self.name,
+                    "spool.depth": records,
+                    "spool.bytes": size,
+                    "spool.dropped_torn": self._dropped_torn,
+                },
+            )
+
+    def _scan_segment(self, seg: int, offset: int) -> tuple[int, int, int]:
+        """Count the valid records from ``offset``; truncate a torn or corrupt tail. Returns (records,
+        bytes, end of the last valid record)."""
+        path = segment_path(self.directory, seg)
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            file_size = os.fstat(fd).st_size
+            pos = min(offset, file_size)
+            count = 0
+            while pos < file_size:
+                records, new_pos, corrupt = read_records(fd, pos, file_size, verify=True)
+                count += len(records)
+                pos = new_pos
+                if corrupt or not records:
+                    break
+            if pos < file_size:
+                os.ftruncate(fd, pos)
+                os.fsync(fd)
+                self._dropped_torn += 1
+                log.warning(
+                    "spool segment had a torn or corrupt tail, dropped it",
+                    extra={"input": self.name, "spool.segment": seg, "log.offset": pos, "bytes": file_size - pos},
+                )
+            return count, pos - min(offset, file_size), pos
+        finally:
+            os.close(fd)
+
+    def _take_lock(self) -> None:
+        fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SpoolError(f"spool directory {self.directory} is in use by another shipper") from None
+        self._lock_fd = fd
+
+    def _fsync_directory(self) -> None:
+        fd = os.open(self.directory, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
