@@ -80,6 +80,8 @@ MAX_RECORD = 512 * MiB  # a longer length read back is corruption, not a record
 READ_CHUNK = MiB  # what the drain and the recovery read at once
 MEMORY_BYTES = 8 * MiB  # key + value bytes handed to the drain from memory while it keeps up
 MAX_UNSETTLED = 100_000  # records handed to publish and not yet under the watermark; then the drain waits
+LINGER = 0.002  # seconds the drain lets records gather after a wake-up (cheaper than one wake-up each)
+LINGER_RECORDS = 500
 CHECKPOINT_EVERY = 0.1  # seconds between checkpoint writes (when the watermark moved)
 CHECKPOINT_VERSION = 1
 
@@ -163,6 +165,7 @@ class Spool:
         self._publish = publish
         self._lock = threading.Lock()
         self._space = threading.Condition(self._lock)  # put() waits here while full
+        self._space_waiting = 0
         self._work = threading.Condition(self._lock)  # the drain waits here for records
         self._closed = True  # put() refuses until start() and after stop()
         self._stopping = threading.Event()
@@ -274,24 +277,33 @@ class Spool:
         """Spool one record (written to the kernel, fsynced per policy) and return True. While the
         spool is full, wait up to ``timeout`` (None: forever, 0: not at all); False if still full or
         stopped. Raises SpoolError when the disk refuses the write."""
-        return self.put_many(((key, value),), timeout)
+        rec = encode_record(key, value)
+        return self._put(((key, value),), [rec], len(rec), timeout)
 
     def put_many(self, records: Sequence[Pair], timeout: float | None = None) -> bool:
-        """``put`` for several records with one write: all are spooled or (full, stopped) none.
+        """``put`` for several records with one write (what a listener can do with the frames of one
+        read: ~5x the records/s of single puts): all are spooled, or (full, stopped) none.
 
         On SpoolError a leading part of the batch may have been spooled already."""
         encoded = [encode_record(key, value) for key, value in records]
-        total = sum(len(rec) for rec in encoded)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        return self._put(records, encoded, sum(len(rec) for rec in encoded), timeout)
+
+    def _put(self, records: Sequence[Pair], encoded: Encoded, total: int, timeout: float | None) -> bool:
         with self._lock:
-            while not self._closed and self._bytes and self._bytes + total > self._settings.max_bytes:
-                if deadline is None:
-                    self._space.wait()
-                else:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return False
-                    self._space.wait(remaining)
+            if self._bytes and self._bytes + total > self._settings.max_bytes and not self._closed:
+                deadline = None if timeout is None else time.monotonic() + timeout
+                self._space_waiting += 1
+                try:
+                    while not self._closed and self._bytes and self._bytes + total > self._settings.max_bytes:
+                        if deadline is None:
+                            self._space.wait()
+                        else:
+                            remaining = deadline - time.monotonic()
+                            if remaining <= 0:
+                                return False
+                            self._space.wait(remaining)
+                finally:
+                    self._space_waiting -= 1
             if self._closed:
                 return False
             self._append(records, encoded)
@@ -431,8 +443,10 @@ class Spool:
                             break  # behind: read the file
                         self._memory_mode = True  # caught up: take the next records from memory
                     self._drain_waiting = True
-                    self._work.wait(0.5)
+                    woken = self._work.wait(0.5)
                     self._drain_waiting = False
+                    if woken and len(self._memory) < LINGER_RECORDS:
+                        self._work.wait(LINGER)  # let a batch gather rather than wake per record
                 seg, write_seg = self._read_seg, self._write_seg
                 limit = self._write_off if seg == write_seg else self._sizes.get(seg)
             if limit is None or (self._read_off >= limit and seg < write_seg):
@@ -497,7 +511,8 @@ class Spool:
                 ahead.remove(self._base)
             self._committed = (seg, end)
             self._bytes -= freed
-            self._space.notify_all()
+            if self._space_waiting:
+                self._space.notify_all()
             if self._drain_waiting:
                 self._work.notify()
 
