@@ -233,7 +233,10 @@ class Spool:
             self._closed = True
             self._space.notify_all()
             target = self._appended
-        self._sync_until(target)
+        try:
+            self._sync_until(target)
+        except SpoolError as exc:
+            self._log_error("spool fsync at stop failed", exc)
         while self._depth > 0 and time.monotonic() < deadline:
             time.sleep(0.01)
         self._stopping.set()
@@ -241,7 +244,10 @@ class Spool:
             self._work.notify_all()
         for thread in self._threads:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
-        self._save_checkpoint()
+        try:
+            self._save_checkpoint()
+        except OSError as exc:
+            self._log_error("spool checkpoint at stop failed; the next start replays more", exc)
         with self._lock, self._fd_lock:
             os.close(self._fd)
             self._fd = -1
@@ -256,7 +262,16 @@ class Spool:
             extra={"input": self.name, "spool.depth": self._depth, "spool.bytes": self._bytes},
         )
 
+    def _log_error(self, message: str, exc: BaseException) -> None:
+        log.error(message, extra={"input": self.name, "error.type": type(exc).__name__, "error.message": str(exc)})
+
     # -- the writer side -------------------------------------------------------------------------
+
+    @property
+    def draining(self) -> bool:
+        """False once the drain thread ended (stopped, publisher closed, unreadable segment): records
+        then stay on disk until the next start. For health checks."""
+        return bool(self._threads) and self._threads[0].is_alive()
 
     @property
     def depth(self) -> int:
@@ -423,10 +438,7 @@ class Spool:
         except PublisherClosed:
             log.info("spool drain stopped: the publisher closed", extra={"input": self.name})
         except (OSError, SpoolError) as exc:
-            log.error(
-                "spool drain failed; the records stay on disk for the next start",
-                extra={"input": self.name, "error.type": type(exc).__name__, "error.message": str(exc)},
-            )
+            self._log_error("spool drain failed; the records stay on disk for the next start", exc)
 
     def _next_batch(self) -> Batch | None:
         """The next records to publish, registered in the watermark; None when stopping."""
@@ -519,21 +531,22 @@ class Spool:
     # -- checkpoint and recovery -----------------------------------------------------------------
 
     def _housekeeping_loop(self) -> None:
-        """Save the checkpoint when it moved; fsync on the interval policy's timer."""
+        """Save the checkpoint when it moved (every 100 ms); fsync on the interval policy's timer."""
         interval = self._settings.fsync_interval if self._settings.fsync == "interval" else None
-        tick = min(CHECKPOINT_EVERY, interval or CHECKPOINT_EVERY)
-        last_sync = time.monotonic()
-        while not self._stopping.wait(tick):
+        now = time.monotonic()
+        next_sync = now + interval if interval is not None else float("inf")
+        next_checkpoint = now + CHECKPOINT_EVERY
+        while not self._stopping.wait(max(0.0, min(next_sync, next_checkpoint) - time.monotonic())):
             try:
-                if interval is not None and time.monotonic() - last_sync >= interval:
-                    last_sync = time.monotonic()
+                now = time.monotonic()
+                if interval is not None and now >= next_sync:
+                    next_sync = now + interval
                     self._sync_until(self._appended)
-                self._save_checkpoint()
+                if now >= next_checkpoint:
+                    next_checkpoint = now + CHECKPOINT_EVERY
+                    self._save_checkpoint()
             except (OSError, SpoolError) as exc:
-                log.warning(
-                    "spool checkpoint or fsync failed, will retry",
-                    extra={"input": self.name, "error.type": type(exc).__name__, "error.message": str(exc)},
-                )
+                self._log_error("spool checkpoint or fsync failed, will retry", exc)
 
     def _save_checkpoint(self) -> None:
         with self._lock:
@@ -588,10 +601,12 @@ class Spool:
             self._sizes[seg] = end
             if seg == start_seg:
                 start_off = min(start_off, end)
-        self._write_seg = live[-1] + 1 if live else start_seg
+        # Writes go to a new segment after every existing one (and after the checkpoint's).
+        self._write_seg = live[-1] + 1 if live else (start_seg + 1 if checkpoint else start_seg)
         if not live:
             start_seg, start_off = self._write_seg, 0
-        self._committed = self._saved = (start_seg, start_off)
+        self._committed = (start_seg, start_off)
+        self._saved = checkpoint
         self._read_seg, self._read_off = start_seg, start_off
         self._put_seq = self._depth = records
         self._bytes = size

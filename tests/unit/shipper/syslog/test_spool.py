@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -265,6 +266,103 @@ def test_put_many_is_one_batch_in_order(tmp_path: Path, spools: list[Spool]) -> 
     assert kafka.records == batch
 
 
+# -- what a crash can lose --------------------------------------------------------------------
+
+
+class FsyncLog:
+    """Wraps ``os.fsync``: per file, the size it had when last fsynced — what a power cut keeps."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.durable: dict[int, int] = {}
+        real = os.fsync
+
+        def fsync(fd: int) -> None:
+            info = os.fstat(fd)
+            real(fd)
+            if stat.S_ISREG(info.st_mode):
+                self.durable[info.st_ino] = max(self.durable.get(info.st_ino, 0), info.st_size)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+    def size(self, path: Path) -> int:
+        return self.durable.get(path.stat().st_ino, 0)
+
+
+def on_disk(directory: Path) -> list[bytes]:
+    """The records a fresh reader finds in the segments (what a kill -9 leaves)."""
+    found: list[bytes] = []
+    for path in segments(directory):
+        found += [r.value for r in decode_records(path.read_bytes(), 0, verify=True)[0]]
+    return found
+
+
+@pytest.mark.parametrize("fsync", ["always", "interval", "never"])
+def test_a_returned_put_is_in_the_file_under_every_policy(tmp_path: Path, spools: list[Spool], fsync: str) -> None:
+    """The kill -9 bound: put() returns after os.write, so a process kill loses no returned record."""
+    spool = open_spool(tmp_path, FakeKafka(auto_ack=False), spools, fsync=fsync, fsync_interval=3600)
+    expected = values(300, size=30)  # a few 4 KiB segments
+    for i, value in enumerate(expected):
+        assert spool.put(b"k", value)
+        assert on_disk(tmp_path) == expected[: i + 1]
+
+
+def test_always_fsyncs_before_put_returns(tmp_path: Path, spools: list[Spool], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The power-loss bound of ``always``: nothing whose put() returned."""
+    fsynced = FsyncLog(monkeypatch)
+    spool = open_spool(tmp_path, FakeKafka(auto_ack=False), spools, fsync="always")
+    for value in values(300, size=30):
+        spool.put(b"k", value)
+        current = segments(tmp_path)[-1]
+        assert fsynced.size(current) == current.stat().st_size
+    assert all(fsynced.size(path) == path.stat().st_size for path in segments(tmp_path))
+
+
+def test_always_shares_one_fsync_among_concurrent_puts(
+    tmp_path: Path, spools: list[Spool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        calls.append(fd)
+        time.sleep(0.01)  # a disk that takes 10 ms per fsync: waiting puts pile up behind it
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    spool = open_spool(tmp_path, FakeKafka(), spools, fsync="always", segment_bytes=MiB)
+    threads = [threading.Thread(target=lambda: [spool.put(b"k", b"v") for _ in range(50)]) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) < 400  # fewer fsyncs than puts: group commit
+    wait_until(lambda: spool.depth == 0)
+
+
+def test_interval_fsyncs_on_its_timer(tmp_path: Path, spools: list[Spool], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The power-loss bound of ``interval``: what was put before the last tick of the timer is durable."""
+    fsynced = FsyncLog(monkeypatch)
+    spool = open_spool(tmp_path, FakeKafka(auto_ack=False), spools, fsync="interval", fsync_interval=0.05)
+    for value in values(20, size=30):
+        spool.put(b"k", value)
+    current = segments(tmp_path)[-1]
+    wait_until(lambda: fsynced.size(current) == current.stat().st_size)
+
+
+def test_never_leaves_fsync_to_the_os_until_stop(
+    tmp_path: Path, spools: list[Spool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fsynced = FsyncLog(monkeypatch)
+    spool = open_spool(tmp_path, FakeKafka(auto_ack=False), spools, fsync="never", segment_bytes=MiB)
+    for value in values(20, size=30):
+        spool.put(b"k", value)
+    time.sleep(0.3)  # several housekeeping ticks
+    current = segments(tmp_path)[-1]
+    assert fsynced.size(current) == 0
+    spool.stop(0)
+    assert fsynced.size(current) == current.stat().st_size  # a graceful stop fsyncs
+
+
 # -- bounds -----------------------------------------------------------------------------------
 
 
@@ -421,3 +519,23 @@ def test_a_closing_publisher_stops_the_drain_and_keeps_the_records(tmp_path: Pat
     wait_until(lambda: again.depth == 0)
     assert replay.values == [b"kept"]
     assert os.listdir(tmp_path)
+
+
+def test_a_checkpoint_into_a_missing_segment_skips_nothing_new(tmp_path: Path, spools: list[Spool]) -> None:
+    kafka = FakeKafka()
+    spool = open_spool(tmp_path, kafka, spools)
+    for value in values(5, size=30):
+        spool.put(b"k", value)
+    wait_until(lambda: spool.depth == 0)
+    spool.stop(5)
+    for path in segments(tmp_path):  # the checkpoint now points into a segment that is gone
+        path.unlink()
+    again = open_spool(tmp_path, FakeKafka(auto_ack=False), spools)
+    fresh = values(3, start=100, size=30)
+    for value in fresh:
+        again.put(b"k", value)
+    again.stop(0)
+    replay = FakeKafka(auto_ack=False)
+    open_spool(tmp_path, replay, spools)
+    wait_until(lambda: len(replay.records) == 3)
+    assert replay.values == fresh
