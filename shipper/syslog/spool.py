@@ -211,9 +211,16 @@ class Spool:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._take_lock()
+        except OSError as exc:
+            raise SpoolError(f"cannot open spool {self.directory}: {exc.strerror or exc}") from None
+        try:
             self._recover()
             self._open_segment(self._write_seg)
-        except OSError as exc:
+        except (OSError, SpoolError) as exc:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+            if isinstance(exc, SpoolError):
+                raise
             raise SpoolError(f"cannot open spool {self.directory}: {exc.strerror or exc}") from None
         self._closed = False
         self._threads = [
@@ -237,7 +244,7 @@ class Spool:
             self._sync_until(target)
         except SpoolError as exc:
             self._log_error("spool fsync at stop failed", exc)
-        while self._depth > 0 and time.monotonic() < deadline:
+        while self._depth > 0 and self.draining and time.monotonic() < deadline:
             time.sleep(0.01)
         self._stopping.set()
         with self._lock:

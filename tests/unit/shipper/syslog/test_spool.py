@@ -497,6 +497,10 @@ def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "checkpoint.json").write_text("{nope")
     with pytest.raises(SpoolError, match="corrupt"):
         Spool(tmp_path, SpoolSettings(), FakeKafka().publish).start()
+    (tmp_path / "checkpoint.json").unlink()  # moved away as the message says: the directory is usable again
+    spool = Spool(tmp_path, SpoolSettings(), FakeKafka().publish)
+    spool.start()
+    spool.stop(0)
 
 
 def test_one_owner_per_directory(tmp_path: Path, spools: list[Spool]) -> None:
