@@ -87,7 +87,15 @@ CHECKPOINT_VERSION = 1
 
 
 class SpoolError(ShipperError):
-    """The spool directory cannot be used or written (disk full, permissions, another owner)."""
+    """The spool directory cannot be used: permissions, another owner, a corrupt checkpoint."""
+
+
+class SpoolWriteError(SpoolError):
+    """put() could not write or fsync (disk full, I/O error). A failed write is rolled back (the record
+    is not spooled); after a failed fsync the record is in the page cache and will be sent. Retriable:
+    acknowledgements free disk space by deleting segments."""
+
+    retriable = True
 
 
 class SpoolSettings(Section):
@@ -298,7 +306,7 @@ class Spool:
     def put(self, key: builtins.bytes, value: builtins.bytes, timeout: float | None = None) -> bool:
         """Spool one record (written to the kernel, fsynced per policy) and return True. While the
         spool is full, wait up to ``timeout`` (None: forever, 0: not at all); False if still full or
-        stopped. Raises SpoolError when the disk refuses the write."""
+        stopped. Raises SpoolWriteError when the disk refuses the write."""
         rec = encode_record(key, value)
         return self._put(((key, value),), [rec], len(rec), timeout)
 
@@ -306,7 +314,7 @@ class Spool:
         """``put`` for several records with one write (what a listener can do with the frames of one
         read: ~5x the records/s of single puts): all are spooled, or (full, stopped) none.
 
-        On SpoolError a leading part of the batch may have been spooled already."""
+        On SpoolWriteError a leading part of the batch may have been spooled already."""
         encoded = [encode_record(key, value) for key, value in records]
         return self._put(records, encoded, sum(len(rec) for rec in encoded), timeout)
 
@@ -358,7 +366,7 @@ class Spool:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, start)  # no torn record in the middle of the segment
-            raise SpoolError(f"cannot write spool segment in {self.directory}: {exc.strerror}") from None
+            raise SpoolWriteError(f"cannot write spool segment in {self.directory}: {exc.strerror}") from None
         seg, end = self._write_seg, start
         memory = self._memory_mode
         for i in range(first, last):
@@ -381,18 +389,19 @@ class Spool:
 
     def _roll(self) -> None:
         with self._fd_lock:
-            try:
-                os.fsync(self._fd)
-            except OSError as exc:
-                raise SpoolError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
-            os.close(self._fd)
-            self._fd = -1
-            self._gen += 1
-            self._sizes[self._write_seg] = self._write_off
+            if self._fd >= 0:  # else a previous roll closed it and could not open the next one
+                try:
+                    os.fsync(self._fd)
+                except OSError as exc:
+                    raise SpoolWriteError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
+                os.close(self._fd)
+                self._fd = -1
+                self._gen += 1
+                self._sizes[self._write_seg] = self._write_off
             try:
                 self._open_segment(self._write_seg + 1)
             except OSError as exc:
-                raise SpoolError(f"cannot create spool segment in {self.directory}: {exc.strerror}") from None
+                raise SpoolWriteError(f"cannot create spool segment in {self.directory}: {exc.strerror}") from None
 
     def _open_segment(self, segment: int) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
@@ -420,7 +429,7 @@ class Spool:
                     os.fsync(fd)
         except OSError as exc:
             upto = -1
-            raise SpoolError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
+            raise SpoolWriteError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
         finally:
             with self._sync_cond:
                 self._syncing = False

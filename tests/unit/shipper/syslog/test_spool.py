@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import threading
@@ -19,6 +20,7 @@ from shipper.syslog.spool import (
     Spool,
     SpoolError,
     SpoolSettings,
+    SpoolWriteError,
     decode_records,
     encode_record,
     segment_path,
@@ -543,3 +545,31 @@ def test_a_checkpoint_into_a_missing_segment_skips_nothing_new(tmp_path: Path, s
     open_spool(tmp_path, replay, spools)
     wait_until(lambda: len(replay.records) == 3)
     assert replay.values == fresh
+
+
+def test_a_failed_write_is_rolled_back_and_the_spool_goes_on(
+    tmp_path: Path, spools: list[Spool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kafka = FakeKafka(auto_ack=False)
+    spool = open_spool(tmp_path, kafka, spools)
+    assert spool.put(b"k", b"before")
+    real = os.write
+
+    def disk_full(fd: int, data: bytes) -> int:
+        real(fd, bytes(data)[:5])  # part of the record reached the file, then the disk was full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full)
+    with pytest.raises(SpoolWriteError) as failure:
+        spool.put(b"k", b"lost")
+    assert failure.value.retriable
+    monkeypatch.setattr(os, "write", real)
+    assert spool.put(b"k", b"after")
+    wait_until(lambda: len(kafka.records) == 2)
+    assert kafka.values == [b"before", b"after"]
+    assert spool.depth == 2
+    spool.stop(0)
+    replay = FakeKafka(auto_ack=False)
+    again = open_spool(tmp_path, replay, spools)
+    wait_until(lambda: len(replay.records) == 2)
+    assert (replay.values, again.dropped_torn) == ([b"before", b"after"], 0)
