@@ -1,5 +1,6 @@
 """Syslog spool benchmark: ``put()`` records/s for 200-byte records under each fsync policy, from 1 and 8
-threads, with a ``publish`` that acknowledges at once (the spool alone, no Kafka).
+threads, with a ``publish`` that acknowledges at once (the spool alone, no Kafka); then one run whose
+drain publishes to the embedded Kafka with the real Publisher (put rate and acknowledged rate).
 
 Run with ``make bench BENCH=spool`` (or ``python bench/spool.py --records N --dir PATH``; the spool
 goes in a temp dir on PATH's file system, which decides what an fsync costs). Also ``put_many`` in
@@ -66,9 +67,54 @@ def run(root: Path, fsync: str, threads: int, records: int, batch: int) -> tuple
         return total / (put_done - start), total / (drained - start)
 
 
+def run_kafka(root: Path, records: int) -> list[tuple[str, float, float]]:
+    """One thread hands records to the real Publisher into the embedded Kafka (noida-db), (a) directly
+    and (b) through a spool (fsync=interval): (label, hand-over records/s, acknowledged records/s)."""
+    from grokpipe.clients import ensure_topic
+    from grokpipe.embedded import EmbeddedStack
+    from grokpipe.settings import KafkaSettings
+    from shipper.metrics import ShipperMetrics
+    from shipper.publisher import Publisher, PublisherSettings
+
+    rows = []
+    with tempfile.TemporaryDirectory(dir=root) as work, EmbeddedStack(Path(work) / "noida") as stack:
+        kafka = KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap])
+        for label in ("publisher alone", "spool + publisher"):
+            topic = f"bench-spool-{len(rows)}"
+            ensure_topic(kafka, topic, partitions=4)
+            publisher = Publisher(kafka, PublisherSettings(), ShipperMetrics(), topic)
+            publisher.start()
+            spool = Spool(Path(work) / "spool", SpoolSettings(fsync="interval"), publisher.publish)
+            spool.start()
+            acked = [0]
+
+            def on_ack(acked: list[int] = acked) -> None:
+                acked[0] += 1
+
+            start = time.perf_counter()
+            if label == "publisher alone":
+                for i in range(records):
+                    publisher.publish(b"host/app%d" % (i % 8), VALUE, on_ack)
+                handed = time.perf_counter()
+                while acked[0] < records:
+                    time.sleep(0.01)
+            else:
+                for i in range(records):
+                    spool.put(b"host/app%d" % (i % 8), VALUE)
+                handed = time.perf_counter()
+                while spool.depth:
+                    time.sleep(0.01)
+            done = time.perf_counter()
+            spool.stop(10)
+            publisher.close()
+            rows.append((label, records / (handed - start), records / (done - start)))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--kafka-records", type=int, default=100_000, help="0 skips the run with Kafka")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args()
     print(f"spool put() of 200-byte records, {args.records} per run, spool in {args.dir}")
@@ -78,6 +124,11 @@ def main() -> int:
             records = args.records if fsync != "always" or threads > 1 or batch > 1 else args.records // 10
             put_rate, drain_rate = run(args.dir, fsync, threads, records, batch)
             print(f"{fsync:<9} {threads:>7} {batch:>6} {put_rate:>12,.0f} {drain_rate:>14,.0f}")
+    if args.kafka_records:
+        print(f"\nreal Publisher into noida-db (4 partitions), 1 thread, {args.kafka_records} records:")
+        print(f"{'path':<18} {'handed rec/s':>13} {'acked rec/s':>12}")
+        for label, handed, acked in run_kafka(args.dir, args.kafka_records):
+            print(f"{label:<18} {handed:>13,.0f} {acked:>12,.0f}")
     return 0
 
 

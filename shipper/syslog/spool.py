@@ -170,6 +170,8 @@ class Spool:
         self.directory = Path(directory)
         self.name = name
         self._settings = settings
+        self._segment_bytes = settings.segment_bytes
+        self._fsync_always = settings.fsync == "always"
         self._publish = publish
         self._lock = threading.Lock()
         self._space = threading.Condition(self._lock)  # put() waits here while full
@@ -308,65 +310,93 @@ class Spool:
         spool is full, wait up to ``timeout`` (None: forever, 0: not at all); False if still full or
         stopped. Raises SpoolWriteError when the disk refuses the write."""
         rec = encode_record(key, value)
-        return self._put(((key, value),), [rec], len(rec), timeout)
-
-    def put_many(self, records: Sequence[Pair], timeout: float | None = None) -> bool:
-        """``put`` for several records with one write (what a listener can do with the frames of one
-        read: ~5x the records/s of single puts): all are spooled, or (full, stopped) none.
-
-        On SpoolWriteError a leading part of the batch may have been spooled already."""
-        encoded = [encode_record(key, value) for key, value in records]
-        return self._put(records, encoded, sum(len(rec) for rec in encoded), timeout)
-
-    def _put(self, records: Sequence[Pair], encoded: Encoded, total: int, timeout: float | None) -> bool:
+        size = len(rec)
         with self._lock:
-            if self._bytes and self._bytes + total > self._settings.max_bytes and not self._closed:
-                deadline = None if timeout is None else time.monotonic() + timeout
-                self._space_waiting += 1
-                try:
-                    while not self._closed and self._bytes and self._bytes + total > self._settings.max_bytes:
-                        if deadline is None:
-                            self._space.wait()
-                        else:
-                            remaining = deadline - time.monotonic()
-                            if remaining <= 0:
-                                return False
-                            self._space.wait(remaining)
-                finally:
-                    self._space_waiting -= 1
-            if self._closed:
+            if not self._admit(size, timeout):
                 return False
-            self._append(records, encoded)
+            if self._write_off and self._write_off + size > self._segment_bytes:
+                self._roll()
+            start = self._write_off
+            self._write_fully(rec, start)
+            end = self._write_off = start + size
+            if self._memory_mode:
+                if self._memory_bytes + size > MEMORY_BYTES:
+                    self._memory_mode = False  # the drain reads the rest from the file
+                else:
+                    self._memory.append((key, value, self._write_seg, end, size))
+                    self._memory_bytes += size
+            self._put_seq += 1
+            self._depth += 1
+            self._bytes += size
+            self._appended += size
             target = self._appended
-        if self._settings.fsync == "always":
+            if self._drain_waiting:
+                self._work.notify()
+        if self._fsync_always:
             self._sync_until(target)
         return True
 
-    def _append(self, records: Sequence[Pair], encoded: Encoded) -> None:
-        """Write records to the current segment (rolling as needed), under the lock."""
-        first = 0
-        size = 0
-        for i, rec in enumerate(encoded):
-            if self._write_off + size and self._write_off + size + len(rec) > self._settings.segment_bytes:
-                self._write(records, encoded, first, i)
-                self._roll()
-                first, size = i, 0
-            size += len(rec)
-        self._write(records, encoded, first, len(encoded))
+    def put_many(self, records: Sequence[Pair], timeout: float | None = None) -> bool:
+        """``put`` for several records with one write (what a listener can do with the frames of one
+        read: several times the records/s of single puts): all are spooled, or (full, stopped) none.
 
-    def _write(self, records: Sequence[Pair], encoded: Encoded, first: int, last: int) -> None:
-        if first == last:
-            return
-        data = b"".join(encoded[first:last]) if last - first > 1 else encoded[first]
-        start = self._write_off
-        view = memoryview(data)
+        On SpoolWriteError a leading part of the batch may have been spooled already."""
+        encoded = [encode_record(key, value) for key, value in records]
+        with self._lock:
+            if not self._admit(sum(len(rec) for rec in encoded), timeout):
+                return False
+            first = size = 0
+            for i, rec in enumerate(encoded):
+                if self._write_off + size and self._write_off + size + len(rec) > self._segment_bytes:
+                    self._write_batch(records, encoded, first, i)
+                    self._roll()
+                    first, size = i, 0
+                size += len(rec)
+            self._write_batch(records, encoded, first, len(encoded))
+            target = self._appended
+        if self._fsync_always:
+            self._sync_until(target)
+        return True
+
+    def _admit(self, size: int, timeout: float | None) -> bool:
+        """Under the lock: wait for room for ``size`` more bytes (an empty spool takes any size);
+        False when stopped or still full at the timeout."""
+        limit = self._settings.max_bytes
+        if self._bytes and self._bytes + size > limit and not self._closed:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            self._space_waiting += 1
+            try:
+                while not self._closed and self._bytes and self._bytes + size > limit:
+                    if deadline is None:
+                        self._space.wait()
+                    else:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            return False
+                        self._space.wait(remaining)
+            finally:
+                self._space_waiting -= 1
+        return not self._closed
+
+    def _write_fully(self, data: builtins.bytes, start: int) -> None:
+        """Write ``data`` at the end of the segment (which is ``start`` long), or roll it back and raise."""
         try:
-            while view:
-                view = view[os.write(self._fd, view) :]
+            written = os.write(self._fd, data)
+            if written < len(data):
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[os.write(self._fd, view) :]
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, start)  # no torn record in the middle of the segment
             raise SpoolWriteError(f"cannot write spool segment in {self.directory}: {exc.strerror}") from None
+
+    def _write_batch(self, records: Sequence[Pair], encoded: Encoded, first: int, last: int) -> None:
+        if first == last:
+            return
+        data = b"".join(encoded[first:last])
+        start = self._write_off
+        self._write_fully(data, start)
         seg, end = self._write_seg, start
         memory = self._memory_mode
         for i in range(first, last):
@@ -375,7 +405,7 @@ class Spool:
             if memory:
                 key, value = records[i]
                 if self._memory_bytes + size > MEMORY_BYTES:
-                    memory = self._memory_mode = False  # the drain reads the rest from the file
+                    memory = self._memory_mode = False
                 else:
                     self._memory.append((key, value, seg, end, size))
                     self._memory_bytes += size
