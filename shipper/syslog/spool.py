@@ -31,13 +31,17 @@ under every policy (there is no user-space write buffer):
   whatever the policy — the page cache belongs to the kernel and reaches the file without us. What is
   lost is what never reached ``put``: messages the listeners were still framing or parsing, and bytes
   waiting in the kernel's socket buffers (TCP senders consider them delivered; UDP ones are gone).
-  Records acknowledged by Kafka after the last checkpoint (at most 100 ms of them) are sent again.
+  Records Kafka acknowledged after the last checkpoint (~100 ms of them) or had not acknowledged yet
+  are sent again, with the same event ids.
 * OS crash or power loss: ``always`` — nothing whose ``put`` returned (it fsyncs before returning,
   one fsync shared by the concurrent puts waiting on it); ``interval`` — at most the records put in
-  the last ``fsync_interval`` seconds (plus the duration of one fsync); ``never`` — whatever the
-  kernel had not written back yet (Linux: dirty pages older than ``vm.dirty_expire_centisecs``, 30 s
-  by default, are flushed; in practice up to ~35 s). Segments are fsynced when they roll and at stop
-  under every policy.
+  the last ``fsync_interval`` seconds plus the time one fsync takes; ``never`` — whatever the kernel
+  had not written back yet (Linux: dirty pages older than ``vm.dirty_expire_centisecs``, 30 s by
+  default, are written by a flusher waking every 5 s: up to ~35 s). Under every policy segments are
+  fsynced when they roll and at stop, and the checkpoint only ever covers records Kafka has.
+
+``put`` blocks while the spool is full (up to its timeout) and, under ``always``, for an fsync; it
+raises SpoolWriteError (retriable) when the disk refuses a write, which is rolled back.
 """
 
 from __future__ import annotations
