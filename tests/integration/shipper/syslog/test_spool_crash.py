@@ -1,6 +1,7 @@
 """kill -9 a process while several threads put records into its spool; a restarted spool with a real
 Publisher delivers to Kafka every record whose put() had returned, invents none, and keeps each
-key's order — under every fsync policy (a process kill never loses what reached the page cache)."""
+key's order — under every fsync policy (a process kill never loses what reached the page cache).
+And a Kafka outage: the spool fills on disk and drains when the broker returns."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
-from support.kafka import consume
+from support.kafka import consume, new_topic
 
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.settings import KafkaSettings
@@ -145,3 +147,46 @@ def test_kill_9_loses_no_record_whose_put_returned(
         assert set(range(returned[w])) <= set(indices), f"writer {w} lost records whose put() returned"
     if not child_publishes:
         assert len(events) == len(seen)  # nothing was published twice
+
+
+@pytest.mark.slow
+def test_kafka_away_fills_the_spool_and_it_drains_when_kafka_returns(own_stack: EmbeddedStack, tmp_path: Path) -> None:
+    """More than the drain's memory hand-off (8 MiB) piles up while the broker is down, so the drain
+    reads it back from the segments, while the publisher retries; all of it arrives once Kafka is back."""
+    stack = own_stack
+    topic = new_topic(stack.kafka_bootstrap)
+    kafka = KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap])
+    publisher = Publisher(kafka, PublisherSettings(delivery_timeout_ms=3000), ShipperMetrics(), topic)
+    publisher.start()
+    spool = Spool(tmp_path / "spool", SpoolSettings(segment_bytes=1024 * 1024), publisher.publish)
+    pad = "x" * 300
+
+    def put(prefix: str, count: int) -> list[str]:
+        messages = [f"{prefix}-{i}" for i in range(count)]
+        for i, message in enumerate(messages):
+            assert spool.put(b"host/app%d" % (i % 4), orjson.dumps({"message": message, "pad": pad}))
+        return messages
+
+    def wait_drained(timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while spool.depth and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert spool.depth == 0
+
+    try:
+        spool.start()
+        expected = put("before", 1_000)
+        wait_drained(60)
+        stack.stop_service("kafka")
+        expected += put("during", 30_000)
+        assert spool.bytes > 8 * 1024 * 1024  # spooled on disk, beyond the memory hand-off
+        stack.start_service("kafka")
+        wait_drained(180)
+    finally:
+        if not stack.kafka_up():
+            stack.start_service("kafka")
+        spool.stop(10)
+        publisher.close()
+
+    events = consume(stack.kafka_bootstrap, topic, expect=len(expected), timeout=120)
+    assert {str(event["message"]) for event in events} == set(expected)
