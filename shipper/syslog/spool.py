@@ -183,7 +183,11 @@ class Spool:
         self._work = threading.Condition(self._lock)  # the drain waits here for records
         self._closed = True  # put() refuses until start() and after stop()
         self._stopping = threading.Event()
-        # Writer, under _lock. Sequence numbers count records in log order from the checkpoint.
+        # The writer. One writer at a time holds _write_lock across the write(2) itself, so the drain and
+        # the acknowledgements, which only take _lock, never wait for a system call. Lock order:
+        # _write_lock, then _fd_lock, then _lock. What others read is published under _lock once
+        # written. Sequence numbers count records in log order from the checkpoint.
+        self._write_lock = threading.Lock()
         self._fd = -1
         self._gen = 0  # bumped when the segment rolls, so a concurrent fsync knows its fd closed
         self._write_seg = 0
@@ -191,6 +195,7 @@ class Spool:
         self._sizes: dict[int, int] = {}  # closed segments still on disk -> size
         self._put_seq = 0
         self._appended = 0  # bytes written since start: the fsync targets
+        self._reserved = 0  # bytes admitted and being written
         # Group fsync (always policy, interval timer, stop).
         self._sync_cond = threading.Condition()
         self._fd_lock = threading.Lock()  # held across an fsync and by the roll that closes the fd
@@ -229,7 +234,8 @@ class Spool:
             raise SpoolError(f"cannot open spool {self.directory}: {exc.strerror or exc}") from None
         try:
             self._recover()
-            self._open_segment(self._write_seg)
+            self._fd = self._create_segment(self._write_seg)
+            self._fsync_directory()
         except (OSError, SpoolError) as exc:
             os.close(self._lock_fd)
             self._lock_fd = -1
@@ -253,6 +259,7 @@ class Spool:
                 return
             self._closed = True
             self._space.notify_all()
+        with self._write_lock, self._lock:  # puts admitted before have finished writing
             target = self._appended
         try:
             self._sync_until(target)
@@ -269,7 +276,7 @@ class Spool:
             self._save_checkpoint()
         except OSError as exc:
             self._log_error("spool checkpoint at stop failed; the next start replays more", exc)
-        with self._lock, self._fd_lock:
+        with self._write_lock, self._fd_lock, self._lock:
             os.close(self._fd)
             self._fd = -1
             self._gen += 1
@@ -318,24 +325,34 @@ class Spool:
         with self._lock:
             if not self._admit(size, timeout):
                 return False
-            if self._write_off and self._write_off + size > self._segment_bytes:
-                self._roll()
-            start = self._write_off
-            self._write_fully(rec, start)
-            end = self._write_off = start + size
-            if self._memory_mode:
-                if self._memory_bytes + size > MEMORY_BYTES:
-                    self._memory_mode = False  # the drain reads the rest from the file
-                else:
-                    self._memory.append((key, value, self._write_seg, end, size))
-                    self._memory_bytes += size
-            self._put_seq += 1
-            self._depth += 1
-            self._bytes += size
-            self._appended += size
-            target = self._appended
-            if self._drain_waiting:
-                self._work.notify()
+        written = False
+        try:
+            with self._write_lock:
+                if self._write_off and self._write_off + size > self._segment_bytes:
+                    self._roll()
+                start = self._write_off
+                self._write_fully(rec, start)
+                end = start + size
+                with self._lock:
+                    written = True
+                    self._reserved -= size
+                    self._write_off = end
+                    if self._memory_mode:
+                        if self._memory_bytes + size > MEMORY_BYTES:
+                            self._memory_mode = False  # the drain reads the rest from the file
+                        else:
+                            self._memory.append((key, value, self._write_seg, end, size))
+                            self._memory_bytes += size
+                    self._put_seq += 1
+                    self._depth += 1
+                    self._bytes += size
+                    self._appended += size
+                    target = self._appended
+                    if self._drain_waiting:
+                        self._work.notify()
+        finally:
+            if not written:
+                self._unreserve(size)
         if self._fsync_always:
             self._sync_until(target)
         return True
@@ -346,31 +363,40 @@ class Spool:
 
         On SpoolWriteError a leading part of the batch may have been spooled already."""
         encoded = [encode_record(key, value) for key, value in records]
+        total = sum(len(rec) for rec in encoded)
         with self._lock:
-            if not self._admit(sum(len(rec) for rec in encoded), timeout):
+            if not self._admit(total, timeout):
                 return False
-            first = size = 0
-            for i, rec in enumerate(encoded):
-                if self._write_off + size and self._write_off + size + len(rec) > self._segment_bytes:
-                    self._write_batch(records, encoded, first, i)
-                    self._roll()
-                    first, size = i, 0
-                size += len(rec)
-            self._write_batch(records, encoded, first, len(encoded))
-            target = self._appended
+        pending = total
+        try:
+            with self._write_lock:
+                first = size = 0
+                for i, rec in enumerate(encoded):
+                    if self._write_off + size and self._write_off + size + len(rec) > self._segment_bytes:
+                        pending -= self._write_batch(records, encoded, first, i)
+                        self._roll()
+                        first, size = i, 0
+                    size += len(rec)
+                pending -= self._write_batch(records, encoded, first, len(encoded))
+                target = self._appended
+        finally:
+            if pending:
+                self._unreserve(pending)
         if self._fsync_always:
             self._sync_until(target)
         return True
 
     def _admit(self, size: int, timeout: float | None) -> bool:
-        """Under the lock: wait for room for ``size`` more bytes (an empty spool takes any size);
-        False when stopped or still full at the timeout."""
+        """Under the lock: wait for room for ``size`` more bytes and reserve it (an empty spool takes
+        any size); False when stopped or still full at the timeout."""
         limit = self._settings.max_bytes
-        if self._bytes and self._bytes + size > limit and not self._closed:
+        if self._bytes + self._reserved and self._bytes + self._reserved + size > limit and not self._closed:
             deadline = None if timeout is None else time.monotonic() + timeout
             self._space_waiting += 1
             try:
-                while not self._closed and self._bytes and self._bytes + size > limit:
+                while not self._closed and self._bytes + self._reserved:
+                    if self._bytes + self._reserved + size <= limit:
+                        break
                     if deadline is None:
                         self._space.wait()
                     else:
@@ -380,7 +406,16 @@ class Spool:
                         self._space.wait(remaining)
             finally:
                 self._space_waiting -= 1
-        return not self._closed
+        if self._closed:
+            return False
+        self._reserved += size
+        return True
+
+    def _unreserve(self, size: int) -> None:
+        with self._lock:
+            self._reserved -= size
+            if self._space_waiting:
+                self._space.notify_all()
 
     def _write_fully(self, data: builtins.bytes, start: int) -> None:
         """Write ``data`` at the end of the segment (which is ``start`` long), or roll it back and raise."""
@@ -395,53 +430,65 @@ class Spool:
                 os.ftruncate(self._fd, start)  # no torn record in the middle of the segment
             raise SpoolWriteError(f"cannot write spool segment in {self.directory}: {exc.strerror}") from None
 
-    def _write_batch(self, records: Sequence[Pair], encoded: Encoded, first: int, last: int) -> None:
+    def _write_batch(self, records: Sequence[Pair], encoded: Encoded, first: int, last: int) -> int:
+        """Write records ``first`` to ``last`` in one write (under the write lock); their byte count."""
         if first == last:
-            return
+            return 0
         data = b"".join(encoded[first:last])
         start = self._write_off
         self._write_fully(data, start)
-        seg, end = self._write_seg, start
-        memory = self._memory_mode
-        for i in range(first, last):
-            size = len(encoded[i])
-            end += size
-            if memory:
-                key, value = records[i]
-                if self._memory_bytes + size > MEMORY_BYTES:
-                    memory = self._memory_mode = False
-                else:
-                    self._memory.append((key, value, seg, end, size))
-                    self._memory_bytes += size
-        self._write_off = end
-        self._put_seq += last - first
-        self._depth += last - first
-        self._bytes += len(data)
-        self._appended += len(data)
-        if self._drain_waiting:
-            self._work.notify()
+        with self._lock:
+            seg, end = self._write_seg, start
+            for i in range(first, last):
+                size = len(encoded[i])
+                end += size
+                if self._memory_mode:
+                    if self._memory_bytes + size > MEMORY_BYTES:
+                        self._memory_mode = False
+                    else:
+                        key, value = records[i]
+                        self._memory.append((key, value, seg, end, size))
+                        self._memory_bytes += size
+            self._write_off = end
+            self._reserved -= len(data)
+            self._put_seq += last - first
+            self._depth += last - first
+            self._bytes += len(data)
+            self._appended += len(data)
+            if self._drain_waiting:
+                self._work.notify()
+        return len(data)
 
     def _roll(self) -> None:
+        """Close the current segment (fsynced) and start the next one; under the write lock."""
         with self._fd_lock:
-            if self._fd >= 0:  # else a previous roll closed it and could not open the next one
+            old = self._fd
+            if old >= 0:  # else a previous roll closed it and could not open the next one
                 try:
-                    os.fsync(self._fd)
+                    os.fsync(old)
                 except OSError as exc:
                     raise SpoolWriteError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
-                os.close(self._fd)
-                self._fd = -1
-                self._gen += 1
-                self._sizes[self._write_seg] = self._write_off
             try:
-                self._open_segment(self._write_seg + 1)
+                new = self._create_segment(self._write_seg + 1)
             except OSError as exc:
                 raise SpoolWriteError(f"cannot create spool segment in {self.directory}: {exc.strerror}") from None
+            with self._lock:
+                if old >= 0:
+                    self._sizes[self._write_seg] = self._write_off
+                self._fd = new
+                self._gen += 1
+                self._write_seg += 1
+                self._write_off = 0
+            if old >= 0:
+                os.close(old)
+        try:
+            self._fsync_directory()
+        except OSError as exc:
+            raise SpoolWriteError(f"cannot fsync spool directory {self.directory}: {exc.strerror}") from None
 
-    def _open_segment(self, segment: int) -> None:
+    def _create_segment(self, segment: int) -> int:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
-        self._fd = os.open(segment_path(self.directory, segment), flags, 0o644)
-        self._write_seg, self._write_off = segment, 0
-        self._fsync_directory()
+        return os.open(segment_path(self.directory, segment), flags, 0o644)
 
     def _sync_until(self, target: int) -> None:
         """Return once the first ``target`` bytes written since start are fsynced. One caller fsyncs
@@ -526,13 +573,16 @@ class Spool:
         batch: Batch = []
         room = min(1000, MAX_UNSETTLED - len(self._unsettled))
         memory, unsettled = self._memory, self._unsettled
+        taken = 0
+        seg = end = 0
         while memory and len(batch) < room:
             key, value, seg, end, size = memory.popleft()
-            self._memory_bytes -= size
+            taken += size
             unsettled.append((seg, end, size))
             batch.append((seq, key, value))
             seq += 1
-            self._read_seg, self._read_off = seg, end
+        self._memory_bytes -= taken
+        self._read_seg, self._read_off = seg, end
         return batch
 
     def _read_file(self, seg: int, limit: int) -> list[Record]:
