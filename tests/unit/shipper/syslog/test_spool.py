@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import random
 import stat
 import threading
 import time
@@ -573,3 +574,48 @@ def test_a_failed_write_is_rolled_back_and_the_spool_goes_on(
     again = open_spool(tmp_path, replay, spools)
     wait_until(lambda: len(replay.records) == 2)
     assert (replay.values, again.dropped_torn) == ([b"before", b"after"], 0)
+
+
+def test_writers_against_a_full_spool_with_acks_in_any_order(tmp_path: Path, spools: list[Spool]) -> None:
+    """8 writers (single puts and batches) keep a 1 MiB spool full while another thread acknowledges
+    in shuffled chunks, as a Kafka poll thread would: everything arrives, in each writer's order."""
+    kafka = FakeKafka(auto_ack=False)
+    spool = open_spool(tmp_path, kafka, spools, max_bytes=MiB, segment_bytes=64 * 1024, fsync="always")
+    writers, per_writer, pad = 8, 1200, b"." * 500
+    done = threading.Event()
+
+    def write(w: int) -> None:
+        key = f"w{w}".encode()
+        items = [f"{w}:{i}:".encode() + pad for i in range(per_writer)]
+        if w % 2:
+            for item in items:
+                assert spool.put(key, item)
+        else:
+            for start in range(0, per_writer, 40):
+                assert spool.put_many([(key, item) for item in items[start : start + 40]])
+
+    def acknowledge() -> None:
+        rng = random.Random(4)
+        acked = 0
+        while not (done.is_set() and acked == len(kafka.pending)):
+            upto = len(kafka.pending)
+            chunk = list(range(acked, upto))
+            rng.shuffle(chunk)
+            kafka.ack(*chunk)
+            acked = upto
+            time.sleep(0.001)
+
+    acker = threading.Thread(target=acknowledge)
+    acker.start()
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wait_until(lambda: len(kafka.records) == writers * per_writer)
+    done.set()
+    acker.join()
+    assert (spool.depth, spool.bytes) == (0, 0)
+    for w in range(writers):
+        mine = [value.split(b":")[1] for key, value in kafka.records if key == f"w{w}".encode()]
+        assert mine == [str(i).encode() for i in range(per_writer)]
