@@ -12,13 +12,12 @@ On disk, in ``directory``::
     checkpoint.json            {"segment": N, "offset": M}: everything before is acknowledged
     lock                       flock'ed while a Spool owns the directory
 
-A record is ``crc32c(u32) | key length(u32) | value length(u32) | key | value`` (little endian; the
-CRC covers the two lengths, the key and the value), so a record torn by a crash, or the zero-filled
-tail a power cut can leave, fails its CRC or is short: recovery truncates the segment there and counts
-it in ``dropped_torn``. Acknowledgements arrive out of order (partitions, retries): the checkpoint
-only moves over a contiguous run of acknowledged records (a watermark), and is written atomically
-(temp file, fsync, rename, fsync of the directory) every 100 ms when it moved, and at stop. Segments
-wholly before the saved checkpoint are deleted.
+Records carry a CRC (``segments.py``), so a record torn by a crash, or the zero-filled tail a power
+cut can leave, is detected: recovery cuts the segment there and counts it in ``dropped_torn``.
+Acknowledgements arrive out of order (partitions, retries): the checkpoint only moves over a
+contiguous run of acknowledged records (a watermark), and is written atomically (temp file, fsync,
+rename, fsync of the directory) every 100 ms when it moved, and at stop. Segments wholly before the
+saved checkpoint are deleted.
 
 While the drain keeps up, ``put`` also hands each record to it from memory (at most 8 MiB), so the
 file is written but never read back; once that buffer is full (Kafka slow or away) the drain falls
@@ -52,20 +51,30 @@ import fcntl
 import functools
 import logging
 import os
-import struct
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
-import crc32c
 import orjson
 from pydantic import Field
 
 from grokpipe.settings import Section
 from shipper.errors import PublisherClosed, ShipperError
+from shipper.syslog.segments import (
+    MiB,
+    Record,
+    create_segment,
+    encode_record,
+    fsync_directory,
+    list_segments,
+    read_records,
+    scan_segment,
+    segment_path,
+    write_atomically,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +85,6 @@ Pair = tuple[bytes, bytes]  #: key, value
 Batch = list[tuple[int, bytes, bytes]]  #: sequence number, key, value
 Encoded = list[bytes]
 
-MiB = 1024 * 1024
-HEADER = struct.Struct("<III")  # crc32c of what follows it, key length, value length
-CRC = struct.Struct("<I")
-LENGTHS = struct.Struct("<II")
-MAX_RECORD = 512 * MiB  # a longer length read back is corruption, not a record
-READ_CHUNK = MiB  # what the drain and the recovery read at once
 MEMORY_BYTES = 8 * MiB  # key + value bytes handed to the drain from memory while it keeps up
 MAX_UNSETTLED = 100_000  # records handed to publish and not yet under the watermark; then the drain waits
 LINGER = 0.002  # seconds the drain lets records gather after a wake-up (cheaper than one wake-up each)
@@ -109,60 +112,6 @@ class SpoolSettings(Section):
         default="interval", description="always: before put() returns; interval: every fsync_interval; never: OS"
     )
     fsync_interval: float = Field(default=1.0, gt=0, description="seconds, for fsync: interval")
-
-
-class Record(NamedTuple):
-    key: bytes
-    value: bytes
-    end: int  #: offset just past the record in its segment
-    size: int  #: header + key + value
-
-
-def encode_record(key: bytes, value: bytes) -> bytes:
-    body = LENGTHS.pack(len(key), len(value)) + key + value
-    return CRC.pack(crc32c.crc32c(body)) + body
-
-
-def decode_records(buf: bytes, base: int, verify: bool) -> tuple[list[Record], int, bool]:
-    """The complete records at the start of ``buf`` (read at file offset ``base``).
-
-    Returns the records, the bytes they span, and whether decoding stopped at a corrupt record (bad
-    CRC or absurd length) rather than at the end of the buffer or of a partial record."""
-    records: list[Record] = []
-    view = memoryview(buf)
-    pos, size_of_buf, head = 0, len(buf), HEADER.size
-    while size_of_buf - pos >= head:
-        crc, klen, vlen = HEADER.unpack_from(buf, pos)
-        if klen + vlen > MAX_RECORD:
-            return records, pos, True
-        size = head + klen + vlen
-        if size_of_buf - pos < size:
-            break
-        if verify and crc32c.crc32c(view[pos + 4 : pos + size]) != crc:
-            return records, pos, True
-        k = pos + head
-        records.append(Record(buf[k : k + klen], buf[k + klen : pos + size], base + pos + size, size))
-        pos += size
-    return records, pos, False
-
-
-def read_records(fd: int, offset: int, limit: int, verify: bool) -> tuple[list[Record], int, bool]:
-    """Records of one segment from ``offset`` up to ``limit``, about a chunk at a time.
-
-    Returns the records, the offset after them and whether a corrupt record stopped the read. No
-    records and no corruption with ``offset < limit`` means the bytes up to ``limit`` end mid-record."""
-    buf = os.pread(fd, min(limit - offset, READ_CHUNK), offset)
-    records, used, corrupt = decode_records(buf, offset, verify)
-    if not records and not corrupt and len(buf) >= HEADER.size:
-        _, klen, vlen = HEADER.unpack_from(buf)
-        size = HEADER.size + klen + vlen  # one record larger than a chunk
-        if offset + size <= limit:
-            records, used, corrupt = decode_records(os.pread(fd, size, offset), offset, verify)
-    return records, offset + used, corrupt
-
-
-def segment_path(directory: Path, segment: int) -> Path:
-    return directory / f"{segment:020d}.seg"
 
 
 class Spool:
@@ -234,8 +183,8 @@ class Spool:
             raise SpoolError(f"cannot open spool {self.directory}: {exc.strerror or exc}") from None
         try:
             self._recover()
-            self._fd = self._create_segment(self._write_seg)
-            self._fsync_directory()
+            self._fd = create_segment(segment_path(self.directory, self._write_seg))
+            fsync_directory(self.directory)
         except (OSError, SpoolError) as exc:
             os.close(self._lock_fd)
             self._lock_fd = -1
@@ -469,7 +418,7 @@ class Spool:
                 except OSError as exc:
                     raise SpoolWriteError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
             try:
-                new = self._create_segment(self._write_seg + 1)
+                new = create_segment(segment_path(self.directory, self._write_seg + 1))
             except OSError as exc:
                 raise SpoolWriteError(f"cannot create spool segment in {self.directory}: {exc.strerror}") from None
             with self._lock:
@@ -482,13 +431,9 @@ class Spool:
             if old >= 0:
                 os.close(old)
         try:
-            self._fsync_directory()
+            fsync_directory(self.directory)
         except OSError as exc:
             raise SpoolWriteError(f"cannot fsync spool directory {self.directory}: {exc.strerror}") from None
-
-    def _create_segment(self, segment: int) -> int:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
-        return os.open(segment_path(self.directory, segment), flags, 0o644)
 
     def _sync_until(self, target: int) -> None:
         """Return once the first ``target`` bytes written since start are fsynced. One caller fsyncs
@@ -655,15 +600,8 @@ class Spool:
                 seg, off = seg + 1, 0  # the whole segment is acknowledged
         if (seg, off) == self._saved:
             return
-        path = self.directory / "checkpoint.json"
-        tmp = path.with_suffix(".tmp")
         doc = {"version": CHECKPOINT_VERSION, "segment": seg, "offset": off}
-        with tmp.open("wb") as out:
-            out.write(orjson.dumps(doc))
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.replace(path)
-        self._fsync_directory()
+        write_atomically(self.directory / "checkpoint.json", orjson.dumps(doc))
         self._saved = (seg, off)
         with self._lock:
             done = [s for s in self._sizes if s < seg]
@@ -685,7 +623,7 @@ class Spool:
 
     def _recover(self) -> None:
         checkpoint = self._load_checkpoint()
-        segments = sorted(int(p.stem) for p in self.directory.glob("*.seg") if p.stem.isdigit())
+        segments = list_segments(self.directory)
         start_seg, start_off = checkpoint or (segments[0] if segments else 0, 0)
         for seg in [s for s in segments if s < start_seg]:
             segment_path(self.directory, seg).unlink()  # acknowledged; a crash interrupted the deletion
@@ -695,12 +633,18 @@ class Spool:
         records = size = 0
         for seg in live:
             offset = start_off if seg == start_seg else 0
-            count, nbytes, end = self._scan_segment(seg, offset)
-            records += count
-            size += nbytes
-            self._sizes[seg] = end
+            scan = scan_segment(segment_path(self.directory, seg), offset)
+            if scan.dropped:
+                self._dropped_torn += 1
+                log.warning(
+                    "spool segment had a torn or corrupt tail, dropped it",
+                    extra={"input": self.name, "spool.segment": seg, "log.offset": scan.end, "bytes": scan.dropped},
+                )
+            records += scan.records
+            size += scan.bytes
+            self._sizes[seg] = scan.end
             if seg == start_seg:
-                start_off = min(start_off, end)
+                start_off = min(start_off, scan.end)
         # Writes go to a new segment after every existing one (and after the checkpoint's).
         self._write_seg = live[-1] + 1 if live else (start_seg + 1 if checkpoint else start_seg)
         if not live:
@@ -721,33 +665,6 @@ class Spool:
                 },
             )
 
-    def _scan_segment(self, seg: int, offset: int) -> tuple[int, int, int]:
-        """Count the valid records from ``offset``; truncate a torn or corrupt tail. Returns (records,
-        bytes, end of the last valid record)."""
-        path = segment_path(self.directory, seg)
-        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-        try:
-            file_size = os.fstat(fd).st_size
-            pos = min(offset, file_size)
-            count = 0
-            while pos < file_size:
-                records, new_pos, corrupt = read_records(fd, pos, file_size, verify=True)
-                count += len(records)
-                pos = new_pos
-                if corrupt or not records:
-                    break
-            if pos < file_size:
-                os.ftruncate(fd, pos)
-                os.fsync(fd)
-                self._dropped_torn += 1
-                log.warning(
-                    "spool segment had a torn or corrupt tail, dropped it",
-                    extra={"input": self.name, "spool.segment": seg, "log.offset": pos, "bytes": file_size - pos},
-                )
-            return count, pos - min(offset, file_size), pos
-        finally:
-            os.close(fd)
-
     def _take_lock(self) -> None:
         fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
@@ -756,10 +673,3 @@ class Spool:
             os.close(fd)
             raise SpoolError(f"spool directory {self.directory} is in use by another shipper") from None
         self._lock_fd = fd
-
-    def _fsync_directory(self) -> None:
-        fd = os.open(self.directory, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -16,16 +16,8 @@ from pydantic import ValidationError
 
 from shipper.errors import PublisherClosed
 from shipper.syslog import spool as spool_module
-from shipper.syslog.spool import (
-    HEADER,
-    Spool,
-    SpoolError,
-    SpoolSettings,
-    SpoolWriteError,
-    decode_records,
-    encode_record,
-    segment_path,
-)
+from shipper.syslog.segments import HEADER, decode_records, encode_record, segment_path
+from shipper.syslog.spool import Spool, SpoolError, SpoolSettings, SpoolWriteError
 
 OnAck = Callable[[], None]
 MiB = 1024 * 1024
@@ -89,40 +81,6 @@ def open_spool(directory: Path, kafka: FakeKafka, spools: list[Spool], **setting
     spool.start()
     spools.append(spool)
     return spool
-
-
-# -- the record format ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("key", "value"),
-    [(b"", b""), (b"host/app", b"hello"), (b"k", bytes(range(256)) * 100), (b"\x00" * 3, b"\n\r\x00")],
-)
-def test_records_round_trip(key: bytes, value: bytes) -> None:
-    data = encode_record(key, value) + encode_record(b"next", b"one")
-    records, used, corrupt = decode_records(data, 100, verify=True)
-    assert [(r.key, r.value) for r in records] == [(key, value), (b"next", b"one")]
-    assert (used, corrupt) == (len(data), False)
-    assert records[0].end == 100 + HEADER.size + len(key) + len(value)
-
-
-GOOD = encode_record(b"k", b"value")
-
-
-@pytest.mark.parametrize(
-    ("tail", "corrupt"),
-    [
-        (GOOD[:5], False),  # half a header: incomplete, not corrupt
-        (GOOD[:-1], False),  # header and part of the body
-        (bytes(len(GOOD)), True),  # a zero-filled tail (power cut): the CRC of zeros is not zero
-        (GOOD[:-1] + b"X", True),  # one flipped byte
-        (b"\xff" * 12, True),  # absurd lengths
-    ],
-)
-def test_decode_stops_at_a_bad_tail(tail: bytes, corrupt: bool) -> None:
-    records, used, is_corrupt = decode_records(GOOD + tail, 0, verify=True)
-    assert [r.value for r in records] == [b"value"]
-    assert (used, is_corrupt) == (len(GOOD), corrupt)
 
 
 def test_settings_are_validated() -> None:
