@@ -85,7 +85,7 @@ Pair = tuple[bytes, bytes]  #: key, value
 Batch = list[tuple[int, bytes, bytes]]  #: sequence number, key, value
 Encoded = list[bytes]
 
-MEMORY_BYTES = 8 * MiB  # key + value bytes handed to the drain from memory while it keeps up
+MEMORY_BYTES = 8 * MiB  # record bytes handed to the drain from memory while it keeps up
 MAX_UNSETTLED = 100_000  # records handed to publish and not yet under the watermark; then the drain waits
 LINGER = 0.002  # seconds the drain lets records gather after a wake-up (cheaper than one wake-up each)
 LINGER_RECORDS = 500
