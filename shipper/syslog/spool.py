@@ -185,6 +185,7 @@ class Spool:
             self._recover()
             self._fd = create_segment(segment_path(self.directory, self._write_seg))
             fsync_directory(self.directory)
+            self._save_checkpoint()  # past wholly acknowledged segments, which go now
         except (OSError, SpoolError) as exc:
             os.close(self._lock_fd)
             self._lock_fd = -1

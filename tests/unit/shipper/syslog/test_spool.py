@@ -577,3 +577,20 @@ def test_writers_against_a_full_spool_with_acks_in_any_order(tmp_path: Path, spo
     for w in range(writers):
         mine = [value.split(b":")[1] for key, value in kafka.records if key == f"w{w}".encode()]
         assert mine == [str(i).encode() for i in range(per_writer)]
+
+
+def test_a_graceful_stop_waits_for_kafka_and_leaves_nothing_to_replay(tmp_path: Path, spools: list[Spool]) -> None:
+    kafka = FakeKafka()
+    kafka.gate.clear()  # Kafka is slow: nothing is published until the stop has begun
+    spool = open_spool(tmp_path, kafka, spools)
+    expected = values(500, size=50)
+    for value in expected:
+        spool.put(b"k", value)
+    threading.Timer(0.2, kafka.gate.set).start()
+    spool.stop(30)
+    assert (spool.depth, spool.bytes) == (0, 0)
+    assert kafka.values == expected
+    replay = FakeKafka()
+    again = open_spool(tmp_path, replay, spools)
+    assert again.depth == 0
+    assert len(segments(tmp_path)) == 1  # the new, empty one; the acknowledged ones are gone
