@@ -67,6 +67,26 @@ def decode_records(buf: bytes, base: int, verify: bool) -> tuple[list[Record], i
     return records, pos, False
 
 
+def check_records(buf: bytes) -> tuple[int, int, bool]:
+    """``decode_records(buf, 0, verify=True)`` without building the records, for recovery's scan:
+    (count, bytes they span, corrupt)."""
+    view = memoryview(buf)
+    count = pos = 0
+    size_of_buf, head, unpack, crc32 = len(buf), HEADER.size, HEADER.unpack_from, crc32c.crc32c
+    while size_of_buf - pos >= head:
+        crc, klen, vlen = unpack(buf, pos)
+        if klen + vlen > MAX_RECORD:
+            return count, pos, True
+        size = head + klen + vlen
+        if size_of_buf - pos < size:
+            break
+        if crc32(view[pos + 4 : pos + size]) != crc:
+            return count, pos, True
+        count += 1
+        pos += size
+    return count, pos, False
+
+
 def read_records(fd: int, offset: int, limit: int, verify: bool) -> tuple[list[Record], int, bool]:
     """Records of one segment from ``offset`` up to ``limit``, about a chunk at a time.
 
@@ -99,9 +119,15 @@ def scan_segment(path: Path, offset: int) -> Scan:
         start = pos = min(offset, file_size)
         count = 0
         while pos < file_size:
-            records, pos, corrupt = read_records(fd, pos, file_size, verify=True)
-            count += len(records)
-            if corrupt or not records:
+            buf = os.pread(fd, min(file_size - pos, READ_CHUNK), pos)
+            found, used, corrupt = check_records(buf)
+            if not found and not corrupt and len(buf) >= HEADER.size:  # one record larger than a chunk
+                _, klen, vlen = HEADER.unpack_from(buf)
+                if pos + HEADER.size + klen + vlen <= file_size:
+                    found, used, corrupt = check_records(os.pread(fd, HEADER.size + klen + vlen, pos))
+            count += found
+            pos += used
+            if corrupt or not found:
                 break
         if pos < file_size:
             os.ftruncate(fd, pos)

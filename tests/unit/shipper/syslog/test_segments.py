@@ -10,6 +10,7 @@ import pytest
 from shipper.syslog.segments import (
     HEADER,
     READ_CHUNK,
+    check_records,
     decode_records,
     encode_record,
     list_segments,
@@ -49,12 +50,14 @@ def test_decode_stops_at_a_bad_tail(tail: bytes, corrupt: bool) -> None:
     records, used, is_corrupt = decode_records(GOOD + tail, 0, verify=True)
     assert [r.value for r in records] == [b"value"]
     assert (used, is_corrupt) == (len(GOOD), corrupt)
+    assert check_records(GOOD + tail) == (1, len(GOOD), corrupt)
 
 
 def test_read_records_takes_a_record_larger_than_a_chunk(tmp_path: Path) -> None:
     big = encode_record(b"k", b"x" * (READ_CHUNK + 10))
     path = tmp_path / "s.seg"
     path.write_bytes(GOOD + big + GOOD)
+    assert scan_segment(path, 0).records == 3
     fd = os.open(path, os.O_RDONLY)
     try:
         offset, values = 0, []
