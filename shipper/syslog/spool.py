@@ -226,7 +226,11 @@ class Spool:
             self._save_checkpoint()
         except OSError as exc:
             self._log_error("spool checkpoint at stop failed; the next start replays more", exc)
-        with self._write_lock, self._fd_lock, self._lock:
+        with self._write_lock, self._fd_lock, self._lock:  # no put is writing now, none will
+            try:
+                os.fsync(self._fd)  # what puts admitted just before the stop wrote
+            except OSError as exc:
+                self._log_error("spool fsync at stop failed", exc)
             os.close(self._fd)
             self._fd = -1
             self._gen += 1
@@ -278,6 +282,8 @@ class Spool:
         written = False
         try:
             with self._write_lock:
+                if self._fd < 0:
+                    return False  # admitted just before stop() closed the segment
                 if self._write_off and self._write_off + size > self._segment_bytes:
                     self._roll()
                 start = self._write_off
@@ -320,6 +326,8 @@ class Spool:
         pending = total
         try:
             with self._write_lock:
+                if self._fd < 0:
+                    return False  # admitted just before stop() closed the segment
                 first = size = 0
                 for i, rec in enumerate(encoded):
                     if self._write_off + size and self._write_off + size + len(rec) > self._segment_bytes:
@@ -413,24 +421,18 @@ class Spool:
         """Close the current segment (fsynced) and start the next one; under the write lock."""
         with self._fd_lock:
             old = self._fd
-            if old >= 0:  # else a previous roll closed it and could not open the next one
-                try:
-                    os.fsync(old)
-                except OSError as exc:
-                    raise SpoolWriteError(f"cannot fsync spool segment in {self.directory}: {exc.strerror}") from None
             try:
+                os.fsync(old)
                 new = create_segment(segment_path(self.directory, self._write_seg + 1))
-            except OSError as exc:
-                raise SpoolWriteError(f"cannot create spool segment in {self.directory}: {exc.strerror}") from None
+            except OSError as exc:  # nothing changed: the next put tries again
+                raise SpoolWriteError(f"cannot roll spool segment in {self.directory}: {exc.strerror}") from None
             with self._lock:
-                if old >= 0:
-                    self._sizes[self._write_seg] = self._write_off
+                self._sizes[self._write_seg] = self._write_off
                 self._fd = new
                 self._gen += 1
                 self._write_seg += 1
                 self._write_off = 0
-            if old >= 0:
-                os.close(old)
+            os.close(old)
         try:
             fsync_directory(self.directory)
         except OSError as exc:

@@ -594,3 +594,29 @@ def test_a_graceful_stop_waits_for_kafka_and_leaves_nothing_to_replay(tmp_path: 
     again = open_spool(tmp_path, replay, spools)
     assert again.depth == 0
     assert len(segments(tmp_path)) == 1  # the new, empty one; the acknowledged ones are gone
+
+
+def test_stop_while_writers_put_keeps_every_record_whose_put_returned(tmp_path: Path, spools: list[Spool]) -> None:
+    spool = open_spool(tmp_path, FakeKafka(auto_ack=False), spools, segment_bytes=16 * 1024)
+    returned: dict[int, int] = {}
+
+    def write(w: int) -> None:
+        i = 0
+        while spool.put(f"w{w}".encode(), f"{w}:{i}".encode()):
+            i += 1
+        returned[w] = i
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: spool.depth > 2000)
+    spool.stop(0)
+    for thread in threads:
+        thread.join()
+    replay = FakeKafka(auto_ack=False)
+    again = open_spool(tmp_path, replay, spools)
+    assert again.depth == sum(returned.values())
+    wait_until(lambda: len(replay.records) == again.depth)
+    for w in range(4):
+        mine = [value for key, value in replay.records if key == f"w{w}".encode()]
+        assert mine == [f"{w}:{i}".encode() for i in range(returned[w])]
