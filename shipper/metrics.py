@@ -38,3 +38,51 @@ class ShipperMetrics:
         self.kafka_connected = Gauge(
             "grokpipe_shipper_kafka_connected", "1 while the last Kafka send succeeded", registry=r
         )
+        self.syslog_messages = Counter(
+            "grokpipe_shipper_syslog_messages",
+            "Syslog messages received",
+            ["input", "listener"],
+            registry=r,
+        )
+        self.syslog_bytes = Counter(
+            "grokpipe_shipper_syslog_bytes", "Syslog bytes received", ["input", "listener"], registry=r
+        )
+        self.syslog_parse_failures = Counter(
+            "grokpipe_shipper_syslog_parse_failures",
+            "Messages that fit no syslog grammar (published whole, tagged _syslogparsefailure)",
+            ["input", "listener"],
+            registry=r,
+        )
+        self.syslog_dropped = Counter(
+            "grokpipe_shipper_syslog_dropped",
+            "Datagrams dropped because the spool was full or the disk failed",
+            ["input", "listener"],
+            registry=r,
+        )
+        self.syslog_connections = Gauge(
+            "grokpipe_shipper_syslog_connections", "Open stream connections", ["input", "listener"], registry=r
+        )
+        self.syslog_connections_accepted = Counter(
+            "grokpipe_shipper_syslog_connections_accepted",
+            "Stream connections accepted",
+            ["input", "listener"],
+            registry=r,
+        )
+        self.syslog_connections_refused = Counter(
+            "grokpipe_shipper_syslog_connections_refused",
+            "Stream connections refused at max_connections",
+            ["input", "listener"],
+            registry=r,
+        )
+        self.spool_depth = Gauge(
+            "grokpipe_shipper_spool_depth", "Spooled messages Kafka has not acknowledged", ["input"], registry=r
+        )
+        self.spool_bytes = Gauge(
+            "grokpipe_shipper_spool_bytes", "Spool bytes on disk Kafka has not acknowledged", ["input"], registry=r
+        )
+        self.spool_paused = Gauge(
+            "grokpipe_shipper_syslog_paused",
+            "1 while stream connections are not read (back-pressure)",
+            ["input"],
+            registry=r,
+        )

@@ -45,7 +45,12 @@ class Shipper:
         from shipper.syslog.input import SyslogInput  # the syslog stack loads only when configured
 
         syslog_input: Input = SyslogInput(
-            spec, self.publisher, self.metrics, data_dir=self.settings.data_dir, host=self.host
+            spec,
+            self.publisher,
+            self.metrics,
+            data_dir=self.settings.data_dir,
+            host=self.host,
+            shutdown_timeout=self.settings.shutdown_timeout,
         )
         return syslog_input
 

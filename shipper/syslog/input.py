@@ -1,14 +1,43 @@
-"""Placeholder until the syslog listeners land (issue 4): configuring one fails clearly at start."""
+"""The syslog input: listeners -> parser -> event envelope -> spool -> Kafka.
+
+A message is accepted once it is in the spool (see ``spool.py`` for what each fsync policy keeps
+through a crash); its ``event.id`` is minted then, so the spool's re-sends after a restart carry the
+same id and Elasticsearch keeps one copy. Parsing happens on one worker thread fed by the listener
+loop through a bounded queue; when the worker falls behind, the listeners stop reading streams.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
-from grokpipe.settings import ConfigError
+from grokpipe.envelope import (
+    AGENT,
+    TAG_SYSLOG_PARSE_FAILURE,
+    TAG_TRUNCATED,
+    Event,
+    encode,
+    mint_event_id,
+    record_key,
+)
 from shipper.metrics import ShipperMetrics
 from shipper.publisher import Publisher
-from shipper.syslog.config import SyslogInputSettings
+from shipper.syslog.config import ListenAddress, SyslogInputSettings
+from shipper.syslog.listeners import ListenerEvents, Listeners, Received
+from shipper.syslog.parser import SyslogParser
+from shipper.syslog.spool import Spool, SpoolWriteError
+
+log = logging.getLogger(__name__)
+
+_HIGH = 256  # reads queued for the worker before stream connections pause
+_LOW = 32  # ... and resume
+_DATAGRAM_LIMIT = 4096  # reads queued before datagrams are dropped rather than queued
+_BATCH = 256  # reads the worker takes at once
 
 
 class SyslogInput:
@@ -20,16 +49,189 @@ class SyslogInput:
         *,
         data_dir: os.PathLike[str] | str,
         host: str,
+        shutdown_timeout: float = 30.0,
     ) -> None:
-        raise ConfigError("inputs: type 'syslog' is not available in this build yet")
+        self.settings = settings
+        self.name = f"syslog:{settings.name}"
+        self._host = host
+        self._metrics = metrics
+        self._shutdown_timeout = shutdown_timeout
+        self._parser = SyslogParser(settings.timezone)
+        self.spool = Spool(Path(data_dir) / "syslog" / settings.name, settings.spool, publisher.publish, name=self.name)
+        self._queue: queue.SimpleQueue[Received | None] = queue.SimpleQueue()
+        self._handed = 0  # reads queued, written only by the listener loop
+        self._taken = 0  # reads spooled, written only by the worker
+        self._paused = False
+        self._events = _Metrics(self)
+        self.listeners = Listeners(settings, self._deliver, self._events)
+        self._worker = threading.Thread(target=self._work, name=f"syslog-worker-{settings.name}", daemon=True)
 
-    name = "syslog"
+    # -- Input protocol ----------------------------------------------------------------------------
 
-    def start(self) -> None: ...
+    def start(self) -> None:
+        self.spool.start()
+        self._worker.start()
+        try:
+            self.listeners.start()
+        except Exception:
+            self._queue.put(None)
+            self._worker.join()
+            self.spool.stop(0)
+            raise
+        log.info("syslog input listening", extra={"input": self.settings.name, "listen": self.listeners.bound})
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Close the sockets, spool what was read, and give Kafka ``shutdown_timeout`` to take it."""
+        self.listeners.stop()
+        self._queue.put(None)
+        self._worker.join()
+        self.spool.stop(self._shutdown_timeout)
+        self._events.tick()
 
-    def finish(self) -> None: ...
+    def finish(self) -> None:
+        """Nothing to record: the spool's checkpoint was saved by ``stop``."""
 
     def health(self) -> dict[str, Any]:
-        return {}
+        return {
+            "alive": self.listeners.alive and self._worker.is_alive(),
+            "listen": self.listeners.bound,
+            "connections": self.listeners.connections,
+            "paused": self._paused,
+            "spool": {"depth": self.spool.depth, "bytes": self.spool.bytes, "torn": self.spool.dropped_torn},
+        }
+
+    # -- listener side (loop thread) ---------------------------------------------------------------
+
+    def _deliver(self, item: Received) -> bool:
+        queued = self._handed - self._taken
+        if not item.listener.stream and queued >= _DATAGRAM_LIMIT:
+            return False
+        self._handed += 1
+        self._queue.put(item)
+        if queued + 1 >= _HIGH and not self._paused:
+            self._paused = True
+            self.listeners.pause()
+            self._metrics.spool_paused.labels(self.settings.name).set(1)
+        return True
+
+    # -- worker ------------------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        get = self._queue.get
+        stopping = False
+        while not stopping:
+            items = [get()]
+            try:
+                while len(items) < _BATCH:
+                    items.append(self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            if items[-1] is None:
+                stopping = True
+            taken = [item for item in items if item is not None]
+            self._spool(taken)
+            self._taken += len(taken)
+            if self._paused and self._handed - self._taken <= _LOW:
+                self._paused = False
+                self.listeners.resume()
+                self._metrics.spool_paused.labels(self.settings.name).set(0)
+
+    def _spool(self, items: list[Received]) -> None:
+        streams: list[tuple[bytes, bytes]] = []
+        datagrams: list[tuple[bytes, bytes]] = []
+        dropped: dict[ListenAddress, int] = {}
+        for item in items:
+            records = streams if item.listener.stream else datagrams
+            listener = str(item.listener)
+            failures = truncated = invalid = 0
+            for frame in item.frames:
+                key, value, event = self._record(frame.data, frame.truncated, item)
+                records.append((key, value))
+                tags = event.get("tags", ())
+                failures += TAG_SYSLOG_PARSE_FAILURE in tags
+                truncated += frame.truncated
+                invalid += "invalid_utf8" in tags
+            m = self._metrics
+            name = self.settings.name
+            m.syslog_messages.labels(name, listener).inc(len(item.frames))
+            m.syslog_bytes.labels(name, listener).inc(item.size)
+            if failures:
+                m.syslog_parse_failures.labels(name, listener).inc(failures)
+            if truncated:
+                m.truncated.labels(name).inc(truncated)
+            if invalid:
+                m.invalid_utf8.labels(name).inc(invalid)
+            if not item.listener.stream:
+                dropped[item.listener] = dropped.get(item.listener, 0) + len(item.frames)
+        if datagrams:
+            try:
+                spooled = self.spool.put_many(datagrams, timeout=0)
+            except SpoolWriteError as exc:
+                log.error("spool write failed: datagrams dropped", extra={"error": str(exc)})
+                spooled = False
+            if not spooled:
+                for address, count in dropped.items():
+                    self._events.dropped(address, count)
+        if streams:
+            self._put_streams(streams)
+        self._metrics.events.labels(self.settings.name).inc(len(streams) + len(datagrams))
+
+    def _put_streams(self, records: list[tuple[bytes, bytes]]) -> None:
+        """Blocks while the spool is full: the queue grows and the listeners pause (back-pressure)."""
+        backoff = 0.1
+        while True:
+            try:
+                if self.spool.put_many(records, timeout=None):
+                    return
+                log.error("spool closed before stream messages were spooled", extra={"count": len(records)})
+                return
+            except SpoolWriteError as exc:  # disk full or failing: keep the senders waiting, retry
+                log.error("spool write failed; retrying", extra={"error": str(exc), "retry_in": backoff})
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def _record(self, data: bytes, truncated: bool, item: Received) -> tuple[bytes, bytes, Event]:
+        event: Event = self._parser.parse(data)
+        syslog = event.get("log", {}).get("syslog", {})
+        sender = syslog.get("hostname") or (item.peer[0] if item.peer else "local")
+        event["event"] = {
+            "id": mint_event_id(),
+            "dataset": self.settings.dataset,
+            "original": data.decode(errors="replace"),
+        }
+        host = event.get("host")
+        event["host"] = {"name": self._host, **host} if host else {"name": self._host}
+        event["agent"] = AGENT
+        event["input"] = {"type": "syslog"}
+        if item.peer is not None:
+            event["source"] = {"ip": item.peer[0], "port": item.peer[1]}
+        extra = self.settings.tags + ([TAG_TRUNCATED] if truncated else [])
+        if extra:
+            event["tags"] = event.get("tags", []) + extra
+        key = record_key(sender, syslog.get("appname", "-"))
+        return key, encode(event), event
+
+
+class _Metrics(ListenerEvents):
+    def __init__(self, owner: SyslogInput) -> None:
+        self._owner = owner
+        self._m = owner._metrics
+        self._name = owner.settings.name
+
+    def opened(self, listener: ListenAddress) -> None:
+        self._m.syslog_connections.labels(self._name, str(listener)).inc()
+        self._m.syslog_connections_accepted.labels(self._name, str(listener)).inc()
+
+    def closed(self, listener: ListenAddress) -> None:
+        self._m.syslog_connections.labels(self._name, str(listener)).dec()
+
+    def refused(self, listener: ListenAddress) -> None:
+        self._m.syslog_connections_refused.labels(self._name, str(listener)).inc()
+
+    def dropped(self, listener: ListenAddress, count: int) -> None:
+        self._m.syslog_dropped.labels(self._name, str(listener)).inc(count)
+
+    def tick(self) -> None:
+        spool = self._owner.spool
+        self._m.spool_depth.labels(self._name).set(spool.depth)
+        self._m.spool_bytes.labels(self._name).set(spool.bytes)

@@ -1,0 +1,337 @@
+"""The syslog sockets: one asyncio loop on its own thread serves every listener of an input.
+
+The loop only reads and frames; parsing and spooling happen on the input's worker thread, which
+hands the loop back-pressure: while the worker is behind (the spool full, the disk slow), stream
+connections stop being read, so TCP senders block in their kernel buffers instead of losing
+messages; datagrams cannot wait and are counted as dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import ssl
+import stat
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shipper.syslog.config import ListenAddress, SyslogInputSettings
+from shipper.syslog.framing import Frame, FrameDecoder
+
+log = logging.getLogger(__name__)
+
+Peer = tuple[str, int] | None
+
+
+@dataclass(slots=True)
+class Received:
+    """Frames of one read (a stream chunk or one datagram), in arrival order."""
+
+    listener: ListenAddress
+    peer: Peer
+    frames: list[Frame]
+    size: int
+
+
+#: The worker's entry point; False when it refused the datagram (it is full).
+Deliver = Callable[[Received], bool]
+
+
+class ListenerError(OSError):
+    """A listener could not be opened (address in use, no permission, bad certificate)."""
+
+    retriable = False
+
+
+class Listeners:
+    """Opens every ``listen`` address at ``start`` (raising if any fails) and serves them until ``stop``."""
+
+    def __init__(self, settings: SyslogInputSettings, deliver: Deliver, events: ListenerEvents) -> None:
+        self._settings = settings
+        self._deliver = deliver
+        self._events = events
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=f"syslog-{settings.name}", daemon=True)
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._closers: list[Callable[[], Any]] = []
+        self._streams: set[_Stream] = set()
+        self._per_listener: dict[ListenAddress, int] = {}
+        self._paused = False
+        self._unix_paths: list[str] = []
+        self.bound: list[str] = []  # actual addresses (port 0 resolved), for tests and logs
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            self.stop()
+            raise self._error
+
+    def stop(self) -> None:
+        """Close the sockets; each stream's last unterminated message is delivered."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+        for path in self._unix_paths:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def connections(self) -> int:
+        return len(self._streams)
+
+    def pause(self) -> None:
+        self._loop.call_soon_threadsafe(self._set_paused, True)
+
+    def resume(self) -> None:
+        self._loop.call_soon_threadsafe(self._set_paused, False)
+
+    # -- the loop thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._open_all())
+        except BaseException as exc:  # noqa: BLE001 -- handed to start(), which raises it
+            self._error = exc if isinstance(exc, OSError) else ListenerError(str(exc))
+        self._ready.set()
+        if self._error is None:
+            sweeper = self._loop.create_task(self._sweep())
+            self._loop.run_forever()
+            sweeper.cancel()
+            self._loop.run_until_complete(asyncio.gather(sweeper, return_exceptions=True))
+        self._close_all()
+        # let the closed transports call connection_lost, which hands over each stream's last frame
+        self._loop.run_until_complete(asyncio.sleep(0.05))
+        self._loop.close()
+
+    async def _open_all(self) -> None:
+        for address in self._settings.addresses:
+            try:
+                await self._open(address)
+            except OSError as exc:
+                raise ListenerError(f"listen {address}: {exc.strerror or exc}") from exc
+            except ssl.SSLError as exc:
+                raise ListenerError(f"listen {address}: TLS: {exc}") from exc
+
+    async def _open(self, address: ListenAddress) -> None:
+        loop = self._loop
+        self._per_listener[address] = 0
+        if address.transport in {"udp", "unix"}:
+            sock = self._datagram_socket(address)
+            transport, _ = await loop.create_datagram_endpoint(lambda: _Datagrams(self, address), sock=sock)
+            self._closers.append(transport.close)
+            self._note_bound(address, sock)
+            return
+
+        def factory() -> _Stream:
+            return _Stream(self, address)
+
+        if address.transport == "unix-stream":
+            self._prepare_unix_path(address.path)
+            server = await loop.create_unix_server(factory, path=address.path, backlog=512)
+            os.chmod(address.path, self._settings.socket_mode)
+            self._unix_paths.append(address.path)
+        else:
+            tls = self._tls_context() if address.transport == "tls" else None
+            server = await loop.create_server(
+                factory, address.host, address.port, ssl=tls, backlog=512, reuse_address=True
+            )
+        self._closers.append(server.close)
+        for sock in server.sockets:
+            self._note_bound(address, sock)
+
+    def _datagram_socket(self, address: ListenAddress) -> socket.socket:
+        if address.transport == "unix":
+            self._prepare_unix_path(address.path)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(address.path)
+            os.chmod(address.path, self._settings.socket_mode)
+            self._unix_paths.append(address.path)
+        else:
+            family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if self._settings.receive_buffer_bytes:
+                with contextlib.suppress(OSError):  # capped by net.core.rmem_max: best effort
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self._settings.receive_buffer_bytes)
+            sock.bind((address.host, address.port))
+        sock.setblocking(False)
+        return sock
+
+    @staticmethod
+    def _prepare_unix_path(path: str) -> None:
+        """Replace a socket file a previous run left behind; never anything else."""
+        with contextlib.suppress(FileNotFoundError):
+            if not stat.S_ISSOCK(os.lstat(path).st_mode):
+                raise ListenerError(f"{path} exists and is not a socket")
+            os.unlink(path)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        tls = self._settings.tls
+        assert tls is not None  # the settings validator requires it for tls:// listeners
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(tls.cert, tls.key)
+        if tls.client_ca is not None:
+            context.load_verify_locations(tls.client_ca)
+            context.verify_mode = ssl.CERT_REQUIRED
+        return context
+
+    def _note_bound(self, address: ListenAddress, sock: socket.socket) -> None:
+        if address.path:
+            self.bound.append(str(address))
+            return
+        host, port = sock.getsockname()[:2]
+        self.bound.append(str(ListenAddress(address.transport, host, port, "")))
+
+    async def _sweep(self) -> None:
+        """Close idle stream connections; refresh gauges."""
+        idle = self._settings.idle_timeout
+        while True:
+            await asyncio.sleep(min(1.0, idle / 2))
+            now = time.monotonic()
+            for stream in list(self._streams):
+                if now - stream.last_read > idle and not self._paused:
+                    stream.close("idle")
+            self._events.tick()
+
+    def _close_all(self) -> None:
+        for close in self._closers:
+            with contextlib.suppress(Exception):
+                close()
+        for stream in list(self._streams):
+            stream.close("stop")
+
+    def _set_paused(self, paused: bool) -> None:
+        if paused == self._paused:
+            return
+        self._paused = paused
+        for stream in self._streams:
+            stream.set_reading(not paused)
+
+    # -- called by the protocols (loop thread) --------------------------------------------------
+
+    def _admit(self, stream: _Stream) -> bool:
+        count = self._per_listener[stream.listener]
+        if count >= self._settings.max_connections:
+            self._events.refused(stream.listener)
+            return False
+        self._per_listener[stream.listener] = count + 1
+        self._streams.add(stream)
+        self._events.opened(stream.listener)
+        if self._paused:
+            stream.set_reading(False)
+        return True
+
+    def _gone(self, stream: _Stream) -> None:
+        if stream in self._streams:
+            self._streams.discard(stream)
+            self._per_listener[stream.listener] -= 1
+            self._events.closed(stream.listener)
+
+    def _stream_frames(self, item: Received) -> None:
+        self._deliver(item)  # a stream is never refused: the worker pauses us instead
+
+    def _datagram(self, item: Received) -> None:
+        if not self._deliver(item):
+            self._events.dropped(item.listener, len(item.frames))
+
+
+class ListenerEvents:
+    """What the listeners report, for metrics; no-ops here."""
+
+    def opened(self, listener: ListenAddress) -> None: ...
+
+    def closed(self, listener: ListenAddress) -> None: ...
+
+    def refused(self, listener: ListenAddress) -> None: ...
+
+    def dropped(self, listener: ListenAddress, count: int) -> None: ...
+
+    def tick(self) -> None: ...
+
+
+class _Stream(asyncio.Protocol):
+    def __init__(self, owner: Listeners, listener: ListenAddress) -> None:
+        self.owner = owner
+        self.listener = listener
+        self.decoder = FrameDecoder(owner._settings.max_message_bytes)
+        self.transport: asyncio.Transport | None = None
+        self.peer: Peer = None
+        self.last_read = time.monotonic()
+        self.reading = True
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple):
+            self.peer = (str(peer[0]), int(peer[1]))
+        if not self.owner._admit(self):
+            transport.abort()
+            self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self.last_read = time.monotonic()
+        frames = self.decoder.feed(data)
+        if frames:
+            self.owner._stream_frames(Received(self.listener, self.peer, frames, len(data)))
+
+    def eof_received(self) -> bool | None:
+        return None  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is None:
+            return
+        frames = self.decoder.finish()
+        if frames:
+            self.owner._stream_frames(Received(self.listener, self.peer, frames, 0))
+        self.owner._gone(self)
+        self.transport = None
+
+    def set_reading(self, reading: bool) -> None:
+        if self.transport is None or reading == self.reading:
+            return
+        self.reading = reading
+        with contextlib.suppress(RuntimeError):
+            if reading:
+                self.transport.resume_reading()
+            else:
+                self.transport.pause_reading()
+
+    def close(self, why: str) -> None:
+        if self.transport is not None:
+            log.debug("closing syslog connection", extra={"reason": why, "source.ip": self.peer})
+            self.transport.close()
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    def __init__(self, owner: Listeners, listener: ListenAddress) -> None:
+        self.owner = owner
+        self.listener = listener
+        self.max = owner._settings.max_message_bytes
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        data = data.rstrip(b"\n\x00")
+        if not data:
+            return
+        peer = (str(addr[0]), int(addr[1])) if isinstance(addr, tuple) else None
+        frame = Frame(data[: self.max], len(data) > self.max)
+        self.owner._datagram(Received(self.listener, peer, [frame], len(data)))
+
+    def error_received(self, exc: Exception) -> None:
+        log.warning("syslog datagram receive error", extra={"listener": str(self.listener), "error": str(exc)})
