@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_DELIMITERS = b"\n\x00"
 _MAX_LEN_DIGITS = 10  # a length prefix longer than this is garbage, not a frame size
 
 
@@ -79,6 +78,8 @@ class FrameDecoder:
             length = int(prefix)
             start = space + 1
             if length > self._max:
+                if len(buf) - start < self._max:
+                    return  # the kept part is not complete yet
                 frames.append(Frame(bytes(buf[start : start + self._max]), True))
                 available = len(buf) - start
                 if available >= length:
