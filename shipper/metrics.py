@@ -40,7 +40,7 @@ class ShipperMetrics:
         )
         self.syslog_messages = Counter(
             "grokpipe_shipper_syslog_messages",
-            "Syslog messages received",
+            "Syslog messages accepted into the spool",
             ["input", "listener"],
             registry=r,
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 from grokpipe.envelope import (
     AGENT,
+    TAG_INVALID_UTF8,
     TAG_SYSLOG_PARSE_FAILURE,
     TAG_TRUNCATED,
     Event,
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 _HIGH = 256  # reads queued for the worker before stream connections pause
 _LOW = 32  # ... and resume
 _DATAGRAM_LIMIT = 4096  # reads queued before datagrams are dropped rather than queued
-_BATCH = 256  # reads the worker takes at once
+_BATCH_FRAMES = 2000  # messages the worker parses and spools at once
+_COUNTED_TAGS = frozenset({TAG_SYSLOG_PARSE_FAILURE, TAG_TRUNCATED, TAG_INVALID_UTF8})
 
 
 class SyslogInput:
@@ -117,64 +119,74 @@ class SyslogInput:
     # -- worker ------------------------------------------------------------------------------------
 
     def _work(self) -> None:
-        get = self._queue.get
+        get, get_nowait = self._queue.get, self._queue.get_nowait
         stopping = False
         while not stopping:
-            items = [get()]
-            try:
-                while len(items) < _BATCH:
-                    items.append(self._queue.get_nowait())
-            except queue.Empty:
-                pass
-            if items[-1] is None:
-                stopping = True
-            taken = [item for item in items if item is not None]
-            self._spool(taken)
-            self._taken += len(taken)
+            items: list[Received] = []
+            frames = 0
+            item = get()
+            while item is not None:
+                items.append(item)
+                frames += len(item.frames)
+                if frames >= _BATCH_FRAMES:
+                    break
+                try:
+                    item = get_nowait()
+                except queue.Empty:
+                    break
+            stopping = item is None
+            self._spool(items)
+            self._taken += len(items)
             if self._paused and self._handed - self._taken <= _LOW:
                 self._paused = False
                 self.listeners.resume()
                 self._metrics.spool_paused.labels(self.settings.name).set(0)
 
     def _spool(self, items: list[Received]) -> None:
+        """Parse, spool, then count: ``messages`` counts only what the spool accepted."""
         streams: list[tuple[bytes, bytes]] = []
         datagrams: list[tuple[bytes, bytes]] = []
-        dropped: dict[ListenAddress, int] = {}
+        counts: dict[tuple[ListenAddress, str], int] = {}
+        received: dict[ListenAddress, int] = {}
         for item in items:
             records = streams if item.listener.stream else datagrams
-            listener = str(item.listener)
-            failures = truncated = invalid = 0
+            listener = item.listener
+            received[listener] = received.get(listener, 0) + item.size
             for frame in item.frames:
                 key, value, event = self._record(frame.data, frame.truncated, item)
                 records.append((key, value))
-                tags = event.get("tags", ())
-                failures += TAG_SYSLOG_PARSE_FAILURE in tags
-                truncated += frame.truncated
-                invalid += "invalid_utf8" in tags
-            m = self._metrics
-            name = self.settings.name
-            m.syslog_messages.labels(name, listener).inc(len(item.frames))
-            m.syslog_bytes.labels(name, listener).inc(item.size)
-            if failures:
-                m.syslog_parse_failures.labels(name, listener).inc(failures)
-            if truncated:
-                m.truncated.labels(name).inc(truncated)
-            if invalid:
-                m.invalid_utf8.labels(name).inc(invalid)
-            if not item.listener.stream:
-                dropped[item.listener] = dropped.get(item.listener, 0) + len(item.frames)
+                counts[listener, "messages"] = counts.get((listener, "messages"), 0) + 1
+                tags = event.get("tags")
+                if tags:
+                    for tag in tags:
+                        if tag in _COUNTED_TAGS:
+                            counts[listener, tag] = counts.get((listener, tag), 0) + 1
+        spooled_datagrams = True
         if datagrams:
             try:
-                spooled = self.spool.put_many(datagrams, timeout=0)
+                spooled_datagrams = self.spool.put_many(datagrams, timeout=0)
             except SpoolWriteError as exc:
                 log.error("spool write failed: datagrams dropped", extra={"error": str(exc)})
-                spooled = False
-            if not spooled:
-                for address, count in dropped.items():
-                    self._events.dropped(address, count)
+                spooled_datagrams = False
         if streams:
             self._put_streams(streams)
-        self._metrics.events.labels(self.settings.name).inc(len(streams) + len(datagrams))
+        m, name = self._metrics, self.settings.name
+        for listener, size in received.items():
+            m.syslog_bytes.labels(name, str(listener)).inc(size)
+        for (listener, what), count in counts.items():
+            if not listener.stream and not spooled_datagrams:
+                if what == "messages":
+                    self._events.dropped(listener, count)
+                continue
+            if what == "messages":
+                m.syslog_messages.labels(name, str(listener)).inc(count)
+                m.events.labels(name).inc(count)
+            elif what == TAG_SYSLOG_PARSE_FAILURE:
+                m.syslog_parse_failures.labels(name, str(listener)).inc(count)
+            elif what == TAG_TRUNCATED:
+                m.truncated.labels(name).inc(count)
+            else:
+                m.invalid_utf8.labels(name).inc(count)
 
     def _put_streams(self, records: list[tuple[bytes, bytes]]) -> None:
         """Blocks while the spool is full: the queue grows and the listeners pause (back-pressure)."""

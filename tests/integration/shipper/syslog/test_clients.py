@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from support.kafka import consume
 from support.syslog import DOCKER_FRAMES, check_docker_fields
 
 from grokpipe.embedded import EmbeddedStack, free_port
+from shipper.service import Shipper
 
-from .conftest import StartShipper
+StartShipper = Callable[..., Shipper]  # the start_shipper fixture
 
 
 def by_message(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
