@@ -1,8 +1,17 @@
-"""Process measurements for the benchmarks: CPU seconds and peak RSS of a running pid (Linux /proc)."""
+"""Measurements shared by the benchmarks: CPU seconds and peak RSS of a pid (Linux /proc), a
+process timed until a count is reached, Kafka topic sizes, Prometheus samples, tables."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import time
+import urllib.request
+
+from kafka import TopicPartition
+
+from grokpipe.clients import kafka_consumer
+from grokpipe.settings import KafkaSettings
 
 
 def cpu_seconds(pid: int) -> float:
@@ -28,3 +37,41 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
     lines = [" | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def topic_count(bootstrap: str, topic: str) -> int:
+    consumer = kafka_consumer(KafkaSettings(bootstrap_servers=[bootstrap]), group_id=None)
+    try:
+        parts = consumer.partitions_for_topic(topic) or set()
+        ends = consumer.end_offsets([TopicPartition(topic, p) for p in parts])
+        return int(sum(ends.values()))
+    finally:
+        consumer.close()
+
+
+def measure(proc: subprocess.Popen[bytes], done: object, expected: int, timeout: float) -> tuple[float, float, float]:
+    """Wait until ``done()`` reaches ``expected``; return (seconds, cpu seconds, peak RSS MiB)."""
+    start = time.monotonic()
+    cpu = rss = 0.0
+    while time.monotonic() - start < timeout:
+        cpu, rss = cpu_seconds(proc.pid), peak_rss_mb(proc.pid)
+        if done() >= expected:  # type: ignore[operator]
+            break
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        time.sleep(0.05)
+    return time.monotonic() - start, cpu, rss
+
+
+def metric(port: int, name: str) -> float:
+    """A counter or gauge from ``/metrics``, summed over its label sets; 0 when unreachable."""
+    total = 0.0
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as resp:
+            for line in resp.read().decode().splitlines():
+                series = line.split("{", 1)[0].split(" ", 1)[0]
+                if series in {name, name + "_total"}:
+                    total += float(line.split()[-1])
+    except OSError:
+        pass
+    return total

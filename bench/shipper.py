@@ -13,14 +13,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import yaml
-from procstats import cpu_seconds, peak_rss_mb, table
+from procstats import measure, metric, table, topic_count
 
-from grokpipe.clients import ensure_topic, kafka_consumer
+from grokpipe.clients import ensure_topic
 from grokpipe.embedded import EmbeddedStack, free_port
 from grokpipe.settings import KafkaSettings
 
@@ -47,43 +45,6 @@ def generate(path: Path, count: int) -> int:
                 f'{rng.randint(0, 50000)} "https://shop.example.com/" "{rng.choice(AGENTS)}"\n'
             )
     return path.stat().st_size
-
-
-def topic_count(bootstrap: str, topic: str) -> int:
-    consumer = kafka_consumer(KafkaSettings(bootstrap_servers=[bootstrap]), group_id=None)
-    try:
-        parts = consumer.partitions_for_topic(topic) or set()
-        from kafka import TopicPartition
-
-        ends = consumer.end_offsets([TopicPartition(topic, p) for p in parts])
-        return int(sum(ends.values()))
-    finally:
-        consumer.close()
-
-
-def measure(proc: subprocess.Popen[bytes], done: object, expected: int, timeout: float) -> tuple[float, float, float]:
-    """Wait until ``done()`` reaches ``expected``; return (seconds, cpu seconds, peak RSS MiB)."""
-    start = time.monotonic()
-    cpu = rss = 0.0
-    while time.monotonic() - start < timeout:
-        cpu, rss = cpu_seconds(proc.pid), peak_rss_mb(proc.pid)
-        if done() >= expected:  # type: ignore[operator]
-            break
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode}")
-        time.sleep(0.05)
-    return time.monotonic() - start, cpu, rss
-
-
-def metric(port: int, name: str) -> float:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as resp:
-            for line in resp.read().decode().splitlines():
-                if line.startswith(name + " ") or line.startswith(name + "_total "):
-                    return float(line.split()[-1])
-    except OSError:
-        pass
-    return 0.0
 
 
 def run_grokpipe(

@@ -8,8 +8,9 @@ helpers so both sides agree.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import socket
-import uuid
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -50,9 +51,29 @@ def event_id(*parts: str | int) -> str:
     return digest.hexdigest()
 
 
-def mint_event_id() -> str:
-    """A fresh id for an event with no re-readable source position (syslog)."""
-    return uuid.uuid4().hex
+class _IdMint:
+    """96 random bits per process (drawn again in a forked child) and a 32-bit counter, as 32 hex
+    digits like a UUID's. One ``os.urandom`` per message cost the syslog path a third of its speed:
+    the call gives up the GIL and the worker then waits for the other threads to hand it back."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self.prefix = os.urandom(12).hex()
+        self.counter = itertools.count()
+
+    def __call__(self) -> str:
+        n = next(self.counter)  # atomic under the GIL
+        if n >= 1 << 32:
+            self.reseed()
+            n = next(self.counter)
+        return f"{self.prefix}{n:08x}"
+
+
+#: A fresh id for an event with no re-readable source position (syslog).
+mint_event_id = _IdMint()
 
 
 def encode(event: Event) -> bytes:
