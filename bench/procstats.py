@@ -1,12 +1,15 @@
 """Measurements shared by the benchmarks: CPU seconds and peak RSS of a pid (Linux /proc), a
-process timed until a count is reached, Kafka topic sizes, Prometheus samples, tables."""
+process timed until a count is reached, Kafka topic sizes, Prometheus samples, tables, and the
+rsyslog peer (omkafka into the same broker)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 from kafka import TopicPartition
 
@@ -75,3 +78,33 @@ def metric(port: int, name: str) -> float:
     except OSError:
         pass
     return total
+
+
+def omkafka_ruleset(bootstrap: str, topic: str, queue_size: int = 100_000) -> str:
+    """An rsyslog ruleset ``tokafka`` sending with template ``ecs`` (defined by the caller), acks=all."""
+    return f"""
+ruleset(name="tokafka" queue.type="LinkedList" queue.size="{queue_size}" queue.dequeueBatchSize="1024") {{
+  action(type="omkafka" broker=["{bootstrap}"] topic="{topic}" template="ecs"
+         partitions.auto="on" topicConfParam=["request.required.acks=-1"]
+         confParam=["queue.buffering.max.ms=20", "batch.num.messages=10000"])
+}}
+"""
+
+
+def rsyslogd(state: Path, config: str) -> subprocess.Popen[bytes]:
+    """rsyslogd in the foreground with ``config`` and its own work directory ``state``."""
+    conf = state / "rsyslog.conf"
+    conf.write_text(f'global(workDirectory="{state}" maxMessageSize="64k")\n' + config)
+    with (state / "rsyslogd.err").open("wb") as err:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [
+                shutil.which("rsyslogd") or "/usr/sbin/rsyslogd",
+                "-n",
+                "-f",
+                str(conf),
+                "-i",
+                str(state / "rsyslogd.pid"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )

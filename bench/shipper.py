@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from procstats import measure, metric, table, topic_count
+from procstats import measure, metric, omkafka_ruleset, rsyslogd, table, topic_count
 
 from grokpipe.clients import ensure_topic
 from grokpipe.embedded import EmbeddedStack, free_port
@@ -74,13 +74,11 @@ def run_grokpipe(
 
 
 def run_rsyslog(stack: EmbeddedStack, work: Path, log: Path, topic: str, expected: int) -> tuple[float, float, float]:
-    rsyslogd = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
     state = work / "rsyslog"
     state.mkdir()
-    conf = state / "rsyslog.conf"
-    conf.write_text(
+    proc = rsyslogd(
+        state,
         f"""
-global(workDirectory="{state}")
 module(load="imfile")
 module(load="omkafka")
 template(name="ecs" type="list" option.jsonf="on") {{
@@ -89,18 +87,9 @@ template(name="ecs" type="list" option.jsonf="on") {{
   property(outname="log.file.path" name="$!metadata!filename" format="jsonf")
   property(outname="host.name" name="hostname" format="jsonf")
 }}
-ruleset(name="tokafka" queue.type="LinkedList" queue.size="100000" queue.dequeueBatchSize="1024") {{
-  action(type="omkafka" broker=["{stack.kafka_bootstrap}"] topic="{topic}" template="ecs"
-         partitions.auto="on" topicConfParam=["request.required.acks=-1"]
-         confParam=["queue.buffering.max.ms=20", "batch.num.messages=10000"])
-}}
 input(type="imfile" File="{log}" Tag="nginx" ruleset="tokafka" addMetadata="on" freshStartTail="off")
 """
-    )
-    proc = subprocess.Popen(
-        [rsyslogd, "-n", "-f", str(conf), "-i", str(state / "rsyslogd.pid")],
-        stdout=subprocess.DEVNULL,
-        stderr=(state / "rsyslogd.err").open("wb"),
+        + omkafka_ruleset(stack.kafka_bootstrap, topic),
     )
     try:
         return measure(proc, lambda: topic_count(stack.kafka_bootstrap, topic), expected, 1800)

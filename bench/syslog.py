@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import yaml
-from procstats import measure, metric, table, topic_count
+from procstats import measure, metric, omkafka_ruleset, rsyslogd, table, topic_count
 
 from grokpipe.clients import ensure_topic
 from grokpipe.embedded import EmbeddedStack, free_port
@@ -82,11 +82,10 @@ def start_grokpipe(stack: EmbeddedStack, work: Path, topic: str, listen: str) ->
 def start_rsyslog(stack: EmbeddedStack, work: Path, topic: str, proto: str, port: int) -> subprocess.Popen[bytes]:
     state = work / f"rsyslog-{topic}"
     state.mkdir()
-    conf = state / "rsyslog.conf"
     module = "imtcp" if proto == "tcp" else "imudp"
-    conf.write_text(
+    proc = rsyslogd(
+        state,
         f"""
-global(workDirectory="{state}" maxMessageSize="64k")
 module(load="{module}")
 module(load="omkafka")
 template(name="ecs" type="list" option.jsonf="on") {{
@@ -98,20 +97,10 @@ template(name="ecs" type="list" option.jsonf="on") {{
   property(outname="log.syslog.priority" name="pri" format="jsonf")
   property(outname="event.original" name="rawmsg" format="jsonf")
 }}
-ruleset(name="tokafka" queue.type="LinkedList" queue.size="200000" queue.dequeueBatchSize="1024") {{
-  action(type="omkafka" broker=["{stack.kafka_bootstrap}"] topic="{topic}" template="ecs"
-         partitions.auto="on" topicConfParam=["request.required.acks=-1"]
-         confParam=["queue.buffering.max.ms=20", "batch.num.messages=10000"])
-}}
 input(type="{module}" address="127.0.0.1" port="{port}" ruleset="tokafka")
 """
+        + omkafka_ruleset(stack.kafka_bootstrap, topic, 200_000),
     )
-    with (state / "rsyslogd.err").open("wb") as err:
-        proc = subprocess.Popen(
-            ["/usr/sbin/rsyslogd", "-n", "-f", str(conf), "-i", str(state / "rsyslogd.pid")],
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
     if proto == "tcp":
         wait_listening(f"tcp://127.0.0.1:{port}", proc)
     else:
