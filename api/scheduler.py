@@ -32,6 +32,7 @@ class Scheduler:
         self.running: dict[str, Future[object]] = {}
         self._pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="rule")
         self._stop = threading.Event()
+        self._submit_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
         self._loaded_at = 0.0
 
@@ -42,7 +43,8 @@ class Scheduler:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=10)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._submit_lock:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
     def reload(self) -> None:
         rules = {r.id: r for r in self.store.enabled()}
@@ -71,7 +73,10 @@ class Scheduler:
     def step(self, now: datetime) -> int:
         submitted = 0
         for rule, tick in self.due(now):
-            self.running[rule.id] = self._pool.submit(self._run, rule, tick)
+            with self._submit_lock:  # stop() may give up waiting for a slow step: none submits after it
+                if self._stop.is_set():
+                    break
+                self.running[rule.id] = self._pool.submit(self._run, rule, tick)
             submitted += 1
         return submitted
 
