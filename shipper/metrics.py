@@ -59,6 +59,12 @@ class ShipperMetrics:
             ["input", "listener"],
             registry=r,
         )
+        self.syslog_kernel_drops = Gauge(
+            "grokpipe_shipper_syslog_kernel_drops",
+            "Datagrams the kernel dropped before the shipper read them (receive buffer full; Linux)",
+            ["input", "listener"],
+            registry=r,
+        )
         self.syslog_connections = Gauge(
             "grokpipe_shipper_syslog_connections", "Open stream connections", ["input", "listener"], registry=r
         )

@@ -243,6 +243,9 @@ class _Metrics(ListenerEvents):
     def dropped(self, listener: ListenAddress, count: int) -> None:
         self._m.syslog_dropped.labels(self._name, str(listener)).inc(count)
 
+    def kernel_drops(self, listener: ListenAddress, total: int) -> None:
+        self._m.syslog_kernel_drops.labels(self._name, str(listener)).set(total)
+
     def tick(self) -> None:
         spool = self._owner.spool
         self._m.spool_depth.labels(self._name).set(spool.depth)

@@ -65,6 +65,7 @@ class Listeners:
         self._per_listener: dict[ListenAddress, int] = {}
         self._paused = False
         self._unix_paths: list[str] = []
+        self._datagram_sockets: list[tuple[ListenAddress, int]] = []  # (listener, socket inode)
         self.bound: list[str] = []  # actual addresses (port 0 resolved), for tests and logs
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -135,6 +136,7 @@ class Listeners:
             transport, _ = await loop.create_datagram_endpoint(lambda: _Datagrams(self, address), sock=sock)
             self._closers.append(transport.close)
             self._note_bound(address, sock)
+            self._datagram_sockets.append((address, os.fstat(sock.fileno()).st_ino))
             return
 
         def factory() -> _Stream:
@@ -207,6 +209,8 @@ class Listeners:
             for stream in list(self._streams):
                 if now - stream.last_read > idle and not self._paused:
                     stream.close("idle")
+            for listener, drops in kernel_drops(self._datagram_sockets):
+                self._events.kernel_drops(listener, drops)
             self._events.tick()
 
     def _close_all(self) -> None:
@@ -262,7 +266,28 @@ class ListenerEvents:
 
     def dropped(self, listener: ListenAddress, count: int) -> None: ...
 
+    def kernel_drops(self, listener: ListenAddress, total: int) -> None: ...
+
     def tick(self) -> None: ...
+
+
+def kernel_drops(sockets: list[tuple[ListenAddress, int]]) -> list[tuple[ListenAddress, int]]:
+    """Datagrams the kernel dropped because a socket's receive buffer was full: the last column of
+    Linux's ``/proc/net/udp`` and ``udp6``, matched by socket inode (unix sockets have no such count)."""
+    if not sockets:
+        return []
+    drops: dict[int, int] = {}
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                next(f, None)
+                for line in f:
+                    fields = line.split()
+                    if len(fields) >= 13 and fields[9].isdigit():
+                        drops[int(fields[9])] = int(fields[-1])
+        except OSError:
+            continue
+    return [(listener, drops[inode]) for listener, inode in sockets if inode in drops]
 
 
 class _Stream(asyncio.Protocol):
