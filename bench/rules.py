@@ -16,8 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -45,7 +47,7 @@ def index_events(es: Elasticsearch, count: int) -> float:
     now = datetime.now(UTC)
     es.indices.create(index="logs-bench-default", mappings=MAPPING)
 
-    def actions():  # type: ignore[no-untyped-def]
+    def actions() -> Iterator[dict[str, Any]]:
         for i in range(count):
             yield {
                 "_index": "logs-bench-default",
