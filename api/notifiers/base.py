@@ -12,10 +12,22 @@ from api.errors import DeliveryFailed
 
 
 @dataclass(frozen=True)
-class Message:
-    """Everything a template may use."""
+class Mentions:
+    """Who a message @-mentions where the channel supports it (error owners in digests)."""
 
-    kind: str  # fired | recovered
+    dingtalk_mobiles: tuple[str, ...] = ()
+    slack_users: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    """Everything a template may use.
+
+    ``layout`` picks the default templates (``alert`` for rules, ``error`` for new/regressed error
+    groups, ``digest`` for error digests); ``data`` is that layout's own context.
+    """
+
+    kind: str  # fired | recovered | new | regressed | digest
     rule: dict[str, Any]
     group: dict[str, Any]
     count: int
@@ -24,9 +36,12 @@ class Message:
     value: float | None = None
     previous: int | None = None
     samples: list[dict[str, Any]] = field(default_factory=list)
+    layout: templates.Layout = "alert"
+    data: dict[str, Any] = field(default_factory=dict)
+    mentions: Mentions = field(default_factory=Mentions)
 
     def context(self) -> dict[str, Any]:
-        ctx = {
+        ctx = self.data | {
             "kind": self.kind,
             "rule": self.rule,
             "group": self.group,
@@ -37,8 +52,15 @@ class Message:
             "previous": self.previous,
             "samples": self.samples,
         }
-        ctx["title"] = templates.render(templates.TITLE, ctx)
+        ctx["title"] = templates.render(templates.LAYOUTS[self.layout].title, ctx)
         return ctx
+
+    def template(self, kind: templates.Part, override: str | None) -> str:
+        """The notifier's own ``template:`` replaces the body of rule alerts only: other layouts have other context."""
+        if override is not None and self.layout == "alert":
+            return override
+        chosen = templates.LAYOUTS[self.layout]
+        return chosen.markdown if kind == "markdown" else chosen.html
 
 
 class Notifier(Protocol):

@@ -29,9 +29,10 @@ class DingTalk:
 
     def send(self, message: Message, client: httpx.Client) -> None:
         ctx = message.context()
-        text = templates.render(self.config.template or templates.MARKDOWN, ctx)
-        if self.config.at_mobiles:
-            text += "\n\n" + " ".join(f"@{m}" for m in self.config.at_mobiles)
+        text = templates.render(message.template("markdown", self.config.template), ctx)
+        mobiles = list(dict.fromkeys([*self.config.at_mobiles, *message.mentions.dingtalk_mobiles]))
+        if mobiles:  # DingTalk highlights a mention only when the text carries "@<mobile>" too
+            text += "\n\n" + " ".join(f"@{m}" for m in mobiles)
         url = self.config.url
         if self.config.secret is not None:
             ts = int(time.time() * 1000)
@@ -40,7 +41,7 @@ class DingTalk:
         body = {
             "msgtype": "markdown",
             "markdown": {"title": ctx["title"], "text": text},
-            "at": {"atMobiles": self.config.at_mobiles, "isAtAll": self.config.at_all},
+            "at": {"atMobiles": mobiles, "isAtAll": self.config.at_all},
         }
         response = client.post(url, json=body)
         check_response(response)

@@ -26,8 +26,10 @@ class Email:
         mail["Subject"] = ctx["title"]
         mail["From"] = self.config.sender
         mail["To"] = ", ".join(self.config.to)
-        mail.set_content(templates.render(templates.MARKDOWN, ctx))
-        mail.add_alternative(templates.render(self.config.template or templates.HTML, ctx, html=True), subtype="html")
+        mail.set_content(templates.render(message.template("markdown", None), ctx))
+        mail.add_alternative(
+            templates.render(message.template("html", self.config.template), ctx, html=True), subtype="html"
+        )
         return mail
 
     def send(self, message: Message, client: httpx.Client) -> None:

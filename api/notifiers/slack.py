@@ -18,7 +18,9 @@ class Slack:
 
     def send(self, message: Message, client: httpx.Client) -> None:
         ctx = message.context()
-        text = templates.render(self.config.template or templates.MARKDOWN, ctx).replace("**", "*")
+        text = templates.render(message.template("markdown", self.config.template), ctx).replace("**", "*")
+        if message.mentions.slack_users:
+            text += "\n" + " ".join(f"<@{user}>" for user in message.mentions.slack_users)
         body: dict[str, Any] = {
             "text": ctx["title"],
             "blocks": [

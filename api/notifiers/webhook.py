@@ -17,6 +17,6 @@ class Webhook:
     def send(self, message: Message, client: httpx.Client) -> None:
         ctx = message.context()
         body = {k: v for k, v in ctx.items() if k != "title"} | {"title": ctx["title"]}
-        body["text"] = templates.render(self.config.template or templates.MARKDOWN, ctx)
+        body["text"] = templates.render(message.template("markdown", self.config.template), ctx)
         headers = {k: v.get_secret_value() for k, v in self.config.headers.items()}
         check_response(client.post(self.config.url, json=body, headers=headers))
