@@ -80,6 +80,8 @@ class IndicesSettings(Section):
     rules: str = "grokpipe-rules"
     alerts: str = "grokpipe-alerts"
     state: str = "grokpipe-rule-state"
+    digests: str = "grokpipe-digests"
+    error_groups: str = "grokpipe-error-groups"
 
 
 class ApiSettings(ServiceSettings):

@@ -1,4 +1,4 @@
-"""Runs enabled rules on their schedules inside the api process.
+"""Runs enabled rules (and digests) on their schedules inside the api process.
 
 A loop thread wakes every ``tick`` seconds, reloads rules every ``rules_refresh`` seconds, and hands
 due rules to a worker pool: a slow rule occupies one worker, not the loop; a rule still running is
@@ -10,30 +10,61 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any, Generic, Protocol, TypeVar
 
 from api.config import SchedulerSettings
-from api.rules.schemas import Rule
-from api.runner import Clock, RuleRunner
-from api.store import RuleStore
+from api.rules.schemas import Schedule
+from api.runner import Clock
 
 log = logging.getLogger(__name__)
 
 
-class Scheduler:
-    def __init__(self, store: RuleStore, runner: RuleRunner, settings: SchedulerSettings, clock: Clock) -> None:
+class Job(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def schedule(self) -> Schedule: ...
+
+
+J = TypeVar("J", bound=Job)
+J_co = TypeVar("J_co", bound=Job, covariant=True)
+J_contra = TypeVar("J_contra", bound=Job, contravariant=True)
+
+
+class JobSource(Protocol[J_co]):
+    def enabled(self) -> Sequence[J_co]: ...
+
+
+class JobRunner(Protocol[J_contra]):
+    def run(self, job: J_contra, tick: datetime) -> Any: ...
+
+
+class Scheduler(Generic[J]):
+    def __init__(
+        self,
+        store: JobSource[J],
+        runner: JobRunner[J],
+        settings: SchedulerSettings,
+        clock: Clock,
+        *,
+        kind: str = "rule",
+        workers: int | None = None,
+    ) -> None:
         self.store = store
         self.runner = runner
         self.settings = settings
         self.clock = clock
-        self.rules: dict[str, Rule] = {}
+        self.kind = kind
+        self.rules: dict[str, J] = {}
         self.next_due: dict[str, datetime] = {}
         self.running: dict[str, Future[object]] = {}
-        self._pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="rule")
+        self._pool = ThreadPoolExecutor(workers or settings.workers, thread_name_prefix=kind)
         self._stop = threading.Event()
         self._submit_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"{kind}-scheduler", daemon=True)
         self._loaded_at = 0.0
 
     def start(self) -> None:
@@ -53,9 +84,9 @@ class Scheduler:
         self.rules = rules
         self._loaded_at = time.monotonic()
 
-    def due(self, now: datetime) -> list[tuple[Rule, datetime]]:
-        """Rules whose tick has come and that are not running; advances their next tick."""
-        out: list[tuple[Rule, datetime]] = []
+    def due(self, now: datetime) -> list[tuple[J, datetime]]:
+        """Jobs whose tick has come and that are not running; advances their next tick."""
+        out: list[tuple[J, datetime]] = []
         for rid, rule in self.rules.items():
             nxt = self.next_due.get(rid)
             if nxt is None:
@@ -80,11 +111,11 @@ class Scheduler:
             submitted += 1
         return submitted
 
-    def _run(self, rule: Rule, tick: datetime) -> object:
+    def _run(self, job: J, tick: datetime) -> object:
         try:
-            return self.runner.run(rule, tick)
+            return self.runner.run(job, tick)
         except Exception:
-            log.exception("rule run failed", extra={"rule.id": rule.id})
+            log.exception(f"{self.kind} run failed", extra={f"{self.kind}.id": job.id})
             return None
 
     def _loop(self) -> None:
@@ -94,5 +125,5 @@ class Scheduler:
                     self.reload()
                 self.step(self.clock())
             except Exception:
-                log.exception("scheduler step failed")
+                log.exception("scheduler step failed", extra={"kind": self.kind})
             self._stop.wait(self.settings.tick)

@@ -12,6 +12,7 @@ from elasticsearch import Elasticsearch
 from api.config import ApiSettings
 from api.lease import Leases
 from api.notifiers.dispatch import Dispatcher
+from api.rules.schemas import Rule
 from api.runner import Clock, FieldCache, RuleRunner
 from api.scheduler import Scheduler
 from api.store import RuleStore, ensure_indices
@@ -31,7 +32,7 @@ class Services:
     leases: Leases
     dispatcher: Dispatcher
     runner: RuleRunner
-    scheduler: Scheduler
+    scheduler: Scheduler[Rule]
     clock: Clock
 
     @classmethod

@@ -1,16 +1,21 @@
-"""Rules in ``grokpipe-rules``: one document per rule, writes guarded by ``if_seq_no``/``if_primary_term``."""
+"""Saved definitions (rules in ``grokpipe-rules``, digests in ``grokpipe-digests``): one document each,
+writes guarded by ``if_seq_no``/``if_primary_term``."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError, TransportError
+from pydantic import BaseModel
 
 from api.config import IndicesSettings
 from api.errors import Conflict, NotFound, SearchFailed
-from api.rules.schemas import Page, Rule, RuleBody
+from api.rules.schemas import Page, Rule, RuleBody, Saved
+
+Body = TypeVar("Body", bound=BaseModel)
+Stored = TypeVar("Stored", bound=Saved)
 
 _KEYWORD = {"type": "keyword"}
 MAPPINGS: dict[str, dict[str, Any]] = {
@@ -28,11 +33,17 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         },
     },
     "state": {"dynamic": False, "properties": {"last_tick": {"type": "date"}, "owner": _KEYWORD}},
+    "digests": {"dynamic": False, "properties": {"name": _KEYWORD, "enabled": {"type": "boolean"}, "tags": _KEYWORD}},
 }
 
 
 def ensure_indices(es: Elasticsearch, indices: IndicesSettings) -> None:
-    for key, name in (("rules", indices.rules), ("alerts", indices.alerts), ("state", indices.state)):
+    for key, name in (
+        ("rules", indices.rules),
+        ("alerts", indices.alerts),
+        ("state", indices.state),
+        ("digests", indices.digests),
+    ):
         try:
             es.indices.create(index=name, mappings=MAPPINGS[key])
         except BadRequestError as exc:
@@ -52,32 +63,38 @@ def parse_version(version: str) -> tuple[int, int]:
         raise Conflict(f"malformed version {version!r}; expected '<seq_no>:<primary_term>'") from None
 
 
-class RuleStore:
-    def __init__(self, es: Elasticsearch, index: str) -> None:
+class DocumentStore(Generic[Body, Stored]):
+    """CRUD of one kind of saved definition; ``stored`` is its model with id, version and timestamps."""
+
+    kind = "document"
+
+    def __init__(self, es: Elasticsearch, index: str, stored: type[Stored]) -> None:
         self.es = es
         self.index = index
+        self.stored = stored
 
-    def _rule(self, hit: dict[str, Any]) -> Rule:
-        return Rule.model_validate(hit["_source"] | {"id": hit["_id"], "version": _version(hit)})
+    def _rule(self, hit: dict[str, Any]) -> Stored:
+        return self.stored.model_validate(hit["_source"] | {"id": hit["_id"], "version": _version(hit)})
 
-    def create(self, body: RuleBody, rule_id: str | None = None) -> Rule:
+    def create(self, body: Body, rule_id: str | None = None) -> Stored:
         now = datetime.now(UTC)
         doc = body.model_dump(mode="json") | {"created": now.isoformat(), "updated": now.isoformat()}
         rid = rule_id or uuid.uuid4().hex
         try:
             resp = self.es.index(index=self.index, id=rid, document=doc, op_type="create", refresh=True)
         except ConflictError:
-            raise Conflict(f"rule {rid} already exists") from None
-        return Rule.model_validate(doc | {"id": rid, "version": _version(dict(resp))})
+            raise Conflict(f"{self.kind} {rid} already exists") from None
+        return self.stored.model_validate(doc | {"id": rid, "version": _version(dict(resp))})
 
-    def get(self, rule_id: str) -> Rule:
+    def get(self, rule_id: str) -> Stored:
         try:
             resp = self.es.get(index=self.index, id=rule_id)
         except NotFoundError:
-            raise NotFound(f"rule {rule_id} not found") from None
+            raise NotFound(f"{self.kind} {rule_id} not found") from None
         return self._rule(dict(resp))
 
-    def replace(self, current: Rule, body: RuleBody, version: str | None = None) -> Rule:
+    def replace(self, current: Stored, body: Body, version: str | None = None) -> Stored:
+        current_id = current.id
         seq, term = parse_version(version or current.version)
         doc = body.model_dump(mode="json") | {
             "created": current.created.isoformat(),
@@ -85,11 +102,11 @@ class RuleStore:
         }
         try:
             resp = self.es.index(
-                index=self.index, id=current.id, document=doc, if_seq_no=seq, if_primary_term=term, refresh=True
+                index=self.index, id=current_id, document=doc, if_seq_no=seq, if_primary_term=term, refresh=True
             )
         except ConflictError:
-            raise Conflict(f"rule {current.id} was changed by someone else; reload it and retry") from None
-        return Rule.model_validate(doc | {"id": current.id, "version": _version(dict(resp))})
+            raise Conflict(f"{self.kind} {current_id} was changed by someone else; reload it and retry") from None
+        return self.stored.model_validate(doc | {"id": current_id, "version": _version(dict(resp))})
 
     def delete(self, rule_id: str, version: str | None = None) -> None:
         kwargs: dict[str, Any] = {}
@@ -98,13 +115,13 @@ class RuleStore:
         try:
             self.es.delete(index=self.index, id=rule_id, refresh=True, **kwargs)
         except NotFoundError:
-            raise NotFound(f"rule {rule_id} not found") from None
+            raise NotFound(f"{self.kind} {rule_id} not found") from None
         except ConflictError:
-            raise Conflict(f"rule {rule_id} was changed by someone else") from None
+            raise Conflict(f"{self.kind} {rule_id} was changed by someone else") from None
 
     def search(
         self, *, offset: int = 0, limit: int = 50, enabled: bool | None = None, tag: str | None = None
-    ) -> Page[Rule]:
+    ) -> Page[Stored]:
         filters: list[dict[str, Any]] = []
         if enabled is not None:
             filters.append({"term": {"enabled": enabled}})
@@ -121,14 +138,14 @@ class RuleStore:
                 track_total_hits=True,
             )
         except TransportError as exc:
-            raise SearchFailed(f"listing rules failed: {type(exc).__name__}") from None
+            raise SearchFailed(f"listing {self.kind}s failed: {type(exc).__name__}") from None
         hits = resp["hits"]["hits"]
-        return Page[Rule](
+        return Page[Stored](
             items=[self._rule(h) for h in hits], total=resp["hits"]["total"]["value"], offset=offset, limit=limit
         )
 
-    def enabled(self) -> list[Rule]:
-        rules: list[Rule] = []
+    def enabled(self) -> list[Stored]:
+        rules: list[Stored] = []
         offset = 0
         while True:
             page = self.search(offset=offset, limit=500, enabled=True)
@@ -136,3 +153,10 @@ class RuleStore:
             offset += len(page.items)
             if not page.items or offset >= page.total:
                 return rules
+
+
+class RuleStore(DocumentStore[RuleBody, Rule]):
+    kind = "rule"
+
+    def __init__(self, es: Elasticsearch, index: str) -> None:
+        super().__init__(es, index, Rule)

@@ -189,13 +189,17 @@ class RuleUpdate(Strict):
     tags: list[str] | None = None
 
 
-class Rule(RuleBody):
-    """A stored rule: the body plus identity and the concurrency token."""
+class Saved(BaseModel):
+    """Identity and the concurrency token of a stored definition (rule, digest)."""
 
     id: str
     version: str = Field(description="opaque token '<seq_no>:<primary_term>'; send it back as If-Match")
     created: datetime
     updated: datetime
+
+
+class Rule(RuleBody, Saved):
+    """A stored rule: the body plus identity and the concurrency token."""
 
 
 class RulePublic(Rule):
