@@ -15,7 +15,8 @@ from starlette.exceptions import HTTPException
 
 from api.config import ApiSettings
 from api.errors import ApiError, Conflict, InvalidRule
-from api.routes import alerts, health, notifiers, rules, sink
+from api.groups.schemas import DigestCreate
+from api.routes import alerts, digests, errors, health, notifiers, rules, sink
 from api.rules.schemas import RuleCreate
 from api.runner import Clock
 from api.services import Services, utc_now
@@ -49,27 +50,43 @@ def seed_rules(services: Services) -> None:
             log.error("seed rule is invalid", extra={"rule.id": rule_id, "error.message": str(exc)})
 
 
+def seed_digests(services: Services) -> None:
+    """Create the ``digests_seed`` digests of api.yml that do not exist yet (by their ``id``)."""
+    for raw in services.settings.digests_seed:
+        data = dict(raw)
+        digest_id = str(data.pop("id"))
+        try:
+            services.digests.create(DigestCreate.model_validate(data), rule_id=digest_id)
+            log.info("seeded digest", extra={"digest.id": digest_id})
+        except Conflict:
+            pass
+        except (ValidationError, ApiError) as exc:
+            log.error("seed digest is invalid", extra={"digest.id": digest_id, "error.message": str(exc)})
+
+
 def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.build(settings, clock)
         app.state.services = services
         seed_rules(services)
+        seed_digests(services)
         if settings.scheduler.enabled if scheduler is None else scheduler:
-            services.scheduler.start()
+            services.start()
         try:
             yield
         finally:
             services.close()
 
     app = FastAPI(
-        title="grokpipe alert-rule API",
-        description="Saved queries over logs-* run on a schedule, grouped, throttled and notified. "
+        title="grokpipe API",
+        description="Saved queries over logs-* run on a schedule, grouped, throttled and notified; error groups "
+        "(every distinct error once, with counts, status and owner) and their digests. "
         "Send an API key in the X-API-Key header (read-only keys may only GET and preview).",
         version="1",
         lifespan=lifespan,
     )
-    for module in (rules, alerts, notifiers, health):
+    for module in (rules, alerts, errors, digests, notifiers, health):
         app.include_router(module.router)
     if settings.dev_sink:
         app.include_router(sink.router)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from api.rules.durations import Duration
 from grokpipe.settings import ElasticsearchSettings, HttpSettings, Section, ServiceSettings
 
 
@@ -84,6 +86,40 @@ class IndicesSettings(Section):
     error_groups: str = "grokpipe-error-groups"
 
 
+class BlameRepo(Section):
+    """Files logged under ``path_prefix`` live in the git checkout ``checkout`` (same relative path)."""
+
+    path_prefix: str = Field(min_length=1)
+    checkout: Path
+
+
+class BlameSettings(Section):
+    repos: list[BlameRepo] = Field(default_factory=list)
+    timeout: float = Field(default=5.0, gt=0, description="seconds one git command may take")
+
+
+class OwnerContact(Section):
+    """How to @-mention an author (keyed by the e-mail address in their commits)."""
+
+    dingtalk_mobile: str | None = None
+    slack: str | None = Field(default=None, description="Slack member id, e.g. U123ABC")
+
+
+class ErrorGroupSettings(Section):
+    enabled: bool = True
+    index: str = Field(default="logs-*", description="where events with error.grouping_key are")
+    sync_interval: float = Field(default=10.0, gt=0, description="seconds between group-store updates")
+    settle: float = Field(
+        default=60.0,
+        ge=1,
+        description="seconds after event.ingested by which an event is searchable (a bulk request's duration "
+        "+ the refresh interval + clock skew between indexer and api); counts before it are stored",
+    )
+    notify: list[str] = Field(default_factory=list, description="notifiers for new and regressed groups")
+    notify_levels: list[str] = Field(default_factory=list, description="only groups of these levels (empty: all)")
+    realert: Duration = Field(default="1h", description="at most one new/regressed notification per group per")
+
+
 class ApiSettings(ServiceSettings):
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     http: ApiHttpSettings = Field(default_factory=ApiHttpSettings)
@@ -92,8 +128,14 @@ class ApiSettings(ServiceSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     indices: IndicesSettings = Field(default_factory=IndicesSettings)
+    errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
+    blame: BlameSettings = Field(default_factory=BlameSettings)
+    #: commit author e-mail -> who to @-mention in digests and error notifications
+    owners: dict[str, OwnerContact] = Field(default_factory=dict)
     #: rules created at start if no rule with their ``id`` exists (the example rule of ``make run``)
     rules_seed: list[dict[str, object]] = Field(default_factory=list)
+    #: digests created at start if no digest with their ``id`` exists
+    digests_seed: list[dict[str, object]] = Field(default_factory=list)
     #: mount ``/sink/webhook``, a built-in receiver for demos
     dev_sink: bool = False
     #: ``make run`` passes a data dir to every service; the api keeps its state in Elasticsearch

@@ -12,4 +12,6 @@ RULE_LATENESS = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 120),
 )
 NOTIFICATIONS = Counter("grokpipe_api_notifications_total", "Notifications by outcome", ["outcome"])
+GROUP_SYNCS = Counter("grokpipe_api_error_group_syncs_total", "Error-group store updates", ["outcome"])
+DIGESTS = Counter("grokpipe_api_digests_total", "Error digests sent", ["outcome"])
 ALERTS = Counter("grokpipe_api_alerts_total", "Alert history documents", ["kind"])

@@ -10,12 +10,20 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch
 
 from api.config import ApiSettings
+from api.groups.blame import Blame
+from api.groups.counts import Counter
+from api.groups.digest import DigestRunner
+from api.groups.notify import GroupNotifier
+from api.groups.schemas import Digest
+from api.groups.service import ErrorGroups
+from api.groups.store import GroupStore
+from api.groups.sync import GroupSync
 from api.lease import Leases
 from api.notifiers.dispatch import Dispatcher
 from api.rules.schemas import Rule
 from api.runner import Clock, FieldCache, RuleRunner
 from api.scheduler import Scheduler
-from api.store import RuleStore, ensure_indices
+from api.store import DigestStore, RuleStore, ensure_indices
 from grokpipe import clients
 
 
@@ -34,6 +42,12 @@ class Services:
     runner: RuleRunner
     scheduler: Scheduler[Rule]
     clock: Clock
+    groups: GroupStore
+    errors: ErrorGroups
+    group_sync: GroupSync
+    digests: DigestStore
+    digest_runner: DigestRunner
+    digest_scheduler: Scheduler[Digest]
 
     @classmethod
     def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
@@ -48,9 +62,56 @@ class Services:
             es, indices=settings.indices, dispatcher=dispatcher, leases=leases, clock=clock, fields=fields
         )
         scheduler = Scheduler(store, runner, settings.scheduler, clock)
-        return cls(settings, es, store, fields, leases, dispatcher, runner, scheduler, clock)
+        indices, errors = settings.indices, settings.errors
+        groups = GroupStore(es, indices.error_groups, indices.state)
+        groups.ensure()
+        counter = Counter(es, groups, errors.index)
+        notifier = GroupNotifier(
+            es,
+            groups,
+            counter,
+            dispatcher,
+            notify=errors.notify,
+            alerts_index=indices.alerts,
+            owners=settings.owners,
+            clock=clock,
+        )
+        sync = GroupSync(
+            es, groups, counter, errors, leases=leases, blame=Blame(settings.blame), notifier=notifier, clock=clock
+        )
+        digests = DigestStore(es, indices.digests)
+        digest_runner = DigestRunner(
+            es, groups, counter, dispatcher, leases, alerts_index=indices.alerts, owners=settings.owners, clock=clock
+        )
+        digest_scheduler = Scheduler(digests, digest_runner, settings.scheduler, clock, kind="digest", workers=2)
+        return cls(
+            settings,
+            es,
+            store,
+            fields,
+            leases,
+            dispatcher,
+            runner,
+            scheduler,
+            clock,
+            groups,
+            ErrorGroups(groups, counter, clock),
+            sync,
+            digests,
+            digest_runner,
+            digest_scheduler,
+        )
+
+    def start(self) -> None:
+        """The background work: rule and digest schedules, and the error-group store's updates."""
+        self.scheduler.start()
+        self.digest_scheduler.start()
+        if self.settings.errors.enabled:
+            self.group_sync.start()
 
     def close(self) -> None:
+        self.group_sync.stop()
+        self.digest_scheduler.stop()
         self.scheduler.stop()
         self.dispatcher.close()
         self.es.close()

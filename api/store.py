@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from api.config import IndicesSettings
 from api.errors import Conflict, NotFound, SearchFailed
+from api.groups.schemas import Digest, DigestBody
 from api.rules.schemas import Page, Rule, RuleBody, Saved
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -160,3 +161,10 @@ class RuleStore(DocumentStore[RuleBody, Rule]):
 
     def __init__(self, es: Elasticsearch, index: str) -> None:
         super().__init__(es, index, Rule)
+
+
+class DigestStore(DocumentStore[DigestBody, Digest]):
+    kind = "digest"
+
+    def __init__(self, es: Elasticsearch, index: str) -> None:
+        super().__init__(es, index, Digest)

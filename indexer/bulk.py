@@ -74,6 +74,7 @@ class BulkWriter:
     def _send(
         self, pending: list[tuple[dict[str, Any], dict[str, Any], Document | None]]
     ) -> list[dict[str, Any]] | None:
+        _stamp_ingested(pending)
         body = _ndjson(pending)
         started = time.monotonic()
         try:
@@ -110,6 +111,17 @@ class BulkWriter:
 
     def _wait(self, attempt: int) -> bool:
         return not self._stop.wait(backoff(attempt, self._retry.initial, self._retry.max))
+
+
+def _stamp_ingested(pending: list[tuple[dict[str, Any], dict[str, Any], Document | None]]) -> None:
+    """``event.ingested`` = when this attempt is sent: a document becomes searchable within one bulk
+    request and a refresh of it, however long Elasticsearch was away, which is what lets the api
+    count error groups by ingestion slices (api/groups/sync.py)."""
+    now = format_timestamp(datetime.now(UTC))
+    for _, source, doc in pending:
+        meta = source.get("event")
+        if doc is not None and isinstance(meta, dict):
+            meta["ingested"] = now
 
 
 def _ndjson(pending: list[tuple[dict[str, Any], dict[str, Any], Document | None]]) -> bytes:

@@ -101,6 +101,14 @@ class Schedule(Strict):
         nxt: datetime = croniter(self.cron, local).get_next(datetime)
         return nxt.astimezone(moment.tzinfo)
 
+    def previous(self, tick: datetime) -> datetime:
+        """The tick before ``tick``: a digest sent at ``tick`` covers ``[previous(tick), tick)``."""
+        if self.interval is not None:
+            return tick - parse_duration(self.interval)
+        local = tick.astimezone(ZoneInfo(self.timezone))
+        prev: datetime = croniter(self.cron, local).get_prev(datetime)
+        return prev.astimezone(tick.tzinfo)
+
 
 _EXAMPLE: dict[str, Any] = {
     "name": "PHP fatal errors",

@@ -1,0 +1,188 @@
+"""Digests: once per schedule tick, the period's new groups, regressions and top groups, sent once.
+
+A digest sent at tick T covers ``[previous tick, T)``. Each group appears once, flagged ``new``
+(first seen in the period), ``regressed`` (regressed in it) or ``ongoing`` (among the top N by
+count). The tick is claimed with the same lease as rules, so replicas send each digest once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from api import metrics
+from api.config import OwnerContact
+from api.groups.counts import Counter
+from api.groups.notify import mentions
+from api.groups.schemas import Digest, DigestBody, DigestReport, DigestRow, ErrorGroup
+from api.groups.stats import iso
+from api.groups.store import GroupStore
+from api.lease import Leases
+from api.notifiers.base import Message
+from api.notifiers.dispatch import Dispatcher
+from api.runner import Clock
+
+log = logging.getLogger(__name__)
+_ORDER = {"new": 0, "regressed": 1, "ongoing": 2}
+
+
+def lease_id(digest_id: str) -> str:
+    return f"digest-{digest_id}"
+
+
+class DigestRunner:
+    def __init__(
+        self,
+        es: Elasticsearch,
+        store: GroupStore,
+        counter: Counter,
+        dispatcher: Dispatcher,
+        leases: Leases,
+        *,
+        alerts_index: str,
+        owners: Mapping[str, OwnerContact],
+        clock: Clock,
+    ) -> None:
+        self.es = es
+        self.store = store
+        self.counter = counter
+        self.dispatcher = dispatcher
+        self.leases = leases
+        self.alerts_index = alerts_index
+        self.owners = owners
+        self.clock = clock
+
+    def report(self, digest: DigestBody, start: datetime, end: datetime, digest_id: str | None = None) -> DigestReport:
+        flt = digest.filter
+        window = self.counter.window(None, start, end, datasets=flt.datasets or None, levels=flt.levels or None)
+        docs = self.store.many(list(window))
+        counts: dict[str, int] = {}
+        for key, n in window.items():
+            doc = docs.get(key)
+            target = doc.group.merged_into if doc and doc.group.merged_into else key
+            counts[target] = counts.get(target, 0) + n
+        changed = self._changed(digest, start, end)
+        groups = {g.id: g for g in changed}
+        groups |= {k: v.group for k, v in self.store.many([k for k in counts if k not in groups]).items()}
+        top = sorted((k for k in counts if k in groups), key=lambda k: (-counts[k], k))[: digest.top]
+        chosen = list(dict.fromkeys([*(g.id for g in changed), *top]))
+        totals = self.counter.totals([groups[k] for k in chosen])
+        rows = [self._row(groups[k], counts.get(k, 0), totals.get(k, 0), start, end) for k in chosen]
+        rows.sort(key=lambda r: (_ORDER[r.flag], -r.count, r.id))
+        return DigestReport(
+            digest_id=digest_id,
+            name=digest.name,
+            start=start,
+            end=end,
+            rows=rows,
+            new=sum(r.flag == "new" for r in rows),
+            regressed=sum(r.flag == "regressed" for r in rows),
+            groups=len(counts),
+            events=sum(counts.values()),
+        )
+
+    def _changed(self, digest: DigestBody, start: datetime, end: datetime) -> list[ErrorGroup]:
+        """Groups first seen or regressed in the period (even with no event left in the filter's window)."""
+        flt = digest.filter
+        period = {"gte": iso(start), "lt": iso(end)}
+        filters: list[dict[str, Any]] = []
+        if flt.datasets:
+            filters.append({"terms": {"datasets": flt.datasets}})
+        if flt.levels:
+            filters.append({"terms": {"level": flt.levels}})
+        body = {
+            "size": 1000,
+            "query": {
+                "bool": {
+                    "filter": filters,
+                    "should": [{"range": {"first_seen": period}}, {"range": {"regressed_at": period}}],
+                    "minimum_should_match": 1,
+                    "must_not": [{"exists": {"field": "merged_into"}}],
+                }
+            },
+        }
+        groups, _ = self.store.search(body)
+        return groups
+
+    def _row(self, group: ErrorGroup, count: int, total: int, start: datetime, end: datetime) -> DigestRow:
+        flag: Any = "ongoing"
+        if group.first_seen is not None and start <= group.first_seen < end:
+            flag = "new"
+        elif group.regressed_at is not None and start <= group.regressed_at < end:
+            flag = "regressed"
+        contact = self.owners.get(group.owner.email) if group.owner else None
+        return DigestRow(
+            id=group.id,
+            flag=flag,
+            title=group.title,
+            culprit=group.culprit,
+            level=group.level,
+            count=count,
+            total=total,
+            first_seen=group.first_seen,
+            last_seen=group.last_seen,
+            owner=group.owner,
+            mention=contact.dingtalk_mobile if contact else None,
+        )
+
+    def message(self, digest: DigestBody, report: DigestReport) -> Message:
+        data = {
+            "digest": {"name": digest.name, "description": digest.description},
+            "period": {"start": report.start.isoformat(), "end": report.end.isoformat()},
+            "rows": [r.model_dump(mode="json") for r in report.rows],
+            "totals": {
+                "new": report.new,
+                "regressed": report.regressed,
+                "groups": report.groups,
+                "events": report.events,
+            },
+        }
+        return Message(
+            kind="digest",
+            rule={"id": report.digest_id, "name": digest.name, "description": digest.description},
+            group={},
+            count=report.events,
+            start=report.start.isoformat(),
+            end=report.end.isoformat(),
+            layout="digest",
+            data=data,
+            mentions=mentions([r.owner for r in report.rows], self.owners),
+        )
+
+    def send(self, digest: Digest, start: datetime, end: datetime, tick: datetime) -> DigestReport:
+        report = self.report(digest, start, end, digest.id)
+        outcomes = self.dispatcher.deliver(digest.notify, self.message(digest, report))
+        report.notifications = outcomes
+        self.es.index(
+            index=self.alerts_index,
+            document={
+                "@timestamp": self.clock().isoformat(),
+                "tick": tick.isoformat(),
+                "rule": {"id": lease_id(digest.id), "name": digest.name},
+                "kind": "digest",
+                "group_key": None,
+                "count": report.events,
+                "window": {"start": start.isoformat(), "end": end.isoformat()},
+                "groups": [r.id for r in report.rows],
+                "notified": bool(digest.notify),
+                "notifications": outcomes,
+            },
+        )
+        failed = any(o.get("outcome") != "sent" for o in outcomes.values())
+        metrics.DIGESTS.labels(outcome="failed" if failed else "sent").inc()
+        log.info("digest sent", extra={"digest.id": digest.id, "rows": len(report.rows), "failed": failed})
+        return report
+
+    def run(self, digest: Digest, tick: datetime) -> DigestReport | None:
+        """The scheduled send for ``tick``, unless another replica (or run) claimed it."""
+        claim = self.leases.claim(lease_id(digest.id), tick, self.clock())
+        if claim is None:
+            return None
+        try:
+            return self.send(digest, digest.schedule.previous(tick), tick, tick)
+        finally:
+            self.leases.release(claim, claim.state)

@@ -1,0 +1,120 @@
+"""New and regressed groups through the configured notifiers, recorded in the alert history.
+
+A transition queues its notification in the group document (``pending``) in the same
+compare-and-set write that made it, so exactly one replica queues it; delivery then clears it.
+A crash in between re-delivers on the next pass: at least once, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from elasticsearch import Elasticsearch, TransportError
+
+from api import metrics
+from api.config import OwnerContact
+from api.errors import SearchFailed
+from api.groups.counts import Counter
+from api.groups.schemas import ErrorGroup, GroupPublic, Owner
+from api.groups.store import GroupStore
+from api.notifiers.base import Mentions, Message
+from api.notifiers.dispatch import Dispatcher
+from api.runner import Clock
+
+log = logging.getLogger(__name__)
+RULE = {"id": "error-groups", "name": "Error groups", "description": "new and regressed error groups"}
+
+
+def mentions(owners: list[Owner | None], contacts: Mapping[str, OwnerContact]) -> Mentions:
+    found = [contacts.get(o.email) for o in owners if o is not None]
+    return Mentions(
+        dingtalk_mobiles=tuple(dict.fromkeys(c.dingtalk_mobile for c in found if c and c.dingtalk_mobile)),
+        slack_users=tuple(dict.fromkeys(c.slack for c in found if c and c.slack)),
+    )
+
+
+class GroupNotifier:
+    def __init__(
+        self,
+        es: Elasticsearch,
+        store: GroupStore,
+        counter: Counter,
+        dispatcher: Dispatcher,
+        *,
+        notify: list[str],
+        alerts_index: str,
+        owners: Mapping[str, OwnerContact],
+        clock: Clock,
+    ) -> None:
+        self.es = es
+        self.store = store
+        self.counter = counter
+        self.dispatcher = dispatcher
+        self.notify = notify
+        self.alerts_index = alerts_index
+        self.owners = owners
+        self.clock = clock
+
+    def deliver_pending(self) -> int:
+        body = {"size": 100, "query": {"bool": {"filter": [{"exists": {"field": "pending"}}]}}}
+        try:
+            groups, _ = self.store.search(body)
+        except TransportError:
+            return 0
+        sent = 0
+        for group in groups:
+            for kind in list(group.pending):
+                self._deliver(group, kind)
+                sent += 1
+            self.store.update(group.id, self._delivered(set(group.pending)))
+        return sent
+
+    def _delivered(self, done: set[str]) -> Callable[[ErrorGroup], ErrorGroup]:
+        def change(group: ErrorGroup) -> ErrorGroup:
+            pending = [p for p in group.pending if p not in done]
+            return group.model_copy(update={"pending": pending, "notified_at": self.clock()})
+
+        return change
+
+    def _deliver(self, group: ErrorGroup, kind: str) -> None:
+        total = self.counter.totals([group]).get(group.id, group.count)
+        public = GroupPublic.of(group, count=total, total=total)
+        now = self.clock()
+        samples = self._samples(group)
+        message = Message(
+            kind=kind,
+            rule=RULE,
+            group=public.model_dump(mode="json"),
+            count=total,
+            start=(group.first_seen or now).isoformat(),
+            end=(group.last_seen or now).isoformat(),
+            samples=samples,
+            layout="error",
+            mentions=mentions([group.owner], self.owners),
+        )
+        outcomes = self.dispatcher.deliver(self.notify, message)
+        doc = {
+            "@timestamp": now.isoformat(),
+            "tick": now.isoformat(),
+            "rule": {"id": RULE["id"], "name": RULE["name"]},
+            "kind": kind,
+            "group": {"id": group.id, "title": group.title, "culprit": group.culprit},
+            "group_key": group.id,
+            "count": total,
+            "sample_ids": group.samples,
+            "notified": True,
+            "notifications": outcomes,
+        }
+        self.es.index(index=self.alerts_index, document=doc)
+        metrics.ALERTS.labels(kind=kind).inc()
+        log.info("error group " + kind, extra={"group": group.id, "culprit": group.culprit})
+
+    def _samples(self, group: ErrorGroup) -> list[dict[str, object]]:
+        if not group.samples:
+            return []
+        try:
+            resp = self.counter.search({"size": 3, "query": {"terms": {"event.id": group.samples[:3]}}})
+        except SearchFailed:
+            return []
+        return [h["_source"] | {"_id": h["_id"]} for h in resp["hits"]["hits"]]

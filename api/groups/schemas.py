@@ -1,0 +1,190 @@
+"""Error groups and digests as typed models: the stored group, what the API returns, what users send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.rules.schemas import Saved, Schedule, Strict
+
+GroupStatus = Literal["unresolved", "resolved", "ignored"]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Owner(BaseModel):
+    """The author of the culprit line, from ``git blame``."""
+
+    name: str
+    email: str
+    commit: str
+    date: datetime | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+class ErrorGroup(BaseModel):
+    """One document of ``grokpipe-error-groups``, id = the fingerprint (``error.grouping_key``).
+
+    ``count`` holds the group's own events whose ``event.ingested`` is before ``settled_through``;
+    events after it are counted live from ``logs-*`` when read, so totals are exact at any moment.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    title: str = ""
+    type: str | None = None
+    culprit: str | None = None
+    level: str | None = None
+    origin_file: str | None = None
+    origin_line: int | None = None
+    datasets: list[str] = Field(default_factory=list)
+    hosts: list[str] = Field(default_factory=list)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    count: int = 0
+    settled_through: datetime = EPOCH
+    status: GroupStatus = "unresolved"
+    resolved_at: datetime | None = None
+    regressed_at: datetime | None = None
+    ignore_until: datetime | None = None
+    ignore_until_count: int | None = None
+    samples: list[str] = Field(default_factory=list, description="latest event ids, newest first")
+    owner: Owner | None = None
+    owner_for: str | None = Field(default=None, description="the file:line the owner was looked up for")
+    aliases: list[str] = Field(default_factory=list, description="fingerprints merged into this group")
+    merged_into: str | None = None
+    created: datetime | None = None
+    notified_at: datetime | None = None
+    pending: list[Literal["new", "regressed"]] = Field(default_factory=list, description="notifications due")
+
+
+class GroupPublic(BaseModel):
+    id: str
+    title: str
+    type: str | None
+    culprit: str | None
+    level: str | None
+    datasets: list[str]
+    hosts: list[str]
+    count: int = Field(description="events in the requested window")
+    total: int = Field(description="events ever, including merged fingerprints")
+    first_seen: datetime | None
+    last_seen: datetime | None
+    status: GroupStatus
+    resolved_at: datetime | None
+    regressed_at: datetime | None
+    ignore_until: datetime | None
+    ignore_until_count: int | None
+    owner: Owner | None
+    aliases: list[str]
+
+    @classmethod
+    def of(cls, group: ErrorGroup, *, count: int, total: int) -> GroupPublic:
+        return cls.model_validate(group.model_dump() | {"count": count, "total": total})
+
+
+class Bucket(BaseModel):
+    start: datetime
+    count: int
+
+
+class GroupDetail(GroupPublic):
+    histogram: list[Bucket]
+    samples: list[dict[str, Any]]
+
+
+class IgnoreRequest(Strict):
+    """Ignore until a moment, or until ``count`` more events arrived (either, both or neither)."""
+
+    until: datetime | None = None
+    count: int | None = Field(default=None, ge=1)
+
+
+class MergeRequest(Strict):
+    into: str = Field(min_length=1, description="the group that absorbs this one")
+
+
+class DigestFilter(Strict):
+    datasets: list[str] = Field(default_factory=list)
+    levels: list[str] = Field(default_factory=list)
+
+
+_DIGEST_EXAMPLE: dict[str, Any] = {
+    "name": "Daily PHP errors",
+    "schedule": {"cron": "0 9 * * *", "timezone": "Asia/Shanghai"},
+    "filter": {"datasets": ["nginx.error", "php.error"]},
+    "top": 7,
+    "notify": ["dingtalk-php"],
+}
+
+
+class DigestBody(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    enabled: bool = True
+    schedule: Schedule = Field(default_factory=lambda: Schedule(cron="0 9 * * *"))
+    filter: DigestFilter = Field(default_factory=DigestFilter)
+    top: int = Field(default=10, ge=1, le=100)
+    notify: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class DigestCreate(DigestBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_DIGEST_EXAMPLE]})
+
+
+class DigestUpdate(Strict):
+    name: str | None = None
+    description: str | None = None
+    enabled: bool | None = None
+    schedule: Schedule | None = None
+    filter: DigestFilter | None = None
+    top: int | None = None
+    notify: list[str] | None = None
+    tags: list[str] | None = None
+
+
+class Digest(DigestBody, Saved):
+    pass
+
+
+class DigestPreview(Strict):
+    digest: DigestCreate
+    start: datetime | None = Field(default=None, description="default: the period ending at the last tick")
+    end: datetime | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> DigestPreview:
+        if (self.start is None) != (self.end is None):
+            raise ValueError("give both start and end, or neither")
+        return self
+
+
+class DigestRow(BaseModel):
+    id: str
+    flag: Literal["new", "regressed", "ongoing"]
+    title: str
+    culprit: str | None
+    level: str | None
+    count: int
+    total: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    owner: Owner | None
+    mention: str | None = None
+
+
+class DigestReport(BaseModel):
+    digest_id: str | None
+    name: str
+    start: datetime
+    end: datetime
+    rows: list[DigestRow]
+    new: int
+    regressed: int
+    groups: int
+    events: int
+    notifications: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -1,0 +1,139 @@
+"""``grokpipe-error-groups``: one document per fingerprint, every write a compare-and-set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError, TransportError
+
+from api.errors import Conflict, NotFound, SearchFailed
+from api.groups.schemas import EPOCH, ErrorGroup
+
+_KEYWORD = {"type": "keyword"}
+_DATE = {"type": "date"}
+MAPPING: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "title": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}},
+        "type": _KEYWORD,
+        "culprit": _KEYWORD,
+        "level": _KEYWORD,
+        "datasets": _KEYWORD,
+        "hosts": _KEYWORD,
+        "status": _KEYWORD,
+        "first_seen": _DATE,
+        "last_seen": _DATE,
+        "resolved_at": _DATE,
+        "regressed_at": _DATE,
+        "ignore_until": _DATE,
+        "created": _DATE,
+        "count": {"type": "long"},
+        "merged_into": _KEYWORD,
+        "aliases": _KEYWORD,
+        "pending": _KEYWORD,
+        "owner": {"properties": {"name": _KEYWORD, "email": _KEYWORD}},
+    },
+}
+SYNC_STATE_ID = "error-groups-sync"
+
+
+@dataclass(frozen=True)
+class Versioned:
+    group: ErrorGroup
+    seq_no: int
+    primary_term: int
+
+
+class GroupStore:
+    def __init__(self, es: Elasticsearch, index: str, state_index: str) -> None:
+        self.es = es
+        self.index = index
+        self.state_index = state_index
+
+    def ensure(self) -> None:
+        try:
+            self.es.indices.create(index=self.index, mappings=MAPPING)
+        except BadRequestError as exc:
+            if "already_exists" not in str(exc.error):
+                raise
+
+    def _versioned(self, hit: dict[str, Any]) -> Versioned:
+        group = ErrorGroup.model_validate(hit["_source"] | {"id": hit["_id"]})
+        return Versioned(group, int(hit["_seq_no"]), int(hit["_primary_term"]))
+
+    def get(self, group_id: str) -> Versioned:
+        try:
+            return self._versioned(dict(self.es.get(index=self.index, id=group_id)))
+        except NotFoundError:
+            raise NotFound(f"error group {group_id} not found") from None
+        except TransportError as exc:
+            raise SearchFailed(f"reading error group failed: {type(exc).__name__}") from None
+
+    def many(self, ids: list[str]) -> dict[str, Versioned]:
+        if not ids:
+            return {}
+        try:
+            resp = self.es.mget(index=self.index, ids=ids)
+        except NotFoundError:  # no index yet
+            return {}
+        return {d["_id"]: self._versioned(d) for d in resp["docs"] if d.get("found")}
+
+    def _body(self, group: ErrorGroup) -> dict[str, Any]:
+        return group.model_dump(mode="json", exclude={"id"})
+
+    def create(self, group: ErrorGroup) -> Versioned | None:
+        """None if another writer created it first."""
+        try:
+            resp = self.es.index(index=self.index, id=group.id, document=self._body(group), op_type="create")
+        except ConflictError:
+            return None
+        return Versioned(group, int(resp["_seq_no"]), int(resp["_primary_term"]))
+
+    def write(self, current: Versioned, group: ErrorGroup) -> Versioned | None:
+        """None if the document changed since ``current`` was read."""
+        try:
+            resp = self.es.index(
+                index=self.index,
+                id=group.id,
+                document=self._body(group),
+                if_seq_no=current.seq_no,
+                if_primary_term=current.primary_term,
+            )
+        except ConflictError:
+            return None
+        return Versioned(group, int(resp["_seq_no"]), int(resp["_primary_term"]))
+
+    def update(self, group_id: str, change: Callable[[ErrorGroup], ErrorGroup], attempts: int = 10) -> ErrorGroup:
+        """Read-modify-write until no one else wrote in between (the sync writes the same documents)."""
+        for _ in range(attempts):
+            current = self.get(group_id)
+            written = self.write(current, change(current.group))
+            if written is not None:
+                self.es.indices.refresh(index=self.index)
+                return written.group
+        raise Conflict(f"error group {group_id} keeps changing; retry")
+
+    def search(self, body: dict[str, Any]) -> tuple[list[ErrorGroup], int]:
+        try:
+            resp = self.es.search(index=self.index, track_total_hits=True, **body)
+        except NotFoundError:
+            return [], 0
+        except TransportError as exc:
+            raise SearchFailed(f"searching error groups failed: {type(exc).__name__}") from None
+        groups = [self._versioned(h | {"_seq_no": 0, "_primary_term": 0}).group for h in resp["hits"]["hits"]]
+        return groups, int(resp["hits"]["total"]["value"])
+
+    def watermark(self) -> datetime:
+        """Events ingested before it are in the stored counts."""
+        try:
+            src = self.es.get(index=self.state_index, id=SYNC_STATE_ID)["_source"]
+        except NotFoundError:
+            return EPOCH
+        value = src.get("watermark")
+        return datetime.fromisoformat(value) if value else EPOCH
+
+    def save_watermark(self, moment: datetime) -> None:
+        self.es.index(index=self.state_index, id=SYNC_STATE_ID, document={"watermark": moment.isoformat()})

@@ -1,0 +1,254 @@
+"""Keeps ``grokpipe-error-groups`` up to date with ``logs-*``, exactly.
+
+Each pass (under a lease, so one replica at a time does the work) reads the fingerprints ingested
+since the stored watermark ``W``, and for each one adds to its group's stored count the events
+ingested in ``[settled_through, S)``, where ``S = now - settle``, and sets ``settled_through = S``
+in the same compare-and-set write. A pass killed half-way leaves some groups at ``S`` and others
+at ``W``; the next pass counts each from its own bound, so nothing is counted twice or skipped.
+Only when every group is written does the watermark move to ``S``. Events ingested after ``S``
+are counted live by readers (:mod:`api.groups.service`), so the totals users see are exact at any
+moment, as long as a document becomes searchable within ``settle`` of its ``event.ingested``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from elasticsearch import Elasticsearch, TransportError
+
+from api import metrics
+from api.config import ErrorGroupSettings
+from api.errors import NotFound
+from api.groups.blame import Blame
+from api.groups.counts import Counter
+from api.groups.notify import GroupNotifier
+from api.groups.schemas import EPOCH, ErrorGroup
+from api.groups.stats import KeyStats, changes_search, parse_changes
+from api.groups.store import GroupStore, Versioned
+from api.groups.transitions import NotifyPolicy, observe, react
+from api.lease import Leases
+from api.rules.durations import parse_duration
+from api.runner import Clock
+
+log = logging.getLogger(__name__)
+LEASE_ID = "error-groups-sync"
+
+
+def floor_ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@dataclass
+class SyncResult:
+    since: datetime
+    settled_before: datetime
+    keys: int = 0
+    created: list[str] = field(default_factory=list)
+    regressed: list[str] = field(default_factory=list)
+    added: int = 0
+
+
+class GroupSync:
+    def __init__(
+        self,
+        es: Elasticsearch,
+        store: GroupStore,
+        counter: Counter,
+        settings: ErrorGroupSettings,
+        *,
+        leases: Leases,
+        blame: Blame,
+        notifier: GroupNotifier,
+        clock: Clock,
+    ) -> None:
+        self.es = es
+        self.store = store
+        self.counter = counter
+        self.settings = settings
+        self.leases = leases
+        self.blame = blame
+        self.notifier = notifier
+        self.clock = clock
+        self.policy = NotifyPolicy(
+            enabled=bool(settings.notify),
+            levels=frozenset(settings.notify_levels),
+            realert=parse_duration(settings.realert),
+        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="error-groups", daemon=True)
+        self._lock = threading.Lock()  # one pass at a time in this process (loop and POST /errors/sync)
+
+    # -- loop -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                metrics.GROUP_SYNCS.labels(outcome="failed").inc()
+                log.exception("error-group sync failed")
+            self._stop.wait(self.settings.sync_interval)
+
+    def tick(self) -> SyncResult | None:
+        """One pass if this replica wins the lease for the current interval."""
+        now = self.clock()
+        step = self.settings.sync_interval
+        tick = datetime.fromtimestamp(now.timestamp() // step * step, now.tzinfo)
+        claim = self.leases.claim(LEASE_ID, tick, now)
+        if claim is None:
+            return None
+        try:
+            return self.run_once()
+        finally:
+            self.leases.release(claim, claim.state)
+
+    # -- one pass ---------------------------------------------------------------------------------
+
+    def run_once(self) -> SyncResult:
+        with self._lock:
+            return self._run_once()
+
+    def _run_once(self) -> SyncResult:
+        now = self.clock()
+        since = self.store.watermark()
+        settled_before = max(since, floor_ms(now - timedelta(seconds=self.settings.settle)))
+        result = SyncResult(since, settled_before)
+        self.es.indices.refresh(index=self.settings.index, allow_no_indices=True, ignore_unavailable=True)
+        stats = parse_changes(self.counter.search(changes_search(since, settled_before)))
+        result.keys = len(stats)
+        existing = self.store.many(list(stats))
+        added = self._added(stats, existing, since, settled_before)
+        newest: dict[str, datetime | None] = {}
+        for key, key_stats in stats.items():
+            group = self._observe(
+                key,
+                stats=key_stats,
+                current=existing.get(key),
+                added=added[key],
+                since=since,
+                settled_before=settled_before,
+                now=now,
+                result=result,
+            )
+            if group.merged_into:
+                target = group.merged_into
+                newest[target] = max((t for t in (newest.get(target), key_stats.last_seen) if t), default=None)
+        for target, moment in newest.items():  # events of merged fingerprints regress their target
+            self._react_target(target, moment, now, result)
+        self.store.save_watermark(settled_before)
+        self.notifier.deliver_pending()
+        self._unignore_due(now)
+        metrics.GROUP_SYNCS.labels(outcome="ok").inc()
+        if result.keys:
+            log.info(
+                "error groups updated",
+                extra={"keys": result.keys, "created": len(result.created), "regressed": len(result.regressed)},
+            )
+        return result
+
+    def _added(
+        self, stats: dict[str, KeyStats], existing: dict[str, Versioned], since: datetime, settled_before: datetime
+    ) -> dict[str, int]:
+        """Settled events each group has not counted yet: from its own ``settled_through``."""
+        added: dict[str, int] = {}
+        by_bound: dict[datetime, list[str]] = {}
+        for key, key_stats in stats.items():
+            current = existing.get(key)
+            bound = current.group.settled_through if current else EPOCH
+            if bound >= settled_before:
+                added[key] = 0
+            elif bound == since:
+                added[key] = key_stats.settled
+            else:
+                by_bound.setdefault(bound, []).append(key)
+        for bound, keys in by_bound.items():
+            counts = self.counter.between(keys, bound, settled_before)
+            added |= {k: counts.get(k, 0) for k in keys}
+        return added
+
+    def _observe(
+        self,
+        key: str,
+        *,
+        stats: KeyStats,
+        current: Versioned | None,
+        added: int,
+        since: datetime,
+        settled_before: datetime,
+        now: datetime,
+        result: SyncResult,
+    ) -> ErrorGroup:
+        for _ in range(10):
+            group = observe(current.group if current else None, stats, added, settled_before)
+            group = self._with_owner(group)
+            total = group.count + (stats.seen - stats.settled)
+            if not group.merged_into:
+                group = react(
+                    group, newest=stats.last_seen, total=total, now=now, policy=self.policy, created=current is None
+                )
+            written = self.store.create(group) if current is None else self.store.write(current, group)
+            if written is not None:
+                result.added += added
+                if current is None:
+                    result.created.append(key)
+                elif group.regressed_at == now:
+                    result.regressed.append(key)
+                return group
+            # Someone else wrote it (an api action, or a replica's pass): re-read and count from its bound.
+            current = self.store.get(key)
+            bound = current.group.settled_through
+            if bound >= settled_before:
+                added = 0
+            elif bound == since:
+                added = stats.settled
+            else:
+                added = self.counter.between([key], bound, settled_before).get(key, 0)
+        raise RuntimeError(f"error group {key} kept changing during the sync")
+
+    def _with_owner(self, group: ErrorGroup) -> ErrorGroup:
+        origin = f"{group.origin_file}:{group.origin_line}" if group.origin_file and group.origin_line else None
+        if origin is None or group.owner_for == origin:
+            return group
+        owner = self.blame.owner(group.origin_file, group.origin_line)
+        return group.model_copy(update={"owner": owner or group.owner, "owner_for": origin})
+
+    def _react_target(self, target: str, newest: datetime | None, now: datetime, result: SyncResult) -> None:
+        for _ in range(10):
+            try:
+                current = self.store.get(target)
+            except NotFound:
+                return
+            group = react(current.group, newest=newest, total=0, now=now, policy=self.policy, created=False)
+            if group == current.group or self.store.write(current, group) is not None:
+                if group.regressed_at == now and current.group.regressed_at != now:
+                    result.regressed.append(target)
+                return
+
+    def _unignore_due(self, now: datetime) -> None:
+        body = {
+            "size": 100,
+            "query": {
+                "bool": {
+                    "filter": [{"term": {"status": "ignored"}}, {"range": {"ignore_until": {"lte": now.isoformat()}}}]
+                }
+            },
+        }
+        try:
+            groups, _ = self.store.search(body)
+        except TransportError:
+            return
+        for group in groups:
+            self.store.update(
+                group.id, lambda g: react(g, newest=None, total=0, now=now, policy=self.policy, created=False)
+            )

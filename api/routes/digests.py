@@ -1,0 +1,106 @@
+"""``/digests``: scheduled summaries of error groups (CRUD like rules), send now, preview."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import ValidationError
+
+from api.deps import AdminAccess, ReadAccess, ServicesDep
+from api.errors import InvalidRule
+from api.groups.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
+from api.rules.schemas import Page
+from api.services import Services
+
+router = APIRouter(prefix="/digests", tags=["digests"])
+IfMatch = Annotated[str | None, Header(description="the digest's version; a stale one gets 409")]
+_SAVED = {"id", "version", "created", "updated"}
+
+
+def _validate(services: Services, body: DigestBody) -> None:
+    unknown = sorted(set(body.notify) - set(services.settings.notifiers))
+    if unknown:
+        raise InvalidRule(f"unknown notifiers: {', '.join(unknown)}", notifiers=unknown)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_digest(body: DigestCreate, services: ServicesDep, _: AdminAccess, response: Response) -> Digest:
+    _validate(services, body)
+    digest = services.digests.create(body)
+    response.headers["ETag"] = digest.version
+    return digest
+
+
+@router.get("")
+def list_digests(
+    *,
+    services: ServicesDep,
+    _: ReadAccess,
+    enabled: bool | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[Digest]:
+    return services.digests.search(offset=offset, limit=limit, enabled=enabled)
+
+
+@router.post("/preview")
+def preview_digest(body: DigestPreview, services: ServicesDep, _: ReadAccess) -> DigestReport:
+    """What the digest would list (default: the period up to now), without sending."""
+    now = services.clock()
+    start, end = body.start, body.end
+    if start is None or end is None:
+        start, end = _current_period(body.digest, now)
+    return services.digest_runner.report(body.digest, start, end)
+
+
+def _current_period(digest: DigestBody, now: Any) -> tuple[Any, Any]:
+    last_tick = digest.schedule.previous(digest.schedule.next_after(now))
+    return last_tick, now
+
+
+@router.get("/{digest_id}")
+def get_digest(digest_id: str, services: ServicesDep, _: ReadAccess, response: Response) -> Digest:
+    digest = services.digests.get(digest_id)
+    response.headers["ETag"] = digest.version
+    return digest
+
+
+@router.put("/{digest_id}")
+def replace_digest(
+    digest_id: str, body: DigestCreate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
+) -> Digest:
+    current = services.digests.get(digest_id)
+    _validate(services, body)
+    return services.digests.replace(current, body, if_match)
+
+
+@router.patch("/{digest_id}")
+def update_digest(
+    digest_id: str, body: DigestUpdate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
+) -> Digest:
+    current = services.digests.get(digest_id)
+    merged = current.model_dump(exclude=_SAVED) | body.model_dump(exclude_unset=True)
+    try:
+        new = DigestBody.model_validate(merged)
+    except ValidationError as exc:
+        raise InvalidRule(
+            "invalid digest after update", errors=exc.errors(include_url=False, include_context=False)
+        ) from None
+    _validate(services, new)
+    return services.digests.replace(current, new, if_match)
+
+
+@router.delete("/{digest_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_digest(digest_id: str, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
+    services.digests.delete(digest_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{digest_id}/run")
+def run_digest(digest_id: str, services: ServicesDep, _: AdminAccess) -> DigestReport:
+    """Send now: the period from the last scheduled tick up to now."""
+    digest = services.digests.get(digest_id)
+    now = services.clock()
+    start, end = _current_period(digest, now)
+    return services.digest_runner.send(digest, start, end, now)

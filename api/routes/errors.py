@@ -1,0 +1,98 @@
+"""``/errors``: error groups (one per fingerprint) listed, inspected, resolved, ignored and merged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from api.deps import AdminAccess, ReadAccess, ServicesDep
+from api.groups.schemas import GroupDetail, GroupPublic, GroupStatus, IgnoreRequest, MergeRequest
+from api.groups.service import Sort
+from api.groups.stats import Interval
+from api.rules.schemas import Page
+
+router = APIRouter(prefix="/errors", tags=["errors"])
+
+
+@router.get("")
+def list_groups(
+    *,
+    services: ServicesDep,
+    _: ReadAccess,
+    status: GroupStatus | None = None,
+    level: str | None = None,
+    dataset: str | None = None,
+    since: Annotated[datetime | None, Query(description="window start (@timestamp); counts are in the window")] = None,
+    until: datetime | None = None,
+    q: Annotated[str | None, Query(description="words of the title")] = None,
+    sort: Sort = "count",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[GroupPublic]:
+    return services.errors.search(
+        status=status,
+        level=level,
+        dataset=dataset,
+        since=since,
+        until=until,
+        q=q,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.post("/sync")
+def sync_now(services: ServicesDep, _: AdminAccess) -> dict[str, Any]:
+    """Update the group store now (it also runs every ``errors.sync_interval`` seconds)."""
+    result = services.group_sync.run_once()
+    return {
+        "keys": result.keys,
+        "created": result.created,
+        "regressed": result.regressed,
+        "settled_before": result.settled_before,
+    }
+
+
+@router.get("/{group_id}")
+def get_group(group_id: str, services: ServicesDep, _: ReadAccess, interval: Interval = "hour") -> GroupDetail:
+    """The group with an hourly (24 h) or daily (14 d) histogram and its latest events."""
+    return services.errors.detail(group_id, interval=interval)
+
+
+@router.get("/{group_id}/events")
+def group_events(
+    group_id: str,
+    services: ServicesDep,
+    _: ReadAccess,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[dict[str, Any]]:
+    return services.errors.events(group_id, offset, limit)
+
+
+@router.post("/{group_id}/resolve")
+def resolve(group_id: str, services: ServicesDep, _: AdminAccess) -> GroupPublic:
+    """Resolved until seen again: an event after now regresses it."""
+    return services.errors.resolve(group_id)
+
+
+@router.post("/{group_id}/unresolve")
+def unresolve(group_id: str, services: ServicesDep, _: AdminAccess) -> GroupPublic:
+    return services.errors.unresolve(group_id)
+
+
+@router.post("/{group_id}/ignore")
+def ignore(
+    group_id: str, services: ServicesDep, _: AdminAccess, body: Annotated[IgnoreRequest | None, Body()] = None
+) -> GroupPublic:
+    """Ignore for good, until a moment (``until``), or until ``count`` more events arrived."""
+    return services.errors.ignore(group_id, body or IgnoreRequest())
+
+
+@router.post("/{group_id}/merge")
+def merge(group_id: str, body: MergeRequest, services: ServicesDep, _: AdminAccess) -> GroupPublic:
+    """This group's past and future events count for ``into`` from now on."""
+    return services.errors.merge(group_id, body.into)
