@@ -60,6 +60,9 @@ class GroupStore:
             if "already_exists" not in str(exc.error):
                 raise
 
+    def refresh(self) -> None:
+        self.es.indices.refresh(index=self.index)
+
     def _versioned(self, hit: dict[str, Any]) -> Versioned:
         group = ErrorGroup.model_validate(hit["_source"] | {"id": hit["_id"]})
         return Versioned(group, int(hit["_seq_no"]), int(hit["_primary_term"]))
@@ -112,7 +115,7 @@ class GroupStore:
             current = self.get(group_id)
             written = self.write(current, change(current.group))
             if written is not None:
-                self.es.indices.refresh(index=self.index)
+                self.refresh()
                 return written.group
         raise Conflict(f"error group {group_id} keeps changing; retry")
 

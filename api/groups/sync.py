@@ -147,6 +147,7 @@ class GroupSync:
         for target, moment in newest.items():  # events of merged fingerprints regress their target
             self._react_target(target, moment, now, result)
         self.store.save_watermark(settled_before)
+        self.store.refresh()
         self.notifier.deliver_pending()
         self._unignore_due(now)
         metrics.GROUP_SYNCS.labels(outcome="ok").inc()

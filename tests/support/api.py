@@ -29,13 +29,24 @@ LOGS_MAPPING: dict[str, Any] = {
     "properties": {
         "@timestamp": {"type": "date"},
         "message": {"type": "text"},
-        "event": {"properties": {"dataset": {"type": "keyword"}}},
-        "log": {"properties": {"level": {"type": "keyword"}}},
+        "event": {
+            "properties": {"dataset": {"type": "keyword"}, "id": {"type": "keyword"}, "ingested": {"type": "date"}}
+        },
+        "log": {
+            "properties": {
+                "level": {"type": "keyword"},
+                "origin": {
+                    "properties": {"file": {"properties": {"name": {"type": "keyword"}, "line": {"type": "long"}}}}
+                },
+            }
+        },
         "error": {
             "properties": {
                 "type": {"type": "keyword"},
                 "message": {"type": "text"},
                 "grouping_key": {"type": "keyword"},
+                "title": {"type": "keyword"},
+                "culprit": {"type": "keyword"},
             }
         },
         "http": {"properties": {"response": {"properties": {"status_code": {"type": "long"}}}}},
@@ -231,6 +242,8 @@ def api_settings(stack: Any, **overrides: Any) -> ApiSettings:
             "rules": f"grokpipe-rules-{suffix}",
             "alerts": f"grokpipe-alerts-{suffix}",
             "state": f"grokpipe-rule-state-{suffix}",
+            "digests": f"grokpipe-digests-{suffix}",
+            "error_groups": f"grokpipe-error-groups-{suffix}",
         },
         "delivery": {"timeout": 5, "retries": 2, "backoff": 0.01},
         "scheduler": {"enabled": False},

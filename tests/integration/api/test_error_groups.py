@@ -1,0 +1,211 @@
+"""Error groups against a real noida-db: exact counts (stored + live), late events, regressions after
+resolve, merges that persist, ignore, a pass interrupted half-way, and new/regressed notifications."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from elasticsearch import Elasticsearch, helpers
+from support.api import ADMIN_KEY, READ_KEY, FakeClock, Receiver, doc, http_receiver, new_logs_index, serve
+
+from api.app import create_app
+from api.groups.schemas import EPOCH
+from api.groups.stats import iso
+from api.services import Services
+
+T0 = datetime.fromisoformat("2026-01-05T12:00:00+00:00")
+ADMIN = {"X-API-Key": ADMIN_KEY}
+READ = {"X-API-Key": READ_KEY}
+
+
+def event(key: str, at: datetime, ingested: datetime, **fields: Any) -> dict[str, Any]:
+    eid = uuid.uuid4().hex
+    return doc(
+        at,
+        _id=eid,
+        event__id=eid,
+        event__ingested=iso(ingested),
+        event__dataset=fields.pop("dataset", "php.error"),
+        error__grouping_key=key,
+        error__title=fields.pop("title", f"error {key}"),
+        error__culprit=fields.pop("culprit", f"/app/{key}.php:7"),
+        log__level=fields.pop("level", "critical"),
+        host__name="web-1",
+        message=f"PHP Fatal error: {key}",
+        **fields,
+    )
+
+
+def add(es: Elasticsearch, index: str, docs: list[dict[str, Any]]) -> None:
+    actions = [{"_index": index, "_id": d.pop("_id"), "_source": d} for d in docs]
+    helpers.bulk(es, actions, refresh=True)
+
+
+def es_count(es: Elasticsearch, index: str, *keys: str) -> int:
+    return int(es.count(index=index, query={"terms": {"error.grouping_key": list(keys)}})["count"])
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with http_receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def setup(es: Elasticsearch, make_services: Any, clock: FakeClock, receiver: Receiver) -> Iterator[tuple[Any, ...]]:
+    index = new_logs_index(es, [])
+    services: Services = make_services(
+        errors={"index": index, "settle": 60, "notify": ["hook"], "realert": "0s"},
+        notifiers={"hook": {"type": "webhook", "url": f"{receiver.url}/hook"}},
+    )
+    app = create_app(services.settings, clock=clock, scheduler=False)
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        # the app built its own Services in the lifespan, on the same indices and clock
+        yield client, app.state.services, index
+
+
+def kinds(receiver: Receiver) -> list[tuple[str, str]]:
+    return [(r.body["kind"], r.body["group"]["id"]) for r in receiver.requests]
+
+
+def test_counts_stay_exact_through_live_and_settled_slices_and_late_events(
+    es: Elasticsearch, setup: tuple[Any, ...], clock: FakeClock, receiver: Receiver
+) -> None:
+    client, services, index = setup
+    old = T0 - timedelta(minutes=10)
+    add(es, index, [event("a", T0 - timedelta(hours=3, minutes=i), old) for i in range(3)])
+    add(es, index, [event("b", T0 - timedelta(hours=2), old) for _ in range(2)])
+    result = services.group_sync.run_once()
+    assert sorted(result.created) == ["a", "b"]
+    assert sorted(kinds(receiver)) == [("new", "a"), ("new", "b")]
+
+    page = client.get("/errors", headers=READ).json()
+    assert [(g["id"], g["count"], g["total"]) for g in page["items"]] == [("a", 3, 3), ("b", 2, 2)]
+    a = page["items"][0]
+    assert a["first_seen"].startswith("2026-01-05T08:58") and a["last_seen"].startswith("2026-01-05T09:00")
+    assert a["status"] == "unresolved" and a["culprit"] == "/app/a.php:7" and a["level"] == "critical"
+
+    # Two more, ingested 30 s ago: not settled yet, counted live; one late event (older @timestamp).
+    clock.advance(timedelta(seconds=40))
+    add(es, index, [event("a", T0, T0 + timedelta(seconds=10)) for _ in range(2)])
+    add(es, index, [event("a", T0 - timedelta(days=1), T0 + timedelta(seconds=10))])
+    services.group_sync.run_once()
+    stored = services.groups.get("a").group
+    assert stored.count == 3  # the new ones are within the settle time
+    got = client.get("/errors/a", headers=READ).json()
+    assert got["total"] == 6 == es_count(es, index, "a")
+    assert got["first_seen"].startswith("2026-01-04T12:00")  # the late event moved first_seen
+
+    # Later, those settle into the stored count; the total does not change.
+    clock.advance(timedelta(minutes=5))
+    services.group_sync.run_once()
+    services.group_sync.run_once()  # a second pass over the same slice adds nothing
+    assert services.groups.get("a").group.count == 6
+    assert client.get("/errors/a", headers=READ).json()["total"] == 6
+    assert sorted(kinds(receiver)) == [("new", "a"), ("new", "b")]  # no notification for old groups
+
+
+def test_a_pass_killed_half_way_counts_nothing_twice(
+    es: Elasticsearch, setup: tuple[Any, ...], clock: FakeClock
+) -> None:
+    client, services, index = setup
+    old = T0 - timedelta(minutes=10)
+    keys = [f"k{i}" for i in range(6)]
+    add(es, index, [event(k, T0 - timedelta(hours=1), old) for k in keys for _ in range(2)])
+    services.group_sync.run_once()
+    clock.advance(timedelta(minutes=5))
+    add(es, index, [event(k, T0, T0 + timedelta(seconds=30)) for k in keys for _ in range(3)])
+    # A pass that wrote three groups and died before the watermark moved:
+    sync = services.group_sync
+    from api.groups.stats import changes_search, parse_changes
+
+    since = services.groups.watermark()
+    settled_before = clock() - timedelta(seconds=60)
+    stats = parse_changes(sync.counter.search(changes_search(since, settled_before)))
+    existing = services.groups.many(keys[:3])
+    from api.groups.sync import SyncResult
+
+    for key in keys[:3]:
+        sync._observe(
+            key,
+            stats=stats[key],
+            current=existing[key],
+            added=stats[key].settled,
+            since=since,
+            settled_before=settled_before,
+            now=clock(),
+            result=SyncResult(since, settled_before),
+        )
+    assert services.groups.watermark() == since
+    clock.advance(timedelta(seconds=7))  # the restarted replica's pass has a later bound
+    services.group_sync.run_once()
+    for key in keys:
+        assert services.groups.get(key).group.count == 5 == es_count(es, index, key), key
+    assert services.groups.watermark() > since > EPOCH
+
+
+def test_resolve_regress_merge_and_ignore(
+    es: Elasticsearch, setup: tuple[Any, ...], clock: FakeClock, receiver: Receiver
+) -> None:
+    client, services, index = setup
+    old = T0 - timedelta(minutes=10)
+    add(es, index, [event("a", T0 - timedelta(hours=1), old), event("b", T0 - timedelta(hours=1), old)])
+    add(es, index, [event("c", T0 - timedelta(hours=1), old, level="error")])
+    services.group_sync.run_once()
+
+    assert client.post("/errors/a/resolve", headers=READ).status_code == 403
+    resolved = client.post("/errors/a/resolve", headers=ADMIN).json()
+    assert resolved["status"] == "resolved"
+    # an old event arriving late does not regress it; a new one does
+    clock.advance(timedelta(minutes=1))
+    add(es, index, [event("a", T0 - timedelta(hours=2), clock())])
+    services.group_sync.run_once()
+    assert client.get("/errors/a", headers=READ).json()["status"] == "resolved"
+    add(es, index, [event("a", clock(), clock())])
+    clock.advance(timedelta(seconds=5))
+    services.group_sync.run_once()
+    regressed = client.get("/errors/a", headers=READ).json()
+    assert regressed["status"] == "unresolved" and regressed["regressed_at"] is not None
+    assert kinds(receiver).count(("regressed", "a")) == 1
+
+    # merge b into a: b's past and future events count for a; b answers as a
+    merged = client.post("/errors/b/merge", headers=ADMIN, json={"into": "a"}).json()
+    assert merged["id"] == "a" and merged["aliases"] == ["b"] and merged["total"] == 4
+    add(es, index, [event("b", clock(), clock())])
+    clock.advance(timedelta(seconds=5))
+    services.group_sync.run_once()
+    assert client.get("/errors/b", headers=READ).json()["id"] == "a"
+    ids = [g["id"] for g in client.get("/errors", headers=READ).json()["items"]]
+    assert ids == ["a", "c"]
+    assert client.get("/errors/a", headers=READ).json()["total"] == 5 == es_count(es, index, "a", "b")
+    events = client.get("/errors/a/events", headers=READ, params={"limit": 2}).json()
+    assert events["total"] == 5 and len(events["items"]) == 2
+
+    # ignore c until two more events: the second one brings it back
+    ignored = client.post("/errors/c/ignore", headers=ADMIN, json={"count": 2}).json()
+    assert ignored["status"] == "ignored" and ignored["ignore_until_count"] == 3
+    add(es, index, [event("c", clock(), clock(), level="error")])
+    clock.advance(timedelta(seconds=5))
+    services.group_sync.run_once()
+    assert client.get("/errors/c", headers=READ).json()["status"] == "ignored"
+    add(es, index, [event("c", clock(), clock(), level="error")])
+    clock.advance(timedelta(seconds=5))
+    services.group_sync.run_once()
+    assert client.get("/errors/c", headers=READ).json()["status"] == "unresolved"
+    # ignore until a moment
+    client.post("/errors/c/ignore", headers=ADMIN, json={"until": (clock() + timedelta(hours=1)).isoformat()})
+    clock.advance(timedelta(hours=2))
+    services.group_sync.run_once()
+    assert client.get("/errors/c", headers=READ).json()["status"] == "unresolved"
+
+    # filters and sorts
+    assert [g["id"] for g in client.get("/errors", headers=READ, params={"level": "error"}).json()["items"]] == ["c"]
+    by_first = client.get("/errors", headers=READ, params={"sort": "first_seen"}).json()["items"]
+    assert {g["id"] for g in by_first} == {"a", "c"}
+    assert client.get("/errors", headers=READ, params={"q": "error c"}).json()["total"] == 1
+    assert client.get("/errors/zzz", headers=READ).status_code == 404
