@@ -87,8 +87,11 @@ def test_counts_stay_exact_through_live_and_settled_slices_and_late_events(
     page = client.get("/errors", headers=READ).json()
     assert [(g["id"], g["count"], g["total"]) for g in page["items"]] == [("a", 3, 3), ("b", 2, 2)]
     a = page["items"][0]
-    assert a["first_seen"].startswith("2026-01-05T08:58") and a["last_seen"].startswith("2026-01-05T09:00")
-    assert a["status"] == "unresolved" and a["culprit"] == "/app/a.php:7" and a["level"] == "critical"
+    assert a["first_seen"].startswith("2026-01-05T08:58")
+    assert a["last_seen"].startswith("2026-01-05T09:00")
+    assert a["status"] == "unresolved"
+    assert a["culprit"] == "/app/a.php:7"
+    assert a["level"] == "critical"
 
     # Two more, ingested 30 s ago: not settled yet, counted live; one late event (older @timestamp).
     clock.advance(timedelta(seconds=40))
@@ -113,7 +116,7 @@ def test_counts_stay_exact_through_live_and_settled_slices_and_late_events(
 def test_a_pass_killed_half_way_counts_nothing_twice(
     es: Elasticsearch, setup: tuple[Any, ...], clock: FakeClock
 ) -> None:
-    client, services, index = setup
+    _client, services, index = setup
     old = T0 - timedelta(minutes=10)
     keys = [f"k{i}" for i in range(6)]
     add(es, index, [event(k, T0 - timedelta(hours=1), old) for k in keys for _ in range(2)])
@@ -170,12 +173,15 @@ def test_resolve_regress_merge_and_ignore(
     clock.advance(timedelta(seconds=5))
     services.group_sync.run_once()
     regressed = client.get("/errors/a", headers=READ).json()
-    assert regressed["status"] == "unresolved" and regressed["regressed_at"] is not None
+    assert regressed["status"] == "unresolved"
+    assert regressed["regressed_at"] is not None
     assert kinds(receiver).count(("regressed", "a")) == 1
 
     # merge b into a: b's past and future events count for a; b answers as a
     merged = client.post("/errors/b/merge", headers=ADMIN, json={"into": "a"}).json()
-    assert merged["id"] == "a" and merged["aliases"] == ["b"] and merged["total"] == 4
+    assert merged["id"] == "a"
+    assert merged["aliases"] == ["b"]
+    assert merged["total"] == 4
     add(es, index, [event("b", clock(), clock())])
     clock.advance(timedelta(seconds=5))
     services.group_sync.run_once()
@@ -184,11 +190,13 @@ def test_resolve_regress_merge_and_ignore(
     assert ids == ["a", "c"]
     assert client.get("/errors/a", headers=READ).json()["total"] == 5 == es_count(es, index, "a", "b")
     events = client.get("/errors/a/events", headers=READ, params={"limit": 2}).json()
-    assert events["total"] == 5 and len(events["items"]) == 2
+    assert events["total"] == 5
+    assert len(events["items"]) == 2
 
     # ignore c until two more events: the second one brings it back
     ignored = client.post("/errors/c/ignore", headers=ADMIN, json={"count": 2}).json()
-    assert ignored["status"] == "ignored" and ignored["ignore_until_count"] == 3
+    assert ignored["status"] == "ignored"
+    assert ignored["ignore_until_count"] == 3
     add(es, index, [event("c", clock(), clock(), level="error")])
     clock.advance(timedelta(seconds=5))
     services.group_sync.run_once()
