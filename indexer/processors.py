@@ -6,7 +6,6 @@ wrong. A step never drops an event: what it cannot do it records as a tag.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any, ClassVar
 
@@ -16,6 +15,8 @@ import regex
 from grokpipe.envelope import TAG_DATE_PARSE_FAILURE, TAG_GROK_PARSE_FAILURE, TAG_GROK_TIMEOUT
 from indexer.dates import DateParser
 from indexer.fields import Event, add_tag, get, pop, put
+from indexer.fingerprint import DEFAULT_LEVELS, ErrorFacts, Grouping, custom_key, fingerprint
+from indexer.frames import DEFAULT_LIBRARY_PREFIXES
 from indexer.grok import PatternLibrary
 
 TAG_JSON_PARSE_FAILURE = "_jsonparsefailure"
@@ -329,52 +330,126 @@ class Ip(Step):
             put(event, self._target if self._IP.match(value) else self._fallback, value)
 
 
-_QUOTED = regex.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
-_HEX = regex.compile(r"\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b")
-_NUMBER = regex.compile(r"\d+(?:\.\d+)?")
+def _strings(spec: dict[str, Any], option: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = spec.get(option, default)
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) and item for item in value):
+        raise ValueError(f"{option!r} must be a list of non-empty strings")
+    return tuple(value)
 
 
-def normalise_message(message: str) -> str:
-    """What stays of an error message once the values that vary per occurrence are gone."""
-    text = _QUOTED.sub("<v>", message)
-    text = _HEX.sub("<id>", text)
-    text = _NUMBER.sub("<n>", text)
-    return " ".join(text.split())
+def _first_string(event: Event, paths: tuple[str, ...]) -> str:
+    for path in paths:
+        value = get(event, path)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
 
 
-def grouping_key(error_type: str, message: str, file: str, line: str | int) -> str:
-    raw = "\x1f".join((error_type, normalise_message(message), file, str(line)))
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+def _line(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 class GroupingKey(Step):
-    """``error.grouping_key``: same error type + normalised message + origin file + line -> same key."""
+    """``error.grouping_key``, ``error.title``, ``error.culprit`` (and ``log.origin.*`` from the frame
+    that names an exception): see :mod:`indexer.fingerprint` for what groups together."""
 
     name = "grouping_key"
-    options = frozenset({"target"})
+    options = frozenset(
+        {"target", "levels", "library_prefixes", "extra_library_prefixes", "message_fields", "logger_fields"}
+    )
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
         self._target = spec.get("target", "error.grouping_key")
+        if not isinstance(self._target, str) or not self._target:
+            raise ValueError("'target' must be a field path")
+        levels = _strings(spec, "levels", tuple(sorted(DEFAULT_LEVELS)))
+        prefixes = _strings(spec, "library_prefixes", DEFAULT_LIBRARY_PREFIXES)
+        prefixes += _strings(spec, "extra_library_prefixes", ())
+        self._grouping = Grouping(frozenset(level.lower() for level in levels), prefixes)
+        self._message_fields = _strings(spec, "message_fields", ("error.message", "log.message", "message"))
+        self._logger_fields = _strings(spec, "logger_fields", ("log.logger",))
 
-    def __call__(self, event: Event) -> None:
-        error = event.get("error")
-        if not isinstance(error, dict) or not (error.get("type") or error.get("message")):
-            return
-        origin = get(event, "log.origin.file") or {}
-        put(
-            event,
-            self._target,
-            grouping_key(
-                str(error.get("type") or ""),
-                str(error.get("message") or "").split("\n", 1)[0],
-                str(origin.get("name") or ""),
-                origin.get("line") or "",
-            ),
+    def facts(self, event: Event) -> ErrorFacts:
+        def text(path: str) -> str:
+            value = get(event, path)
+            return value if isinstance(value, str) else ""
+
+        return ErrorFacts(
+            type=text("error.type"),
+            message=text("error.message"),
+            stack_trace=text("error.stack_trace"),
+            file=text("log.origin.file.name"),
+            line=_line(get(event, "log.origin.file.line")),
+            level=text("log.level"),
+            logger=_first_string(event, self._logger_fields),
+            text=_first_string(event, self._message_fields),
+            dataset=text("event.dataset"),
         )
 
+    def __call__(self, event: Event) -> None:
+        found = fingerprint(self.facts(event), self._grouping)
+        if found is None:
+            return
+        put(event, self._target, found.key)
+        put(event, "error.title", found.title)
+        if found.culprit:
+            put(event, "error.culprit", found.culprit)
+        if found.frame is not None:
+            for path, value in (
+                ("log.origin.file.name", found.frame.file or None),
+                ("log.origin.file.line", found.frame.line),
+                ("log.origin.function", found.frame.function),
+            ):
+                if value is None:
+                    pop(event, path)
+                else:
+                    put(event, path, value)
 
-STEPS: dict[str, type[Step]] = {
-    cls.name: cls
-    for cls in (Grok, Date, Convert, Scale, Rename, Copy, Set, Remove, Tag, Lowercase, Map, Json, Ip, GroupingKey)
-}
+
+_DEFAULT = regex.compile(r"^\{\{\s*default\s*\}\}$")
+
+
+class FingerprintRule(Step):
+    """Sentry's fingerprint rules: a grouped event's key from chosen fields, ``{{ default }}`` standing
+    for the key ``grouping_key`` computed (so it runs after that step; ungrouped events pass)."""
+
+    name = "fingerprint"
+    options = frozenset({"fields", "target"})
+
+    def __init__(self, spec: dict[str, Any], context: Context) -> None:
+        super().__init__(spec, context)
+        fields = spec.get("fields")
+        if not isinstance(fields, list) or not fields or not all(isinstance(f, str) and f.strip() for f in fields):
+            raise ValueError("'fields' must be a non-empty list of field paths or '{{ default }}'")
+        self._fields: tuple[str | None, ...] = tuple(None if _DEFAULT.match(f.strip()) else f.strip() for f in fields)
+        self._target = spec.get("target", "error.grouping_key")
+        if not isinstance(self._target, str) or not self._target:
+            raise ValueError("'target' must be a field path")
+
+    def __call__(self, event: Event) -> None:
+        default = get(event, self._target)
+        if not isinstance(default, str):
+            return
+        if self._fields == (None,):
+            return
+        values = [default if path is None else _value_text(get(event, path)) for path in self._fields]
+        put(event, self._target, custom_key(values))
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(_value_text(item) for item in value)
+    if isinstance(value, dict):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return str(value)
+
+
+_STEP_TYPES: tuple[type[Step], ...] = (
+    Grok, Date, Convert, Scale, Rename, Copy, Set, Remove, Tag, Lowercase, Map, Json, Ip, GroupingKey, FingerprintRule,
+)  # fmt: skip
+STEPS: dict[str, type[Step]] = {cls.name: cls for cls in _STEP_TYPES}

@@ -94,7 +94,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         NGINX_FATAL,
         {
             "@timestamp": "2026-11-22T08:15:08.000Z",
-            "log.level": "error",
+            "log.level": "critical",  # a PHP fatal error is critical whichever log it came through
             "process.pid": 1234,
             "error.type": "Error",
             "error.message": "Call to a member function getTotal() on null",
@@ -119,7 +119,15 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "nginx.error",
         '2026/11/22 08:16:31 [error] 1234#1234: *91 open() "/var/www/wp-login.php" failed (2: No such file or '
         'directory), client: 192.0.2.200, server: shop.example.com, request: "GET /wp-login.php HTTP/1.1"',
-        {"log.level": "error", "source.ip": "192.0.2.200", "error.type": None, "error.grouping_key": None},
+        {
+            "log.level": "error",
+            "source.ip": "192.0.2.200",
+            "error.type": None,
+            # an error without a file and line groups by its masked message, nginx's context cut off
+            "error.message": 'open() "/var/www/wp-login.php" failed (2: No such file or directory)',
+            "error.title": "open() <str> failed (<int>: No such file or directory)",
+            "error.culprit": "nginx.error",
+        },
     ),
     (
         "apache.access",
@@ -245,7 +253,9 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {
             "log.level": "error",
             "error.type": "java.lang.NullPointerException",
-            "log.origin.file.name": "CartController.java",
+            "log.origin.file.name": "com/example/shop/CartController.java",  # package path: git blame finds it
+            "log.origin.function": "com.example.shop.CartController.view",
+            "error.culprit": "com.example.shop.CartController.view",
             "log.origin.file.line": 57,
             "process.thread.name": "http-nio-8080-exec-1",
         },
