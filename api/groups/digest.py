@@ -159,6 +159,7 @@ class DigestRunner:
         report.notifications = outcomes
         self.es.index(
             index=self.alerts_index,
+            refresh=True,
             document={
                 "@timestamp": self.clock().isoformat(),
                 "tick": tick.isoformat(),

@@ -106,7 +106,7 @@ class GroupNotifier:
             "notified": True,
             "notifications": outcomes,
         }
-        self.es.index(index=self.alerts_index, document=doc)
+        self.es.index(index=self.alerts_index, document=doc, refresh=True)
         metrics.ALERTS.labels(kind=kind).inc()
         log.info("error group " + kind, extra={"group": group.id, "culprit": group.culprit})
 

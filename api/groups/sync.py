@@ -203,7 +203,7 @@ class GroupSync:
                 result.added += added
                 if current is None:
                     result.created.append(key)
-                elif group.regressed_at == now:
+                elif group.regressed_at != current.group.regressed_at:
                     result.regressed.append(key)
                 return group
             # Someone else wrote it (an api action, or a replica's pass): re-read and count from its bound.
@@ -232,7 +232,7 @@ class GroupSync:
                 return
             group = react(current.group, newest=newest, total=0, now=now, policy=self.policy, created=False)
             if group == current.group or self.store.write(current, group) is not None:
-                if group.regressed_at == now and current.group.regressed_at != now:
+                if group.regressed_at != current.group.regressed_at:
                     result.regressed.append(target)
                 return
 

@@ -78,7 +78,8 @@ def react(
         if policy.allows(group, now, first=True) and "new" not in pending:
             pending.append("new")
     elif group.status == "resolved" and newest is not None and group.resolved_at and newest > group.resolved_at:
-        update |= {"status": "unresolved", "regressed_at": now, "resolved_at": None}
+        # when it happened again (the event's time), so a digest lists it in the period it recurred
+        update |= {"status": "unresolved", "regressed_at": min(newest, now), "resolved_at": None}
         if policy.allows(group, now, first=False) and "regressed" not in pending:
             pending.append("regressed")
     if group.status == "ignored":

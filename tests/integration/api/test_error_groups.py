@@ -3,51 +3,23 @@ resolve, merges that persist, ignore, a pass interrupted half-way, and new/regre
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from elasticsearch import Elasticsearch, helpers
-from support.api import ADMIN_KEY, READ_KEY, FakeClock, Receiver, doc, http_receiver, new_logs_index, serve
+from elasticsearch import Elasticsearch
+from support.api import ADMIN_KEY, READ_KEY, FakeClock, Receiver, http_receiver, new_logs_index, serve
+from support.groups import add, es_count, event
 
 from api.app import create_app
 from api.groups.schemas import EPOCH
-from api.groups.stats import iso
 from api.services import Services
 
 T0 = datetime.fromisoformat("2026-01-05T12:00:00+00:00")
 ADMIN = {"X-API-Key": ADMIN_KEY}
 READ = {"X-API-Key": READ_KEY}
-
-
-def event(key: str, at: datetime, ingested: datetime, **fields: Any) -> dict[str, Any]:
-    eid = uuid.uuid4().hex
-    return doc(
-        at,
-        _id=eid,
-        event__id=eid,
-        event__ingested=iso(ingested),
-        event__dataset=fields.pop("dataset", "php.error"),
-        error__grouping_key=key,
-        error__title=fields.pop("title", f"error {key}"),
-        error__culprit=fields.pop("culprit", f"/app/{key}.php:7"),
-        log__level=fields.pop("level", "critical"),
-        host__name="web-1",
-        message=f"PHP Fatal error: {key}",
-        **fields,
-    )
-
-
-def add(es: Elasticsearch, index: str, docs: list[dict[str, Any]]) -> None:
-    actions = [{"_index": index, "_id": d.pop("_id"), "_source": d} for d in docs]
-    helpers.bulk(es, actions, refresh=True)
-
-
-def es_count(es: Elasticsearch, index: str, *keys: str) -> int:
-    return int(es.count(index=index, query={"terms": {"error.grouping_key": list(keys)}})["count"])
 
 
 @pytest.fixture
