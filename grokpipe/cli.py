@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "indexer": ("indexer.main", "consume events, grok-parse, bulk-write to Elasticsearch"),
     "api": ("api.main", "alert-rule API and scheduler"),
     "grok": ("indexer.grokcli", "grok debugger: test patterns and datasets against sample lines"),
+    "errors": ("indexer.errorscan", "error groups in log files, offline: grokpipe errors scan FILE..."),
     "up": ("grokpipe.up", "run the whole pipeline on the embedded Kafka + Elasticsearch"),
 }
 

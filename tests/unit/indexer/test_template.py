@@ -40,6 +40,9 @@ def test_ecs_fields_we_set_are_mapped() -> None:
         "error.type": "keyword",
         "error.message": "match_only_text",
         "error.grouping_key": "keyword",
+        "error.title": "match_only_text",
+        "error.culprit": "keyword",
+        "log.origin.function": "keyword",
         "log.origin.file.name": "keyword",
         "log.origin.file.line": "long",
         "process.name": "keyword",
@@ -58,3 +61,5 @@ def test_downgrade_replaces_types_older_servers_lack() -> None:
     assert "match_only_text" not in fields.values()
     assert "wildcard" not in fields.values()
     assert fields["message"] == "text"
+    error = downgrade(logs_template())["template"]["mappings"]["properties"]["error"]["properties"]
+    assert error["title"] == {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}}
