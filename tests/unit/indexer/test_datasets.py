@@ -184,6 +184,17 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("php.error", "[99-Foo-2026 08:18:02 UTC] PHP Notice:  x in /a.php on line 1", {"tags": ["_grokparsefailure"]}),
     (
+        "php.error",
+        "[22-Nov-2026 08:18:03] ERROR: unable to bind listening socket for address '/run/php/php-fpm.sock': "
+        "Address already in use (98)",
+        {
+            "@timestamp": "2026-11-22T08:18:03.000Z",
+            "log.level": "error",  # php-fpm's own log: an error line without a file, grouped by its message
+            "error.title": "unable to bind listening socket for address <str>: Address already in use (<int>)",
+            "error.culprit": "php.error",
+        },
+    ),
+    (
         "syslog",
         "Failed password for invalid user admin from 192.0.2.44 port 52814 ssh2",
         {"user.name": "admin", "source.ip": "192.0.2.44", "source.port": 52814, "event.outcome": "failure"},
