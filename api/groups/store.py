@@ -17,6 +17,7 @@ _DATE = {"type": "date"}
 MAPPING: dict[str, Any] = {
     "dynamic": False,
     "properties": {
+        "@timestamp": _DATE,  # = last_seen, for Kibana's time filter
         "title": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}},
         "type": _KEYWORD,
         "culprit": _KEYWORD,
@@ -85,7 +86,9 @@ class GroupStore:
         return {d["_id"]: self._versioned(d) for d in resp["docs"] if d.get("found")}
 
     def _body(self, group: ErrorGroup) -> dict[str, Any]:
-        return group.model_dump(mode="json", exclude={"id"})
+        body = group.model_dump(mode="json", exclude={"id"})
+        body["@timestamp"] = body["last_seen"]
+        return body
 
     def create(self, group: ErrorGroup) -> Versioned | None:
         """None if another writer created it first."""

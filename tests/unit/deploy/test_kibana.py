@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from support.deploy import COMPOSE_DIR, ROOT
 
+from api.groups.store import MAPPING as GROUPS_MAPPING
 from api.store import MAPPINGS
 
 REQUIRED = {
@@ -19,6 +20,8 @@ REQUIRED = {
     ("search", "Syslog auth failures"),
     ("search", "Parse failures"),
     ("dashboard", "grokpipe overview"),
+    ("index-pattern", "grokpipe-error-groups"),
+    ("dashboard", "Error groups"),
 }
 #: KQL `field:` / `field >= ` references (not values inside parentheses).
 _KQL_FIELD = re.compile(r"(?<![\w.(])([@a-z_][\w.]*)\s*(?::|>=|<=|>|<)")
@@ -48,6 +51,7 @@ VIEW_FIELDS = {
         json.loads((ROOT / "indexer" / "templates" / "logs.json").read_text())["template"]["mappings"]["properties"]
     ),
     "grokpipe-alerts": flatten(MAPPINGS["alerts"]["properties"]),
+    "grokpipe-error-groups": flatten(GROUPS_MAPPING["properties"]),
 }
 
 
@@ -101,3 +105,14 @@ def test_dashboard_shows_the_required_panels() -> None:
     shown = set().union(*(used_fields(BY_ID[(r["type"], r["id"])]) for r in dashboard["references"]))
     assert {"event.dataset", "error.grouping_key", "message", "log.origin.file.name", "log.origin.file.line"} <= shown
     assert {"http.response.status_code", "source.ip", "rule.name"} <= shown
+
+
+def test_error_groups_dashboard_shows_top_new_and_regressed() -> None:
+    dashboard = BY_ID[("dashboard", "grokpipe-error-groups-dashboard")]
+    panels = [BY_ID[(r["type"], r["id"])] for r in dashboard["references"]]
+    queries = {
+        json.loads(p["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]["query"] for p in panels
+    }
+    assert {"status:unresolved", 'first_seen >= "now/d"', 'regressed_at >= "now-7d"'} <= queries
+    shown = set().union(*(used_fields(p) for p in panels))
+    assert {"title", "culprit", "count", "owner.name", "error.grouping_key"} <= shown
