@@ -1,9 +1,36 @@
-"""Grok: ``%{SYNTAX:SEMANTIC:type}`` expressions compiled to one ``regex`` pattern.
+r"""Grok: ``%{SYNTAX:SEMANTIC:type}`` expressions compiled to one ``regex`` pattern.
 
 We compile grok ourselves rather than through pygrok because pygrok can neither name captures
 with Logstash field references (``%{IP:[source][ip]}``, as logstash-patterns-core's ECS set
-does), nor bound a match's time. The ``regex`` module gives both the Oniguruma-compatible syntax
-the pattern files use (atomic groups, possessive quantifiers) and a per-search timeout.
+does), nor bound a match's time. The ``regex`` module gives a per-search timeout, atomic groups
+and possessive quantifiers; what Logstash's engine (Oniguruma/Joni, Ruby syntax) reads
+differently from it is translated token by token in :class:`_Translator`:
+
+* nested character classes are unions in Ruby: ``UNIXPATH``'s ``[[[:alnum:]]_%...]`` is flattened
+  to ``[[:alnum:]_%...]`` (``regex``'s VERSION0 reads the inner ``[`` as text and then matches no
+  ordinary path); negated nested classes and ``&&`` intersections compile in VERSION1, whose set
+  operators ``--``, ``||`` and ``~~`` (text to Ruby) are escaped;
+* ``\h``/``\H`` are hex digits in Ruby (``RUUID``), horizontal space in ``regex``;
+* a quantifier on a quantifier is a nested repeat in Ruby (``SHOREWALL``'s ``.?*`` is ``(?:.?)*``;
+  ``regex`` says "multiple repeat"), so are ``{n,m}+`` (possessive in ``regex``) and ``{n}?``
+  (optional in Ruby, not lazy);
+* ``(?i)`` reaches to the end of its group, alternatives included (``a(?i)b|c`` is
+  ``a(?i:b|c)``), where VERSION0 would apply it to the whole expression; Ruby's ``(?m)`` is
+  dot-matches-newline, ``regex``'s ``(?s)`` (which we also accept); ``\Z``/``\z`` are mapped;
+* ``(?<name>...)``, ``(?'name'...)`` (and Python's ``(?P<name>...)``) become captures named by
+  field reference; ``\k<name>`` and ``\g<name>`` follow the renaming;
+* as in Ruby, once an expression has named groups its plain ``(...)`` groups capture nothing:
+  they become ``(?:...)``, which also spares the engine their bookkeeping (unless a numbered
+  back-reference needs them).
+
+Left as ``regex`` reads them: ``^``/``$`` are the text's start and end, not any line's as in Ruby
+(the shipped pipelines rely on it for multiline events), and ``\w``, ``\d``, ``\s``, ``\b`` are
+Unicode-aware where Ruby's are ASCII.
+
+Capture semantics follow Logstash's grok filter: an optional part that matched nothing is not a
+field, and a field captured more than once (legacy ``BIND9``'s ``query``) becomes the list of its
+values in pattern order (Logstash drops the second value when a cast made the first a number; we
+keep both).
 """
 
 from __future__ import annotations
@@ -21,9 +48,15 @@ from indexer.fields import normalise
 _REF = regex.compile(
     r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>int|long|float|double|string|boolean|bool))?\}"
 )
-_NAMED = regex.compile(r"\(\?<(?P<name>[^>=!][^>]*)>")
+_NAMED = regex.compile(r"\(\?(?:P?<(?P<name>[^>=!][^>]*)>|'(?P<name>[^']+)')")
+_GROUP_REF = regex.compile(r"\\([kg])(?:<(?P<name>[^>]+)>|'(?P<name>[^']+)')")
+_FLAGS = regex.compile(r"\(\?([imxs]*)(?:-([imxs]*))?([:)])")
+_POSIX = regex.compile(r"\[:\^?[a-z]+:\]")
+_INTERVAL = regex.compile(r"\{(\d*)(,?)(\d*)\}")
 _LINE = regex.compile(r"^(?P<name>[A-Za-z0-9_]+)\s+(?P<regex>.*\S)\s*$")
 _CASTS: dict[str, Any] = {"int": int, "long": int, "float": float, "double": float, "string": str}
+_HEX, _NOT_HEX = "[0-9a-fA-F]", "[^0-9a-fA-F]"
+_ESCAPES = {"h": _HEX, "H": _NOT_HEX, "z": "\\Z", "Z": "(?=\\n?\\Z)"}  # Ruby's meaning -> regex's
 
 
 def _cast(value: str, kind: str | None) -> Any:
@@ -41,6 +74,7 @@ def _cast(value: str, kind: str | None) -> Any:
 class Capture:
     field: str
     kind: str | None
+    repeated: bool = False  # the field has another capture in the same expression
 
 
 class Grok:
@@ -61,7 +95,16 @@ class Grok:
             if not value:
                 continue  # an optional part that matched nothing is not a field
             capture = self._captures[group]
-            out[capture.field] = _cast(value, capture.kind)
+            if not capture.repeated:
+                out[capture.field] = _cast(value, capture.kind)
+                continue
+            before = out.get(capture.field)
+            if before is None:
+                out[capture.field] = _cast(value, capture.kind)
+            elif isinstance(before, list):
+                before.append(_cast(value, capture.kind))
+            else:
+                out[capture.field] = [before, _cast(value, capture.kind)]
         return out
 
 
@@ -95,35 +138,199 @@ class PatternLibrary:
             self.patterns[match["name"]] = match["regex"]
 
     def compile(self, expression: str) -> Grok:
-        captures: dict[str, Capture] = {}
-        source = self._expand(expression, captures, ())
+        translator = _Translator(self.patterns, plain_captures=False)
+        source = translator.translate(expression)
+        if translator.numbered_backrefs:  # \1 needs the plain groups it counts
+            translator = _Translator(self.patterns, plain_captures=True)
+            source = translator.translate(expression)
         try:
-            compiled = regex.compile(source, regex.V0)
+            compiled = regex.compile(source, regex.V1 if translator.needs_v1 else regex.V0)
         except regex.error as exc:
             raise PatternError(f"grok expression {expression!r} does not compile: {exc}") from None
-        return Grok(expression, compiled, captures)
+        return Grok(expression, compiled, translator.captures())
 
-    def _expand(self, text: str, captures: dict[str, Capture], stack: tuple[str, ...]) -> str:
-        def named(match: regex.Match[str]) -> str:
-            group = f"g{len(captures)}"
-            captures[group] = Capture(normalise(match["name"]), None)
-            return f"(?P<{group}>"
 
-        text = _NAMED.sub(named, text)
+class _Translator:
+    """Grok expression (Oniguruma, Ruby syntax, ``%{...}`` references) -> ``regex`` source."""
 
-        def ref(match: regex.Match[str]) -> str:
-            name = match["name"]
-            if name in stack:
-                raise PatternError(f"pattern {name} refers to itself via {' -> '.join(stack)}")
-            body = self.patterns.get(name)
-            if body is None:
-                raise PatternError(f"unknown grok pattern %{{{name}}}")
-            inner = self._expand(body, captures, (*stack, name))
-            if match["field"] is None:
-                return f"(?:{inner})"
-            group = f"g{len(captures)}"
-            captures[group] = Capture(normalise(match["field"]), match["type"])
-            return f"(?P<{group}>{inner})"
+    def __init__(self, patterns: dict[str, str], plain_captures: bool) -> None:
+        self._patterns = patterns
+        self._plain_captures = plain_captures
+        self._fields: list[tuple[str, str | None]] = []  # group g<i> -> (field, cast)
+        self._by_name: dict[str, str] = {}  # inline group name -> our group name (the latest)
+        self.numbered_backrefs = False
+        self.needs_v1 = False  # a class that only VERSION1's nested sets can express
 
-        expanded: str = _REF.sub(ref, text)
-        return expanded
+    def captures(self) -> dict[str, Capture]:
+        counts: dict[str, int] = {}
+        for field, _ in self._fields:
+            counts[field] = counts.get(field, 0) + 1
+        return {f"g{i}": Capture(field, kind, counts[field] > 1) for i, (field, kind) in enumerate(self._fields)}
+
+    def _group(self, field: str, kind: str | None) -> str:
+        self._fields.append((normalise(field), kind))
+        return f"g{len(self._fields) - 1}"
+
+    def translate(self, text: str, stack: tuple[str, ...] = ()) -> str:
+        out: list[str] = []
+        opened: list[list[int]] = [[0, 0]]  # per open group: out index of its start, options to close with it
+        atom = -1  # out index where the last quantifiable atom starts (-1: none)
+        repeats = 0  # quantifiers already applied to that atom
+        i, n = 0, len(text)
+        while i < n:
+            c = text[i]
+            if c in "*+?{" and (c != "{" or _INTERVAL.match(text, i)):
+                i = _quantifier(text, i, out, atom, repeats)
+                repeats = repeats + 1 if atom >= 0 else 0
+                continue
+            repeats = 0
+            start = len(out)
+            if c == "(":
+                i, kind = self._open(text, i, out)
+                if kind == "group":
+                    opened.append([start, 0])
+                elif kind == "option":  # (?i) reaches to the end of the enclosing group, as (?i:...)
+                    opened[-1][1] += 1
+                atom = -1
+                continue
+            if c == ")" and len(opened) > 1:
+                group_start, options = opened.pop()
+                out.append(")" * (options + 1))
+                atom, i = group_start, i + 1
+                continue
+            if c in "|^$":
+                out.append(c)
+                atom, i = -1, i + 1
+                continue
+            if c == "%" and (ref := _REF.match(text, i)) is not None:
+                out.append(self._reference(ref, stack))
+                i = ref.end()
+            elif c == "\\":
+                i = self._escape(text, i, out)
+            elif c == "[":
+                i, klass, v1 = _char_class(text, i)
+                out.append(klass)
+                self.needs_v1 |= v1
+            else:
+                out.append("\\{" if c == "{" else c)
+                i += 1
+            atom = start
+        out.append(")" * opened[0][1])
+        return "".join(out)
+
+    def _reference(self, ref: regex.Match[str], stack: tuple[str, ...]) -> str:
+        name = ref["name"]
+        if name in stack:
+            raise PatternError(f"pattern {name} refers to itself via {' -> '.join(stack)}")
+        body = self._patterns.get(name)
+        if body is None:
+            raise PatternError(f"unknown grok pattern %{{{name}}}")
+        if ref["field"] is None:
+            return f"(?:{self.translate(body, (*stack, name))})"
+        group = self._group(ref["field"], ref["type"])
+        return f"(?P<{group}>{self.translate(body, (*stack, name))})"
+
+    def _escape(self, text: str, i: int, out: list[str]) -> int:
+        nxt = text[i + 1 : i + 2]
+        special = _ESCAPES.get(nxt)
+        if special is not None:
+            out.append(special)
+            return i + 2
+        if nxt in "xpPou" and text.startswith("{", i + 2) and (close := text.find("}", i)) > 0:
+            out.append(text[i : close + 1])  # \x{263a}, \p{Alpha}: not an interval
+            return close + 1
+        if nxt.isdigit() and nxt != "0":
+            self.numbered_backrefs = True
+        elif nxt in ("k", "g") and (ref := _GROUP_REF.match(text, i)) is not None:
+            group = self._by_name.get(ref["name"])
+            if group is not None:
+                out.append(f"(?P={group})" if nxt == "k" else f"(?&{group})")
+                return ref.end()
+        out.append(text[i : i + 2])
+        return i + 2
+
+    def _open(self, text: str, i: int, out: list[str]) -> tuple[int, str]:
+        """The group opening at ``text[i]``; returns the index after it and its kind."""
+        if text.startswith("(?#", i):
+            close = text.find(")", i)
+            return (len(text) if close < 0 else close + 1), "comment"
+        if (named := _NAMED.match(text, i)) is not None:
+            group = self._group(named["name"], None)
+            self._by_name[named["name"]] = group
+            out.append(f"(?P<{group}>")
+            return named.end(), "group"
+        if (flags := _FLAGS.match(text, i)) is not None and (flags[1] or flags[2] is not None):
+            on, off = flags[1].replace("m", "s"), (flags[2] or "").replace("m", "s")  # Ruby's m is dotall
+            out.append(f"(?{on}{'-' + off if off else ''}:")
+            return flags.end(), ("option" if flags[3] == ")" else "group")
+        if text.startswith("(?", i):
+            out.append("(?")
+            return i + 2, "group"
+        out.append("(" if self._plain_captures else "(?:")
+        return i + 1, "group"
+
+
+def _quantifier(text: str, i: int, out: list[str], atom: int, repeats: int) -> int:
+    """Copy the quantifier at ``text[i]``; a second one on the same atom nests, as in Ruby."""
+    interval = _INTERVAL.match(text, i) if text[i] == "{" else None
+    end = interval.end() if interval is not None else i + 1
+    if repeats and atom >= 0:  # .?* is (?:.?)* in Ruby, "multiple repeat" in regex
+        out.insert(atom, "(?:")
+        out.append(")")
+    out.append(text[i:end])
+    suffix = text[end : end + 1]
+    if suffix == "?" and not (interval is not None and not interval[2]):
+        out.append("?")  # lazy; {n}? is optional in Ruby, not lazy: left to the next round
+        return end + 1
+    if suffix == "+" and interval is None:
+        out.append("+")  # possessive; {n,m}+ is a repeated interval in Ruby, possessive in regex
+        return end + 1
+    return end
+
+
+def _char_class(text: str, i: int) -> tuple[int, str, bool]:
+    """The class at ``text[i] == '['`` -> (index after it, ``regex`` class, needs VERSION1).
+
+    Ruby's nested classes are unions: flattened (``[[[:alnum:]]_]`` -> ``[[:alnum:]_]``) unless
+    negated or intersected (``&&``), which only VERSION1's nested sets express.
+    """
+    n = len(text)
+    parts = ["["]
+    i += 1
+    if text.startswith("^", i):
+        parts.append("^")
+        i += 1
+    first, v1 = True, False
+    while i < n:
+        c = text[i]
+        if c == "]" and not first:
+            parts.append("]")
+            return i + 1, "".join(parts), v1
+        if c == "]":  # Ruby takes a leading ']' literally
+            parts.append("\\]")
+            i += 1
+        elif c == "\\":
+            nxt = text[i + 1 : i + 2]
+            parts.append("0-9a-fA-F" if nxt == "h" else _NOT_HEX if nxt == "H" else text[i : i + 2])
+            v1 |= nxt == "H"
+            i += 2
+        elif c == "[" and (posix := _POSIX.match(text, i)) is not None:
+            parts.append(posix[0])
+            i = posix.end()
+        elif c == "[":
+            i, nested, nested_v1 = _char_class(text, i)
+            flat = not nested_v1 and not nested.startswith("[^") and nested.endswith("]")
+            parts.append(nested[1:-1] if flat else nested)
+            v1 |= not flat
+        elif c == "&" and text.startswith("&&", i):
+            parts.append("&&")
+            v1 = True
+            i += 2
+        elif c in "-|~" and text.startswith(c * 2, i):  # set operators in VERSION1, text in Ruby
+            parts.append(c + "\\" + c)
+            i += 2
+        else:
+            parts.append(c)
+            i += 1
+        first = False
+    return n, "".join(parts), v1  # unterminated: let the compiler say so
