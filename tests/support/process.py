@@ -43,3 +43,16 @@ class ServiceProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def start_service(service: str, config: Path, cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``grokpipe SERVICE -c CONFIG`` in ``cwd`` with ``env``, output appended to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "grokpipe.cli", service, "-c", str(config)],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=out,
+            stdin=subprocess.DEVNULL,
+        )
