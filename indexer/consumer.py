@@ -6,11 +6,17 @@ librdkafka fetches and decodes records about 1.7x faster (issue 5 note). librdka
 rebalance callbacks inside ``consume`` on this same thread, so when partitions are revoked the batch
 collected so far is written and committed there and then: the next owner starts exactly after what
 we settled.
+
+Membership is static by default (``group.instance.id``, see ``IndexerSettings.group_instance_id``):
+a replica killed without leaving takes its partitions back when it restarts. librdkafka sends no
+LeaveGroup for a static member on close (KIP-345), so a clean stop unsubscribes first: the revoke
+settles the batch, the group hears we left, and the other replicas take over at once.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,8 +30,10 @@ from grokpipe.logs import Throttle
 from indexer.bulk import BulkWriter
 from indexer.config import IndexerSettings
 from indexer.documents import PARSE_FAILURE_TAGS, Document, build
+from indexer.errors import IndexerError
 from indexer.metrics import IndexerMetrics
 from indexer.pipeline import Router
+from indexer.scrub import Scrubber
 
 log = logging.getLogger(__name__)
 log.addFilter(Throttle())
@@ -40,6 +48,10 @@ _REBALANCED = {
     KafkaError.FENCED_INSTANCE_ID,
     KafkaError._NO_OFFSET,
 }
+
+
+class KafkaFatalError(IndexerError):
+    """librdkafka gave up on this consumer for good, e.g. another replica joined with our instance id."""
 
 
 class _Batch:
@@ -59,7 +71,7 @@ class _Batch:
         self.bytes += len(doc.raw)
 
 
-def consumer_config(settings: IndexerSettings) -> dict[str, Any]:
+def consumer_config(settings: IndexerSettings, host: str | None = None) -> dict[str, Any]:
     kafka = settings.kafka
     conf = librdkafka_config(kafka) | {
         "group.id": kafka.group_id,
@@ -72,8 +84,9 @@ def consumer_config(settings: IndexerSettings) -> dict[str, Any]:
         "logger": logging.getLogger("librdkafka"),
         "error_cb": _on_error,
     }
-    if settings.instance_id:
-        conf["group.instance.id"] = settings.instance_id
+    instance_id = settings.group_instance_id(socket.gethostname() if host is None else host)
+    if instance_id:
+        conf["group.instance.id"] = instance_id
     return conf
 
 
@@ -96,6 +109,8 @@ class Consumer:
         self._bulk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk")
         self._inflight: tuple[Future[bool], Offsets] | None = None
         self._consumer: KafkaConsumer | None = None
+        self._scrubber = Scrubber(settings.scrub)
+        self._fatal: KafkaError | None = None
         self.error: BaseException | None = None
 
     # -- rebalance callbacks (run inside consume(), on this thread) ------------------------------
@@ -116,11 +131,21 @@ class Consumer:
 
     def run(self) -> None:
         limits = self._settings.batch
-        consumer = self._consumer = KafkaConsumer(consumer_config(self._settings))
+        conf = consumer_config(self._settings) | {"error_cb": self._on_error}
+        log.info(
+            "joining the consumer group", extra={"group": conf["group.id"], "instance": conf.get("group.instance.id")}
+        )
+        consumer = self._consumer = KafkaConsumer(conf)
         consumer.subscribe([self._settings.kafka.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         next_lag = 0.0
+        clean = False
         try:
             while not self._stop.is_set():
+                if self._fatal is not None:
+                    raise KafkaFatalError(
+                        f"Kafka consumer failed for good: {self._fatal.name()}: {self._fatal.str()} "
+                        f"(group.instance.id {conf.get('group.instance.id')!r}: does another indexer use it?)"
+                    )
                 room = max(1, limits.max_events - len(self._batch.docs))
                 for message in consumer.consume(num_messages=room, timeout=0.2):
                     self._add(message)
@@ -131,14 +156,32 @@ class Consumer:
                 if time.monotonic() >= next_lag:
                     self._update_lag()
                     next_lag = time.monotonic() + 10
+            clean = True
         finally:
             try:
                 if self._batch.docs and not self._stop.is_set():
                     self._flush()
                 self._settle()
+                if clean:
+                    self._leave(consumer)
             finally:
                 self._bulk.shutdown(wait=True)
                 consumer.close()
+
+    def _on_error(self, error: KafkaError) -> None:
+        if error.fatal():
+            self._fatal = error
+        _on_error(error)
+
+    def _leave(self, consumer: KafkaConsumer, timeout: float = 10.0) -> None:
+        """Unsubscribe and serve the revoke here, so that close() finds nothing to settle and a static
+        member, too, sends LeaveGroup (librdkafka skips it on close for static members)."""
+        consumer.unsubscribe()
+        deadline = time.monotonic() + timeout
+        while consumer.assignment() and time.monotonic() < deadline:
+            consumer.consume(num_messages=1, timeout=0.1)  # records arriving now are re-read by the next owner
+        if self._batch.docs:  # fetched but not settled: nothing committed, the next owner re-reads them
+            self._batch = _Batch()
 
     def _add(self, message: Message) -> None:
         error = message.error()
@@ -156,6 +199,7 @@ class Consumer:
             offset,
             router=self._router,
             namespace=self._settings.namespace,
+            scrubber=self._scrubber,
         )
         self._batch.add(doc, topic, partition, offset)
         self._metrics.events_in.inc()

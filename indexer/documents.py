@@ -1,4 +1,4 @@
-"""From a Kafka record to an Elasticsearch document: decode, run the dataset's pipeline, route."""
+"""From a Kafka record to an Elasticsearch document: decode, run the dataset's pipeline, scrub, route."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import orjson
 from grokpipe.envelope import event_id, format_timestamp
 from indexer.fields import Event, add_tag
 from indexer.pipeline import Router
+from indexer.scrub import Scrubber
 
 _INVALID = re.compile(r"[^a-z0-9_.]")
 PARSE_FAILURE_TAGS = ("_grokparsefailure", "_groktimeout", "_dateparsefailure", "_jsonparsefailure")
@@ -31,8 +32,21 @@ def dataset_name(value: Any) -> str:
     return name[:100]
 
 
-def build(raw: bytes, topic: str, partition: int, offset: int, *, router: Router, namespace: str) -> Document:
-    """Never fails: an undecodable record becomes an event with the raw text and a failure tag."""
+def build(
+    raw: bytes,
+    topic: str,
+    partition: int,
+    offset: int,
+    *,
+    router: Router,
+    namespace: str,
+    scrubber: Scrubber | None = None,
+) -> Document:
+    """Never fails: an undecodable record becomes an event with the raw text and a failure tag.
+
+    ``scrubber`` masks credentials once the pipeline has parsed the event (the consumer always passes
+    one; ``scrub.enabled`` and ``scrub.disable_datasets`` decide whether it does anything).
+    """
     try:
         event = orjson.loads(raw)
         if not isinstance(event, dict):
@@ -54,6 +68,8 @@ def build(raw: bytes, topic: str, partition: int, offset: int, *, router: Router
     router(event)
     dataset = dataset_name(meta.get("dataset"))
     meta["dataset"] = dataset
+    if scrubber is not None and scrubber.applies_to(dataset):
+        scrubber(event)
     meta["ingested"] = format_timestamp(datetime.now(UTC))
     event["data_stream"] = {"type": "logs", "dataset": dataset, "namespace": namespace}
     return Document(f"logs-{dataset}-{namespace}", doc_id, event, raw)

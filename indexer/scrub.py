@@ -1,0 +1,219 @@
+"""Masking credentials before documents reach Elasticsearch, the way Sentry scrubs event data.
+
+Every string of the event is looked at once the dataset's pipeline has run (``message``,
+``event.original``, ``url.*`` and whatever the pipeline parsed), except the envelope's own fields
+(``@timestamp``, ``data_stream``, ``tags``, ``agent``, ``ecs``, ``input``). The key name stays, the
+value becomes ``[Filtered]`` (Sentry's marker, which no real value looks like), and the event is
+tagged ``scrubbed``:
+
+==========================================  ===============================================
+found                                       becomes
+==========================================  ===============================================
+``?token=abc&page=2``, ``password=x``       ``?token=[Filtered]&page=2``, ``password=[Filtered]``
+``password="a b"`` (logfmt, syslog SD)      ``password="[Filtered]"``
+``"password": "x"``, ``'api_key': 'x'``     ``"password": "[Filtered]"`` (JSON, Python reprs)
+``'password' => 'x'``, ``[password] => x``  the same (PHP ``var_export`` / ``print_r``)
+``Authorization: Bearer eyJ...``            ``Authorization: Bearer [Filtered]`` (any scheme)
+``Cookie: sid=1; theme=dark``               ``Cookie: sid=[Filtered]; theme=[Filtered]``
+``Set-Cookie: sid=1; Path=/``               ``Set-Cookie: sid=[Filtered]; Path=/``
+``X-Api-Key: abc``                          ``X-Api-Key: [Filtered]`` (``X-*`` headers by key name)
+``Bearer eyJ...`` on its own                ``Bearer [Filtered]``
+``postgresql://app:s3cret@db/app``          ``postgresql://app:[Filtered]@db/app``
+a field named ``password``, ``cookie``...   its whole value
+==========================================  ===============================================
+
+Which key names are secret: those containing one of :data:`SUBSTRINGS` (``client_secret``,
+``access_token``, ``X-Amz-Signature``...) and those equal to one of :data:`EXACT` (``auth``,
+``sig``, ``pwd``, ``session``...; for ``a.b[c]`` the last part ``c`` counts), compared in lower case
+with ``-`` read as ``_``; ``scrub.keys`` adds exact names. One exception: ``PWD=/an/absolute/path``
+is sudo's working directory in every sudo log line, not a password, and stays.
+
+Cost: most strings hold none of the candidate words, and one precompiled search of the lower-cased
+string (:attr:`Scrubber.candidate`) rules them out; only the rest run the rules. ``scrub.patterns``
+are user regexes and run on every string.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from typing import Any
+
+from indexer.config import ScrubSettings
+from indexer.fields import Event, add_tag
+
+MASK = "[Filtered]"
+TAG = "scrubbed"
+
+#: A key containing one of these is secret.
+SUBSTRINGS = (
+    "password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "private_key", "privatekey",
+    "credential", "signature", "sessionid", "session_id", "sessid", "access_key",
+)  # fmt: skip
+#: A key (its last part) equal to one of these is secret.
+EXACT = ("auth", "authorization", "proxy_authorization", "sig", "pwd", "pass", "session", "cookie", "set_cookie", "jwt")
+
+#: Top-level fields that are the envelope's own and never carry user text.
+_SKIP = frozenset({"@timestamp", "data_stream", "tags", "agent", "ecs", "input"})
+
+_KEY = r"[A-Za-z_][\w.\-\[\]]{0,63}"
+_DQ = r'"(?:[^"\\\n]|\\.)*"'
+_SQ = r"'(?:[^'\\\n]|\\.)*'"
+_MASKED = re.escape(MASK)
+# key=value (query strings, logfmt, DSNs): an unquoted value stops where a URL or a list goes on
+_KV = re.compile(rf"(?<![\w.\-\[\]])(?P<key>{_KEY})=(?P<value>{_MASKED}|{_DQ}|{_SQ}|[^\s&\"',;<>()?=\]]+)")
+# "key": "value" (JSON), 'key': 'value' (Python), 'key' => 'value' (PHP var_export)
+_QUOTED = re.compile(rf"(?P<q>[\"'])(?P<key>{_KEY})(?P=q)\s*(?::|=>)\s*(?P<value>{_DQ}|{_SQ})")
+# [key] => value (PHP print_r)
+_ARROW = re.compile(rf"\[(?P<key>{_KEY})\]\s*=>\s*(?P<value>{_MASKED}|[^\s\])]+)")
+# X-Api-Key: value, Api-Key: value (header dumps): only X-* and *-Key names, checked as keys
+_HEADER = re.compile(r"(?i)(?<![\w-])(?P<key>x-[\w-]+|[\w-]*api[-_]?key)\s*:\s*(?P<value>[^\s\"',;]+)")
+_AUTHORIZATION = re.compile(
+    r"(?i)(?<![\w-])(?P<head>(?:proxy-)?authorization\s*:\s*(?:[a-z][\w-]*\s+(?=\S))?)(?P<value>[^\s\"',;]+)"
+)
+_COOKIE = re.compile(r"(?i)(?<![\w-])(?P<head>(?P<name>set-cookie|cookie)\s*:\s*)(?P<value>[^\r\n\"']+)")
+_COOKIE_PAIR = re.compile(r"(?P<name>[^=;\s]+)=(?P<value>[^;]*)")
+_BEARER = re.compile(r"(?i)\b(?P<head>bearer\s+)(?P<value>[A-Za-z0-9\-._~+/]{16,}=*)")
+_USERINFO = re.compile(r"(?P<head>://[^/\s:@\"'<>]+:)(?P<value>[^/\s@\"'<>]+)(?=@)")
+_NAME_PARTS = re.compile(r"[.\[\]]")
+
+
+def normalise_key(key: str) -> str:
+    return key.lower().replace("-", "_")
+
+
+def _candidate_terms(words: list[str]) -> list[str]:
+    """The shortest words that still find every key: ``auth`` also finds ``authorization``."""
+    words = sorted({normalise_key(word) for word in words if word}, key=len)
+    kept: list[str] = []
+    for word in words:
+        if not any(short in word for short in kept):
+            kept.append(word)
+    return kept
+
+
+class Scrubber:
+    """Compiled once from ``scrub`` settings; ``scrubber(event)`` masks in place, tags, returns the event."""
+
+    def __init__(self, settings: ScrubSettings) -> None:
+        self.enabled = settings.enabled
+        self._exact = frozenset(EXACT) | {normalise_key(key) for key in settings.keys}
+        self._patterns = [re.compile(pattern) for pattern in settings.patterns]
+        terms = _candidate_terms([*SUBSTRINGS, *self._exact, "bearer"])
+        alternatives = "|".join(re.escape(term).replace("_", "[_-]") for term in terms)
+        # searched in the lower-cased text: re's IGNORECASE is ~15x slower on an alternation of words
+        self.candidate = re.compile(alternatives)
+        # "sig=x" is the shortest text a rule masks; a secret field's value is masked whatever its length
+        self._shortest = 1 if self._patterns else 5
+        globs = "|".join(fnmatch.translate(glob) for glob in settings.disable_datasets)
+        self._disabled = re.compile(globs) if globs else None
+        self._secret: dict[str, bool] = {}
+
+    def applies_to(self, dataset: str) -> bool:
+        return self.enabled and (self._disabled is None or self._disabled.match(dataset) is None)
+
+    def __call__(self, event: Event) -> Event:
+        changed = False
+        for key, value in event.items():
+            if key in _SKIP:
+                continue
+            if isinstance(value, str):
+                new = self._string(key, value)
+                if new is not value:
+                    event[key] = new
+                    changed = True
+            elif isinstance(value, dict | list):
+                changed = self._walk(value, key) or changed
+        if changed:
+            add_tag(event, TAG)
+        return event
+
+    # -- decisions -------------------------------------------------------------------------------
+
+    def is_secret(self, key: str) -> bool:
+        known = self._secret.get(key)
+        if known is None:
+            name = normalise_key(key)
+            last = next((part for part in reversed(_NAME_PARTS.split(name)) if part), name)
+            known = last in self._exact or any(word in name for word in SUBSTRINGS)
+            if len(self._secret) < 10_000:  # key names are few; a flood of odd ones must not grow this forever
+                self._secret[key] = known
+        return known
+
+    def text(self, text: str) -> str:
+        """``text`` with every credential masked (the same object when there was none)."""
+        out = text
+        if "://" in out and "@" in out:
+            out = _USERINFO.sub(_mask_value, out)
+        if self.candidate.search(out.lower()) is not None:
+            out = _AUTHORIZATION.sub(_mask_value, out)
+            out = _COOKIE.sub(_mask_cookies, out)
+            out = _BEARER.sub(_mask_value, out)
+            for rule in (_QUOTED, _KV, _ARROW, _HEADER):
+                out = rule.sub(self._mask_if_secret, out)
+        for pattern in self._patterns:
+            out = pattern.sub(_mask_pattern, out)
+        return text if out == text else out
+
+    # -- walking the event -----------------------------------------------------------------------
+
+    def _string(self, key: str, value: str) -> str:
+        secret = self._secret.get(key)
+        if secret is None:
+            secret = self.is_secret(key)
+        if secret and value and value != MASK and not _working_directory(key, value):
+            return MASK
+        return self.text(value) if len(value) >= self._shortest else value
+
+    def _walk(self, node: dict[str, Any] | list[Any], key: str) -> bool:
+        """Mask the strings in ``node`` in place (list items count as ``key``'s); True if any changed."""
+        changed = False
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for name, value in items:
+            child_key = name if isinstance(name, str) else key
+            if isinstance(value, str):
+                new = self._string(child_key, value)
+                if new is not value:
+                    node[name] = new  # type: ignore[index]
+                    changed = True
+            elif isinstance(value, dict | list):
+                changed = self._walk(value, child_key) or changed
+        return changed
+
+    def _mask_if_secret(self, match: re.Match[str]) -> str:
+        key, value = match["key"], match["value"]
+        if not self.is_secret(key) or MASK in value:
+            return match[0]
+        if _working_directory(key, value):
+            return match[0]
+        start, end = match.span("value")
+        base = match.start()
+        quote = value[0] if value[0] in "\"'" and len(value) > 1 and value[-1] == value[0] else ""
+        return match[0][: start - base] + f"{quote}{MASK}{quote}" + match[0][end - base :]
+
+
+def _working_directory(key: str, value: str) -> bool:
+    """sudo's ``PWD=/home/alice`` (and the parsed ``sudo.pwd``) is a directory, not a password."""
+    return value.startswith("/") and key[-3:].lower() == "pwd"
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    if match["value"] == MASK:
+        return match[0]
+    return match["head"] + MASK
+
+
+def _mask_cookies(match: re.Match[str]) -> str:
+    mask_pair: Callable[[re.Match[str]], str] = lambda pair: f"{pair['name']}={MASK}"  # noqa: E731
+    value = match["value"]
+    if match["name"].lower() == "set-cookie":  # the cookie, then its attributes (Path, Expires...)
+        return match["head"] + _COOKIE_PAIR.sub(mask_pair, value, count=1)
+    return match["head"] + _COOKIE_PAIR.sub(mask_pair, value)
+
+
+def _mask_pattern(match: re.Match[str]) -> str:
+    if match.re.groups == 0 or match.start(1) < 0:
+        return MASK
+    base = match.start()
+    return match[0][: match.start(1) - base] + MASK + match[0][match.end(1) - base :]
