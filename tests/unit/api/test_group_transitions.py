@@ -1,0 +1,137 @@
+"""Group transitions as pure functions: counts and times from what a pass saw, status changes, notifications."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from api.groups.blame import parse_porcelain
+from api.groups.schemas import EPOCH, ErrorGroup
+from api.groups.stats import KeyStats, parse_changes
+from api.groups.transitions import NotifyPolicy, observe, react
+
+T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+ON = NotifyPolicy(enabled=True, levels=frozenset(), realert=timedelta(hours=1))
+OFF = NotifyPolicy(enabled=False, levels=frozenset(), realert=timedelta(0))
+
+
+def stats(**kw: object) -> KeyStats:
+    base: dict[str, object] = {"key": "k", "seen": 2, "settled": 1, "first_seen": T - H, "last_seen": T}
+    base["latest"] = {
+        "@timestamp": T.isoformat(),
+        "error": {"title": "t", "culprit": "/a.php:3"},
+        "log": {"level": "critical"},
+    }
+    return KeyStats(**(base | kw))  # type: ignore[arg-type]
+
+
+def test_observe_a_new_group_takes_its_description_from_the_newest_event() -> None:
+    group = observe(None, stats(), added=1, settled_through=T)
+    assert (group.id, group.count, group.settled_through) == ("k", 1, T)
+    assert (group.title, group.culprit, group.level) == ("t", "/a.php:3", "critical")
+    assert (group.first_seen, group.last_seen) == (T - H, T)
+
+
+def test_observe_is_idempotent_but_for_the_added_count() -> None:
+    once = observe(None, stats(), added=1, settled_through=T)
+    twice = observe(once, stats(), added=0, settled_through=T)
+    assert twice == once
+
+
+def test_late_events_move_first_seen_but_not_the_description() -> None:
+    group = observe(None, stats(), added=1, settled_through=T)
+    late = stats(first_seen=T - 5 * H, last_seen=T - 4 * H, latest={"error": {"title": "old"}})
+    moved = observe(group, late, added=1, settled_through=T + H)
+    assert (moved.first_seen, moved.last_seen, moved.title, moved.count) == (T - 5 * H, T, "t", 2)
+
+
+@pytest.mark.parametrize(
+    ("status", "resolved_at", "newest", "expected", "pending"),
+    [
+        ("resolved", T - H, T, "unresolved", ["regressed"]),  # seen after the resolution
+        ("resolved", T, T - H, "resolved", []),  # a late event from before it
+        ("unresolved", None, T, "unresolved", []),
+        ("ignored", None, T, "ignored", []),
+    ],
+)
+def test_react_regressions(
+    status: str, resolved_at: datetime | None, newest: datetime, expected: str, pending: list[str]
+) -> None:
+    group = ErrorGroup(id="k", status=status, resolved_at=resolved_at)  # type: ignore[arg-type]
+    after = react(group, newest=newest, total=5, now=T + H, policy=ON, created=False)
+    assert (after.status, after.pending) == (expected, pending)
+    if pending:
+        assert after.regressed_at == newest  # when it recurred, not when the pass noticed
+
+
+def test_react_new_groups_notify_once_and_respect_levels_and_realert() -> None:
+    group = ErrorGroup(id="k", level="warning")
+    assert react(group, newest=T, total=1, now=T, policy=ON, created=True).pending == ["new"]
+    assert react(group, newest=T, total=1, now=T, policy=OFF, created=True).pending == []
+    critical_only = NotifyPolicy(enabled=True, levels=frozenset({"critical"}), realert=timedelta(0))
+    assert react(group, newest=T, total=1, now=T, policy=critical_only, created=True).pending == []
+    recently = ErrorGroup(id="k", status="resolved", resolved_at=T - H, notified_at=T - timedelta(minutes=5))
+    after = react(recently, newest=T, total=1, now=T, policy=ON, created=False)
+    assert (after.status, after.pending) == ("unresolved", [])  # regressed, but within realert
+
+
+@pytest.mark.parametrize(
+    ("until", "count_limit", "total", "now", "expected"),
+    [
+        (T, None, 0, T + H, "unresolved"),
+        (T + 2 * H, None, 0, T + H, "ignored"),
+        (None, 10, 10, T, "unresolved"),
+        (None, 10, 9, T, "ignored"),
+        (None, None, 10**6, T, "ignored"),
+    ],
+)
+def test_ignore_ends_at_its_time_or_count(
+    until: datetime | None, count_limit: int | None, total: int, now: datetime, expected: str
+) -> None:
+    group = ErrorGroup(id="k", status="ignored", ignore_until=until, ignore_until_count=count_limit)
+    assert react(group, newest=None, total=total, now=now, policy=ON, created=False).status == expected
+
+
+def test_parse_changes_reads_a_saved_response() -> None:
+    response = {
+        "aggregations": {
+            "k": {
+                "buckets": [
+                    {
+                        "key": "abc",
+                        "doc_count": 3,
+                        "settled": {"doc_count": 2},
+                        "first": {
+                            "hits": {"hits": [{"_id": "1", "_source": {"@timestamp": "2026-01-05T10:00:00.000Z"}}]}
+                        },
+                        "latest": {
+                            "hits": {"hits": [{"_id": "3", "_source": {"@timestamp": "2026-01-05T11:00:00.000Z"}}]}
+                        },
+                        "hosts": {"buckets": [{"key": "web-1", "doc_count": 3}]},
+                        "datasets": {"buckets": [{"key": "nginx.error", "doc_count": 3}]},
+                    }
+                ]
+            }
+        }
+    }
+    got = parse_changes(response)["abc"]
+    assert (got.seen, got.settled, got.samples, got.hosts, got.datasets) == (3, 2, ["3"], ["web-1"], ["nginx.error"])
+    assert got.first_seen == datetime(2026, 1, 5, 10, tzinfo=UTC)
+    assert got.last_seen == datetime(2026, 1, 5, 11, tzinfo=UTC)
+    assert ErrorGroup(id="x").settled_through == EPOCH
+
+
+def test_parse_porcelain() -> None:
+    text = (
+        "5c1f0e0a0b0c0d0e0f101112131415161718191a 57 57 1\n"
+        "author Alice\nauthor-mail <alice@example.com>\nauthor-time 1767261600\nauthor-tz +0000\n"
+        "summary fix\nfilename app/Controller.php\n\t$x57 = 57;\n"
+    )
+    owner = parse_porcelain(text)
+    assert owner is not None
+    assert (owner.name, owner.email, owner.commit[:7]) == ("Alice", "alice@example.com", "5c1f0e0")
+    assert owner.date == datetime.fromtimestamp(1767261600, UTC)
+    assert parse_porcelain("0000000000000000000000000000000000000000 1 1 1\nauthor Not Committed Yet\n") is None
+    assert parse_porcelain("") is None
