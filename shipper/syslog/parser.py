@@ -3,7 +3,25 @@
 Senders disagree about RFC 3164, so the grammar here is the one seen in practice: a BSD timestamp
 with a space-padded day and no year, or an ISO one (rsyslog's high-precision forwarding), or none at
 all (Python's SysLogHandler, Docker's default unix format); a hostname or not; a tag with or without
-``[pid]``. What has no ``<PRI>`` fits no grammar: it is kept whole and tagged, never dropped.
+``[pid]``, with or without the colon after it (``host tag[1234] message``). Real senders also
+write the month in capitals (``AUG 30``), a space after the PRI (``<38> Aug 30 ...``) and a colon
+after the time (``Aug 30 23:00:00: host ...``, Cisco). What has no ``<PRI>`` fits no grammar: it is
+kept whole and tagged, never dropped.
+
+RFC 5424's VERSION is one to three digits without a leading zero. Structured data is
+``log.syslog.structured_data``: ``{SD-ID: {PARAM-NAME: value}}``. A PARAM-NAME repeated inside an
+element (which RFC 5424 6.3.3 allows, e.g. ``[origin ip="192.0.2.1" ip="192.0.2.129"]``) keeps all
+its values as a list in order; a repeated SD-ID (which 6.3.2 forbids) keeps both elements, the
+SD-ID then holding a list of their parameter maps: nothing a sender wrote is overwritten. An
+element that does not parse (``[id eventSource= "Application"]``) does not cost the header: the
+elements that parse are kept, the whole structured-data text as received goes to
+``log.syslog.structured_data_raw`` and the event is tagged ``_sdparsefailure``. Only when an
+element never ends (no ``]`` outside a quoted value) is there no telling SD from MSG, and the frame
+is kept whole as an unparsed message.
+
+``@timestamp`` has milliseconds (the envelope's contract); when the sender's timestamp is more
+precise (RFC 5424 allows six fraction digits, ``.000003``), ``log.syslog.timestamp`` keeps it to
+the microsecond, in UTC.
 
 Docker's syslog driver (moby ``daemon/logger/syslog``, formatters from github.com/RackSec/srslog)
 writes, with ``tag`` defaulting to the 12-hex-digit container id and the pid being dockerd's:
@@ -22,7 +40,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from grokpipe.envelope import TAG_INVALID_UTF8, TAG_SYSLOG_PARSE_FAILURE, format_timestamp
+from grokpipe.envelope import TAG_INVALID_UTF8, TAG_SD_PARSE_FAILURE, TAG_SYSLOG_PARSE_FAILURE, format_timestamp
 
 FACILITIES = (
     "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
@@ -36,13 +54,17 @@ _MONTHS = {
 _BOM = "\ufeff"
 
 _PRI = re.compile(r"<(\d{1,3})>")
-_RFC5424 = re.compile(r"(\d{1,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?")
+_RFC5424 = re.compile(r"([1-9]\d{0,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?")
+# a space after the PRI, any case for the month, a colon after the time: all written by real senders
 _BSD_TIME = re.compile(
-    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2})(?: (\d{4}))? (\d\d):(\d\d):(\d\d)(\.\d+)? +"
+    r" *((?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)) +(\d{1,2})(?: (\d{4}))? (\d\d):(\d\d):(\d\d)"
+    r"(\.\d+)?:? +"
 )
-_ISO_TIME = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) +")
-# TAG[PID]: -- a tag is what precedes the colon; it may hold '/', '.', '-' (docker/name, postfix/smtpd)
-_TAG = re.compile(r"([^\s\[\]:]{1,128})(?:\[([^\]\s]{1,64})\])?: ?")
+_ISO_TIME = re.compile(r" *(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?):? +")
+# TAG[PID]: -- a tag is what precedes the colon; it may hold '/', '.', '-' (docker/name, postfix/smtpd);
+# with a [PID] the colon may be missing (rsyslog's "host tag[1234] message")
+_TAG = re.compile(r"([^\s\[\]:]{1,128})(?:\[([^\]\s]{1,64})\])?(?::|(?<=\])(?= |$)) ?")
+_FRACTION = re.compile(r"\.(\d+)")
 _HOSTNAME = re.compile(r"([A-Za-z0-9_.:\-\[\]%]{1,255}) ")
 _UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z")
 _HEX_ID = re.compile(r"[0-9a-f]{12}|[0-9a-f]{64}")
@@ -56,7 +78,7 @@ class SyslogParser:
     def __init__(self, timezone: str = "UTC", now: Callable[[], datetime] | None = None) -> None:
         self._tz: tzinfo = UTC if timezone == "UTC" else ZoneInfo(timezone)
         self._now = now or (lambda: datetime.now(UTC))
-        self._bsd_cache: dict[tuple[str, ...], str] = {}
+        self._bsd_cache: dict[tuple[str, ...], tuple[str, str | None]] = {}
         self._seconds: dict[str, bool] = {}
 
     def parse(self, data: bytes) -> dict[str, Any]:
@@ -74,7 +96,7 @@ class SyslogParser:
             fields = {"@timestamp": format_timestamp(self._now()), "message": text}
             tags.append(TAG_SYSLOG_PARSE_FAILURE)
         if tags:
-            fields["tags"] = tags
+            fields["tags"] = [*tags, *fields.get("tags", ())]
         return fields
 
     # -- grammars ----------------------------------------------------------------------------------
@@ -91,7 +113,7 @@ class SyslogParser:
         }
         rest = text[pri.end() :]
         header = _RFC5424.match(rest)
-        if header is not None and header[1] != "0" and _looks_5424_time(header[2]):
+        if header is not None and _looks_5424_time(header[2]):
             return self._rfc5424(syslog, header, rest[header.end() :])
         return self._rfc3164(syslog, rest)
 
@@ -103,18 +125,26 @@ class SyslogParser:
             fields["@timestamp"] = format_timestamp(self._now())
         elif _UTC_STAMP.fullmatch(stamp) and self._valid_second(stamp[:19]):  # the common case, cheaply
             fields["@timestamp"] = f"{stamp[:19]}.{(stamp[20:-1] + '000')[:3]}Z"
+            if len(stamp) > 24:  # more than milliseconds
+                syslog["timestamp"] = f"{stamp[:19]}.{(stamp[20:-1] + '00000')[:6]}Z"
         else:
             moment = _iso(stamp, self._tz)
             if moment is None:
                 return None
             fields["@timestamp"] = format_timestamp(moment)
+            _keep_micro(syslog, stamp, moment)
         if rest.startswith("-"):
             message = rest[2:] if rest.startswith("- ") else rest[1:]
         elif rest.startswith("["):
             parsed = _structured_data(rest)
             if parsed is None:
                 return None
-            syslog["structured_data"], message = parsed
+            elements, message, raw = parsed
+            if elements:
+                syslog["structured_data"] = elements
+            if raw is not None:
+                syslog["structured_data_raw"] = raw
+                fields["tags"] = [TAG_SD_PARSE_FAILURE]
         else:
             return None
         if message.startswith(_BOM):
@@ -129,10 +159,13 @@ class SyslogParser:
         fields: dict[str, Any] = {"log": {"syslog": syslog}}
         stamp = _BSD_TIME.match(rest)
         if stamp is not None:
-            fields["@timestamp"] = self._bsd_time(stamp.groups())
+            fields["@timestamp"], micro = self._bsd_time(stamp.groups())
+            if micro is not None:
+                syslog["timestamp"] = micro
             rest = rest[stamp.end() :]
         elif (iso := _ISO_TIME.match(rest)) is not None and (moment := _iso(iso[1], self._tz)) is not None:
             fields["@timestamp"] = format_timestamp(moment)
+            _keep_micro(syslog, iso[1], moment)
             rest = rest[iso.end() :]
         hostname = appname = procid = None
         tag = _TAG.match(rest)
@@ -173,27 +206,39 @@ class SyslogParser:
             valid = self._seconds[second] = _iso(second, UTC) is not None
         return valid
 
-    def _bsd_time(self, parts: tuple[str | Any, ...]) -> str:
+    def _bsd_time(self, parts: tuple[str | Any, ...]) -> tuple[str, str | None]:
+        """(``@timestamp``, the microsecond timestamp when the sender gave more than milliseconds)."""
         cached = self._bsd_cache.get(parts)
         if cached is not None:
             return cached
         month, day, year, hour, minute, second, fraction = parts
         micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+        number = _MONTHS[month[0].upper() + month[1:].lower()]
         now = self._now().astimezone(self._tz)
         try:
             if year:
-                moment = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), micro)
+                moment = datetime(int(year), number, int(day), int(hour), int(minute), int(second), micro)
                 moment = moment.replace(tzinfo=self._tz)
             else:
-                moment = _nearest_year(now, _MONTHS[month], int(day), int(hour), int(minute), int(second), micro)
+                moment = _nearest_year(now, number, int(day), int(hour), int(minute), int(second), micro)
         except ValueError:  # Feb 30, hour 25: the receive time rather than nothing
-            return format_timestamp(now)
-        formatted = format_timestamp(moment)
+            return format_timestamp(now), None
+        formatted = format_timestamp(moment), (_micro(moment) if fraction and len(fraction) > 4 else None)
         if not year:  # the inferred year depends on now: cache only within the day
             if len(self._bsd_cache) > 4096:
                 self._bsd_cache.clear()
             self._bsd_cache[parts] = formatted
         return formatted
+
+
+def _micro(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _keep_micro(syslog: dict[str, Any], stamp: str, moment: datetime) -> None:
+    fraction = _FRACTION.search(stamp)
+    if fraction is not None and len(fraction[1]) > 3:
+        syslog["timestamp"] = _micro(moment)
 
 
 def _looks_5424_time(stamp: str) -> bool:
@@ -226,35 +271,80 @@ def _nearest_year(now: datetime, *when: int) -> datetime:
 _FUTURE = timedelta(days=1)  # clocks drift: a moment slightly ahead is still this year, not last
 
 
-def _structured_data(rest: str) -> tuple[dict[str, dict[str, str]], str] | None:
-    """``[id k="v" ...][id2 ...] MSG`` with ``\\"``, ``\\\\`` and ``\\]`` escapes in values."""
-    elements: dict[str, dict[str, str]] = {}
+def _structured_data(rest: str) -> tuple[dict[str, Any], str, str | None] | None:
+    """``[id k="v" ...][id2 ...] MSG`` with ``\\"``, ``\\\\`` and ``\\]`` escapes in values.
+
+    Returns (elements, message, the SD text when an element did not parse) or None when an element
+    never ends. Repeated names keep every value, as lists (see the module docstring).
+    """
+    elements: dict[str, Any] = {}
+    broken = False
     pos = 0
     while pos < len(rest) and rest[pos] == "[":
-        end_id = pos + 1
-        while end_id < len(rest) and rest[end_id] not in " ]":
-            end_id += 1
-        sd_id = rest[pos + 1 : end_id]
-        if not sd_id or end_id >= len(rest):
-            return None
-        params: dict[str, str] = {}
-        pos = end_id
-        while rest.startswith(" ", pos):
-            param = _SD_PARAM.match(rest, pos)
-            if param is None:
+        params = _sd_element(rest, pos)
+        if params is None:  # skip to the element's end, if it has one
+            end = _sd_element_end(rest, pos)
+            if end < 0:
                 return None
-            params[param[1]] = _SD_ESCAPE.sub(r"\1", param[2])
-            pos = param.end()
-        if not rest.startswith("]", pos):
-            return None
-        elements[sd_id] = params
-        pos += 1
+            broken, pos = True, end
+            continue
+        sd_id, values, pos = params
+        _add(elements, sd_id, values)
     message = rest[pos:]
     if message.startswith(" "):
         message = message[1:]
     elif message:
         return None
-    return elements, message
+    return elements, message, (rest[:pos] if broken else None)
+
+
+def _sd_element(rest: str, pos: int) -> tuple[str, dict[str, Any], int] | None:
+    """The element at ``rest[pos] == '['``: (SD-ID, params, index after ``]``), None if malformed."""
+    end_id = pos + 1
+    while end_id < len(rest) and rest[end_id] not in ' ]="':
+        end_id += 1
+    sd_id = rest[pos + 1 : end_id]
+    if not sd_id or end_id >= len(rest) or rest[end_id] in '="':
+        return None
+    params: dict[str, Any] = {}
+    pos = end_id
+    while rest.startswith(" ", pos):
+        param = _SD_PARAM.match(rest, pos)
+        if param is None:
+            return None
+        value = param[2]
+        _add(params, param[1], _SD_ESCAPE.sub(r"\1", value) if "\\" in value else value)
+        pos = param.end()
+    if not rest.startswith("]", pos):
+        return None
+    return sd_id, params, pos + 1
+
+
+def _sd_element_end(rest: str, pos: int) -> int:
+    """Index after the ``]`` that closes the element at ``pos`` (quotes and escapes honoured), or -1."""
+    quoted = False
+    i = pos + 1
+    while i < len(rest):
+        c = rest[i]
+        if c == "\\" and quoted:
+            i += 2
+            continue
+        if c == '"':
+            quoted = not quoted
+        elif c == "]" and not quoted:
+            return i + 1
+        i += 1
+    return -1
+
+
+def _add(into: dict[str, Any], key: str, value: Any) -> None:
+    """``into[key] = value``, or a list of every value once the key repeats."""
+    if key not in into:
+        into[key] = value
+    elif isinstance(into[key], list) and not isinstance(value, list):
+        into[key].append(value)
+    else:
+        into[key] = [into[key], value]
 
 
 def docker_container(tag: str) -> dict[str, Any] | None:
