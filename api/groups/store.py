@@ -38,7 +38,7 @@ MAPPING: dict[str, Any] = {
         "owner": {"properties": {"name": _KEYWORD, "email": _KEYWORD}},
     },
 }
-SYNC_STATE_ID = "error-groups-sync"
+SYNC_STATE_ID = "error-groups-watermark"  # not the lease document (api.groups.sync.LEASE_ID)
 
 
 @dataclass(frozen=True)

@@ -189,3 +189,14 @@ def test_resolve_regress_merge_and_ignore(
     assert {g["id"] for g in by_first} == {"a", "c"}
     assert client.get("/errors", headers=READ, params={"q": "error c"}).json()["total"] == 1
     assert client.get("/errors/zzz", headers=READ).status_code == 404
+
+
+def test_one_replica_per_sync_interval(es: Elasticsearch, setup: tuple[Any, ...], make_services: Any) -> None:
+    _client, services, index = setup
+    add(es, index, [event("a", T0 - timedelta(hours=1), T0 - timedelta(minutes=10))])
+    replica = make_services(**{k: v for k, v in services.settings.model_dump().items() if k in ("errors", "indices")})
+    first = services.group_sync.tick()
+    assert first is not None
+    assert first.created == ["a"]
+    assert replica.group_sync.tick() is None  # the same interval, claimed by the first replica
+    assert services.group_sync.tick() is None  # and run once
