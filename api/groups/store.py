@@ -112,6 +112,37 @@ class GroupStore:
             return None
         return Versioned(group, int(resp["_seq_no"]), int(resp["_primary_term"]))
 
+    def write_many(self, items: list[tuple[Versioned | None, ErrorGroup]], chunk: int = 500) -> list[Versioned | None]:
+        """:meth:`create` or :meth:`write` for many groups in bulk requests; None where someone else won."""
+        out: list[Versioned | None] = []
+        for i in range(0, len(items), chunk):
+            part = items[i : i + chunk]
+            operations: list[dict[str, Any]] = []
+            for current, group in part:
+                meta: dict[str, Any] = {"_index": self.index, "_id": group.id}
+                if current is None:
+                    operations.append({"create": meta})
+                else:
+                    meta |= {"if_seq_no": current.seq_no, "if_primary_term": current.primary_term}
+                    operations.append({"index": meta})
+                operations.append(self._body(group))
+            try:
+                resp = self.es.bulk(operations=operations)
+            except TransportError as exc:
+                raise SearchFailed(f"writing error groups failed: {type(exc).__name__}") from None
+            for (_, group), item in zip(part, resp["items"], strict=True):
+                result = next(iter(item.values()))
+                status = int(result.get("status", 500))
+                if status in (200, 201):
+                    out.append(Versioned(group, int(result["_seq_no"]), int(result["_primary_term"])))
+                elif status == 409:
+                    out.append(None)
+                else:
+                    raise SearchFailed(
+                        f"writing error group {group.id} failed: HTTP {status}", error=result.get("error")
+                    )
+        return out
+
     def update(self, group_id: str, change: Callable[[ErrorGroup], ErrorGroup], attempts: int = 10) -> ErrorGroup:
         """Read-modify-write until no one else wrote in between (the sync writes the same documents)."""
         for _ in range(attempts):

@@ -129,18 +129,26 @@ class GroupSync:
         result.keys = len(stats)
         existing = self.store.many(list(stats))
         added = self._added(stats, existing, since, settled_before)
+        planned = {key: self._next(s, existing.get(key), added[key], settled_before, now) for key, s in stats.items()}
+        written = self.store.write_many([(existing.get(key), group) for key, group in planned.items()])
         newest: dict[str, datetime | None] = {}
-        for key, key_stats in stats.items():
-            group = self._observe(
-                key,
-                stats=key_stats,
-                current=existing.get(key),
-                added=added[key],
-                since=since,
-                settled_before=settled_before,
-                now=now,
-                result=result,
-            )
+        for (key, planned_group), done in zip(planned.items(), written, strict=True):
+            key_stats = stats[key]
+            group = planned_group
+            if done is not None:
+                self._record(key, group, existing.get(key), added[key], result)
+            else:  # someone else wrote it (an api action, or a replica's pass): again, from what is there now
+                group = self._observe(
+                    key,
+                    stats=key_stats,
+                    current=None,
+                    added=added[key],
+                    since=since,
+                    settled_before=settled_before,
+                    now=now,
+                    result=result,
+                    reread=True,
+                )
             if group.merged_into:
                 target = group.merged_into
                 newest[target] = max((t for t in (newest.get(target), key_stats.last_seen) if t), default=None)
@@ -189,33 +197,45 @@ class GroupSync:
         settled_before: datetime,
         now: datetime,
         result: SyncResult,
+        reread: bool = False,
     ) -> ErrorGroup:
+        """One group, written alone until no one else writes in between (``reread``: start from the stored one)."""
         for _ in range(10):
-            group = observe(current.group if current else None, stats, added, settled_before)
-            group = self._with_owner(group)
-            total = group.count + (stats.seen - stats.settled)
-            if not group.merged_into:
-                group = react(
-                    group, newest=stats.last_seen, total=total, now=now, policy=self.policy, created=current is None
-                )
+            if reread:
+                # Count from the bound of what is stored now, not from the one read at the start of the pass.
+                found = self.store.many([key]).get(key)
+                current = found
+                bound = found.group.settled_through if found else EPOCH
+                if bound >= settled_before:
+                    added = 0
+                elif bound == since:
+                    added = stats.settled
+                else:
+                    added = self.counter.between([key], bound, settled_before).get(key, 0)
+            group = self._next(stats, current, added, settled_before, now)
             written = self.store.create(group) if current is None else self.store.write(current, group)
             if written is not None:
-                result.added += added
-                if current is None:
-                    result.created.append(key)
-                elif group.regressed_at != current.group.regressed_at:
-                    result.regressed.append(key)
+                self._record(key, group, current, added, result)
                 return group
-            # Someone else wrote it (an api action, or a replica's pass): re-read and count from its bound.
-            current = self.store.get(key)
-            bound = current.group.settled_through
-            if bound >= settled_before:
-                added = 0
-            elif bound == since:
-                added = stats.settled
-            else:
-                added = self.counter.between([key], bound, settled_before).get(key, 0)
+            reread = True
         raise RuntimeError(f"error group {key} kept changing during the sync")
+
+    def _next(
+        self, stats: KeyStats, current: Versioned | None, added: int, settled_before: datetime, now: datetime
+    ) -> ErrorGroup:
+        group = self._with_owner(observe(current.group if current else None, stats, added, settled_before))
+        if group.merged_into:
+            return group
+        total = group.count + (stats.seen - stats.settled)
+        return react(group, newest=stats.last_seen, total=total, now=now, policy=self.policy, created=current is None)
+
+    @staticmethod
+    def _record(key: str, group: ErrorGroup, current: Versioned | None, added: int, result: SyncResult) -> None:
+        result.added += added
+        if current is None:
+            result.created.append(key)
+        elif group.regressed_at != current.group.regressed_at:
+            result.regressed.append(key)
 
     def _with_owner(self, group: ErrorGroup) -> ErrorGroup:
         origin = f"{group.origin_file}:{group.origin_line}" if group.origin_file and group.origin_line else None
