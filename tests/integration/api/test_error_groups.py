@@ -200,3 +200,20 @@ def test_one_replica_per_sync_interval(es: Elasticsearch, setup: tuple[Any, ...]
     assert first.created == ["a"]
     assert replica.group_sync.tick() is None  # the same interval, claimed by the first replica
     assert services.group_sync.tick() is None  # and run once
+
+
+def test_a_concurrent_write_wins_and_the_pass_retries_from_it(
+    es: Elasticsearch, setup: tuple[Any, ...], clock: FakeClock
+) -> None:
+    client, services, index = setup
+    add(es, index, [event("a", T0 - timedelta(hours=1), T0 - timedelta(minutes=10))])
+    services.group_sync.run_once()
+    stale = services.groups.get("a")
+    client.post("/errors/a/resolve", headers=ADMIN)  # written in between
+    assert services.groups.write_many([(stale, stale.group)]) == [None]
+    # the next pass reads the resolved group, counts on from its bound and keeps the status
+    clock.advance(timedelta(minutes=2))
+    add(es, index, [event("a", T0 - timedelta(hours=2), clock() - timedelta(minutes=1.5))])
+    services.group_sync.run_once()
+    group = services.groups.get("a").group
+    assert (group.status, group.count) == ("resolved", 2)
