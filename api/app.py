@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from api.config import ApiSettings
 from api.errors import ApiError, Conflict, InvalidRule
 from api.groups.schemas import DigestCreate
-from api.routes import alerts, digests, errors, health, notifiers, rules, sink
+from api.routes import alerts, digests, docs, errors, health, notifiers, rules, sink
 from api.rules.schemas import RuleCreate
 from api.runner import Clock
 from api.services import Services, utc_now
@@ -85,8 +85,10 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
         "Send an API key in the X-API-Key header (read-only keys may only GET and preview).",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served without a CDN by api/routes/docs.py
+        redoc_url=None,
     )
-    for module in (rules, alerts, errors, digests, notifiers, health):
+    for module in (rules, alerts, errors, digests, notifiers, health, docs):
         app.include_router(module.router)
     if settings.dev_sink:
         app.include_router(sink.router)
