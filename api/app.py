@@ -17,6 +17,9 @@ from api.config import ApiSettings
 from api.errors import ApiError, Conflict, InvalidRule
 from api.groups.schemas import DigestCreate
 from api.routes import alerts, digests, docs, errors, health, notifiers, rules, sink
+from api.routes import checks as check_routes
+from api.routes import demo as demo_routes
+from api.routes import reports as report_routes
 from api.rules.schemas import RuleCreate
 from api.runner import Clock
 from api.services import Services, utc_now
@@ -71,6 +74,7 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
         app.state.services = services
         seed_rules(services)
         seed_digests(services)
+        services.checks.seed(settings.notifiers)
         if settings.scheduler.enabled if scheduler is None else scheduler:
             services.start()
         try:
@@ -92,6 +96,10 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
         app.include_router(module.router)
     if settings.dev_sink:
         app.include_router(sink.router)
+    app.include_router(check_routes.router)
+    app.include_router(report_routes.router)
+    if settings.dev_sink:
+        app.include_router(demo_routes.router)  # the example check's target
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

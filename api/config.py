@@ -84,6 +84,8 @@ class IndicesSettings(Section):
     state: str = "grokpipe-rule-state"
     digests: str = "grokpipe-digests"
     error_groups: str = "grokpipe-error-groups"
+    checks: str = "grokpipe-checks"
+    reports: str = "grokpipe-reports"
 
 
 class BlameRepo(Section):
@@ -120,6 +122,22 @@ class ErrorGroupSettings(Section):
     realert: Duration = Field(default="1h", description="at most one new/regressed notification per group per")
 
 
+class CheckSettings(Section):
+    """Scheduled HTTP checks (``/checks``): their own scheduler and pool, so a slow target delays no rule."""
+
+    enabled: bool = True
+    namespace: str = Field(default="default", pattern=r"^[a-z0-9_]+$", description="synthetics-http-<namespace>")
+    allow_link_local: bool = Field(default=False, description="allow 169.254.0.0/16, fe80::/10, cloud metadata")
+    workers: int = Field(default=8, ge=1, description="checks running at once")
+    row_workers: int = Field(default=4, ge=1, description="matrix rows of one run running at once")
+    timeout: float = Field(default=10.0, gt=0, description="seconds per request unless a step sets timeout")
+    max_response_bytes: int = Field(default=1_048_576, ge=1024, description="read at most this much of a response")
+    body_limit: int = Field(default=2048, ge=0, description="characters of a response body kept in results")
+    #: checks and reports created at start if none with their ``id`` exists (the example of ``make run``)
+    seed: list[dict[str, object]] = Field(default_factory=list)
+    reports_seed: list[dict[str, object]] = Field(default_factory=list)
+
+
 class ApiSettings(ServiceSettings):
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     http: ApiHttpSettings = Field(default_factory=ApiHttpSettings)
@@ -130,6 +148,7 @@ class ApiSettings(ServiceSettings):
     indices: IndicesSettings = Field(default_factory=IndicesSettings)
     errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
     blame: BlameSettings = Field(default_factory=BlameSettings)
+    checks: CheckSettings = Field(default_factory=CheckSettings)
     #: commit author e-mail -> who to @-mention in digests and error notifications
     owners: dict[str, OwnerContact] = Field(default_factory=dict)
     #: rules created at start if no rule with their ``id`` exists (the example rule of ``make run``)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch
 
+from api.checks.service import Checks
 from api.config import ApiSettings
 from api.groups.blame import Blame
 from api.groups.counts import Counter
@@ -48,6 +49,7 @@ class Services:
     digests: DigestStore
     digest_runner: DigestRunner
     digest_scheduler: Scheduler[Digest]
+    checks: Checks
 
     @classmethod
     def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
@@ -100,17 +102,20 @@ class Services:
             digests,
             digest_runner,
             digest_scheduler,
+            Checks(es, settings, dispatcher, leases, clock),
         )
 
     def start(self) -> None:
         """The background work: rule and digest schedules, and the error-group store's updates."""
         self.scheduler.start()
         self.digest_scheduler.start()
+        self.checks.start()
         if self.settings.errors.enabled:
             self.group_sync.start()
 
     def close(self) -> None:
         self.group_sync.stop()
+        self.checks.stop()
         self.digest_scheduler.stop()
         self.scheduler.stop()
         self.dispatcher.close()

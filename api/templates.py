@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from jinja2.sandbox import SandboxedEnvironment
 
-Layout = Literal["alert", "error", "digest"]
+from api.checks import layouts
+
+Layout = Literal["alert", "error", "digest", "check", "report"]
 Part = Literal["markdown", "html"]
 
 _ENV = SandboxedEnvironment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
@@ -135,4 +137,6 @@ LAYOUTS: dict[str, Templates] = {
     "alert": Templates(TITLE, MARKDOWN, HTML),
     "error": Templates(ERROR_TITLE, ERROR_MARKDOWN, ERROR_HTML),
     "digest": Templates(DIGEST_TITLE, DIGEST_MARKDOWN, DIGEST_HTML),
+    "check": Templates(layouts.CHECK_TITLE, layouts.CHECK_MARKDOWN, layouts.CHECK_HTML),
+    "report": Templates(layouts.REPORT_TITLE, layouts.REPORT_MARKDOWN, layouts.REPORT_HTML),
 }

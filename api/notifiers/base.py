@@ -24,10 +24,11 @@ class Message:
     """Everything a template may use.
 
     ``layout`` picks the default templates (``alert`` for rules, ``error`` for new/regressed error
-    groups, ``digest`` for error digests); ``data`` is that layout's own context.
+    groups, ``digest`` for error digests, ``check`` for checks down/recovered, ``report`` for check
+    reports); ``data`` is that layout's own context.
     """
 
-    kind: str  # fired | recovered | new | regressed | digest
+    kind: str  # fired | recovered | new | regressed | digest | down | report
     rule: dict[str, Any]
     group: dict[str, Any]
     count: int

@@ -244,7 +244,10 @@ def api_settings(stack: Any, **overrides: Any) -> ApiSettings:
             "state": f"grokpipe-rule-state-{suffix}",
             "digests": f"grokpipe-digests-{suffix}",
             "error_groups": f"grokpipe-error-groups-{suffix}",
+            "checks": f"grokpipe-checks-{suffix}",
+            "reports": f"grokpipe-reports-{suffix}",
         },
+        "checks": {"namespace": f"t{suffix}"},
         "delivery": {"timeout": 5, "retries": 2, "backoff": 0.01},
         "scheduler": {"enabled": False},
     }

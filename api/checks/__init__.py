@@ -1,0 +1,1 @@
+"""Scheduled multi-step HTTP checks with assertions, their results, alerts and reports."""

@@ -1,0 +1,61 @@
+"""Default message templates of the ``check`` (down / recovered) and ``report`` layouts.
+
+Registered in :data:`api.templates.LAYOUTS`; rendered in the same sandbox (HTML autoescaped).
+"""
+
+from __future__ import annotations
+
+CHECK_TITLE = "[{{ kind | upper }}] {{ check.name }}{% if kind == 'down' %}: {{ run.down }} of \
+{{ run.up + run.down }} failed{% endif %}"
+
+CHECK_MARKDOWN = """\
+### {{ title }}
+- **run**: {{ run.started }} ({{ run.run_id }})
+{% if since %}- **down since**: {{ since }}
+{% endif %}
+{% for row in rows %}
+- {% if row.status == 'down' %}**FAILED**{% else %}OK{% endif %} {{ row.row_key or check.name }}\
+{% if row.error %}: {{ row.error | truncate(300) }}{% endif %}
+
+{% endfor %}"""
+
+CHECK_HTML = """\
+<html><body style="font-family:sans-serif">
+<h2>{{ title }}</h2>
+<p>run {{ run.started }} ({{ run.run_id }}){% if since %}, down since {{ since }}{% endif %}</p>
+<table cellpadding="6" style="border-collapse:collapse" border="1">
+<tr><th>row</th><th>status</th><th>error</th></tr>
+{% for row in rows %}<tr class="{{ row.status }}"{% if row.status == 'down' %} style="background:#fde2e2"{% endif %}>\
+<td>{{ row.row_key or check.name }}</td><td>{{ row.status }}</td><td>{{ row.error or '' }}</td></tr>
+{% endfor %}
+</table>
+</body></html>"""
+
+REPORT_TITLE = (
+    "{{ report.name }}: executed {{ totals.executed }}; passed {{ totals.passed }}; failed {{ totals.failed }}"
+)
+
+REPORT_MARKDOWN = """\
+### {{ report.name }}
+**executed {{ totals.executed }}; passed {{ totals.passed }}; failed {{ totals.failed }}**
+
+{% for row in rows %}
+- {% if row.failed %}**FAILED**{% else %}OK{% endif %} {{ row.label }}: \
+{% for pair in row.pairs %}{{ pair[0] }} {{ pair[1] }}{% if not loop.last %} · {% endif %}{% endfor %}\
+{% if row.failed and row.error %} — {{ row.error | truncate(200) }}{% endif %}
+
+{% endfor %}"""
+
+REPORT_HTML = """\
+<html><body style="font-family:sans-serif">
+<h2>{{ report.name }}</h2>
+<h3>executed {{ totals.executed }}; passed {{ totals.passed }}; failed {{ totals.failed }}</h3>
+<table cellpadding="6" style="border-collapse:collapse" border="1">
+<tr>{% for column in columns %}<th>{{ column }}</th>{% endfor %}</tr>
+{% for row in rows %}<tr class="{{ 'failed' if row.failed else 'passed' }}"\
+{% if row.failed %} style="background:#fde2e2;color:#b00020"{% endif %}>\
+{% for cell in row.cells %}<td>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}
+</table>
+<p style="color:#666">{{ generated }}</p>
+</body></html>"""

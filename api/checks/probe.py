@@ -1,0 +1,177 @@
+"""One HTTP request of a check, with a timeout, a size cap, and a guard on the address connected to.
+
+The guard sits in the connection itself (an httpcore network backend): the host name is resolved
+once, every address it resolves to is vetted, and the socket connects to the vetted address. So a
+name that resolves to 169.254.169.254, a redirect to a metadata endpoint or DNS rebinding between
+check and connect are all refused, unless ``checks.allow_link_local`` is set. Proxies from the
+environment are ignored (they would hide the target address).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpcore
+import httpx
+
+from api.checks.templating import Rendered
+
+#: Link-local ranges (IMDS of AWS/GCP/Azure/OpenStack live in 169.254.0.0/16) and other metadata addresses.
+LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+METADATA = frozenset(
+    {
+        ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
+        ipaddress.ip_address("fd00:ec2::254"),  # AWS IMDS over IPv6
+        ipaddress.ip_address("192.0.0.192"),  # Oracle Cloud
+    }
+)
+
+
+class ProbeError(Exception):
+    """A request that got no response; ``reason`` is safe to show and store."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AddressRefused(ProbeError):
+    pass
+
+
+def refusal(address: str) -> str | None:
+    """Why connecting to ``address`` is refused, or None (pure: the policy's table-driven test)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip in METADATA:
+        return "a cloud metadata address"
+    if any(ip in net for net in LINK_LOCAL):
+        return "link-local"
+    return None
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    def __init__(self, allow_link_local: bool) -> None:
+        self.inner = httpcore.SyncBackend()
+        self.allow = allow_link_local
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise ProbeError(f"cannot resolve {host}: {exc.strerror}") from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not self.allow:
+            for address in addresses:
+                why = refusal(address)
+                if why:
+                    raise AddressRefused(
+                        f"refused: {host} resolves to {address}, {why} (checks.allow_link_local is false)"
+                    )
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        raise error or ProbeError(f"{host} has no address")
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise ProbeError("unix sockets are not allowed")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with its pool rebuilt on the guarded backend (httpx has no public hook for it)."""
+
+    def __init__(self, allow_link_local: bool) -> None:
+        super().__init__(trust_env=False, retries=0)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=10,
+            max_keepalive_connections=5,
+            network_backend=_GuardedBackend(allow_link_local),
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    elapsed_ms: float
+    content: bytes
+    truncated: bool
+    url: str
+
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+
+class Session:
+    """The requests of one matrix row: one client, so cookies set by a login reach the next steps."""
+
+    def __init__(self, *, allow_link_local: bool, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.client = httpx.Client(transport=_GuardedTransport(allow_link_local), trust_env=False)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.client.close()
+
+    def send(self, request: Rendered, *, timeout: float, follow_redirects: bool) -> Answer:
+        began = time.perf_counter()
+        try:
+            with self.client.stream(
+                request.method,
+                request.url,
+                headers=request.headers,
+                params=request.params or None,
+                json=request.json_body,
+                content=request.body,
+                timeout=timeout,
+                follow_redirects=follow_redirects,
+            ) as response:
+                content, truncated = self._read(response)
+                elapsed = (time.perf_counter() - began) * 1000
+                return Answer(
+                    response.status_code, dict(response.headers), elapsed, content, truncated, str(response.url)
+                )
+        except ProbeError:
+            raise
+        except httpx.TimeoutException:
+            raise ProbeError(f"timed out after {timeout:g}s") from None
+        except httpx.InvalidURL as exc:
+            raise ProbeError(f"invalid URL: {exc}") from None
+        except httpx.UnsupportedProtocol:
+            raise ProbeError("only http:// and https:// URLs are supported") from None
+        except httpx.HTTPError as exc:
+            raise ProbeError(f"{type(exc).__name__}: {exc}") from None
+
+    def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_bytes:
+                return b"".join(chunks)[: self.max_bytes], True
+        return b"".join(chunks), False

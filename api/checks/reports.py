@@ -1,0 +1,175 @@
+"""Reports: the latest run of each listed check as a table (HTML by e-mail, markdown to chat).
+
+A row per check and matrix row; the columns come from the report (``stored.before``,
+``step.call``...). The heading counts rows: executed N; passed P; failed F (a check that never ran
+is one failed row, "no result"). Scheduled sends claim the tick with lease ``report-<id>``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch
+from prometheus_client import Counter
+
+from api.checks.results import ResultStore
+from api.checks.schemas import Report, ReportBody, ReportColumn, ReportResult, ReportRow, RunRecord
+from api.checks.store import CheckStore
+from api.errors import NotFound
+from api.lease import Leases
+from api.notifiers.base import Message
+from api.notifiers.dispatch import Dispatcher
+from api.runner import Clock
+
+log = logging.getLogger(__name__)
+REPORTS = Counter("grokpipe_api_check_reports_total", "Check reports sent", ["outcome"])
+_STEP_LABELS = {"passed": "OK", "failed": "FAILED", "skipped": "SKIPPED"}
+
+
+def lease_id(report_id: str) -> str:
+    return f"report-{report_id}"
+
+
+def cell(column: ReportColumn, record: RunRecord | None, check_name: str) -> str:
+    """One cell of the table (pure)."""
+    kind, _, name = column.source.partition(".")
+    if kind == "check":
+        return check_name
+    if record is None:
+        return "no result" if kind == "status" else column.missing
+    value: Any = None
+    if kind == "row":
+        value = record.row_key or None
+    elif kind == "status":
+        value = "passed" if record.status == "up" else "FAILED"
+    elif kind == "error":
+        value = record.error or ""
+    elif kind == "matrix":
+        value = record.row.get(name)
+    elif kind == "stored":
+        value = record.stored.get(name)
+    elif kind == "step":
+        step = next((s for s in record.steps if s.name == name), None)
+        value = _STEP_LABELS[step.status] if step else None
+    return column.missing if value is None else str(value)
+
+
+def rows_of(report: ReportBody, check_id: str, check_name: str, records: list[RunRecord]) -> list[ReportRow]:
+    if not records:
+        cells = [cell(c, None, check_name) for c in report.columns]
+        return [ReportRow(check_id=check_id, check_name=check_name, row_key="", status="no result", cells=cells)]
+    return [
+        ReportRow(
+            check_id=check_id,
+            check_name=check_name,
+            row_key=r.row_key,
+            status=r.status,
+            cells=[cell(c, r, check_name) for c in report.columns],
+            run_id=r.run_id,
+            timestamp=r.timestamp,
+        )
+        for r in records
+    ]
+
+
+class ReportRunner:
+    def __init__(
+        self,
+        es: Elasticsearch,
+        checks: CheckStore,
+        results: ResultStore,
+        dispatcher: Dispatcher,
+        leases: Leases,
+        *,
+        alerts_index: str,
+        clock: Clock,
+    ) -> None:
+        self.es = es
+        self.checks = checks
+        self.results = results
+        self.dispatcher = dispatcher
+        self.leases = leases
+        self.alerts_index = alerts_index
+        self.clock = clock
+
+    def build(self, report: ReportBody, report_id: str | None = None) -> ReportResult:
+        rows: list[ReportRow] = []
+        for check_id in report.checks:
+            try:
+                name = self.checks.get(check_id).name
+            except NotFound:
+                name = check_id
+            rows.extend(rows_of(report, check_id, name, self.results.latest(check_id)))
+        passed = sum(r.status == "up" for r in rows)
+        return ReportResult(
+            report_id=report_id,
+            name=report.name,
+            generated=self.clock(),
+            columns=[c.title for c in report.columns],
+            rows=rows,
+            executed=len(rows),
+            passed=passed,
+            failed=len(rows) - passed,
+        )
+
+    def message(self, report: ReportBody, result: ReportResult) -> Message:
+        titles = result.columns
+        rows = [
+            {
+                "label": f"{r.check_name} {r.row_key}".strip(),
+                "cells": r.cells,
+                "pairs": [[t, c] for t, c in zip(titles, r.cells, strict=True)],
+                "failed": r.status != "up",
+                "status": r.status,
+            }
+            for r in result.rows
+        ]
+        return Message(
+            kind="report",
+            rule={"id": result.report_id, "name": report.name, "description": report.description},
+            group={},
+            count=result.failed,
+            start=result.generated.isoformat(),
+            end=result.generated.isoformat(),
+            layout="report",
+            data={
+                "report": {"name": report.name, "description": report.description},
+                "columns": titles,
+                "rows": rows,
+                "totals": {"executed": result.executed, "passed": result.passed, "failed": result.failed},
+                "generated": result.generated.isoformat(),
+            },
+        )
+
+    def send(self, report: Report, tick: datetime) -> ReportResult:
+        result = self.build(report, report.id)
+        result.notifications = self.dispatcher.deliver(report.notify, self.message(report, result))
+        self.es.index(
+            index=self.alerts_index,
+            refresh=True,
+            document={
+                "@timestamp": self.clock().isoformat(),
+                "tick": tick.isoformat(),
+                "rule": {"id": lease_id(report.id), "name": report.name},
+                "kind": "report",
+                "group_key": None,
+                "count": result.failed,
+                "notified": bool(report.notify),
+                "notifications": result.notifications,
+            },
+        )
+        failed = any(o.get("outcome") != "sent" for o in result.notifications.values())
+        REPORTS.labels(outcome="failed" if failed else "sent").inc()
+        log.info("check report sent", extra={"report.id": report.id, "rows": len(result.rows), "failed": failed})
+        return result
+
+    def run(self, report: Report, tick: datetime) -> ReportResult | None:
+        claim = self.leases.claim(lease_id(report.id), tick, self.clock())
+        if claim is None:
+            return None
+        try:
+            return self.send(report, tick)
+        finally:
+            self.leases.release(claim, claim.state)

@@ -1,0 +1,209 @@
+"""One run of a check: per matrix row, the steps in order; values stored from one step feed the next.
+
+A step fails when it gets no response, an assertion is false, or a ``store`` expression has no
+value; a later step that needs a value that was never stored is *skipped* (and the row is down),
+never counted as passing. ``wait`` steps use the injected ``sleep``, so tests move a fake clock.
+Secret values are replaced by ``[redacted]`` in everything a run returns.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any
+
+from api.checks import conditions, templating
+from api.checks.conditions import MISSING, Condition, Response
+from api.checks.probe import Answer, ProbeError, Session
+from api.checks.schemas import (
+    AssertionResult,
+    CheckBody,
+    CheckRun,
+    MatrixValue,
+    RequestStep,
+    RowResult,
+    StepResult,
+    WaitStep,
+)
+from api.config import CheckSettings
+from api.rules.durations import parse_duration
+from api.runner import Clock
+
+Sleep = Callable[[float], None]
+REDACTED = "[redacted]"
+
+
+@lru_cache(maxsize=4096)
+def condition(text: str) -> Condition:
+    return conditions.parse(text)
+
+
+@lru_cache(maxsize=4096)
+def expression(text: str) -> Condition:
+    return conditions.parse_value(text)
+
+
+def row_key(row: Mapping[str, MatrixValue]) -> str:
+    return ",".join(f"{k}={v}" for k, v in row.items())
+
+
+def needs(step: RequestStep) -> set[str]:
+    """The context values a step reads (its templates, assertions and store expressions)."""
+    names = templating.context_names(step.request)
+    for text in [*step.assertions, *step.store.values()]:
+        names |= conditions.context_names(condition(text).root if text in step.assertions else expression(text).root)
+    return names
+
+
+def redact(value: Any, secrets: list[str]) -> Any:
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {k: redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, secrets) for v in value]
+    return value
+
+
+def parse_body(answer: Answer) -> tuple[Any, bool]:
+    """The body as JSON when it is JSON (whatever the content type says), else its text."""
+    text = answer.text()
+    try:
+        return json.loads(text), True
+    except ValueError:
+        return text, False
+
+
+class CheckRunner:
+    def __init__(self, settings: CheckSettings, clock: Clock, sleep: Sleep = time.sleep) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.sleep = sleep
+
+    def execute(self, check: CheckBody, check_id: str | None = None) -> CheckRun:
+        started = self.clock()
+        began = time.perf_counter()
+        rows = check.rows()
+        workers = max(1, min(len(rows), self.settings.row_workers))
+        with ThreadPoolExecutor(workers, thread_name_prefix="check-row") as pool:
+            results = list(pool.map(lambda row: self.row(check, row), rows))
+        secrets = [s.get_secret_value() for s in check.secrets.values() if s.get_secret_value()]
+        results = [RowResult.model_validate(redact(r.model_dump(mode="json"), secrets)) for r in results]
+        down = sum(r.status == "down" for r in results)
+        return CheckRun(
+            run_id=uuid.uuid4().hex,
+            check_id=check_id,
+            check_name=check.name,
+            started=started,
+            duration_ms=round((time.perf_counter() - began) * 1000, 3),
+            status="down" if down else "up",
+            up=len(results) - down,
+            down=down,
+            rows=results,
+        )
+
+    def row(self, check: CheckBody, row: dict[str, MatrixValue]) -> RowResult:
+        began = time.perf_counter()
+        secrets = {k: v.get_secret_value() for k, v in check.secrets.items()}
+        context: dict[str, Any] = {}
+        missing: dict[str, str] = {}  # context name -> the step that could not store it
+        steps: list[StepResult] = []
+        with Session(
+            allow_link_local=self.settings.allow_link_local, max_bytes=self.settings.max_response_bytes
+        ) as session:
+            for step in check.steps:
+                if isinstance(step, WaitStep):
+                    seconds = parse_duration(step.wait).total_seconds()
+                    self.sleep(seconds)
+                    steps.append(StepResult(name=step.name, kind="wait", status="passed", duration_ms=seconds * 1000))
+                    continue
+                lacking = sorted(needs(step) & set(missing))
+                if lacking:
+                    why = "; ".join(f"context.{n} was not stored by step {missing[n]!r}" for n in lacking)
+                    steps.append(StepResult(name=step.name, kind="request", status="skipped", error=f"skipped: {why}"))
+                    for name in step.store:
+                        missing.setdefault(name, step.name)
+                    continue
+                result = self.request(step, session, {"secrets": secrets, "context": context, "matrix": row})
+                for name in step.store:
+                    if name in result.stored:
+                        context[name] = result.stored[name]
+                    else:
+                        missing[name] = step.name
+                steps.append(result)
+        failed = next((s for s in steps if s.status != "passed"), None)
+        return RowResult(
+            row=row,
+            row_key=row_key(row),
+            status="down" if failed else "up",
+            error=f"{failed.name}: {failed.error}" if failed else None,
+            duration_ms=round((time.perf_counter() - began) * 1000, 3),
+            steps=steps,
+            stored=dict(context),
+        )
+
+    def request(self, step: RequestStep, session: Session, variables: dict[str, Any]) -> StepResult:
+        result = StepResult(name=step.name, kind="request", status="failed", method=step.request.method)
+        began = time.perf_counter()
+        try:
+            rendered = templating.render(step.request, variables)
+        except templating.TemplateFailed as exc:
+            result.error = exc.reason
+            return result
+        result.url = rendered.url
+        timeout = (
+            parse_duration(step.request.timeout).total_seconds() if step.request.timeout else self.settings.timeout
+        )
+        answer: Answer | None = None
+        probe_error: str | None = None
+        try:
+            answer = session.send(rendered, timeout=timeout, follow_redirects=step.request.follow_redirects)
+        except ProbeError as exc:
+            probe_error = exc.reason
+        result.duration_ms = round((time.perf_counter() - began) * 1000, 3)
+        body: Any = MISSING
+        is_json = False
+        if answer is not None:
+            body, is_json = parse_body(answer)
+            result.url = answer.url
+            result.status_code = answer.status
+            result.response_time_ms = round(answer.elapsed_ms, 3)
+            text = answer.text()
+            limit = self.settings.body_limit
+            result.body = text if len(text) <= limit and not answer.truncated else text[:limit] + "…[truncated]"
+        view = Response(
+            status=answer.status if answer else None,
+            response_time_ms=answer.elapsed_ms if answer else None,
+            body=body,
+            headers=answer.headers if answer else {},
+            context=variables["context"],
+        )
+        errors: list[str] = [probe_error] if probe_error else []
+        for text in step.assertions:
+            outcome = conditions.check(condition(text), view)
+            result.assertions.append(AssertionResult(condition=text, passed=outcome.passed, detail=outcome.detail))
+            if not outcome.passed and not probe_error:
+                errors.append(f"assert {text}: {outcome.detail}")
+        for name, text in step.store.items():
+            value = conditions.value_of(expression(text), view)
+            if value is not MISSING:
+                result.stored[name] = value
+            elif probe_error:
+                errors.append(f"store {name}: no response")
+            elif text.lstrip().startswith("[BODY]") and not is_json and text.strip() != "[BODY]":
+                errors.append(f"store {name}: the response body is not JSON")
+            else:
+                errors.append(f"store {name}: {text} is not in the response")
+        if errors:
+            result.error = "; ".join(errors)
+        else:
+            result.status = "passed"
+        return result

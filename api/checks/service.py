@@ -1,0 +1,196 @@
+"""A scheduled check run: claim the tick, run, store the results, decide down/recovered, notify, release.
+
+The tick is claimed with the same leases as rules (lease id ``check-<id>``), and the alert state is
+written back in the releasing compare-and-set, so replicas run each tick once and notify once.
+:class:`Checks` is what the lifespan builds: stores, runner, reports and their own schedulers (their
+own thread pools: a slow target occupies a check worker, never a rule worker).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from api.checks import alerts, validate
+from api.checks.alerts import CheckAction, CheckState
+from api.checks.reports import ReportRunner
+from api.checks.results import ResultStore
+from api.checks.runner import CheckRunner
+from api.checks.schemas import Check, CheckCreate, CheckRun, Report, ReportCreate
+from api.checks.store import CheckStore, ReportStore
+from api.config import ApiSettings
+from api.errors import ApiError, Conflict
+from api.lease import Leases
+from api.notifiers.base import Message
+from api.notifiers.dispatch import Dispatcher
+from api.runner import Clock
+from api.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+CHECK_RUNS = Counter("grokpipe_api_check_runs_total", "Check runs by outcome", ["outcome"])
+CHECK_ALERTS = Counter("grokpipe_api_check_alerts_total", "Check down/recovered alerts", ["kind"])
+
+
+def lease_id(check_id: str) -> str:
+    return f"check-{check_id}"
+
+
+class CheckService:
+    def __init__(
+        self,
+        es: Elasticsearch,
+        runner: CheckRunner,
+        results: ResultStore,
+        dispatcher: Dispatcher,
+        leases: Leases,
+        *,
+        alerts_index: str,
+        clock: Clock,
+    ) -> None:
+        self.es = es
+        self.runner = runner
+        self.results = results
+        self.dispatcher = dispatcher
+        self.leases = leases
+        self.alerts_index = alerts_index
+        self.clock = clock
+
+    def run(self, check: Check, tick: datetime) -> CheckRun | None:
+        """Run ``check`` for ``tick`` unless another run (here or on a replica) claimed it."""
+        claim = self.leases.claim(lease_id(check.id), tick, self.clock())
+        if claim is None:
+            CHECK_RUNS.labels(outcome="skipped").inc()
+            return None
+        state = claim.state
+        try:
+            run = self.runner.execute(check, check.id)
+            self.results.write(run)
+            before = alerts.load(claim.state)
+            after, action = alerts.decide(
+                before,
+                run.status == "up",
+                tick,
+                failure_threshold=check.failure_threshold,
+                success_threshold=check.success_threshold,
+                realert=check.realert_td,
+                recovery=check.recovery,
+                silenced_until=check.silenced_until,
+            )
+            if action is not None:
+                run.alerts.append(self._act(check, run, action, before=before, after=after, tick=tick))
+            state = alerts.dump(claim.state, after, tick)
+        except Exception:
+            CHECK_RUNS.labels(outcome="failed").inc()
+            log.exception("check run failed", extra={"check.id": check.id})
+            raise
+        finally:
+            self.leases.release(claim, state.model_copy(update={"last_tick": tick}))
+        CHECK_RUNS.labels(outcome=run.status).inc()
+        log.info("check ran", extra={"check.id": check.id, "status": run.status, "up": run.up, "down": run.down})
+        return run
+
+    def _act(
+        self, check: Check, run: CheckRun, action: CheckAction, *, before: CheckState, after: CheckState, tick: datetime
+    ) -> dict[str, Any]:
+        since = (after.since or before.since or tick).isoformat()
+        rows = [{"row_key": r.row_key, "status": r.status, "error": r.error} for r in run.rows]
+        message = Message(
+            kind="down" if action.kind == "fired" else "recovered",
+            rule={"id": check.id, "name": check.name, "description": check.description},
+            group={},
+            count=run.down,
+            start=since,
+            end=run.started.isoformat(),
+            layout="check",
+            data={
+                "check": {"id": check.id, "name": check.name, "description": check.description},
+                "run": {"run_id": run.run_id, "started": run.started.isoformat(), "up": run.up, "down": run.down},
+                "rows": rows,
+                "since": since if action.kind == "fired" else None,
+            },
+        )
+        outcomes = self.dispatcher.deliver(check.notify, message) if action.notify else {}
+        doc = {
+            "@timestamp": self.clock().isoformat(),
+            "tick": tick.isoformat(),
+            "rule": {"id": lease_id(check.id), "name": check.name},
+            "check": {"id": check.id, "run_id": run.run_id},
+            "kind": action.kind,
+            "group_key": None,
+            "count": run.down,
+            "rows": rows,
+            "notified": action.notify,
+            "notifications": outcomes,
+        }
+        self.es.index(index=self.alerts_index, document=doc, refresh=True)
+        CHECK_ALERTS.labels(kind=action.kind).inc()
+        log.info("check alert " + action.kind, extra={"check.id": check.id, "notified": action.notify})
+        return doc
+
+
+class Checks:
+    """Everything ``/checks`` and ``/reports`` use, built once in the lifespan."""
+
+    def __init__(
+        self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases, clock: Clock
+    ) -> None:
+        cfg = settings.checks
+        self.settings = cfg
+        self.store = CheckStore(es, settings.indices.checks)
+        self.reports = ReportStore(es, settings.indices.reports)
+        self.results = ResultStore(es, cfg.namespace)
+        self.results.ensure()
+        self.runner = CheckRunner(cfg, clock)
+        self.service = CheckService(
+            es, self.runner, self.results, dispatcher, leases, alerts_index=settings.indices.alerts, clock=clock
+        )
+        self.report_runner = ReportRunner(
+            es, self.store, self.results, dispatcher, leases, alerts_index=settings.indices.alerts, clock=clock
+        )
+        self.scheduler: Scheduler[Check] = Scheduler(
+            self.store, self.service, settings.scheduler, clock, kind="check", workers=cfg.workers
+        )
+        self.report_scheduler: Scheduler[Report] = Scheduler(
+            self.reports, self.report_runner, settings.scheduler, clock, kind="report", workers=2
+        )
+
+    def seed(self, notifiers: Collection[str]) -> None:
+        """Create the ``checks.seed`` checks and ``checks.reports_seed`` reports that do not exist yet (by ``id``)."""
+        for raw in self.settings.seed:
+            data = dict(raw)
+            check_id = str(data.pop("id"))
+            try:
+                body = CheckCreate.model_validate(data)
+                validate.check_body(body, notifiers)
+                self.store.create(body, rule_id=check_id)
+                log.info("seeded check", extra={"check.id": check_id})
+            except Conflict:
+                pass
+            except (ValidationError, ApiError) as exc:
+                log.error("seed check is invalid", extra={"check.id": check_id, "error.message": str(exc)})
+        for raw in self.settings.reports_seed:
+            data = dict(raw)
+            report_id = str(data.pop("id"))
+            try:
+                report = ReportCreate.model_validate(data)
+                validate.report_body(report, notifiers)
+                self.reports.create(report, rule_id=report_id)
+            except Conflict:
+                pass
+            except (ValidationError, ApiError) as exc:
+                log.error("seed report is invalid", extra={"report.id": report_id, "error.message": str(exc)})
+
+    def start(self) -> None:
+        if self.settings.enabled:
+            self.scheduler.start()
+            self.report_scheduler.start()
+
+    def stop(self) -> None:
+        self.report_scheduler.stop()
+        self.scheduler.stop()

@@ -1,0 +1,89 @@
+"""``/reports``: scheduled tables of the latest check results (CRUD like digests), preview, send now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import ValidationError
+
+from api.checks import validate
+from api.checks.schemas import Report, ReportBody, ReportCreate, ReportResult, ReportUpdate
+from api.deps import AdminAccess, ReadAccess, ServicesDep
+from api.errors import InvalidRule
+from api.rules.schemas import Page
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+IfMatch = Annotated[str | None, Header(description="the report's version; a stale one gets 409")]
+_SAVED = {"id", "version", "created", "updated"}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_report(body: ReportCreate, services: ServicesDep, _: AdminAccess, response: Response) -> Report:
+    validate.report_body(body, services.settings.notifiers)
+    report = services.checks.reports.create(body)
+    response.headers["ETag"] = report.version
+    return report
+
+
+@router.get("")
+def list_reports(
+    *,
+    services: ServicesDep,
+    _: ReadAccess,
+    enabled: bool | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[Report]:
+    return services.checks.reports.search(offset=offset, limit=limit, enabled=enabled)
+
+
+@router.post("/preview")
+def preview_report(body: ReportCreate, services: ServicesDep, _: ReadAccess) -> ReportResult:
+    """The table the report would send now, without sending."""
+    return services.checks.report_runner.build(body)
+
+
+@router.get("/{report_id}")
+def get_report(report_id: str, services: ServicesDep, _: ReadAccess, response: Response) -> Report:
+    report = services.checks.reports.get(report_id)
+    response.headers["ETag"] = report.version
+    return report
+
+
+@router.put("/{report_id}")
+def replace_report(
+    report_id: str, body: ReportCreate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
+) -> Report:
+    current = services.checks.reports.get(report_id)
+    validate.report_body(body, services.settings.notifiers)
+    return services.checks.reports.replace(current, body, if_match)
+
+
+@router.patch("/{report_id}")
+def update_report(
+    report_id: str, body: ReportUpdate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
+) -> Report:
+    current = services.checks.reports.get(report_id)
+    merged = current.model_dump(exclude=_SAVED) | body.model_dump(exclude_unset=True)
+    try:
+        new = ReportBody.model_validate(merged)
+    except ValidationError as exc:
+        raise InvalidRule(
+            "invalid report after update", errors=exc.errors(include_url=False, include_context=False)
+        ) from None
+    validate.report_body(new, services.settings.notifiers)
+    return services.checks.reports.replace(current, new, if_match)
+
+
+@router.delete("/{report_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_report(report_id: str, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
+    services.checks.reports.delete(report_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{report_id}/run")
+def run_report(report_id: str, services: ServicesDep, _: AdminAccess) -> ReportResult:
+    """Send now: the latest result of each check."""
+    report = services.checks.reports.get(report_id)
+    return services.checks.report_runner.send(report, services.clock())
