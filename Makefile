@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SYSTEM_STAMP := .grokpipe/.system-packages
 # Debian packages the tests and benchmarks drive as real peers.
-SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils openssl procps
+SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils openssl procps chromium chromium-driver fonts-dejavu-core
 
 .PHONY: run test lint bench system-packages clean
 

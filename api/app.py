@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from api.config import ApiSettings
+from api.console.app import console_app
 from api.errors import ApiError, Conflict, InvalidRule
 from api.groups.schemas import DigestCreate
 from api.routes import alerts, digests, docs, errors, health, notifiers, rules, sink
@@ -100,6 +101,7 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
     app.include_router(report_routes.router)
     if settings.dev_sink:
         app.include_router(demo_routes.router)  # the example check's target
+    app.mount("/ui", console_app(app, settings))  # the web console (api/console)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

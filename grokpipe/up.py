@@ -50,6 +50,20 @@ def available_services(examples: Path) -> list[str]:
     return found
 
 
+def console_url(examples: Path) -> str:
+    """Where the api serves the web console: ``http.listen`` of api.yml (or its env override) + ``/ui/``."""
+    import yaml
+
+    listen = os.environ.get("GROKPIPE_HTTP__LISTEN")
+    if not listen:
+        config = yaml.safe_load((examples / "api.yml").read_text()) or {}
+        listen = str((config.get("http") or {}).get("listen") or "127.0.0.1:8000")
+    host, _, port = listen.rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/ui/"
+
+
 def run(args: argparse.Namespace) -> int:
     logs.setup()
     stop = threading.Event()
@@ -75,9 +89,14 @@ def run(args: argparse.Namespace) -> int:
             service_env = env | {"GROKPIPE_DATA_DIR": str(args.data_dir / name)}  # for services with state
             procs[name] = subprocess.Popen(argv, env=service_env, stdin=subprocess.DEVNULL)
             log.info("started service", extra={"service": name, "pid": procs[name].pid})
+        console = (
+            f"Web console: {console_url(args.examples)} (log in with an API key from api.yml). "
+            if "api" in procs
+            else ""
+        )
         print(
             f"\ngrokpipe is up: Kafka {stack.kafka_bootstrap}, Elasticsearch {stack.elasticsearch_url}, "
-            f"services: {', '.join(procs) or 'none'}. Ctrl-C stops everything.\n",
+            f"services: {', '.join(procs) or 'none'}. {console}Ctrl-C stops everything.\n",
             file=sys.stderr,
             flush=True,
         )

@@ -1,0 +1,1 @@
+"""One module per page family: login, errors, rules, alerts, checks."""

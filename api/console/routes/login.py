@@ -1,0 +1,81 @@
+"""Log in with an API key (kept as a signed session cookie, never the key), log out."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.console.access import (
+    COOKIE,
+    LOGIN_COOKIE,
+    Forbidden,
+    SessionsDep,
+    Submitted,
+    base_path,
+    clear_cookie,
+    read_form,
+    safe_next,
+    set_cookie,
+)
+from api.console.render import page
+from api.console.session import Sessions
+
+router = APIRouter()
+LOGIN_FORM_SECONDS = 3600
+
+
+def _login_page(
+    request: Request, sessions: Sessions, *, next_url: str, error: str = "", status: int = 200
+) -> HTMLResponse:
+    nonce = secrets.token_urlsafe(16)
+    response = page(
+        request,
+        "login.html",
+        session=None,
+        status=status,
+        title="Log in",
+        nav="",
+        next_url=safe_next(request, next_url),
+        login_csrf=sessions.login_csrf(nonce),
+        error=error,
+    )
+    set_cookie(response, request, LOGIN_COOKIE, nonce, LOGIN_FORM_SECONDS)
+    return response
+
+
+@router.get("/", response_model=None)
+def home(request: Request, sessions: SessionsDep) -> Response:
+    if sessions.verify(request.cookies.get(COOKIE)) is None:
+        return RedirectResponse(f"{base_path(request)}/login", status_code=303)
+    return RedirectResponse(f"{base_path(request)}/errors", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, sessions: SessionsDep, next: str = "") -> HTMLResponse:
+    return _login_page(request, sessions, next_url=next)
+
+
+@router.post("/login", response_model=None)
+async def login(request: Request, sessions: SessionsDep) -> Response:
+    form = await read_form(request)
+    if not sessions.check_login_csrf(request.cookies.get(LOGIN_COOKIE), form.get("csrf")):
+        raise Forbidden("the login form expired or came from elsewhere; reload it and try again")
+    token = sessions.issue(form.get("key", "").strip())
+    if token is None:
+        return _login_page(
+            request, sessions, next_url=form.get("next", ""), error="That API key is not valid.", status=401
+        )
+    response = RedirectResponse(safe_next(request, form.get("next")), status_code=303)
+    set_cookie(response, request, COOKIE, token, sessions.lifetime)
+    clear_cookie(response, request, LOGIN_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, _: Submitted) -> RedirectResponse:
+    """Any session may log out; the CSRF token still guards the form."""
+    response = RedirectResponse(f"{base_path(request)}/login", status_code=303)
+    clear_cookie(response, request, COOKIE)
+    return response
