@@ -36,6 +36,7 @@ class AlertRow:
     rule_id: str
     rule_name: str
     group_key: str
+    check_id: str
     count: int | None
     notified: bool
     outcomes: list[tuple[str, str]]
@@ -52,6 +53,7 @@ class AlertRow:
             rule_id=str(rule.get("id", "")),
             rule_name=str(rule.get("name", "")),
             group_key=str(src.get("group_key") or ""),
+            check_id=str((src.get("check") or {}).get("id") or ""),
             count=src.get("count"),
             notified=bool(src.get("notified")),
             outcomes=[(str(n), str((o or {}).get("outcome", "?"))) for n, o in sorted(notifications.items())],

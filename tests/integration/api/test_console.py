@@ -33,6 +33,7 @@ ADMIN = {"X-API-Key": ADMIN_KEY}
 READ = {"X-API-Key": READ_KEY}
 DINGTALK_TOKEN = "dingtalk-access-token-5f2e9c"
 DINGTALK_SECRET = "SEC-dingtalk-signing-secret-77"
+CHECK_SECRET = "check-secret-token-31415"
 PDO, MEMORY, KEYERROR, NPE, UPSTREAM, SKU, VALUEERROR = (k.key for k in KINDS)
 NOW = T0 + timedelta(minutes=2)  # the api's clock: the events are in the hours and days before T0
 
@@ -45,6 +46,7 @@ class Console:
     driver: Any
     shots: Path
     rule_id: str
+    check_id: str
 
     def open(self, path: str) -> None:
         self.driver.get(self.url + path)
@@ -127,8 +129,31 @@ def console(stack: EmbeddedStack, es: Elasticsearch, tmp_path_factory: pytest.Te
         rule_id = created.json()["id"]
         assert api.post(f"/rules/{rule_id}/run", headers=ADMIN).status_code == 200
         es.indices.refresh(index=settings.indices.alerts)
+        check = {
+            "name": "api health",
+            "description": "The api answers; the second row asks for a page that does not exist.",
+            "matrix": {"path": ["healthz", "missing"]},
+            "secrets": {"token": CHECK_SECRET, "key": READ_KEY},
+            "steps": [
+                {
+                    "name": "page",
+                    "request": {"url": url + "/{{ matrix.path }}?token={{ secrets.token }}"},
+                    "assert": ["[STATUS] == 200", "[RESPONSE_TIME] < 5000"],
+                },
+                {
+                    "name": "metrics",
+                    "request": {"url": f"{url}/metrics", "headers": {"X-API-Key": "{{ secrets.key }}"}},
+                    "assert": ["[STATUS] == 200"],
+                },
+            ],
+            "tags": ["smoke"],
+        }
+        made = api.post("/checks", headers=ADMIN, json=check)
+        assert made.status_code == 201, made.text
+        check_id = made.json()["id"]
+        assert api.post(f"/checks/{check_id}/run", headers=ADMIN).status_code == 200
         with chromium() as driver:
-            yield Console(url, api, services, driver, shots, rule_id)
+            yield Console(url, api, services, driver, shots, rule_id, check_id)
 
 
 def login(c: Console, key: str, then: str = "/ui/errors") -> None:
@@ -294,8 +319,37 @@ def test_alerts_page_lists_the_history_with_filters(console: Console) -> None:
     c.shoot("alerts-light")
     c.open("/ui/alerts?window=all&kind=recovered")
     assert c.rows("tr[data-alert-id]") == []
+
+
+def test_checks_page_shows_latest_status_per_row_and_steps(console: Console) -> None:
+    c = console
     c.open("/ui/checks")
+    (row,) = c.rows("tr[data-check-id]")
+    assert (row.get_attribute("data-check-id"), row.get_attribute("data-status")) == (c.check_id, "down")
+    tags = {t.get_attribute("data-row"): t.text for t in row.find_elements("css selector", "[data-row]")}
+    assert tags == {"path=healthz": "path=healthz: up", "path=missing": "path=missing: down"}
     c.shoot("checks-light")
+    c.open(f"/ui/checks/{c.check_id}")
+    runs = c.api.get(f"/checks/{c.check_id}/runs", headers=READ).json()["items"]
+    shown = [
+        (r.get_attribute("data-row"), r.get_attribute("data-status"))
+        for r in c.driver.find_elements("css selector", "details.row-result")
+    ]
+    assert shown == sorted((r["row_key"], r["status"]) for r in runs)
+    missing = c.driver.find_element("css selector", "details.row-result[data-row='path=missing']")
+    steps = [
+        (s.get_attribute("data-step"), s.get_attribute("data-status"))
+        for s in missing.find_elements("css selector", "tr[data-step]")
+    ]
+    assert steps == [(s["name"], s["status"]) for s in next(r for r in runs if r["row_key"] == "path=missing")["steps"]]
+    assert steps[0] == ("page", "failed")
+    assert "[STATUS] == 200" in missing.text
+    assert CHECK_SECRET not in c.driver.page_source
+    assert "token" in c.driver.find_element("css selector", "details.card summary").text  # the name only
+    c.shoot("check-light")
+    color_scheme(c.driver, "dark")
+    c.shoot("check-dark")
+    color_scheme(c.driver, "light")
 
 
 def test_no_request_leaves_localhost_and_no_secret_is_rendered(console: Console) -> None:
