@@ -117,6 +117,9 @@ class ErrorGroupSettings(Section):
         description="seconds after event.ingested by which an event is searchable (a bulk request's duration "
         "+ the refresh interval + clock skew between indexer and api); counts before it are stored",
     )
+    max_events_per_pass: int = Field(
+        default=200_000, ge=100, description="events one pass reads; a backlog is worked off over several"
+    )
     notify: list[str] = Field(default_factory=list, description="notifiers for new and regressed groups")
     notify_levels: list[str] = Field(default_factory=list, description="only groups of these levels (empty: all)")
     realert: Duration = Field(default="1h", description="at most one new/regressed notification per group per")

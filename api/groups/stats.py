@@ -2,9 +2,10 @@
 
 Counting is by ``event.ingested`` (stamped by the indexer when it sends a document), because every
 document is ingested once: a slice ``[a, b)`` of ingestion time holds a fixed set of events once
-``b`` is older than the settle time, whatever their ``@timestamp`` (late events count too). First
-and last seen come from ``top_hits`` sorted on ``@timestamp``, which every server we support
-answers (the embedded one returns null for ``min``/``max`` over dates).
+``b`` is older than the settle time, whatever their ``@timestamp`` (late events count too). The
+sync reads the new events themselves, in ingestion order (:func:`changes_search`, :func:`fold`);
+readers count with plain ``terms`` aggregations (the embedded server returns null for ``min``/``max``
+over dates, so none are used).
 """
 
 from __future__ import annotations
@@ -69,51 +70,61 @@ class KeyStats:
     datasets: list[str] = field(default_factory=list)
 
 
-def changes_search(since: datetime, settled_before: datetime) -> dict[str, Any]:
-    """Fingerprints ingested since ``since``; ``settled`` counts those ingested before ``settled_before``."""
-    return {
-        "size": 0,
+SOURCE_FIELDS = [KEY, INGESTED, "host.name", "event.dataset", *LATEST_FIELDS]
+PAGE = 5000
+
+
+def changes_search(since: datetime, after: list[Any] | None = None, size: int = PAGE) -> dict[str, Any]:
+    """One page of the events ingested since ``since``, in ingestion order.
+
+    Reading the events themselves (a few fields each) costs what was ingested, whatever the number of
+    fingerprints; a ``terms`` aggregation with per-bucket sub-aggregations costs the embedded server a
+    scan per bucket.
+    """
+    body: dict[str, Any] = {
+        "size": size,
         "query": {"bool": {"filter": [{"exists": {"field": KEY}}, {"range": {INGESTED: {"gte": iso(since)}}}]}},
-        "aggs": {
-            "k": {
-                "terms": {"field": KEY, "size": MAX_KEYS},
-                "aggs": {
-                    "settled": {"filter": {"range": {INGESTED: {"lt": iso(settled_before)}}}},
-                    "first": {
-                        "top_hits": {"size": 1, "sort": [{"@timestamp": {"order": "asc"}}], "_source": ["@timestamp"]}
-                    },
-                    "latest": {
-                        "top_hits": {
-                            "size": SAMPLES,
-                            "sort": [{"@timestamp": {"order": "desc"}}],
-                            "_source": LATEST_FIELDS,
-                        }
-                    },
-                    "hosts": {"terms": {"field": "host.name", "size": 5}},
-                    "datasets": {"terms": {"field": "event.dataset", "size": 5}},
-                },
-            }
-        },
+        "sort": [{INGESTED: {"order": "asc"}}, {"event.id": {"order": "asc"}}],
+        "_source": SOURCE_FIELDS,
+        "track_total_hits": False,
     }
+    if after is not None:
+        body["search_after"] = after
+    return body
 
 
-def parse_changes(response: dict[str, Any]) -> dict[str, KeyStats]:
+def fold(hits: list[dict[str, Any]], settled_before: datetime) -> dict[str, KeyStats]:
+    """Per fingerprint: events seen, those ingested before ``settled_before``, first/last seen, newest events."""
     out: dict[str, KeyStats] = {}
-    for bucket in response.get("aggregations", {}).get("k", {}).get("buckets", []):
-        latest = bucket["latest"]["hits"]["hits"]
-        first = bucket["first"]["hits"]["hits"]
-        newest = latest[0].get("_source", {}) if latest else {}
-        out[str(bucket["key"])] = KeyStats(
-            key=str(bucket["key"]),
-            seen=int(bucket["doc_count"]),
-            settled=int(bucket["settled"]["doc_count"]),
-            first_seen=parse_time(get(first[0].get("_source", {}), "@timestamp")) if first else None,
-            last_seen=parse_time(get(newest, "@timestamp")),
-            samples=[h["_id"] for h in latest],
-            latest=newest,
-            hosts=[str(b["key"]) for b in bucket["hosts"]["buckets"]],
-            datasets=[str(b["key"]) for b in bucket["datasets"]["buckets"]],
-        )
+    newest: dict[str, list[tuple[datetime, str, dict[str, Any]]]] = {}
+    for hit in hits:
+        source = hit.get("_source", {})
+        key = get(source, KEY)
+        at = parse_time(get(source, "@timestamp"))
+        ingested = parse_time(get(source, INGESTED))
+        if not isinstance(key, str) or at is None:
+            continue
+        stats = out.get(key)
+        if stats is None:
+            stats = out[key] = KeyStats(key=key)
+        stats.seen += 1
+        if ingested is not None and ingested < settled_before:
+            stats.settled += 1
+        stats.first_seen = at if stats.first_seen is None else min(stats.first_seen, at)
+        stats.last_seen = at if stats.last_seen is None else max(stats.last_seen, at)
+        for path, values in (("host.name", stats.hosts), ("event.dataset", stats.datasets)):
+            value = get(source, path)
+            if isinstance(value, str) and value not in values and len(values) < SAMPLES:
+                values.append(value)
+        top = newest.setdefault(key, [])
+        top.append((at, str(hit.get("_id")), source))
+        if len(top) > 4 * SAMPLES:
+            top.sort(key=lambda item: item[0], reverse=True)
+            del top[SAMPLES:]
+    for key, top in newest.items():
+        top.sort(key=lambda item: item[0], reverse=True)
+        out[key].samples = [doc_id for _, doc_id, _ in top[:SAMPLES]]
+        out[key].latest = top[0][2]
     return out
 
 

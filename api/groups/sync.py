@@ -16,6 +16,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from elasticsearch import Elasticsearch, TransportError
 
@@ -26,7 +27,7 @@ from api.groups.blame import Blame
 from api.groups.counts import Counter
 from api.groups.notify import GroupNotifier
 from api.groups.schemas import EPOCH, ErrorGroup
-from api.groups.stats import KeyStats, changes_search, parse_changes
+from api.groups.stats import INGESTED, PAGE, KeyStats, changes_search, fold, get, parse_time
 from api.groups.store import GroupStore, Versioned
 from api.groups.transitions import NotifyPolicy, observe, react
 from api.lease import Leases
@@ -124,8 +125,10 @@ class GroupSync:
         since = self.store.watermark()
         settled_before = max(since, floor_ms(now - timedelta(seconds=self.settings.settle)))
         result = SyncResult(since, settled_before)
-        self.es.indices.refresh(index=self.settings.index, allow_no_indices=True, ignore_unavailable=True)
-        stats = parse_changes(self.counter.search(changes_search(since, settled_before)))
+        # No forced refresh of the logs: the periodic one makes events searchable well within ``settle``.
+        hits, settled_before = self._changed_events(since, settled_before)
+        result.settled_before = settled_before
+        stats = fold(hits, settled_before)
         result.keys = len(stats)
         existing = self.store.many(list(stats))
         added = self._added(stats, existing, since, settled_before)
@@ -155,7 +158,8 @@ class GroupSync:
         for target, moment in newest.items():  # events of merged fingerprints regress their target
             self._react_target(target, moment, now, result)
         self.store.save_watermark(settled_before)
-        self.store.refresh()
+        if stats:
+            self.store.refresh()  # so this pass's own queued notifications are found right away
         self.notifier.deliver_pending()
         self._unignore_due(now)
         metrics.GROUP_SYNCS.labels(outcome="ok").inc()
@@ -165,6 +169,22 @@ class GroupSync:
                 extra={"keys": result.keys, "created": len(result.created), "regressed": len(result.regressed)},
             )
         return result
+
+    def _changed_events(self, since: datetime, settled_before: datetime) -> tuple[list[dict[str, Any]], datetime]:
+        """The events ingested since ``since`` (at most about ``errors.max_events_per_pass``). When capped, the
+        settled bound comes down to the last ingestion moment read, so every settled slice is read in full."""
+        hits: list[dict[str, Any]] = []
+        after: list[Any] | None = None
+        size = min(PAGE, self.settings.max_events_per_pass)
+        while True:
+            page = self.counter.search(changes_search(since, after, size))["hits"]["hits"]
+            hits.extend(page)
+            if len(page) < size:
+                return hits, settled_before
+            after = page[-1]["sort"]
+            if len(hits) >= self.settings.max_events_per_pass:
+                last = parse_time(get(page[-1].get("_source", {}), INGESTED))
+                return hits, max(since, min(settled_before, last) if last is not None else since)
 
     def _added(
         self, stats: dict[str, KeyStats], existing: dict[str, Versioned], since: datetime, settled_before: datetime

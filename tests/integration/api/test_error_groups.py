@@ -97,11 +97,12 @@ def test_a_pass_killed_half_way_counts_nothing_twice(
     add(es, index, [event(k, T0, T0 + timedelta(seconds=30)) for k in keys for _ in range(3)])
     # A pass that wrote three groups and died before the watermark moved:
     sync = services.group_sync
-    from api.groups.stats import changes_search, parse_changes
+    from api.groups.stats import fold
 
     since = services.groups.watermark()
     settled_before = clock() - timedelta(seconds=60)
-    stats = parse_changes(sync.counter.search(changes_search(since, settled_before)))
+    hits, settled_before = sync._changed_events(since, settled_before)
+    stats = fold(hits, settled_before)
     existing = services.groups.many(keys[:3])
     from api.groups.sync import SyncResult
 
@@ -217,3 +218,20 @@ def test_a_concurrent_write_wins_and_the_pass_retries_from_it(
     services.group_sync.run_once()
     group = services.groups.get("a").group
     assert (group.status, group.count) == ("resolved", 2)
+
+
+def test_a_backlog_is_worked_off_over_several_passes_exactly(
+    es: Elasticsearch, setup: tuple[Any, ...], clock: FakeClock
+) -> None:
+    _client, services, index = setup
+    services.group_sync.settings = services.group_sync.settings.model_copy(update={"max_events_per_pass": 100})
+    base = T0 - timedelta(minutes=30)
+    add(es, index, [event(f"b{i % 3}", base, base + timedelta(milliseconds=i)) for i in range(250)])
+    first = services.group_sync.run_once()
+    assert first.settled_before == base + timedelta(milliseconds=99)  # the 100th event's ingestion moment
+    services.group_sync.run_once()
+    services.group_sync.run_once()
+    last = services.group_sync.run_once()
+    assert last.settled_before == clock() - timedelta(seconds=60)
+    for key in ("b0", "b1", "b2"):
+        assert services.groups.get(key).group.count == es_count(es, index, key)

@@ -8,7 +8,7 @@ import pytest
 
 from api.groups.blame import parse_porcelain
 from api.groups.schemas import EPOCH, ErrorGroup
-from api.groups.stats import KeyStats, parse_changes
+from api.groups.stats import KeyStats, fold
 from api.groups.transitions import NotifyPolicy, observe, react
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -94,32 +94,35 @@ def test_ignore_ends_at_its_time_or_count(
     assert react(group, newest=None, total=total, now=now, policy=ON, created=False).status == expected
 
 
-def test_parse_changes_reads_a_saved_response() -> None:
-    response = {
-        "aggregations": {
-            "k": {
-                "buckets": [
-                    {
-                        "key": "abc",
-                        "doc_count": 3,
-                        "settled": {"doc_count": 2},
-                        "first": {
-                            "hits": {"hits": [{"_id": "1", "_source": {"@timestamp": "2026-01-05T10:00:00.000Z"}}]}
-                        },
-                        "latest": {
-                            "hits": {"hits": [{"_id": "3", "_source": {"@timestamp": "2026-01-05T11:00:00.000Z"}}]}
-                        },
-                        "hosts": {"buckets": [{"key": "web-1", "doc_count": 3}]},
-                        "datasets": {"buckets": [{"key": "nginx.error", "doc_count": 3}]},
-                    }
-                ]
-            }
-        }
-    }
-    got = parse_changes(response)["abc"]
-    assert (got.seen, got.settled, got.samples, got.hosts, got.datasets) == (3, 2, ["3"], ["web-1"], ["nginx.error"])
-    assert got.first_seen == datetime(2026, 1, 5, 10, tzinfo=UTC)
-    assert got.last_seen == datetime(2026, 1, 5, 11, tzinfo=UTC)
+def test_fold_counts_settled_events_and_keeps_the_newest() -> None:
+    def hit(i: int, key: str, at: str, ingested: str, host: str = "web-1") -> dict[str, object]:
+        source = {"@timestamp": at, "event": {"ingested": ingested, "dataset": "nginx.error"}, "host": {"name": host}}
+        source["error"] = {"grouping_key": key, "title": f"t{i}"}
+        return {"_id": str(i), "_source": source}
+
+    hits = [
+        hit(1, "abc", "2026-01-05T10:00:00.000Z", "2026-01-05T12:00:00.000Z"),
+        hit(2, "abc", "2026-01-05T09:00:00.000Z", "2026-01-05T12:00:01.000Z", host="web-2"),  # late
+        hit(3, "abc", "2026-01-05T11:00:00.000Z", "2026-01-05T12:00:02.000Z"),
+        hit(4, "xyz", "2026-01-05T11:30:00.000Z", "2026-01-05T12:00:03.000Z"),
+        {"_id": "5", "_source": {"message": "no key"}},
+    ]
+    got = fold(hits, settled_before=datetime(2026, 1, 5, 12, 0, 2, tzinfo=UTC))
+    abc = got["abc"]
+    assert (abc.seen, abc.settled, abc.samples, abc.hosts, abc.datasets) == (
+        3,
+        2,
+        ["3", "1", "2"],
+        ["web-1", "web-2"],
+        ["nginx.error"],
+    )
+    assert (abc.first_seen, abc.last_seen) == (
+        datetime(2026, 1, 5, 9, tzinfo=UTC),
+        datetime(2026, 1, 5, 11, tzinfo=UTC),
+    )
+    assert abc.latest["error"]["title"] == "t3"
+    assert (got["xyz"].seen, got["xyz"].settled) == (1, 0)
+    assert set(got) == {"abc", "xyz"}
     assert ErrorGroup(id="x").settled_through == EPOCH
 
 
