@@ -9,6 +9,7 @@ Secret values are replaced by ``[redacted]`` in everything a run returns.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -35,6 +36,18 @@ from api.runner import Clock
 
 Sleep = Callable[[float], None]
 REDACTED = "[redacted]"
+ROW_THREADS = "check-row"
+
+
+class _NoRequestLines(logging.Filter):
+    """httpx logs every request's URL at INFO; a check's URL may hold a secret, and its redacted result
+    says everything the line would. Drops httpx records from check threads only (notifiers keep theirs)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName or "").startswith(ROW_THREADS)
+
+
+_HTTPX_FILTER = _NoRequestLines()
 
 
 @lru_cache(maxsize=4096)
@@ -87,13 +100,14 @@ class CheckRunner:
         self.settings = settings
         self.clock = clock
         self.sleep = sleep
+        logging.getLogger("httpx").addFilter(_HTTPX_FILTER)  # idempotent: a filter is added once
 
     def execute(self, check: CheckBody, check_id: str | None = None) -> CheckRun:
         started = self.clock()
         began = time.perf_counter()
         rows = check.rows()
         workers = max(1, min(len(rows), self.settings.row_workers))
-        with ThreadPoolExecutor(workers, thread_name_prefix="check-row") as pool:
+        with ThreadPoolExecutor(workers, thread_name_prefix=ROW_THREADS) as pool:
             results = list(pool.map(lambda row: self.row(check, row), rows))
         secrets = [s.get_secret_value() for s in check.secrets.values() if s.get_secret_value()]
         results = [RowResult.model_validate(redact(r.model_dump(mode="json"), secrets)) for r in results]
