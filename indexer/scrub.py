@@ -114,18 +114,7 @@ class Scrubber:
         return self.enabled and (self._disabled is None or self._disabled.match(dataset) is None)
 
     def __call__(self, event: Event) -> Event:
-        changed = False
-        for key, value in event.items():
-            if key in _SKIP:
-                continue
-            if isinstance(value, str):
-                new = self._string(key, value)
-                if new is not value:
-                    event[key] = new
-                    changed = True
-            elif isinstance(value, dict | list):
-                changed = self._walk(value, key) or changed
-        if changed:
+        if self._walk(event, "", skip=_SKIP):
             add_tag(event, TAG)
         return event
 
@@ -156,7 +145,7 @@ class Scrubber:
             out = pattern.sub(_mask_pattern, out)
         return text if out == text else out
 
-    # -- walking the event -----------------------------------------------------------------------
+    # -- walking the event (the hot path: type() checks, one call per container) ---------------
 
     def _string(self, key: str, value: str) -> str:
         secret = self._secret.get(key)
@@ -164,21 +153,42 @@ class Scrubber:
             secret = self.is_secret(key)
         if secret and value and value != MASK and not _working_directory(key, value):
             return MASK
-        return self.text(value) if len(value) >= self._shortest else value
+        if len(value) < self._shortest:
+            return value
+        return self.text(value)
 
-    def _walk(self, node: dict[str, Any] | list[Any], key: str) -> bool:
+    def _walk(self, node: dict[str, Any] | list[Any], key: str, skip: frozenset[str] = frozenset()) -> bool:
         """Mask the strings in ``node`` in place (list items count as ``key``'s); True if any changed."""
         changed = False
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        for name, value in items:
-            child_key = name if isinstance(name, str) else key
-            if isinstance(value, str):
-                new = self._string(child_key, value)
-                if new is not value:
-                    node[name] = new  # type: ignore[index]
-                    changed = True
-            elif isinstance(value, dict | list):
-                changed = self._walk(value, child_key) or changed
+        if isinstance(node, dict):
+            secret_keys, shortest, candidate = self._secret, self._shortest, self.candidate
+            for name, value in node.items():
+                kind = type(value)
+                if kind is str:
+                    if (
+                        secret_keys.get(name) is False  # a known plain key, and nothing a rule could match
+                        and (
+                            len(value) < shortest
+                            or (candidate.search(value.lower()) is None and ("://" not in value or "@" not in value))
+                        )
+                        and not self._patterns
+                    ):
+                        continue
+                    new = self._string(name, value)
+                    if new is not value:
+                        node[name] = new
+                        changed = True
+                elif (kind is dict or kind is list) and name not in skip:
+                    changed = self._walk(value, name) or changed
+        else:
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    new = self._string(key, value)
+                    if new is not value:
+                        node[index] = new
+                        changed = True
+                elif isinstance(value, dict | list):
+                    changed = self._walk(value, key) or changed
         return changed
 
     def _mask_if_secret(self, match: re.Match[str]) -> str:
