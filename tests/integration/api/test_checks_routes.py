@@ -278,3 +278,12 @@ def test_the_example_check_and_report_pass_out_of_the_box(stack: EmbeddedStack) 
         report = client.post("/reports/daily-metering/run", headers=ADMIN).json()
         assert (report["executed"], report["passed"], report["failed"]) == (2, 2, 0)
         assert [r["cells"][3:] for r in report["rows"]] == [["OK", "OK"], ["OK", "OK"]]
+
+
+def test_response_bodies_in_results_are_capped(client: httpx.Client, app_url: tuple[str, Services]) -> None:
+    body = {"name": "big", "steps": [{"request": {"url": app_url[0] + "/openapi.json"}, "assert": ["len([BODY]) > 3"]}]}
+    step = client.post("/checks/preview", json=body, headers=ADMIN).json()["rows"][0]["steps"][0]
+    assert step["status"] == "passed"  # the whole document was read and parsed
+    limit = app_url[1].settings.checks.body_limit
+    assert step["body"].endswith("…[truncated]")
+    assert len(step["body"]) == limit + len("…[truncated]")
