@@ -67,8 +67,10 @@ def row_key(row: Mapping[str, MatrixValue]) -> str:
 def needs(step: RequestStep) -> set[str]:
     """The context values a step reads (its templates, assertions and store expressions)."""
     names = templating.context_names(step.request)
-    for text in [*step.assertions, *step.store.values()]:
-        names |= conditions.context_names(condition(text).root if text in step.assertions else expression(text).root)
+    for text in step.assertions:
+        names |= conditions.context_names(condition(text).root)
+    for text in step.store.values():
+        names |= conditions.context_names(expression(text).root)
     return names
 
 

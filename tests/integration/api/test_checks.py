@@ -348,6 +348,12 @@ def test_report_email_marks_the_failed_row(stack_up: Stack) -> None:
         "ding": {"outcome": "sent", "attempts": 1},
     }
 
+    scheduled = s.services.checks.reports.get(created.json()["id"])
+    tick = s.clock()
+    assert s.services.checks.report_runner.run(scheduled, tick) is not None
+    assert s.services.checks.report_runner.run(scheduled, tick) is None  # a tick is sent once
+    assert len(s.smtp.mailbox.messages) == 2
+
     mail = s.smtp.mailbox.messages[-1]
     assert mail["Subject"] == "Daily metering: executed 3; passed 1; failed 2"
     html = mail.get_body(("html",)).get_content()
