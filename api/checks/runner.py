@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
-from api.checks import conditions, templating
-from api.checks.conditions import MISSING, Condition, Response
+from api.checks import conditions, evaluate, templating
+from api.checks.conditions import Condition
+from api.checks.evaluate import MISSING, Response
 from api.checks.probe import Answer, ProbeError, Session
 from api.checks.schemas import (
     AssertionResult,
@@ -204,12 +205,12 @@ class CheckRunner:
         )
         errors: list[str] = [probe_error] if probe_error else []
         for text in step.assertions:
-            outcome = conditions.check(condition(text), view)
+            outcome = evaluate.check(condition(text), view)
             result.assertions.append(AssertionResult(condition=text, passed=outcome.passed, detail=outcome.detail))
             if not outcome.passed and not probe_error:
                 errors.append(f"assert {text}: {outcome.detail}")
         for name, text in step.store.items():
-            value = conditions.value_of(expression(text), view)
+            value = evaluate.value_of(expression(text), view)
             if value is not MISSING:
                 result.stored[name] = value
             elif probe_error:

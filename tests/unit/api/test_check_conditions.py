@@ -1,4 +1,4 @@
-"""The check condition language: evaluation and parse errors (reason and position), table-driven."""
+"""The check condition language: parse errors (reason and position) and evaluation, table-driven."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from api.checks.conditions import MISSING, ConditionError, Response, check, context_names, parse, parse_value, value_of
+from api.checks.conditions import ConditionError, context_names, parse, parse_value
+from api.checks.evaluate import MISSING, Response, check, value_of
 
 BODY: dict[str, Any] = {
     "code": 0,
