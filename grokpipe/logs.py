@@ -55,6 +55,12 @@ class Throttle(logging.Filter):
         return True
 
 
+def quiet_http_clients() -> None:
+    """httpx logs every request's URL at INFO, and a DingTalk or Slack URL is its token: never log them."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def setup(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -64,6 +70,7 @@ def setup(level: str = "INFO") -> None:
     # kafka-python logs every reconnect attempt at WARNING/ERROR; our own components report outages.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
     logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+    quiet_http_clients()
     # librdkafka reports every failed reconnect; the publisher reports outages once a second.
     rdkafka = logging.getLogger("librdkafka")
     rdkafka.setLevel(logging.ERROR)

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from api import metrics
+from grokpipe import logs
 from api.config import (
     DeliverySettings,
     DingTalkNotifier,
@@ -47,6 +48,7 @@ class Dispatcher:
         self.delivery = delivery
         self.notifiers = {name: build(name, cfg, delivery.timeout) for name, cfg in configs.items()}
         self.client = httpx.Client(timeout=delivery.timeout)
+        logs.quiet_http_clients()  # also where the api runs embedded, without grokpipe.logs.setup()
 
     def close(self) -> None:
         self.client.close()

@@ -3,6 +3,7 @@ a Slack-shaped receiver, a generic webhook with retries, and aiosmtpd receiving 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -124,3 +125,27 @@ def test_email_html_table(make_services: Callable[..., Services], logs: str) -> 
     assert "PHP &lt;fatal&gt; errors" in html  # autoescaped
     assert html.count("<tr><td>") == 3  # one row per sample event
     assert "web-1" in html
+
+
+def test_delivered_urls_and_their_tokens_never_reach_the_logs(
+    make_services: Callable[..., Services], logs: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with http_receiver(secret="SECabc") as receiver:
+        services = make_services(
+            notifiers={
+                "ding": {
+                    "type": "dingtalk",
+                    "url": f"{receiver.url}/dingtalk?access_token=TOKEN-IN-URL",
+                    "secret": "SECabc",
+                },
+                "slack": {"type": "slack", "url": f"{receiver.url}/services/T0/B0/SLACK-URL-SECRET"},
+            },
+            delivery={"retries": 0, "timeout": 5},
+        )
+        outcomes = _fire(services, logs, ["ding", "slack"])
+    assert {name: o["outcome"] for name, o in outcomes.items()} == {"ding": "sent", "slack": "sent"}
+    assert len(receiver.requests) == 2
+    text = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for secret in ("TOKEN-IN-URL", "SLACK-URL-SECRET", "SECabc"):
+        assert secret not in text
