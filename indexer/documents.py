@@ -12,6 +12,7 @@ import orjson
 from grokpipe.envelope import event_id, format_timestamp
 from indexer.fields import Event, add_tag
 from indexer.pipeline import Router
+from indexer.scrub import TAG as SCRUBBED
 from indexer.scrub import Scrubber
 
 _INVALID = re.compile(r"[^a-z0-9_.]")
@@ -70,6 +71,8 @@ def build(
     meta["dataset"] = dataset
     if scrubber is not None and scrubber.applies_to(dataset):
         scrubber(event)
+        if SCRUBBED in event.get("tags", ()):
+            raw = scrubber.record(raw)  # what the dead-letter index would keep
     meta["ingested"] = format_timestamp(datetime.now(UTC))
     event["data_stream"] = {"type": "logs", "dataset": dataset, "namespace": namespace}
     return Document(f"logs-{dataset}-{namespace}", doc_id, event, raw)

@@ -40,6 +40,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from indexer.config import ScrubSettings
 from indexer.fields import Event, add_tag
 
@@ -117,6 +119,17 @@ class Scrubber:
         if self._walk(event, "", skip=_SKIP):
             add_tag(event, TAG)
         return event
+
+    def record(self, raw: bytes) -> bytes:
+        """The Kafka record masked the same way: the dead-letter index keeps it as text, so a refused
+        document must not carry there what its scrubbed version lost. Only scrubbed events pay this."""
+        try:
+            original = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            original = None
+        if not isinstance(original, dict):  # indexed as its text (_jsonparsefailure): masked as text
+            return self.text(raw.decode("utf-8", errors="replace")).encode()
+        return orjson.dumps(self(original))
 
     # -- decisions -------------------------------------------------------------------------------
 

@@ -177,7 +177,22 @@ def test_build_scrubs_what_the_pipeline_parsed(router: Router) -> None:
     assert doc.source["http"]["request"]["referrer"] == f"https://example.com/?token={F}"
     assert doc.source["http"]["response"]["status_code"] == 200  # parsed before masking
     assert TAG in doc.source["tags"]
-    assert b"hunter2" in doc.raw  # the record itself is only kept for the dead-letter index
+    # the record is kept for the dead-letter index: masked the same way
+    assert b"hunter2" not in doc.raw
+    assert orjson.loads(doc.raw)["message"] == line.replace("hunter2", F).replace("=abc", f"={F}")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'{"message": "x", "user": {"password": "pw"}}', {"message": "x", "user": {"password": F}, "tags": [TAG]}),
+        (b"not json: password=pw", b"not json: password=[Filtered]"),
+        (b'["password=pw"]', b'["password=[Filtered]"]'),  # not an event: indexed as its text
+    ],
+)
+def test_the_record_kept_for_the_dead_letter_index_is_masked_too(raw: bytes, expected: Any) -> None:
+    masked = DEFAULT.record(raw)
+    assert (orjson.loads(masked) if isinstance(expected, dict) else masked) == expected
 
 
 @pytest.mark.parametrize(
