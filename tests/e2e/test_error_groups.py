@@ -30,6 +30,13 @@ LINE = (
 
 
 @pytest.fixture
+def stack(own_stack: EmbeddedStack) -> EmbeddedStack:
+    """A server of this test's own: its PHP fatals are recent, and other tests' rules search logs-* for the last
+    minutes (tests/integration/api/test_example_config.py)."""
+    return own_stack
+
+
+@pytest.fixture
 def es(stack: EmbeddedStack) -> Iterator[Elasticsearch]:
     client = Elasticsearch(stack.elasticsearch_url)
     yield client

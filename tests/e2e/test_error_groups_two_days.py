@@ -63,6 +63,13 @@ def java(at: datetime, exception: str, line: int) -> str:
 
 
 @pytest.fixture
+def stack(own_stack: EmbeddedStack) -> EmbeddedStack:
+    """A server of this test's own: its PHP fatals are recent, and other tests' rules search logs-* for the last
+    minutes (tests/integration/api/test_example_config.py)."""
+    return own_stack
+
+
+@pytest.fixture
 def es(stack: EmbeddedStack) -> Iterator[Elasticsearch]:
     client = Elasticsearch(stack.elasticsearch_url, request_timeout=60)
     yield client
