@@ -14,4 +14,4 @@ RULE_LATENESS = Histogram(
 NOTIFICATIONS = Counter("grokpipe_api_notifications_total", "Notifications by outcome", ["outcome"])
 GROUP_SYNCS = Counter("grokpipe_api_error_group_syncs_total", "Error-group store updates", ["outcome"])
 DIGESTS = Counter("grokpipe_api_digests_total", "Error digests sent", ["outcome"])
-ALERTS = Counter("grokpipe_api_alerts_total", "Alert history documents", ["kind"])
+ALERTS = Counter("grokpipe_api_alerts_total", "Alert history documents", ["source", "kind"])

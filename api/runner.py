@@ -15,6 +15,7 @@ from elasticsearch import Elasticsearch, NotFoundError, TransportError
 from api import metrics
 from api.config import IndicesSettings
 from api.errors import SearchFailed
+from api.history import History
 from api.lease import Leases
 from api.notifiers.base import Message
 from api.notifiers.dispatch import Dispatcher
@@ -92,6 +93,7 @@ class RuleRunner:
         self.leases = leases
         self.clock = clock
         self.fields = fields or FieldCache(es)
+        self.history = History(es, indices.alerts, clock)
 
     def search(self, rule: RuleBody, start: datetime, end: datetime) -> Evaluation:
         body = build_search(rule, self.fields.compile(rule), start, end)
@@ -147,21 +149,20 @@ class RuleRunner:
             samples=finding.samples if finding else [],
         )
         outcomes = self.dispatcher.deliver(rule.notify, message) if action.notify else {}
-        doc = {
-            "@timestamp": self.clock().isoformat(),
-            "tick": tick.isoformat(),
-            "rule": {"id": rule.id, "name": rule.name},
-            "kind": action.kind,
-            "group": action.group,
-            "group_key": action.key,
-            "count": message.count,
-            "value": message.value,
-            "window": {"start": message.start, "end": message.end},
-            "sample_ids": [s.get("_id") for s in message.samples],
-            "notified": action.notify,
-            "notifications": outcomes,
-        }
-        self.es.index(index=self.indices.alerts, document=doc)
-        metrics.ALERTS.labels(kind=action.kind).inc()
+        doc = self.history.record(
+            "rule",
+            action.kind,
+            rule={"id": rule.id, "name": rule.name},
+            tick=tick,
+            count=message.count,
+            notified=action.notify,
+            notifications=outcomes,
+            group_key=action.key,
+            refresh=False,
+            group=action.group,
+            value=message.value,
+            window={"start": message.start, "end": message.end},
+            sample_ids=[s.get("_id") for s in message.samples],
+        )
         log.info("alert " + action.kind, extra={"rule.id": rule.id, "group": action.key, "notified": action.notify})
         return doc

@@ -18,6 +18,7 @@ from api.checks.results import ResultStore
 from api.checks.schemas import Report, ReportBody, ReportColumn, ReportResult, ReportRow, RunRecord
 from api.checks.store import CheckStore
 from api.errors import NotFound
+from api.history import History
 from api.lease import Leases
 from api.notifiers.base import Message
 from api.notifiers.dispatch import Dispatcher
@@ -91,7 +92,7 @@ class ReportRunner:
         self.results = results
         self.dispatcher = dispatcher
         self.leases = leases
-        self.alerts_index = alerts_index
+        self.history = History(es, alerts_index, clock)
         self.clock = clock
 
     def build(self, report: ReportBody, report_id: str | None = None) -> ReportResult:
@@ -146,19 +147,14 @@ class ReportRunner:
     def send(self, report: Report, tick: datetime) -> ReportResult:
         result = self.build(report, report.id)
         result.notifications = self.dispatcher.deliver(report.notify, self.message(report, result))
-        self.es.index(
-            index=self.alerts_index,
-            refresh=True,
-            document={
-                "@timestamp": self.clock().isoformat(),
-                "tick": tick.isoformat(),
-                "rule": {"id": lease_id(report.id), "name": report.name},
-                "kind": "report",
-                "group_key": None,
-                "count": result.failed,
-                "notified": bool(report.notify),
-                "notifications": result.notifications,
-            },
+        self.history.record(
+            "report",
+            "report",
+            rule={"id": lease_id(report.id), "name": report.name},
+            tick=tick,
+            count=result.failed,
+            notified=bool(report.notify),
+            notifications=result.notifications,
         )
         failed = any(o.get("outcome") != "sent" for o in result.notifications.values())
         REPORTS.labels(outcome="failed" if failed else "sent").inc()

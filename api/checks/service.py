@@ -26,6 +26,7 @@ from api.checks.schemas import Check, CheckCreate, CheckRun, Report, ReportCreat
 from api.checks.store import CheckStore, ReportStore
 from api.config import ApiSettings
 from api.errors import ApiError, Conflict
+from api.history import History
 from api.lease import Leases
 from api.notifiers.base import Message
 from api.notifiers.dispatch import Dispatcher
@@ -34,7 +35,6 @@ from api.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 CHECK_RUNS = Counter("grokpipe_api_check_runs_total", "Check runs by outcome", ["outcome"])
-CHECK_ALERTS = Counter("grokpipe_api_check_alerts_total", "Check down/recovered alerts", ["kind"])
 
 
 def lease_id(check_id: str) -> str:
@@ -58,7 +58,7 @@ class CheckService:
         self.results = results
         self.dispatcher = dispatcher
         self.leases = leases
-        self.alerts_index = alerts_index
+        self.history = History(es, alerts_index, clock)
         self.clock = clock
 
     def run(self, check: Check, tick: datetime) -> CheckRun | None:
@@ -116,20 +116,17 @@ class CheckService:
             },
         )
         outcomes = self.dispatcher.deliver(check.notify, message) if action.notify else {}
-        doc = {
-            "@timestamp": self.clock().isoformat(),
-            "tick": tick.isoformat(),
-            "rule": {"id": lease_id(check.id), "name": check.name},
-            "check": {"id": check.id, "run_id": run.run_id},
-            "kind": action.kind,
-            "group_key": None,
-            "count": run.down,
-            "rows": rows,
-            "notified": action.notify,
-            "notifications": outcomes,
-        }
-        self.es.index(index=self.alerts_index, document=doc, refresh=True)
-        CHECK_ALERTS.labels(kind=action.kind).inc()
+        doc = self.history.record(
+            "check",
+            action.kind,
+            rule={"id": lease_id(check.id), "name": check.name},
+            tick=tick,
+            count=run.down,
+            notified=action.notify,
+            notifications=outcomes,
+            check={"id": check.id, "run_id": run.run_id},
+            rows=rows,
+        )
         log.info("check alert " + action.kind, extra={"check.id": check.id, "notified": action.notify})
         return doc
 

@@ -21,6 +21,7 @@ from api.groups.notify import mentions
 from api.groups.schemas import Digest, DigestBody, DigestReport, DigestRow, ErrorGroup
 from api.groups.stats import iso
 from api.groups.store import GroupStore
+from api.history import History
 from api.lease import Leases
 from api.notifiers.base import Message
 from api.notifiers.dispatch import Dispatcher
@@ -52,7 +53,7 @@ class DigestRunner:
         self.counter = counter
         self.dispatcher = dispatcher
         self.leases = leases
-        self.alerts_index = alerts_index
+        self.history = History(es, alerts_index, clock)
         self.owners = owners
         self.clock = clock
 
@@ -157,21 +158,16 @@ class DigestRunner:
         report = self.report(digest, start, end, digest.id)
         outcomes = self.dispatcher.deliver(digest.notify, self.message(digest, report))
         report.notifications = outcomes
-        self.es.index(
-            index=self.alerts_index,
-            refresh=True,
-            document={
-                "@timestamp": self.clock().isoformat(),
-                "tick": tick.isoformat(),
-                "rule": {"id": lease_id(digest.id), "name": digest.name},
-                "kind": "digest",
-                "group_key": None,
-                "count": report.events,
-                "window": {"start": start.isoformat(), "end": end.isoformat()},
-                "groups": [r.id for r in report.rows],
-                "notified": bool(digest.notify),
-                "notifications": outcomes,
-            },
+        self.history.record(
+            "digest",
+            "digest",
+            rule={"id": lease_id(digest.id), "name": digest.name},
+            tick=tick,
+            count=report.events,
+            notified=bool(digest.notify),
+            notifications=outcomes,
+            window={"start": start.isoformat(), "end": end.isoformat()},
+            groups=[r.id for r in report.rows],
         )
         failed = any(o.get("outcome") != "sent" for o in outcomes.values())
         metrics.DIGESTS.labels(outcome="failed" if failed else "sent").inc()

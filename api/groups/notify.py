@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping
 
 from elasticsearch import Elasticsearch, TransportError
 
-from api import metrics
 from api.config import OwnerContact
 from api.errors import SearchFailed
 from api.groups.counts import Counter
 from api.groups.schemas import ErrorGroup, GroupPublic, Owner
 from api.groups.store import GroupStore
+from api.history import History
 from api.notifiers.base import Mentions, Message
 from api.notifiers.dispatch import Dispatcher
 from api.runner import Clock
@@ -52,7 +52,7 @@ class GroupNotifier:
         self.counter = counter
         self.dispatcher = dispatcher
         self.notify = notify
-        self.alerts_index = alerts_index
+        self.history = History(es, alerts_index, clock)
         self.owners = owners
         self.clock = clock
 
@@ -94,20 +94,18 @@ class GroupNotifier:
             mentions=mentions([group.owner], self.owners),
         )
         outcomes = self.dispatcher.deliver(self.notify, message)
-        doc = {
-            "@timestamp": now.isoformat(),
-            "tick": now.isoformat(),
-            "rule": {"id": RULE["id"], "name": RULE["name"]},
-            "kind": kind,
-            "group": {"id": group.id, "title": group.title, "culprit": group.culprit},
-            "group_key": group.id,
-            "count": total,
-            "sample_ids": group.samples,
-            "notified": True,
-            "notifications": outcomes,
-        }
-        self.es.index(index=self.alerts_index, document=doc, refresh=True)
-        metrics.ALERTS.labels(kind=kind).inc()
+        self.history.record(
+            "error-groups",
+            kind,
+            rule=RULE,
+            tick=now,
+            count=total,
+            notified=True,
+            notifications=outcomes,
+            group_key=group.id,
+            group={"id": group.id, "title": group.title, "culprit": group.culprit},
+            sample_ids=group.samples,
+        )
         log.info("error group " + kind, extra={"group": group.id, "culprit": group.culprit})
 
     def _samples(self, group: ErrorGroup) -> list[dict[str, object]]:
