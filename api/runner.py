@@ -16,7 +16,7 @@ from api import metrics
 from api.config import IndicesSettings
 from api.errors import SearchFailed
 from api.history import History
-from api.lease import Leases
+from api.lease import Claim, Leases
 from api.notifiers.base import Message
 from api.notifiers.dispatch import Dispatcher
 from api.rules.conditions import Evaluation, build_search, evaluate, window_for
@@ -105,20 +105,38 @@ class RuleRunner:
 
     def run(self, rule: Rule, tick: datetime) -> RunResult | None:
         """Evaluate ``rule`` for ``tick`` unless another run (here or on a replica) claimed it."""
+        claim = self.claim(rule, tick)
+        if claim is None:
+            return None
+        began = time.monotonic()
+        start, end = window_for(rule, tick)
+        try:
+            evaluation = self.search(rule, start, end)
+        except Exception as exc:
+            self.fail(rule, claim, exc)
+            raise
+        return self.finish(rule, claim, evaluation, began)
+
+    def claim(self, rule: Rule, tick: datetime) -> Claim | None:
+        """The lease on ``tick``, or None (counted as skipped) if it is not this run's to evaluate."""
         claim = self.leases.claim(rule.id, tick, self.clock())
         if claim is None:
             metrics.RULE_RUNS.labels(outcome="skipped").inc()
             return None
-        began = time.monotonic()
         metrics.RULE_LATENESS.observe(max(0.0, (self.clock() - tick).total_seconds()))
+        return claim
+
+    def fail(self, rule: Rule, claim: Claim, error: BaseException) -> None:
+        """The search failed: count and log it, and give the tick back with the state unchanged."""
+        metrics.RULE_RUNS.labels(outcome="failed").inc()
+        log.error("rule evaluation failed", exc_info=error, extra={"rule.id": rule.id})
+        self.leases.release(claim, claim.state)
+
+    def finish(self, rule: Rule, claim: Claim, evaluation: Evaluation, began: float | None = None) -> RunResult:
+        """Decide, notify, record history and release the lease with the new state."""
+        began = time.monotonic() if began is None else began
+        tick = claim.tick
         start, end = window_for(rule, tick)
-        try:
-            evaluation = self.search(rule, start, end)
-        except Exception:
-            metrics.RULE_RUNS.labels(outcome="failed").inc()
-            log.exception("rule evaluation failed", extra={"rule.id": rule.id})
-            self.leases.release(claim, claim.state)
-            raise
         state, actions = decide(
             claim.state,
             evaluation.findings,

@@ -3,6 +3,9 @@
 A loop thread wakes every ``tick`` seconds, reloads rules every ``rules_refresh`` seconds, and hands
 due rules to a worker pool: a slow rule occupies one worker, not the loop; a rule still running is
 not started again. Across replicas, :class:`api.lease.Leases` makes each tick run once.
+
+With a ``batcher``, the jobs due in one step are split into batches and each batch is one task of
+the pool (rules: one ``_msearch`` per batch, :mod:`api.rules.batch`); a slow batch holds one worker.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ class JobRunner(Protocol[J_contra]):
     def run(self, job: J_contra, tick: datetime) -> Any: ...
 
 
+class Batcher(Protocol[J]):
+    def split(self, due: list[tuple[J, datetime]]) -> list[list[tuple[J, datetime]]]: ...
+    def run(self, batch: list[tuple[J, datetime]]) -> Any: ...
+
+
 class Scheduler(Generic[J]):
     def __init__(
         self,
@@ -52,12 +60,14 @@ class Scheduler(Generic[J]):
         *,
         kind: str = "rule",
         workers: int | None = None,
+        batcher: Batcher[J] | None = None,
     ) -> None:
         self.store = store
         self.runner = runner
         self.settings = settings
         self.clock = clock
         self.kind = kind
+        self.batcher = batcher
         self.rules: dict[str, J] = {}
         self.next_due: dict[str, datetime] = {}
         self.running: dict[str, Future[object]] = {}
@@ -102,6 +112,8 @@ class Scheduler(Generic[J]):
         return out
 
     def step(self, now: datetime) -> int:
+        if self.batcher is not None:
+            return self._step_batches(self.batcher, now)
         submitted = 0
         for rule, tick in self.due(now):
             with self._submit_lock:  # stop() may give up waiting for a slow step: none submits after it
@@ -110,6 +122,25 @@ class Scheduler(Generic[J]):
                 self.running[rule.id] = self._pool.submit(self._run, rule, tick)
             submitted += 1
         return submitted
+
+    def _step_batches(self, batcher: Batcher[J], now: datetime) -> int:
+        submitted = 0
+        for batch in batcher.split(self.due(now)):
+            with self._submit_lock:
+                if self._stop.is_set():
+                    break
+                future = self._pool.submit(self._run_batch, batcher, batch)
+                for job, _ in batch:
+                    self.running[job.id] = future
+            submitted += len(batch)
+        return submitted
+
+    def _run_batch(self, batcher: Batcher[J], batch: list[tuple[J, datetime]]) -> object:
+        try:
+            return batcher.run(batch)
+        except Exception:
+            log.exception(f"{self.kind} batch failed", extra={f"{self.kind}.ids": [job.id for job, _ in batch]})
+            return None
 
     def _run(self, job: J, tick: datetime) -> object:
         try:

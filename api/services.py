@@ -21,6 +21,8 @@ from api.groups.store import GroupStore
 from api.groups.sync import GroupSync
 from api.lease import Leases
 from api.notifiers.dispatch import Dispatcher
+from api.rules.batch import DEFAULT_SIZE as BATCH_SIZE
+from api.rules.batch import BatchRunner
 from api.rules.schemas import Rule
 from api.runner import Clock, FieldCache, RuleRunner
 from api.scheduler import Scheduler
@@ -52,7 +54,8 @@ class Services:
     checks: Checks
 
     @classmethod
-    def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
+    def build(cls, settings: ApiSettings, clock: Clock = utc_now, *, rule_batch: int = BATCH_SIZE) -> Services:
+        """``rule_batch``: due rules evaluated with one ``_msearch`` (1: one search per rule)."""
         es = clients.elasticsearch(settings.elasticsearch)
         ensure_indices(es, settings.indices)
         owner = settings.scheduler.replica_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
@@ -63,7 +66,8 @@ class Services:
         runner = RuleRunner(
             es, indices=settings.indices, dispatcher=dispatcher, leases=leases, clock=clock, fields=fields
         )
-        scheduler = Scheduler(store, runner, settings.scheduler, clock)
+        batcher = BatchRunner(runner, rule_batch) if rule_batch > 1 else None
+        scheduler = Scheduler(store, runner, settings.scheduler, clock, batcher=batcher)
         indices, errors = settings.indices, settings.errors
         groups = GroupStore(es, indices.error_groups, indices.state)
         groups.ensure()
