@@ -128,6 +128,22 @@ def fold(hits: list[dict[str, Any]], settled_before: datetime) -> dict[str, KeyS
     return out
 
 
+def settled_counts_search(before: datetime) -> dict[str, Any]:
+    """Events per fingerprint (every fingerprint) ingested before ``before``."""
+    query = {"bool": {"filter": [{"exists": {"field": KEY}}, {"range": {INGESTED: {"lt": iso(before)}}}]}}
+    return {"size": 0, "query": query, "aggs": {"k": {"terms": {"field": KEY, "size": MAX_KEYS}}}}
+
+
+def key_events_search(key: str, order: Literal["asc", "desc"], size: int) -> dict[str, Any]:
+    """The oldest or newest events of one fingerprint, with what a group takes from them."""
+    return {
+        "size": size,
+        "query": {"bool": {"filter": [{"term": {KEY: key}}]}},
+        "sort": [{"@timestamp": {"order": order}}],
+        "_source": SOURCE_FIELDS,
+    }
+
+
 def counts_search(keys: list[str], since: datetime | None, until: datetime | None) -> dict[str, Any]:
     """Events per fingerprint ingested in ``[since, until)`` (open ends where None)."""
     bounds = {op: iso(t) for op, t in (("gte", since), ("lt", until)) if t is not None}

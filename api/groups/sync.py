@@ -26,6 +26,7 @@ from api.errors import NotFound
 from api.groups.blame import Blame
 from api.groups.counts import Counter
 from api.groups.notify import GroupNotifier
+from api.groups.reconcile import reconcile
 from api.groups.schemas import EPOCH, ErrorGroup
 from api.groups.stats import INGESTED, PAGE, KeyStats, changes_search, fold, get, parse_time
 from api.groups.store import GroupStore, Versioned
@@ -50,6 +51,7 @@ class SyncResult:
     created: list[str] = field(default_factory=list)
     regressed: list[str] = field(default_factory=list)
     added: int = 0
+    repaired: list[str] = field(default_factory=list)
 
 
 class GroupSync:
@@ -81,6 +83,7 @@ class GroupSync:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="error-groups", daemon=True)
         self._lock = threading.Lock()  # one pass at a time in this process (loop and POST /errors/sync)
+        self._reconciled_at: datetime | None = None  # the first pass after start reconciles
 
     # -- loop -------------------------------------------------------------------------------------
 
@@ -116,8 +119,10 @@ class GroupSync:
 
     # -- one pass ---------------------------------------------------------------------------------
 
-    def run_once(self) -> SyncResult:
+    def run_once(self, *, reconcile_now: bool = False) -> SyncResult:
         with self._lock:
+            if reconcile_now:
+                self._reconciled_at = None
             return self._run_once()
 
     def _run_once(self) -> SyncResult:
@@ -158,7 +163,16 @@ class GroupSync:
         for target, moment in newest.items():  # events of merged fingerprints regress their target
             self._react_target(target, moment, now, result)
         self.store.save_watermark(settled_before)
-        if stats:
+        if (
+            self._reconciled_at is None
+            or (now - self._reconciled_at).total_seconds() >= self.settings.reconcile_interval
+        ):
+            repaired = reconcile(self, now)
+            self._reconciled_at = now
+            result.repaired = repaired.repaired + repaired.created
+            if result.repaired:
+                log.warning("error groups repaired", extra={"groups": len(result.repaired)})
+        if stats or result.repaired:
             self.store.refresh()  # so this pass's own queued notifications are found right away
         self.notifier.deliver_pending()
         self._unignore_due(now)

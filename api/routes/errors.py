@@ -45,13 +45,15 @@ def list_groups(
 
 
 @router.post("/sync")
-def sync_now(services: ServicesDep, _: AdminAccess) -> dict[str, Any]:
-    """Update the group store now (it also runs every ``errors.sync_interval`` seconds)."""
-    result = services.group_sync.run_once()
+def sync_now(services: ServicesDep, _: AdminAccess, reconcile: bool = False) -> dict[str, Any]:
+    """Update the group store now (it also runs every ``errors.sync_interval`` seconds); ``reconcile``
+    also checks every stored count against Elasticsearch (done every ``errors.reconcile_interval``)."""
+    result = services.group_sync.run_once(reconcile_now=reconcile)
     return {
         "keys": result.keys,
         "created": result.created,
         "regressed": result.regressed,
+        "repaired": result.repaired,
         "settled_before": result.settled_before,
     }
 

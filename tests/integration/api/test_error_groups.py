@@ -235,3 +235,27 @@ def test_a_backlog_is_worked_off_over_several_passes_exactly(
     assert last.settled_before == clock() - timedelta(seconds=60)
     for key in ("b0", "b1", "b2"):
         assert services.groups.get(key).group.count == es_count(es, index, key)
+
+
+def test_reconcile_repairs_events_stamped_before_the_watermark(
+    es: Elasticsearch, setup: tuple[Any, ...], clock: FakeClock
+) -> None:
+    client, services, index = setup
+    old = T0 - timedelta(minutes=10)
+    add(es, index, [event("a", T0 - timedelta(hours=1), old) for _ in range(2)])
+    services.group_sync.run_once()
+    clock.advance(timedelta(minutes=5))
+    services.group_sync.run_once()  # the watermark is now T0 + 4 min
+    # A bulk request that timed out on the client was applied later: its documents keep the first stamp.
+    add(es, index, [event("a", T0, old), event("late", T0, old)])
+    add(es, index, [event("a", T0, clock() - timedelta(seconds=30))])  # on time: counted live
+    missed = services.group_sync.run_once()
+    assert missed.repaired == []
+    assert client.get("/errors/a", headers=READ).json()["total"] == 3  # one of 4 missed by the slices
+    assert "late" not in services.groups.many(["late"])
+    repaired = client.post("/errors/sync", headers=ADMIN, params={"reconcile": True}).json()
+    assert sorted(repaired["repaired"]) == ["a", "late"]
+    assert services.groups.get("a").group.count == 3  # the two old, the late one; the on-time one is live
+    assert client.get("/errors/a", headers=READ).json()["total"] == 4 == es_count(es, index, "a")
+    assert services.groups.get("late").group.count == 1
+    assert client.get("/errors/late", headers=READ).json()["total"] == 1
