@@ -17,7 +17,9 @@ count at the end confirms it), and the latency run polls once a second on its ow
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import sys
 import tempfile
@@ -39,10 +41,11 @@ from grokpipe.clients import ensure_topic, kafka_consumer  # noqa: E402
 from grokpipe.embedded import EmbeddedStack, free_port  # noqa: E402
 from grokpipe.settings import KafkaSettings  # noqa: E402
 from indexer.bulk import BulkWriter  # noqa: E402
-from indexer.config import IndexerSettings, RetrySettings  # noqa: E402
+from indexer.config import IndexerSettings, RetrySettings, ScrubSettings  # noqa: E402
 from indexer.documents import Document, build  # noqa: E402
 from indexer.metrics import IndexerMetrics  # noqa: E402
 from indexer.pipeline import Router  # noqa: E402
+from indexer.scrub import Scrubber  # noqa: E402
 from indexer.service import Indexer  # noqa: E402
 from indexer.template import install_templates  # noqa: E402
 from shipper.config import ShipperSettings  # noqa: E402
@@ -66,20 +69,26 @@ def access_line(rng: random.Random, i: int, url: str | None = None) -> str:
     )
 
 
+def shipped_event(rng: random.Random, i: int) -> bytes:
+    """The Kafka record value the shipper writes for line ``i`` of a tailed nginx access log."""
+    event = {
+        "@timestamp": "2026-11-22T10:00:00.000Z",
+        "message": access_line(rng, i),
+        "event": {"id": f"bench-{i:08d}", "dataset": "nginx.access"},
+        "host": {"name": "bench"},
+        "log": {"file": {"path": "/var/log/nginx/access.log", "inode": "1", "device_id": "2"}, "offset": i * 180},
+    }
+    return orjson.dumps(event)
+
+
 def produce(bootstrap: str, topic: str, count: int) -> None:
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "partitioner": "murmur2_random"})
     rng = random.Random(42)
     for i in range(count):
-        event = {
-            "@timestamp": "2026-11-22T10:00:00.000Z",
-            "message": access_line(rng, i),
-            "event": {"id": f"bench-{i:08d}", "dataset": "nginx.access"},
-            "host": {"name": "bench"},
-            "log": {"file": {"path": "/var/log/nginx/access.log", "inode": "1", "device_id": "2"}, "offset": i * 180},
-        }
+        value = shipped_event(rng, i)
         while True:
             try:
-                producer.produce(topic, value=orjson.dumps(event), key=f"k{i % 16}".encode())
+                producer.produce(topic, value=value, key=f"k{i % 16}".encode())
                 break
             except BufferError:
                 producer.poll(0.05)
@@ -116,11 +125,39 @@ def settings(stack: EmbeddedStack, topic: str, ns: str) -> IndexerSettings:
     )
 
 
-def stage_grok(records: list[tuple[bytes, int, int]], topic: str) -> tuple[float, list[Document]]:
+def stage_grok(
+    records: list[tuple[bytes, int, int]], topic: str, scrubber: Scrubber | None = None
+) -> tuple[float, list[Document]]:
     router = Router.load()
     start = time.perf_counter()
-    docs = [build(raw, topic, p, o, router=router, namespace="bulkonly") for raw, p, o in records]
+    docs = [build(raw, topic, p, o, router=router, namespace="bulkonly", scrubber=scrubber) for raw, p, o in records]
     return time.perf_counter() - start, docs
+
+
+def parse_stage_only(events: int, repeat: int, profile: bool) -> int:
+    """``--stage a``: stage (a) alone on records built in memory (no servers), without and with the
+    scrubber the consumer always runs; the best of ``repeat`` runs, by wall clock and by this process's
+    CPU time (on a busy machine the CPU figure is the steadier one). ``--profile`` adds cProfile's top
+    25 by cumulative time."""
+    rng = random.Random(42)
+    records = [(shipped_event(rng, i), i % 16, i // 16) for i in range(events)]
+    rows: list[list[object]] = []
+    for label, scrubber in (("no scrub", None), ("scrub (defaults)", Scrubber(ScrubSettings()))):
+        stage_grok(records[:2000], "bench-indexer", scrubber)  # warm caches (grok, key names, zoneinfo)
+        best_wall = best_cpu = float("inf")
+        for _ in range(repeat):
+            cpu = time.process_time()
+            wall, docs = stage_grok(records, "bench-indexer", scrubber)
+            best_cpu, best_wall = min(best_cpu, time.process_time() - cpu), min(best_wall, wall)
+            del docs
+        row: list[object] = [f"(a) decode + pipeline + route, {label}", events, best_wall, events / best_wall]
+        rows.append([*row, events / best_cpu])
+    print(table(["stage", "events", "seconds", "events/s", "events/CPU-s"], rows))
+    if profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(stage_grok, records, "bench-indexer", Scrubber(ScrubSettings()))
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    return 0
 
 
 def stage_bulk(es: Elasticsearch, docs: list[Document], batch: int = 5000) -> float:
@@ -221,7 +258,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rate", type=int, default=2_000, help="lines/s for the latency run")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
+    parser.add_argument("--stage", choices=["a"], help="run only this stage, in memory (a: build documents)")
+    parser.add_argument("--repeat", type=int, default=3, help="with --stage a: runs, the best one counts")
+    parser.add_argument("--profile", action="store_true", help="with --stage a: print a cProfile of it")
     args = parser.parse_args()
+    if args.stage == "a":
+        return parse_stage_only(args.events, args.repeat, args.profile)
     with tempfile.TemporaryDirectory(prefix="bench-indexer-") as tmp:
         with EmbeddedStack(Path(tmp) / "noida") as stack:
             es = Elasticsearch(stack.elasticsearch_url, request_timeout=120)

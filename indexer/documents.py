@@ -9,7 +9,8 @@ from typing import Any
 
 import orjson
 
-from grokpipe.envelope import event_id, format_timestamp
+from grokpipe.envelope import event_id
+from indexer.dates import format_utc
 from indexer.fields import Event, add_tag
 from indexer.pipeline import Router
 from indexer.scrub import TAG as SCRUBBED
@@ -65,7 +66,8 @@ def build(
     # A record without an id (not from our shipper) gets one from its Kafka position: stable on replay.
     doc_id = str(meta.get("id") or event_id("kafka", topic, partition, offset))
     meta["id"] = doc_id
-    event.setdefault("@timestamp", format_timestamp(datetime.now(UTC)))
+    if "@timestamp" not in event:  # not setdefault: that would format the time for every event
+        event["@timestamp"] = format_utc(datetime.now(UTC))
     router(event)
     dataset = dataset_name(meta.get("dataset"))
     meta["dataset"] = dataset
@@ -73,6 +75,6 @@ def build(
         scrubber(event)
         if SCRUBBED in event.get("tags", ()):
             raw = scrubber.record(raw)  # what the dead-letter index would keep
-    meta["ingested"] = format_timestamp(datetime.now(UTC))
+    meta["ingested"] = format_utc(datetime.now(UTC))
     event["data_stream"] = {"type": "logs", "dataset": dataset, "namespace": namespace}
     return Document(f"logs-{dataset}-{namespace}", doc_id, event, raw)

@@ -28,7 +28,7 @@ class Pipeline:
 
     def __call__(self, event: Event) -> Event:
         for step in self.steps:
-            if step.applies(event):
+            if not step.guarded or step.applies(event):
                 step(event)
         return event
 

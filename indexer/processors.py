@@ -14,7 +14,7 @@ import regex
 
 from grokpipe.envelope import TAG_DATE_PARSE_FAILURE, TAG_GROK_PARSE_FAILURE, TAG_GROK_TIMEOUT
 from indexer.dates import DateParser
-from indexer.fields import Event, add_tag, get, pop, put
+from indexer.fields import Event, FieldPath, add_tag, compile_path, get, get_at, pop, pop_at, put, put_at
 from indexer.fingerprint import DEFAULT_LEVELS, ErrorFacts, Grouping, custom_key, fingerprint
 from indexer.frames import DEFAULT_LIBRARY_PREFIXES
 from indexer.grok import PatternLibrary
@@ -23,7 +23,11 @@ TAG_JSON_PARSE_FAILURE = "_jsonparsefailure"
 
 
 class Step:
-    """Base: ``when`` (``{exists: path}``, ``{missing: path}``, ``{equals: {path: value}}``) guards a step."""
+    """Base: ``when`` (``{exists: path}``, ``{missing: path}``, ``{equals: {path: value}}``) guards a step.
+
+    Steps compile their field paths here and in their ``__init__`` (:func:`compile_path`), not per
+    event; ``guarded`` is False for a step without ``when``, so the pipeline skips :meth:`applies`.
+    """
 
     name: ClassVar[str]
     options: ClassVar[frozenset[str]] = frozenset()
@@ -33,19 +37,21 @@ class Step:
         if unknown:
             raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}")
         when = spec.get("when") or {}
-        self._exists: str | None = when.get("exists")
-        self._missing: str | None = when.get("missing")
-        self._equals: dict[str, Any] = when.get("equals") or {}
+        exists, missing = when.get("exists"), when.get("missing")
+        self._exists: FieldPath | None = None if exists is None else compile_path(exists)
+        self._missing: FieldPath | None = None if missing is None else compile_path(missing)
+        self._equals = tuple((compile_path(path), value) for path, value in (when.get("equals") or {}).items())
+        self.guarded = bool(self._exists is not None or self._missing is not None or self._equals)
 
     def allowed(self, spec: dict[str, Any]) -> frozenset[str]:
         return self.options
 
     def applies(self, event: Event) -> bool:
-        if self._exists is not None and get(event, self._exists) is None:
+        if self._exists is not None and get_at(event, self._exists) is None:
             return False
-        if self._missing is not None and get(event, self._missing) is not None:
+        if self._missing is not None and get_at(event, self._missing) is not None:
             return False
-        return all(get(event, path) == value for path, value in self._equals.items())
+        return all(get_at(event, path) == value for path, value in self._equals)
 
     def __call__(self, event: Event) -> None:
         raise NotImplementedError
@@ -68,16 +74,17 @@ class Grok(Step):
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
-        self._field = spec.get("field", "message")
+        self._field = compile_path(spec.get("field", "message"))
         patterns = spec.get("patterns")
         if not patterns or not isinstance(patterns, list):
             raise ValueError("'patterns' must be a non-empty list of grok expressions")
         self._groks = [context.library.compile(p) for p in patterns]
         self._tag: str | None = spec.get("tag_on_failure", TAG_GROK_PARSE_FAILURE)  # null: no tag
         self._timeout = context.grok_timeout
+        self._targets: dict[str, FieldPath] = {}  # capture name -> path; the expressions fix the names
 
     def __call__(self, event: Event) -> None:
-        text = get(event, self._field)
+        text = get_at(event, self._field)
         if not isinstance(text, str):
             if self._tag:
                 add_tag(event, self._tag)
@@ -89,8 +96,12 @@ class Grok(Step):
                 add_tag(event, TAG_GROK_TIMEOUT)
                 return
             if found is not None:
+                targets = self._targets
                 for path, value in found.items():
-                    put(event, path, value)
+                    target = targets.get(path)
+                    if target is None:
+                        target = targets[path] = compile_path(path)
+                    put_at(event, target, value)
                 return
         if self._tag:
             add_tag(event, self._tag)
@@ -102,22 +113,22 @@ class Date(Step):
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
-        self._field = spec.get("field", "timestamp")
-        self._target = spec.get("target", "@timestamp")
-        self._keep = bool(spec.get("keep", False))
+        self._field = compile_path(spec.get("field", "timestamp"))
+        self._target = compile_path(spec.get("target", "@timestamp"))
+        self._pop_field = not spec.get("keep", False) and self._field != self._target
         self._parser = DateParser(list(spec.get("formats") or ["ISO8601"]), spec.get("timezone", context.timezone))
 
     def __call__(self, event: Event) -> None:
-        raw = get(event, self._field)
+        raw = get_at(event, self._field)
         if raw is None:
             return
         parsed = self._parser.parse(str(raw))
         if parsed is None:
             add_tag(event, TAG_DATE_PARSE_FAILURE)  # @timestamp stays the shipper's
             return
-        put(event, self._target, parsed)
-        if not self._keep and self._field != self._target:
-            pop(event, self._field)
+        put_at(event, self._target, parsed)
+        if self._pop_field:
+            pop_at(event, self._field)
 
 
 class Convert(Step):
@@ -129,24 +140,25 @@ class Convert(Step):
         for path, kind in self._fields.items():
             if kind not in (*self._KINDS, "boolean"):
                 raise ValueError(f"{path}: unknown type {kind!r} (int, long, float, string, boolean)")
+        self._paths = tuple((compile_path(path), kind) for path, kind in self._fields.items())
         super().__init__(spec, context)
 
     def allowed(self, spec: dict[str, Any]) -> frozenset[str]:
         return frozenset(spec)
 
     def __call__(self, event: Event) -> None:
-        for path, kind in self._fields.items():
-            value = get(event, path)
+        for path, kind in self._paths:
+            value = get_at(event, path)
             if value is None:
                 continue
             try:
                 if kind == "boolean":
-                    put(event, path, str(value).lower() in ("true", "1", "yes", "on"))
+                    put_at(event, path, str(value).lower() in ("true", "1", "yes", "on"))
                 else:
                     converted = self._KINDS[kind](value)
                     if isinstance(converted, float) and not math.isfinite(converted):
                         raise ValueError(value)
-                    put(event, path, converted)
+                    put_at(event, path, converted)
             except (TypeError, ValueError):
                 add_tag(event, "_convertfailure")
 
@@ -159,12 +171,12 @@ class Scale(Step):
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
-        self._field = spec["field"]
+        self._field = compile_path(spec["field"])
         self._factor = float(spec["factor"])
-        self._target = spec.get("target", self._field)
+        self._target = compile_path(spec.get("target", spec["field"]))
 
     def __call__(self, event: Event) -> None:
-        value = pop(event, self._field) if self._target != self._field else get(event, self._field)
+        value = pop_at(event, self._field) if self._target != self._field else get_at(event, self._field)
         if value is None:
             return
         try:
@@ -172,7 +184,7 @@ class Scale(Step):
         except (TypeError, ValueError):
             add_tag(event, "_convertfailure")
             return
-        put(event, self._target, int(scaled) if scaled.is_integer() else scaled)
+        put_at(event, self._target, int(scaled) if scaled.is_integer() else scaled)
 
 
 class _Mapping(Step):
@@ -182,6 +194,9 @@ class _Mapping(Step):
         self._pairs = {k: v for k, v in spec.items() if k != "when"}
         super().__init__(spec, context)
 
+    def _path_pairs(self) -> tuple[tuple[FieldPath, FieldPath], ...]:
+        return tuple((compile_path(source), compile_path(target)) for source, target in self._pairs.items())
+
     def allowed(self, spec: dict[str, Any]) -> frozenset[str]:
         return frozenset(spec)
 
@@ -189,11 +204,15 @@ class _Mapping(Step):
 class Rename(_Mapping):
     name = "rename"
 
+    def __init__(self, spec: dict[str, Any], context: Context) -> None:
+        super().__init__(spec, context)
+        self._paths = self._path_pairs()
+
     def __call__(self, event: Event) -> None:
-        for source, target in self._pairs.items():
-            value = pop(event, source)
+        for source, target in self._paths:
+            value = pop_at(event, source)
             if value not in (None, "", "-"):  # nginx writes "-" and "" for absent values
-                put(event, target, value)
+                put_at(event, target, value)
 
 
 class Copy(_Mapping):
@@ -201,11 +220,15 @@ class Copy(_Mapping):
 
     name = "copy"
 
+    def __init__(self, spec: dict[str, Any], context: Context) -> None:
+        super().__init__(spec, context)
+        self._paths = self._path_pairs()
+
     def __call__(self, event: Event) -> None:
-        for source, target in self._pairs.items():
-            value = get(event, source)
-            if value is not None and get(event, target) is None:
-                put(event, target, value)
+        for source, target in self._paths:
+            value = get_at(event, source)
+            if value is not None and get_at(event, target) is None:
+                put_at(event, target, value)
 
 
 class Set(_Mapping):
@@ -213,10 +236,14 @@ class Set(_Mapping):
 
     name = "set"
 
+    def __init__(self, spec: dict[str, Any], context: Context) -> None:
+        super().__init__(spec, context)
+        self._values = tuple((compile_path(path), value) for path, value in self._pairs.items())
+
     def __call__(self, event: Event) -> None:
-        for path, value in self._pairs.items():
-            if get(event, path) is None:
-                put(event, path, value)
+        for path, value in self._values:
+            if get_at(event, path) is None:
+                put_at(event, path, value)
 
 
 class Remove(Step):
@@ -225,11 +252,11 @@ class Remove(Step):
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
-        self._fields = list(spec.get("fields") or [])
+        self._fields = tuple(compile_path(path) for path in spec.get("fields") or [])
 
     def __call__(self, event: Event) -> None:
         for path in self._fields:
-            pop(event, path)
+            pop_at(event, path)
 
 
 class Tag(Step):
@@ -251,13 +278,13 @@ class Lowercase(Step):
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
-        self._fields = list(spec.get("fields") or [])
+        self._fields = tuple(compile_path(path) for path in spec.get("fields") or [])
 
     def __call__(self, event: Event) -> None:
         for path in self._fields:
-            value = get(event, path)
+            value = get_at(event, path)
             if isinstance(value, str):
-                put(event, path, value.lower())
+                put_at(event, path, value.lower())
 
 
 class Map(Step):
@@ -268,18 +295,18 @@ class Map(Step):
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
-        self._field = spec["field"]
-        self._target = spec.get("target", self._field)
+        self._field = compile_path(spec["field"])
+        self._target = compile_path(spec.get("target", spec["field"]))
         self._values = dict(spec.get("values") or {})
         self._default = spec.get("default")
 
     def __call__(self, event: Event) -> None:
-        value = get(event, self._field)
+        value = get_at(event, self._field)
         if value is None:
             return
         mapped = self._values.get(value, self._default)
         if mapped is not None:
-            put(event, self._target, mapped)
+            put_at(event, self._target, mapped)
 
 
 class Json(Step):
@@ -290,11 +317,12 @@ class Json(Step):
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
-        self._field = spec.get("field", "message")
-        self._target: str | None = spec.get("target")
+        self._field = compile_path(spec.get("field", "message"))
+        target = spec.get("target")
+        self._target: FieldPath | None = None if target is None else compile_path(target)
 
     def __call__(self, event: Event) -> None:
-        raw = get(event, self._field)
+        raw = get_at(event, self._field)
         if not isinstance(raw, str) or not raw.lstrip().startswith("{"):
             return
         try:
@@ -306,9 +334,9 @@ class Json(Step):
             add_tag(event, TAG_JSON_PARSE_FAILURE)
         elif self._target is None:
             for key, value in decoded.items():
-                put(event, key, value)
+                put(event, key, value)  # the record's keys: not known in advance
         else:
-            put(event, self._target, decoded)
+            put_at(event, self._target, decoded)
 
 
 class Ip(Step):
@@ -320,14 +348,14 @@ class Ip(Step):
 
     def __init__(self, spec: dict[str, Any], context: Context) -> None:
         super().__init__(spec, context)
-        self._field = spec["field"]
-        self._target = spec.get("target", "source.ip")
-        self._fallback = spec.get("fallback", "source.domain")
+        self._field = compile_path(spec["field"])
+        self._target = compile_path(spec.get("target", "source.ip"))
+        self._fallback = compile_path(spec.get("fallback", "source.domain"))
 
     def __call__(self, event: Event) -> None:
-        value = pop(event, self._field)
+        value = pop_at(event, self._field)
         if isinstance(value, str) and value not in ("-", ""):
-            put(event, self._target if self._IP.match(value) else self._fallback, value)
+            put_at(event, self._target if self._IP.match(value) else self._fallback, value)
 
 
 def _strings(spec: dict[str, Any], option: str, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ def test_shipped_library_routes_every_dataset() -> None:
         ({"steps": [{"convert": {"a": "int128"}}]}, "unknown type 'int128'"),
         ({"steps": [{"date": {}, "tag": {}}]}, "one key"),
         ({"step": []}, "expected a mapping with a 'steps' list"),
+        ({"steps": [{"tag": {"tags": ["a"], "when": {"exists": 5}}}]}, "steps[0] (tag): 5 is not a field path"),
     ],
 )
 def test_bad_pipelines_fail_with_the_step(tmp_path: Path, pipeline: object, fragment: str) -> None:
@@ -82,6 +83,16 @@ def test_steps_in_order_with_conditions(tmp_path: Path) -> None:
     }
     unknown = {"message": "Hello bee", "event": {"dataset": "other"}}
     assert router(dict(unknown)) == unknown  # no pipeline: only the envelope
+
+
+def test_only_steps_with_a_when_are_checked(tmp_path: Path) -> None:
+    steps = [{"tag": {"tags": ["a"]}}, {"tag": {"tags": ["b"], "when": {"missing": "x"}}}, {"tag": {"when": {}}}]
+    router = Router.load(library(tmp_path, {"steps": steps}))
+    pipeline = router.pipeline_for("x.app")
+    assert pipeline is not None
+    assert [step.guarded for step in pipeline.steps] == [False, True, False]
+    assert router({"event": {"dataset": "x.app"}})["tags"] == ["a", "b"]
+    assert router({"event": {"dataset": "x.app"}, "x": 1})["tags"] == ["a"]
 
 
 def test_every_step_type_is_used_by_a_shipped_pipeline_or_tested() -> None:
