@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from grokpipe.envelope import event_id
-from indexer.dates import format_utc
+from indexer.dates import now_text
 from indexer.fields import Event, add_tag
 from indexer.pipeline import Router
 from indexer.scrub import TAG as SCRUBBED
@@ -67,7 +66,7 @@ def build(
     doc_id = str(meta.get("id") or event_id("kafka", topic, partition, offset))
     meta["id"] = doc_id
     if "@timestamp" not in event:  # not setdefault: that would format the time for every event
-        event["@timestamp"] = format_utc(datetime.now(UTC))
+        event["@timestamp"] = now_text()
     router(event)
     dataset = dataset_name(meta.get("dataset"))
     meta["dataset"] = dataset
@@ -75,6 +74,6 @@ def build(
         scrubber(event)
         if SCRUBBED in event.get("tags", ()):
             raw = scrubber.record(raw)  # what the dead-letter index would keep
-    meta["ingested"] = format_utc(datetime.now(UTC))
+    meta["ingested"] = now_text()
     event["data_stream"] = {"type": "logs", "dataset": dataset, "namespace": namespace}
     return Document(f"logs-{dataset}-{namespace}", doc_id, event, raw)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from grokpipe.envelope import format_timestamp
+from indexer import dates
 from indexer.dates import (
     NAMED,
     DateParser,
@@ -20,6 +21,7 @@ from indexer.dates import (
     _strptime,
     _syslog_partial,
     format_utc,
+    now_text,
 )
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -252,3 +254,14 @@ def test_a_result_another_now_would_change_is_not_remembered() -> None:
     syslog = DateParser(["SYSLOG"])  # the year comes from now
     assert syslog.parse("Jan  1 00:00:01", now=datetime(2027, 1, 1, tzinfo=UTC)) == "2027-01-01T00:00:01.000Z"
     assert syslog.parse("Jan  1 00:00:01", now=datetime(2026, 6, 1, tzinfo=UTC)) == "2026-01-01T00:00:01.000Z"
+
+
+@pytest.mark.parametrize(
+    "ns",
+    [1_795_421_708_000_000_000, 1_795_421_708_123_456_789, 1_795_421_708_999_999_999, 1_795_421_709_000_000_001],
+)
+def test_now_text_is_format_timestamp_of_now(monkeypatch: pytest.MonkeyPatch, ns: int) -> None:
+    monkeypatch.setattr(dates.time, "time_ns", lambda: ns)
+    expected = format_timestamp(datetime.fromtimestamp(ns // 1000 / 1_000_000, UTC))
+    assert now_text() == expected
+    assert now_text() == expected  # the same millisecond: the text kept
