@@ -10,7 +10,9 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -95,16 +97,27 @@ def replay(directory: Path, bootstrap: str, topic: str) -> tuple[int, int]:
     """A restarted spool drains what the killed one left to Kafka; returns (recovered depth, torn tails)."""
     publisher = Publisher(KafkaSettings(bootstrap_servers=[bootstrap]), PublisherSettings(), ShipperMetrics(), topic)
     publisher.start()
-    spool = Spool(directory, SpoolSettings(segment_bytes=SEGMENT_BYTES), publisher.publish)
+    # The drain starts with start() and every acknowledgement lowers depth: on a loaded machine Kafka
+    # acknowledged hundreds of records before this thread read depth. Hold the hand-over until the
+    # recovered depth is read, so that depth is what recovery found on disk.
+    depth_read = threading.Event()
+
+    def publish(key: bytes, value: bytes, on_ack: Callable[[], None] | None) -> None:
+        depth_read.wait()
+        publisher.publish(key, value, on_ack)
+
+    spool = Spool(directory, SpoolSettings(segment_bytes=SEGMENT_BYTES), publish)
     try:
         spool.start()
         depth = spool.depth
+        depth_read.set()
         deadline = time.monotonic() + 60
         while spool.depth and time.monotonic() < deadline:
             time.sleep(0.05)
         assert spool.depth == 0
         return depth, spool.dropped_torn
     finally:
+        depth_read.set()
         spool.stop(10)
         publisher.close()
 
