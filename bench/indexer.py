@@ -5,6 +5,10 @@ each stage and the ratio c / min(a, b) (how much of the slower stage's speed the
 then the end-to-end latency (line written -> searchable) with shipper and indexer running at a steady
 rate. Not a test: nothing here asserts a time.
 
+``python bench/indexer.py --stage a --events 50000 [--profile]`` runs stage (a) alone, in memory and
+in seconds, without and with the scrubber (see :func:`parse_stage_only`): the loop for profiling the
+per-event cost of building documents.
+
 The issue asks for 1M events; noida-db keeps every Kafka record and document as JSON on disk (~1.6 KB
 per small message), so the default is 100k and ``--events 1000000`` is there for a real cluster.
 
