@@ -118,7 +118,7 @@ class ErrorGroupSettings(Section):
         "+ the refresh interval + clock skew between indexer and api); counts before it are stored",
     )
     reconcile_interval: float = Field(
-        default=3600.0, gt=0, description="seconds between checks of every stored count against Elasticsearch"
+        default=600.0, gt=0, description="seconds between checks of every stored count against Elasticsearch"
     )
     max_events_per_pass: int = Field(
         default=200_000, ge=100, description="events one pass reads; a backlog is worked off over several"
