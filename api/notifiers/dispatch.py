@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 
 from api import metrics
-from grokpipe import logs
 from api.config import (
     DeliverySettings,
     DingTalkNotifier,
@@ -27,6 +26,7 @@ from api.notifiers.dingtalk import DingTalk
 from api.notifiers.email import Email
 from api.notifiers.slack import Slack
 from api.notifiers.webhook import Webhook
+from grokpipe import logs
 
 log = logging.getLogger(__name__)
 
