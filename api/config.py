@@ -76,6 +76,10 @@ class SchedulerSettings(Section):
     lease_seconds: float = Field(default=300.0, gt=0)
     replica_id: str | None = None
     rules_refresh: float = Field(default=10.0, gt=0)
+    #: due rules of one index and window sent as one _msearch of up to this many (1: a search per rule).
+    #: Off by default until measured on a quiet machine: on the embedded server it saved ~27% of server
+    #: time per 25 rules, but a batch's rules all finish when its slowest search does.
+    rule_batch: int = Field(default=1, ge=1, le=500)
 
 
 class IndicesSettings(Section):

@@ -21,7 +21,6 @@ from api.groups.store import GroupStore
 from api.groups.sync import GroupSync
 from api.lease import Leases
 from api.notifiers.dispatch import Dispatcher
-from api.rules.batch import DEFAULT_SIZE as BATCH_SIZE
 from api.rules.batch import BatchRunner
 from api.rules.schemas import Rule
 from api.runner import Clock, FieldCache, RuleRunner
@@ -54,8 +53,11 @@ class Services:
     checks: Checks
 
     @classmethod
-    def build(cls, settings: ApiSettings, clock: Clock = utc_now, *, rule_batch: int = BATCH_SIZE) -> Services:
-        """``rule_batch``: due rules evaluated with one ``_msearch`` (1: one search per rule)."""
+    def build(cls, settings: ApiSettings, clock: Clock = utc_now, *, rule_batch: int | None = None) -> Services:
+        """``rule_batch`` (default ``scheduler.rule_batch``): due rules evaluated with one ``_msearch``
+        (1: one search per rule)."""
+        if rule_batch is None:
+            rule_batch = settings.scheduler.rule_batch
         es = clients.elasticsearch(settings.elasticsearch)
         ensure_indices(es, settings.indices)
         owner = settings.scheduler.replica_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"

@@ -139,7 +139,7 @@ def test_a_bad_rule_fails_alone(services: Services, logs: str, monkeypatch: pyte
 
 
 def test_scheduler_runs_due_rules_in_batches(make_services: Callable[..., Services], logs: str) -> None:
-    services = make_services()
+    services = make_services(scheduler={"enabled": False, "rule_batch": 25})
     rules = [_create(services, logs, i, **r, schedule={"interval": "1m"}) for i, r in enumerate(RULES)]
     services.es.indices.refresh(index=services.settings.indices.rules)
     scheduler = services.scheduler
@@ -154,3 +154,7 @@ def test_scheduler_runs_due_rules_in_batches(make_services: Callable[..., Servic
         time.sleep(0.05)
     for rule in rules:
         assert services.leases.state(rule.id).last_tick == T0
+
+
+def test_batching_is_off_by_default(make_services: Callable[..., Services]) -> None:
+    assert make_services().scheduler.batcher is None
