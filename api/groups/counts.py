@@ -9,7 +9,7 @@ from elasticsearch import Elasticsearch, TransportError
 
 from api.errors import SearchFailed
 from api.groups.schemas import EPOCH, ErrorGroup
-from api.groups.stats import counts_search, parse_counts, window_search
+from api.groups.stats import counts_search, live_counts_search, parse_counts, parse_live_counts, window_search
 from api.groups.store import GroupStore
 
 CHUNK = 1000
@@ -48,9 +48,7 @@ class Counter:
         by_bound: dict[datetime, list[str]] = {}
         for key, doc in docs.items():
             by_bound.setdefault(doc.settled_through, []).append(key)
-        live: dict[str, int] = {}
-        for bound, keys in by_bound.items():
-            live |= self.between(keys, bound, None)
+        live = parse_live_counts(self.search(live_counts_search(by_bound))) if by_bound else {}
         out: dict[str, int] = {}
         for group in groups:
             keys = [group.id, *group.aliases]

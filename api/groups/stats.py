@@ -144,6 +144,28 @@ def key_events_search(key: str, order: Literal["asc", "desc"], size: int) -> dic
     }
 
 
+def live_counts_search(bounds: dict[datetime, list[str]]) -> dict[str, Any]:
+    """Events per fingerprint ingested at or after each fingerprint's own bound, in one request: a
+    ``filters`` bucket per distinct bound, each with the counts of its fingerprints."""
+    filters = {
+        str(i): {"bool": {"filter": [{"terms": {KEY: keys}}, {"range": {INGESTED: {"gte": iso(bound)}}}]}}
+        for i, (bound, keys) in enumerate(bounds.items())
+    }
+    size = max(1, max((len(keys) for keys in bounds.values()), default=1))
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [{"terms": {KEY: [k for keys in bounds.values() for k in keys]}}]}},
+        "aggs": {"b": {"filters": {"filters": filters}, "aggs": {"k": {"terms": {"field": KEY, "size": size}}}}},
+    }
+
+
+def parse_live_counts(response: dict[str, Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for bucket in response.get("aggregations", {}).get("b", {}).get("buckets", {}).values():
+        out |= parse_counts({"aggregations": bucket})
+    return out
+
+
 def counts_search(keys: list[str], since: datetime | None, until: datetime | None) -> dict[str, Any]:
     """Events per fingerprint ingested in ``[since, until)`` (open ends where None)."""
     bounds = {op: iso(t) for op, t in (("gte", since), ("lt", until)) if t is not None}
