@@ -13,17 +13,17 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from api.config import ApiSettings
-from api.console.app import console_app
-from api.errors import ApiError, Conflict, InvalidRule
-from api.groups.schemas import DigestCreate
-from api.routes import alerts, digests, docs, errors, health, notifiers, rules, sink
-from api.routes import checks as check_routes
-from api.routes import demo as demo_routes
-from api.routes import reports as report_routes
-from api.rules.schemas import RuleCreate
-from api.runner import Clock
-from api.services import Services, utc_now
+from grokpipe.api.config import ApiSettings
+from grokpipe.api.console.app import console_app
+from grokpipe.api.errors import ApiError, Conflict, InvalidRule
+from grokpipe.api.groups.schemas import DigestCreate
+from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, sink
+from grokpipe.api.routes import checks as check_routes
+from grokpipe.api.routes import demo as demo_routes
+from grokpipe.api.routes import reports as report_routes
+from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.api.runner import Clock
+from grokpipe.api.services import Services, utc_now
 
 log = logging.getLogger(__name__)
 

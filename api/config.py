@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from api.rules.durations import Duration
+from grokpipe.api.rules.durations import Duration
 from grokpipe.settings import ElasticsearchSettings, HttpSettings, Section, ServiceSettings
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
-from api.services import Services
+from grokpipe.api.services import Services
 
 Role = Literal["read", "admin"]
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="read-only or admin API key")

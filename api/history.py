@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from elasticsearch import Elasticsearch
 
-from api import metrics
+from grokpipe.api import metrics
 
 Source = Literal["rule", "error-groups", "digest", "check", "report"]
 

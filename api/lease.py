@@ -15,7 +15,7 @@ from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
-from api.throttle import RuleState
+from grokpipe.api.throttle import RuleState
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import uvicorn
 
-from api.app import create_app
-from api.config import ApiSettings
 from grokpipe import logs
+from grokpipe.api.app import create_app
+from grokpipe.api.config import ApiSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,17 +12,17 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError, TransportError
 
-from api import metrics
-from api.config import IndicesSettings
-from api.errors import SearchFailed
-from api.history import History
-from api.lease import Claim, Leases
-from api.notifiers.base import Message
-from api.notifiers.dispatch import Dispatcher
-from api.rules.conditions import Evaluation, build_search, evaluate, window_for
-from api.rules.query import flatten_mapping, lucene_to_dsl, vet_dsl
-from api.rules.schemas import Rule, RuleBody
-from api.throttle import Action, decide
+from grokpipe.api import metrics
+from grokpipe.api.config import IndicesSettings
+from grokpipe.api.errors import SearchFailed
+from grokpipe.api.history import History
+from grokpipe.api.lease import Claim, Leases
+from grokpipe.api.notifiers.base import Message
+from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.rules.conditions import Evaluation, build_search, evaluate, window_for
+from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, vet_dsl
+from grokpipe.api.rules.schemas import Rule, RuleBody
+from grokpipe.api.throttle import Action, decide
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -58,7 +58,7 @@ class FieldCache:
         known = {rule.time_field, *rule.group_by}
         unknown = sorted(f for f in known if fields and f not in fields)
         if unknown:
-            from api.errors import InvalidRule
+            from grokpipe.api.errors import InvalidRule
 
             raise InvalidRule(f"unknown fields: {', '.join(unknown)}", fields=unknown)
         if rule.dsl is not None:

@@ -18,9 +18,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from api.config import SchedulerSettings
-from api.rules.schemas import Schedule
-from api.runner import Clock
+from grokpipe.api.config import SchedulerSettings
+from grokpipe.api.rules.schemas import Schedule
+from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 

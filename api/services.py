@@ -9,24 +9,24 @@ from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch
 
-from api.checks.service import Checks
-from api.config import ApiSettings
-from api.groups.blame import Blame
-from api.groups.counts import Counter
-from api.groups.digest import DigestRunner
-from api.groups.notify import GroupNotifier
-from api.groups.schemas import Digest
-from api.groups.service import ErrorGroups
-from api.groups.store import GroupStore
-from api.groups.sync import GroupSync
-from api.lease import Leases
-from api.notifiers.dispatch import Dispatcher
-from api.rules.batch import BatchRunner
-from api.rules.schemas import Rule
-from api.runner import Clock, FieldCache, RuleRunner
-from api.scheduler import Scheduler
-from api.store import DigestStore, RuleStore, ensure_indices
 from grokpipe import clients
+from grokpipe.api.checks.service import Checks
+from grokpipe.api.config import ApiSettings
+from grokpipe.api.groups.blame import Blame
+from grokpipe.api.groups.counts import Counter
+from grokpipe.api.groups.digest import DigestRunner
+from grokpipe.api.groups.notify import GroupNotifier
+from grokpipe.api.groups.schemas import Digest
+from grokpipe.api.groups.service import ErrorGroups
+from grokpipe.api.groups.store import GroupStore
+from grokpipe.api.groups.sync import GroupSync
+from grokpipe.api.lease import Leases
+from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.rules.batch import BatchRunner
+from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.runner import Clock, FieldCache, RuleRunner
+from grokpipe.api.scheduler import Scheduler
+from grokpipe.api.store import DigestStore, RuleStore, ensure_indices
 
 
 def utc_now() -> datetime:

@@ -10,10 +10,10 @@ from typing import Any, Generic, TypeVar
 from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError, TransportError
 from pydantic import BaseModel
 
-from api.config import IndicesSettings
-from api.errors import Conflict, NotFound, SearchFailed
-from api.groups.schemas import Digest, DigestBody
-from api.rules.schemas import Page, Rule, RuleBody, Saved
+from grokpipe.api.config import IndicesSettings
+from grokpipe.api.errors import Conflict, NotFound, SearchFailed
+from grokpipe.api.groups.schemas import Digest, DigestBody
+from grokpipe.api.rules.schemas import Page, Rule, RuleBody, Saved
 
 Body = TypeVar("Body", bound=BaseModel)
 Stored = TypeVar("Stored", bound=Saved)

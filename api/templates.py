@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from api.checks import layouts
+from grokpipe.api.checks import layouts
 
 Layout = Literal["alert", "error", "digest", "check", "report"]
 Part = Literal["markdown", "html"]

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.rules.conditions import Finding
+from grokpipe.api.rules.conditions import Finding
 
 
 class GroupState(BaseModel):

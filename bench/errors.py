@@ -27,16 +27,16 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _BENCH]
 
 from elasticsearch import Elasticsearch  # noqa: E402
 
-from api.config import ApiSettings  # noqa: E402
-from api.services import Services  # noqa: E402
+from grokpipe.api.config import ApiSettings  # noqa: E402
+from grokpipe.api.services import Services  # noqa: E402
 from grokpipe.clients import ensure_topic  # noqa: E402
 from grokpipe.embedded import EmbeddedStack, free_port  # noqa: E402
+from grokpipe.indexer.config import IndexerSettings  # noqa: E402
+from grokpipe.indexer.service import Indexer  # noqa: E402
+from grokpipe.indexer.template import install_templates  # noqa: E402
 from grokpipe.settings import KafkaSettings  # noqa: E402
-from indexer.config import IndexerSettings  # noqa: E402
-from indexer.service import Indexer  # noqa: E402
-from indexer.template import install_templates  # noqa: E402
-from shipper.config import ShipperSettings  # noqa: E402
-from shipper.service import Shipper  # noqa: E402
+from grokpipe.shipper.config import ShipperSettings  # noqa: E402
+from grokpipe.shipper.service import Shipper  # noqa: E402
 
 sys.path.append(_BENCH)
 from procstats import table  # noqa: E402

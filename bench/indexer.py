@@ -43,17 +43,17 @@ from kafka import TopicPartition  # noqa: E402
 
 from grokpipe.clients import ensure_topic, kafka_consumer  # noqa: E402
 from grokpipe.embedded import EmbeddedStack, free_port  # noqa: E402
+from grokpipe.indexer.bulk import BulkWriter  # noqa: E402
+from grokpipe.indexer.config import IndexerSettings, RetrySettings, ScrubSettings  # noqa: E402
+from grokpipe.indexer.documents import Document, build  # noqa: E402
+from grokpipe.indexer.metrics import IndexerMetrics  # noqa: E402
+from grokpipe.indexer.pipeline import Router  # noqa: E402
+from grokpipe.indexer.scrub import Scrubber  # noqa: E402
+from grokpipe.indexer.service import Indexer  # noqa: E402
+from grokpipe.indexer.template import install_templates  # noqa: E402
 from grokpipe.settings import KafkaSettings  # noqa: E402
-from indexer.bulk import BulkWriter  # noqa: E402
-from indexer.config import IndexerSettings, RetrySettings, ScrubSettings  # noqa: E402
-from indexer.documents import Document, build  # noqa: E402
-from indexer.metrics import IndexerMetrics  # noqa: E402
-from indexer.pipeline import Router  # noqa: E402
-from indexer.scrub import Scrubber  # noqa: E402
-from indexer.service import Indexer  # noqa: E402
-from indexer.template import install_templates  # noqa: E402
-from shipper.config import ShipperSettings  # noqa: E402
-from shipper.service import Shipper  # noqa: E402
+from grokpipe.shipper.config import ShipperSettings  # noqa: E402
+from grokpipe.shipper.service import Shipper  # noqa: E402
 
 sys.path.append(_BENCH)
 from procstats import table  # noqa: E402

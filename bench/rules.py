@@ -35,11 +35,11 @@ from elasticsearch import Elasticsearch, helpers  # noqa: E402
 from prometheus_client import start_http_server  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
-from api.config import ApiSettings  # noqa: E402
-from api.rules.batch import DEFAULT_SIZE  # noqa: E402
-from api.rules.schemas import RuleCreate  # noqa: E402
-from api.services import Services  # noqa: E402
-from api.store import RuleStore, ensure_indices  # noqa: E402
+from grokpipe.api.config import ApiSettings  # noqa: E402
+from grokpipe.api.rules.batch import DEFAULT_SIZE  # noqa: E402
+from grokpipe.api.rules.schemas import RuleCreate  # noqa: E402
+from grokpipe.api.services import Services  # noqa: E402
+from grokpipe.api.store import RuleStore, ensure_indices  # noqa: E402
 from grokpipe.embedded import EmbeddedStack, free_port  # noqa: E402
 
 sys.path.append(_BENCH)

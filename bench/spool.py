@@ -23,7 +23,7 @@ from pathlib import Path
 _BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _BENCH]
 
-from shipper.syslog.spool import Spool, SpoolSettings  # noqa: E402
+from grokpipe.shipper.syslog.spool import Spool, SpoolSettings  # noqa: E402
 
 VALUE = b"x" * 200
 
@@ -73,8 +73,8 @@ def run_kafka(root: Path, records: int) -> list[tuple[str, float, float]]:
     from grokpipe.clients import ensure_topic
     from grokpipe.embedded import EmbeddedStack
     from grokpipe.settings import KafkaSettings
-    from shipper.metrics import ShipperMetrics
-    from shipper.publisher import Publisher, PublisherSettings
+    from grokpipe.shipper.metrics import ShipperMetrics
+    from grokpipe.shipper.publisher import Publisher, PublisherSettings
 
     rows = []
     with tempfile.TemporaryDirectory(dir=root) as work, EmbeddedStack(Path(work) / "noida") as stack:

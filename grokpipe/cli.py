@@ -16,11 +16,11 @@ from grokpipe.settings import ConfigError
 
 #: subcommand -> (module with ``add_arguments(parser)`` and ``run(args) -> int``, help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "shipper": ("shipper.main", "tail files and receive syslog, publish events to Kafka"),
-    "indexer": ("indexer.main", "consume events, grok-parse, bulk-write to Elasticsearch"),
-    "api": ("api.main", "alert-rule API and scheduler"),
-    "grok": ("indexer.grokcli", "grok debugger: test patterns and datasets against sample lines"),
-    "errors": ("indexer.errorscan", "error groups in log files, offline: grokpipe errors scan FILE..."),
+    "shipper": ("grokpipe.shipper.main", "tail files and receive syslog, publish events to Kafka"),
+    "indexer": ("grokpipe.indexer.main", "consume events, grok-parse, bulk-write to Elasticsearch"),
+    "api": ("grokpipe.api.main", "alert-rule API and scheduler"),
+    "grok": ("grokpipe.indexer.grokcli", "grok debugger: test patterns and datasets against sample lines"),
+    "errors": ("grokpipe.indexer.errorscan", "error groups in log files, offline: grokpipe errors scan FILE..."),
     "up": ("grokpipe.up", "run the whole pipeline on the embedded Kafka + Elasticsearch"),
 }
 

@@ -18,11 +18,11 @@ import orjson
 from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, TransportError
 
 from grokpipe.envelope import format_timestamp
-from indexer.config import RetrySettings
-from indexer.documents import Document
-from indexer.metrics import IndexerMetrics
-from indexer.retry import backoff, classify
-from indexer.template import DEADLETTER_INDEX
+from grokpipe.indexer.config import RetrySettings
+from grokpipe.indexer.documents import Document
+from grokpipe.indexer.metrics import IndexerMetrics
+from grokpipe.indexer.retry import backoff, classify
+from grokpipe.indexer.template import DEADLETTER_INDEX
 
 log = logging.getLogger(__name__)
 

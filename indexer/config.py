@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from grokpipe.indexer.pipeline import DEFAULT_LIBRARY
 from grokpipe.settings import ElasticsearchSettings, HttpSettings, KafkaSettings, Section, ServiceSettings
-from indexer.pipeline import DEFAULT_LIBRARY
 
 
 class BatchSettings(Section):

@@ -26,14 +26,14 @@ from confluent_kafka import Consumer as KafkaConsumer
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
 from grokpipe.clients import librdkafka_config
+from grokpipe.indexer.bulk import BulkWriter
+from grokpipe.indexer.config import IndexerSettings
+from grokpipe.indexer.documents import PARSE_FAILURE_TAGS, Document, build
+from grokpipe.indexer.errors import IndexerError
+from grokpipe.indexer.metrics import IndexerMetrics
+from grokpipe.indexer.pipeline import Router
+from grokpipe.indexer.scrub import Scrubber
 from grokpipe.logs import Throttle
-from indexer.bulk import BulkWriter
-from indexer.config import IndexerSettings
-from indexer.documents import PARSE_FAILURE_TAGS, Document, build
-from indexer.errors import IndexerError
-from indexer.metrics import IndexerMetrics
-from indexer.pipeline import Router
-from indexer.scrub import Scrubber
 
 log = logging.getLogger(__name__)
 log.addFilter(Throttle())

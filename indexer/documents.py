@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 
 from grokpipe.envelope import event_id
-from indexer.dates import now_text
-from indexer.fields import Event, add_tag
-from indexer.pipeline import Router
-from indexer.scrub import TAG as SCRUBBED
-from indexer.scrub import Scrubber
+from grokpipe.indexer.dates import now_text
+from grokpipe.indexer.fields import Event, add_tag
+from grokpipe.indexer.pipeline import Router
+from grokpipe.indexer.scrub import TAG as SCRUBBED
+from grokpipe.indexer.scrub import Scrubber
 
 _INVALID = re.compile(r"[^a-z0-9_.]")
 PARSE_FAILURE_TAGS = ("_grokparsefailure", "_groktimeout", "_dateparsefailure", "_jsonparsefailure")

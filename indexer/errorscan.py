@@ -27,10 +27,10 @@ from typing import Any, Literal
 
 import orjson
 
-from indexer.errors import PatternError, PipelineError
-from indexer.fields import Event, get
-from indexer.pipeline import DEFAULT_LIBRARY, Pipeline, Router
-from shipper.file.multiline import Multiline, MultilineSettings
+from grokpipe.indexer.errors import PatternError, PipelineError
+from grokpipe.indexer.fields import Event, get
+from grokpipe.indexer.pipeline import DEFAULT_LIBRARY, Pipeline, Router
+from grokpipe.shipper.file.multiline import Multiline, MultilineSettings
 
 #: The shipper's multiline preset for each dataset whose events span lines (examples/shipper.yml).
 PRESETS: dict[str, Literal["php", "python", "java"]] = {

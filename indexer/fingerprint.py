@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import regex
 
-from indexer.frames import DEFAULT_LIBRARY_PREFIXES, Frame, culprit_frame, parse_frames
-from indexer.masking import mask
+from grokpipe.indexer.frames import DEFAULT_LIBRARY_PREFIXES, Frame, culprit_frame, parse_frames
+from grokpipe.indexer.masking import mask
 
 #: ``log.level`` values that make an event without a file and line an error (ECS, syslog, nginx,
 #: Apache, Python, Java names).

@@ -42,8 +42,8 @@ from typing import Any
 
 import regex
 
-from indexer.errors import PatternError
-from indexer.fields import normalise
+from grokpipe.indexer.errors import PatternError
+from grokpipe.indexer.fields import normalise
 
 _REF = regex.compile(
     r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>int|long|float|double|string|boolean|bool))?\}"

@@ -16,9 +16,9 @@ from pathlib import Path
 import orjson
 
 from grokpipe.envelope import TAG_GROK_PARSE_FAILURE, TAG_GROK_TIMEOUT
-from indexer.errors import PatternError, PipelineError
-from indexer.grok import PatternLibrary
-from indexer.pipeline import DEFAULT_LIBRARY, Router
+from grokpipe.indexer.errors import PatternError, PipelineError
+from grokpipe.indexer.grok import PatternLibrary
+from grokpipe.indexer.pipeline import DEFAULT_LIBRARY, Router
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import orjson
 
 from grokpipe import logs
-from indexer.config import IndexerSettings
-from indexer.errors import PipelineError
-from indexer.service import Indexer
+from grokpipe.indexer.config import IndexerSettings
+from grokpipe.indexer.errors import PipelineError
+from grokpipe.indexer.service import Indexer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,13 +12,14 @@ from typing import Any
 
 import yaml
 
-from indexer.errors import PatternError, PipelineError
-from indexer.fields import Event
-from indexer.grok import PatternLibrary
-from indexer.processors import STEPS, Context, Step
+import grokpipe
+from grokpipe.indexer.errors import PatternError, PipelineError
+from grokpipe.indexer.fields import Event
+from grokpipe.indexer.grok import PatternLibrary
+from grokpipe.indexer.processors import STEPS, Context, Step
 
-#: The pattern library shipped with grokpipe (the repository's top-level grok_patterns/).
-DEFAULT_LIBRARY = Path(__file__).resolve().parent.parent / "grok_patterns"
+#: The pattern library shipped with grokpipe: the top-level grok_patterns/, installed as package data of grokpipe.
+DEFAULT_LIBRARY = Path(grokpipe.__file__).parent / "grok_patterns"
 
 
 class Pipeline:

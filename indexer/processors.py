@@ -13,11 +13,11 @@ import orjson
 import regex
 
 from grokpipe.envelope import TAG_DATE_PARSE_FAILURE, TAG_GROK_PARSE_FAILURE, TAG_GROK_TIMEOUT
-from indexer.dates import DateParser
-from indexer.fields import Event, FieldPath, add_tag, compile_path, get, get_at, pop, pop_at, put, put_at
-from indexer.fingerprint import DEFAULT_LEVELS, ErrorFacts, Grouping, custom_key, fingerprint
-from indexer.frames import DEFAULT_LIBRARY_PREFIXES
-from indexer.grok import PatternLibrary
+from grokpipe.indexer.dates import DateParser
+from grokpipe.indexer.fields import Event, FieldPath, add_tag, compile_path, get, get_at, pop, pop_at, put, put_at
+from grokpipe.indexer.fingerprint import DEFAULT_LEVELS, ErrorFacts, Grouping, custom_key, fingerprint
+from grokpipe.indexer.frames import DEFAULT_LIBRARY_PREFIXES
+from grokpipe.indexer.grok import PatternLibrary
 
 TAG_JSON_PARSE_FAILURE = "_jsonparsefailure"
 

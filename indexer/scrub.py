@@ -42,8 +42,8 @@ from typing import Any
 
 import orjson
 
-from indexer.config import ScrubSettings
-from indexer.fields import Event, add_tag
+from grokpipe.indexer.config import ScrubSettings
+from grokpipe.indexer.fields import Event, add_tag
 
 MASK = "[Filtered]"
 TAG = "scrubbed"

@@ -9,12 +9,12 @@ from typing import Any
 
 from grokpipe.clients import elasticsearch
 from grokpipe.httpserver import OpsServer
-from indexer.bulk import BulkWriter
-from indexer.config import IndexerSettings
-from indexer.consumer import Consumer
-from indexer.metrics import IndexerMetrics
-from indexer.pipeline import Router
-from indexer.template import install_templates
+from grokpipe.indexer.bulk import BulkWriter
+from grokpipe.indexer.config import IndexerSettings
+from grokpipe.indexer.consumer import Consumer
+from grokpipe.indexer.metrics import IndexerMetrics
+from grokpipe.indexer.pipeline import Router
+from grokpipe.indexer.template import install_templates
 
 log = logging.getLogger(__name__)
 

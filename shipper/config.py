@@ -8,9 +8,9 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from grokpipe.settings import HttpSettings, KafkaSettings, ServiceSettings
-from shipper.file.config import FileInputSettings
-from shipper.publisher import PublisherSettings
-from shipper.syslog.config import SyslogInputSettings
+from grokpipe.shipper.file.config import FileInputSettings
+from grokpipe.shipper.publisher import PublisherSettings
+from grokpipe.shipper.syslog.config import SyslogInputSettings
 
 InputSettings = Annotated[FileInputSettings | SyslogInputSettings, Field(discriminator="type")]
 

@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 
 from grokpipe import logs
-from shipper.config import ShipperSettings
-from shipper.service import Shipper
+from grokpipe.shipper.config import ShipperSettings
+from grokpipe.shipper.service import Shipper
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

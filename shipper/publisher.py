@@ -26,8 +26,8 @@ from pydantic import Field
 
 from grokpipe.clients import librdkafka_config
 from grokpipe.settings import KafkaSettings, Section
-from shipper.errors import PublisherClosed
-from shipper.metrics import ShipperMetrics
+from grokpipe.shipper.errors import PublisherClosed
+from grokpipe.shipper.metrics import ShipperMetrics
 
 log = logging.getLogger(__name__)
 

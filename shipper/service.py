@@ -7,11 +7,11 @@ from typing import Any, Protocol
 
 from grokpipe.envelope import hostname
 from grokpipe.httpserver import OpsServer
-from shipper.config import ShipperSettings
-from shipper.file.config import FileInputSettings
-from shipper.file.input import FileInput
-from shipper.metrics import ShipperMetrics
-from shipper.publisher import Publisher
+from grokpipe.shipper.config import ShipperSettings
+from grokpipe.shipper.file.config import FileInputSettings
+from grokpipe.shipper.file.input import FileInput
+from grokpipe.shipper.metrics import ShipperMetrics
+from grokpipe.shipper.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class Shipper:
     def _make_input(self, spec: Any) -> Input:
         if isinstance(spec, FileInputSettings):
             return FileInput(spec, self.publisher, self.metrics, data_dir=self.settings.data_dir, host=self.host)
-        from shipper.syslog.input import SyslogInput  # the syslog stack loads only when configured
+        from grokpipe.shipper.syslog.input import SyslogInput  # the syslog stack loads only when configured
 
         syslog_input: Input = SyslogInput(
             spec,

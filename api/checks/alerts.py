@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from api.throttle import GroupState, RuleState
+from grokpipe.api.throttle import GroupState, RuleState
 
 _KEY = "check"
 

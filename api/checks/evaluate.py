@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from api.checks.conditions import Binary, Call, Condition, Const, Neg, Node, Ref
+from grokpipe.api.checks.conditions import Binary, Call, Condition, Const, Neg, Node, Ref
 
 
 class _Missing:

@@ -19,7 +19,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from api.checks.templating import Rendered
+from grokpipe.api.checks.templating import Rendered
 
 #: Link-local ranges (IMDS of AWS/GCP/Azure/OpenStack live in 169.254.0.0/16) and other metadata addresses.
 LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))

@@ -14,15 +14,15 @@ from typing import Any
 from elasticsearch import Elasticsearch
 from prometheus_client import Counter
 
-from api.checks.results import ResultStore
-from api.checks.schemas import Report, ReportBody, ReportColumn, ReportResult, ReportRow, RunRecord
-from api.checks.store import CheckStore
-from api.errors import NotFound
-from api.history import History
-from api.lease import Leases
-from api.notifiers.base import Message
-from api.notifiers.dispatch import Dispatcher
-from api.runner import Clock
+from grokpipe.api.checks.results import ResultStore
+from grokpipe.api.checks.schemas import Report, ReportBody, ReportColumn, ReportResult, ReportRow, RunRecord
+from grokpipe.api.checks.store import CheckStore
+from grokpipe.api.errors import NotFound
+from grokpipe.api.history import History
+from grokpipe.api.lease import Leases
+from grokpipe.api.notifiers.base import Message
+from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 REPORTS = Counter("grokpipe_api_check_reports_total", "Check reports sent", ["outcome"])

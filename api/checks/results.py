@@ -14,10 +14,10 @@ from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, TransportError
 
-from api.checks.schemas import CheckRun, RowResult, RunRecord
-from api.errors import SearchFailed
-from api.rules.schemas import Page
-from indexer.template import downgrade
+from grokpipe.api.checks.schemas import CheckRun, RowResult, RunRecord
+from grokpipe.api.errors import SearchFailed
+from grokpipe.api.rules.schemas import Page
+from grokpipe.indexer.template import downgrade
 
 log = logging.getLogger(__name__)
 TEMPLATE = "grokpipe-synthetics-http"

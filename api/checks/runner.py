@@ -17,11 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
-from api.checks import conditions, evaluate, templating
-from api.checks.conditions import Condition
-from api.checks.evaluate import MISSING, Response
-from api.checks.probe import Answer, ProbeError, Session
-from api.checks.schemas import (
+from grokpipe.api.checks import conditions, evaluate, templating
+from grokpipe.api.checks.conditions import Condition
+from grokpipe.api.checks.evaluate import MISSING, Response
+from grokpipe.api.checks.probe import Answer, ProbeError, Session
+from grokpipe.api.checks.schemas import (
     AssertionResult,
     CheckBody,
     CheckRun,
@@ -31,9 +31,9 @@ from api.checks.schemas import (
     StepResult,
     WaitStep,
 )
-from api.config import CheckSettings
-from api.rules.durations import parse_duration
-from api.runner import Clock
+from grokpipe.api.config import CheckSettings
+from grokpipe.api.rules.durations import parse_duration
+from grokpipe.api.runner import Clock
 
 Sleep = Callable[[float], None]
 REDACTED = "[redacted]"

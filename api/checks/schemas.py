@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer, field_validator, model_validator
 
-from api.rules.durations import Duration, parse_duration
-from api.rules.schemas import Saved, Schedule, Strict
+from grokpipe.api.rules.durations import Duration, parse_duration
+from grokpipe.api.rules.schemas import Saved, Schedule, Strict
 
 MatrixValue = str | int | float
 StepStatus = Literal["passed", "failed", "skipped"]

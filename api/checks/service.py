@@ -17,21 +17,21 @@ from elasticsearch import Elasticsearch
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from api.checks import alerts, validate
-from api.checks.alerts import CheckAction, CheckState
-from api.checks.reports import ReportRunner
-from api.checks.results import ResultStore
-from api.checks.runner import CheckRunner
-from api.checks.schemas import Check, CheckCreate, CheckRun, Report, ReportCreate
-from api.checks.store import CheckStore, ReportStore
-from api.config import ApiSettings
-from api.errors import ApiError, Conflict
-from api.history import History
-from api.lease import Leases
-from api.notifiers.base import Message
-from api.notifiers.dispatch import Dispatcher
-from api.runner import Clock
-from api.scheduler import Scheduler
+from grokpipe.api.checks import alerts, validate
+from grokpipe.api.checks.alerts import CheckAction, CheckState
+from grokpipe.api.checks.reports import ReportRunner
+from grokpipe.api.checks.results import ResultStore
+from grokpipe.api.checks.runner import CheckRunner
+from grokpipe.api.checks.schemas import Check, CheckCreate, CheckRun, Report, ReportCreate
+from grokpipe.api.checks.store import CheckStore, ReportStore
+from grokpipe.api.config import ApiSettings
+from grokpipe.api.errors import ApiError, Conflict
+from grokpipe.api.history import History
+from grokpipe.api.lease import Leases
+from grokpipe.api.notifiers.base import Message
+from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.runner import Clock
+from grokpipe.api.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 CHECK_RUNS = Counter("grokpipe_api_check_runs_total", "Check runs by outcome", ["outcome"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from elasticsearch import BadRequestError, Elasticsearch
 
-from api.checks.schemas import Check, CheckBody, Report, ReportBody
-from api.store import MAPPINGS, DocumentStore
+from grokpipe.api.checks.schemas import Check, CheckBody, Report, ReportBody
+from grokpipe.api.store import MAPPINGS, DocumentStore
 
 
 def _ensure(es: Elasticsearch, index: str) -> None:

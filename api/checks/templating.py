@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from api.checks.schemas import HttpRequest
+from grokpipe.api.checks.schemas import HttpRequest
 
 _ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
 _CONTEXT_REF = re.compile(r"\bcontext\s*(?:\.\s*(\w+)|\[\s*['\"]([^'\"]+)['\"]\s*\])")

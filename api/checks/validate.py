@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from api.checks import conditions, templating
-from api.checks.schemas import CheckBody, ReportBody, RequestStep
-from api.errors import InvalidRule
+from grokpipe.api.checks import conditions, templating
+from grokpipe.api.checks.schemas import CheckBody, ReportBody, RequestStep
+from grokpipe.api.errors import InvalidRule
 
 
 def check_body(body: CheckBody, notifiers: Collection[str]) -> None:

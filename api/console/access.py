@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from api.console.session import Session, Sessions
-from api.errors import ApiError
-from api.services import Services
+from grokpipe.api.console.session import Session, Sessions
+from grokpipe.api.errors import ApiError
+from grokpipe.api.services import Services
 
 COOKIE = "grokpipe_console"
 LOGIN_COOKIE = "grokpipe_console_login"

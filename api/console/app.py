@@ -16,12 +16,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from api.config import ApiSettings
-from api.console.access import Forbidden, LoginRequired, base_path, get_sessions
-from api.console.render import page
-from api.console.routes import alerts, checks, errors, login, rules
-from api.console.session import Sessions
-from api.errors import ApiError
+from grokpipe.api.config import ApiSettings
+from grokpipe.api.console.access import Forbidden, LoginRequired, base_path, get_sessions
+from grokpipe.api.console.render import page
+from grokpipe.api.console.routes import alerts, checks, errors, login, rules
+from grokpipe.api.console.session import Sessions
+from grokpipe.api.errors import ApiError
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

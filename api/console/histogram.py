@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from api.groups.stats import KEY, iso, parse_time
+from grokpipe.api.groups.stats import KEY, iso, parse_time
 
 Range = Literal["24h", "14d"]
 STEPS: dict[Range, timedelta] = {"24h": timedelta(hours=1), "14d": timedelta(days=1)}

@@ -10,8 +10,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from api.console.access import base_path
-from api.console.session import Session
+from grokpipe.api.console.access import base_path
+from grokpipe.api.console.session import Session
 
 
 def moment(value: datetime | str | None) -> str:
@@ -46,7 +46,7 @@ def pretty(value: Any) -> str:
 
 def _env() -> Environment:
     env = Environment(
-        loader=PackageLoader("api.console", "templates"),
+        loader=PackageLoader("grokpipe.api.console", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -13,8 +13,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from api.config import BlameSettings
-from api.groups.schemas import Owner
+from grokpipe.api.config import BlameSettings
+from grokpipe.api.groups.schemas import Owner
 
 log = logging.getLogger(__name__)
 

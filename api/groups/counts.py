@@ -7,10 +7,10 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, TransportError
 
-from api.errors import SearchFailed
-from api.groups.schemas import EPOCH, ErrorGroup
-from api.groups.stats import counts_search, live_counts_search, parse_counts, parse_live_counts, window_search
-from api.groups.store import GroupStore
+from grokpipe.api.errors import SearchFailed
+from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.api.groups.stats import counts_search, live_counts_search, parse_counts, parse_live_counts, window_search
+from grokpipe.api.groups.store import GroupStore
 
 CHUNK = 1000
 

@@ -14,18 +14,18 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from api import metrics
-from api.config import OwnerContact
-from api.groups.counts import Counter
-from api.groups.notify import mentions
-from api.groups.schemas import Digest, DigestBody, DigestReport, DigestRow, ErrorGroup
-from api.groups.stats import iso
-from api.groups.store import GroupStore
-from api.history import History
-from api.lease import Leases
-from api.notifiers.base import Message
-from api.notifiers.dispatch import Dispatcher
-from api.runner import Clock
+from grokpipe.api import metrics
+from grokpipe.api.config import OwnerContact
+from grokpipe.api.groups.counts import Counter
+from grokpipe.api.groups.notify import mentions
+from grokpipe.api.groups.schemas import Digest, DigestBody, DigestReport, DigestRow, ErrorGroup
+from grokpipe.api.groups.stats import iso
+from grokpipe.api.groups.store import GroupStore
+from grokpipe.api.history import History
+from grokpipe.api.lease import Leases
+from grokpipe.api.notifiers.base import Message
+from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 _ORDER = {"new": 0, "regressed": 1, "ongoing": 2}

@@ -12,15 +12,15 @@ from collections.abc import Callable, Mapping
 
 from elasticsearch import Elasticsearch, TransportError
 
-from api.config import OwnerContact
-from api.errors import SearchFailed
-from api.groups.counts import Counter
-from api.groups.schemas import ErrorGroup, GroupPublic, Owner
-from api.groups.store import GroupStore
-from api.history import History
-from api.notifiers.base import Mentions, Message
-from api.notifiers.dispatch import Dispatcher
-from api.runner import Clock
+from grokpipe.api.config import OwnerContact
+from grokpipe.api.errors import SearchFailed
+from grokpipe.api.groups.counts import Counter
+from grokpipe.api.groups.schemas import ErrorGroup, GroupPublic, Owner
+from grokpipe.api.groups.store import GroupStore
+from grokpipe.api.history import History
+from grokpipe.api.notifiers.base import Mentions, Message
+from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 RULE = {"id": "error-groups", "name": "Error groups", "description": "new and regressed error groups"}

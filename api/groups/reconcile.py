@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from api.groups.schemas import EPOCH, ErrorGroup
-from api.groups.stats import SAMPLES, KeyStats, fold, key_events_search, parse_counts, settled_counts_search
-from api.groups.store import Versioned
+from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.api.groups.stats import SAMPLES, KeyStats, fold, key_events_search, parse_counts, settled_counts_search
+from grokpipe.api.groups.store import Versioned
 
 if TYPE_CHECKING:
-    from api.groups.sync import GroupSync
+    from grokpipe.api.groups.sync import GroupSync
 
 
 @dataclass
@@ -33,7 +33,7 @@ class ReconcileResult:
 
 def reconcile(sync: GroupSync, now: datetime) -> ReconcileResult:
     """Call with the sync's lock held (no pass in between): stored counts = Elasticsearch's counts."""
-    from api.groups.sync import SyncResult
+    from grokpipe.api.groups.sync import SyncResult
 
     store, counter = sync.store, sync.counter
     watermark = store.watermark()

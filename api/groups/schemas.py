@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.rules.schemas import Saved, Schedule, Strict
+from grokpipe.api.rules.schemas import Saved, Schedule, Strict
 
 GroupStatus = Literal["unresolved", "resolved", "ignored"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from api.errors import Conflict, NotFound
-from api.groups.counts import Counter
-from api.groups.schemas import Bucket, ErrorGroup, GroupDetail, GroupPublic, IgnoreRequest
-from api.groups.stats import Interval, events_search, histogram_search, iso, parse_histogram
-from api.groups.store import GroupStore
-from api.rules.schemas import Page
-from api.runner import Clock
+from grokpipe.api.errors import Conflict, NotFound
+from grokpipe.api.groups.counts import Counter
+from grokpipe.api.groups.schemas import Bucket, ErrorGroup, GroupDetail, GroupPublic, IgnoreRequest
+from grokpipe.api.groups.stats import Interval, events_search, histogram_search, iso, parse_histogram
+from grokpipe.api.groups.store import GroupStore
+from grokpipe.api.rules.schemas import Page
+from grokpipe.api.runner import Clock
 
 Sort = Literal["count", "last_seen", "first_seen"]
 _NO_IGNORE: dict[str, Any] = {"ignore_until": None, "ignore_until_count": None}

@@ -9,8 +9,8 @@ from typing import Any
 
 from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError, TransportError
 
-from api.errors import Conflict, NotFound, SearchFailed
-from api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.api.errors import Conflict, NotFound, SearchFailed
+from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
 
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date"}

@@ -20,20 +20,20 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, TransportError
 
-from api import metrics
-from api.config import ErrorGroupSettings
-from api.errors import NotFound
-from api.groups.blame import Blame
-from api.groups.counts import Counter
-from api.groups.notify import GroupNotifier
-from api.groups.reconcile import reconcile
-from api.groups.schemas import EPOCH, ErrorGroup
-from api.groups.stats import INGESTED, PAGE, KeyStats, changes_search, fold, get, parse_time
-from api.groups.store import GroupStore, Versioned
-from api.groups.transitions import NotifyPolicy, observe, react
-from api.lease import Leases
-from api.rules.durations import parse_duration
-from api.runner import Clock
+from grokpipe.api import metrics
+from grokpipe.api.config import ErrorGroupSettings
+from grokpipe.api.errors import NotFound
+from grokpipe.api.groups.blame import Blame
+from grokpipe.api.groups.counts import Counter
+from grokpipe.api.groups.notify import GroupNotifier
+from grokpipe.api.groups.reconcile import reconcile
+from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.api.groups.stats import INGESTED, PAGE, KeyStats, changes_search, fold, get, parse_time
+from grokpipe.api.groups.store import GroupStore, Versioned
+from grokpipe.api.groups.transitions import NotifyPolicy, observe, react
+from grokpipe.api.lease import Leases
+from grokpipe.api.rules.durations import parse_duration
+from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 LEASE_ID = "error-groups-sync"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from api.groups.schemas import ErrorGroup
-from api.groups.stats import KeyStats, get
+from grokpipe.api.groups.schemas import ErrorGroup
+from grokpipe.api.groups.stats import KeyStats, get
 
 
 @dataclass(frozen=True)

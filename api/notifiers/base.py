@@ -7,8 +7,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from api import templates
-from api.errors import DeliveryFailed
+from grokpipe.api import templates
+from grokpipe.api.errors import DeliveryFailed
 
 
 @dataclass(frozen=True)

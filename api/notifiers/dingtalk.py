@@ -10,10 +10,10 @@ import urllib.parse
 
 import httpx
 
-from api import templates
-from api.config import DingTalkNotifier
-from api.errors import DeliveryFailed
-from api.notifiers.base import Message, check_response
+from grokpipe.api import templates
+from grokpipe.api.config import DingTalkNotifier
+from grokpipe.api.errors import DeliveryFailed
+from grokpipe.api.notifiers.base import Message, check_response
 
 
 def sign(secret: str, timestamp_ms: int) -> str:

@@ -9,24 +9,24 @@ from typing import Any
 
 import httpx
 
-from api import metrics
-from api.config import (
+from grokpipe import logs
+from grokpipe.api import metrics
+from grokpipe.api.config import (
     DeliverySettings,
     DingTalkNotifier,
     EmailNotifier,
     SlackNotifier,
     WebhookNotifier,
 )
-from api.config import (
+from grokpipe.api.config import (
     Notifier as NotifierConfig,
 )
-from api.errors import DeliveryFailed
-from api.notifiers.base import Message, Notifier
-from api.notifiers.dingtalk import DingTalk
-from api.notifiers.email import Email
-from api.notifiers.slack import Slack
-from api.notifiers.webhook import Webhook
-from grokpipe import logs
+from grokpipe.api.errors import DeliveryFailed
+from grokpipe.api.notifiers.base import Message, Notifier
+from grokpipe.api.notifiers.dingtalk import DingTalk
+from grokpipe.api.notifiers.email import Email
+from grokpipe.api.notifiers.slack import Slack
+from grokpipe.api.notifiers.webhook import Webhook
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from email.message import EmailMessage
 
 import httpx
 
-from api import templates
-from api.config import EmailNotifier
-from api.errors import DeliveryFailed
-from api.notifiers.base import Message
+from grokpipe.api import templates
+from grokpipe.api.config import EmailNotifier
+from grokpipe.api.errors import DeliveryFailed
+from grokpipe.api.notifiers.base import Message
 
 
 class Email:

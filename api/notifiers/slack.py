@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
-from api import templates
-from api.config import SlackNotifier
-from api.notifiers.base import Message, check_response
+from grokpipe.api import templates
+from grokpipe.api.config import SlackNotifier
+from grokpipe.api.notifiers.base import Message, check_response
 
 
 class Slack:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from api import templates
-from api.config import WebhookNotifier
-from api.notifiers.base import Message, check_response
+from grokpipe.api import templates
+from grokpipe.api.config import WebhookNotifier
+from grokpipe.api.notifiers.base import Message, check_response
 
 
 class Webhook:

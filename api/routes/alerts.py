@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import ReadAccess, ServicesDep
-from api.rules.schemas import Page
+from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.rules.schemas import Page
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 

@@ -11,12 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import ValidationError
 
-from api.checks import validate
-from api.checks.schemas import Check, CheckBody, CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
-from api.deps import AdminAccess, ReadAccess, ServicesDep
-from api.errors import Conflict, InvalidRule
-from api.rules.schemas import Page
-from api.services import Services
+from grokpipe.api.checks import validate
+from grokpipe.api.checks.schemas import Check, CheckBody, CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
+from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.rules.schemas import Page
+from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/checks", tags=["checks"])
 IfMatch = Annotated[str | None, Header(description="the check's version; a stale one gets 409")]

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import ValidationError
 
-from api.deps import AdminAccess, ReadAccess, ServicesDep
-from api.errors import InvalidRule
-from api.groups.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
-from api.rules.schemas import Page
-from api.services import Services
+from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.errors import InvalidRule
+from grokpipe.api.groups.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
+from grokpipe.api.rules.schemas import Page
+from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/digests", tags=["digests"])
 IfMatch = Annotated[str | None, Header(description="the digest's version; a stale one gets 409")]

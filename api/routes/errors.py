@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from api.deps import AdminAccess, ReadAccess, ServicesDep
-from api.groups.schemas import GroupDetail, GroupPublic, GroupStatus, IgnoreRequest, MergeRequest
-from api.groups.service import Sort
-from api.groups.stats import Interval
-from api.rules.schemas import Page
+from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.groups.schemas import GroupDetail, GroupPublic, GroupStatus, IgnoreRequest, MergeRequest
+from grokpipe.api.groups.service import Sort
+from grokpipe.api.groups.stats import Interval
+from grokpipe.api.rules.schemas import Page
 
 router = APIRouter(prefix="/errors", tags=["errors"])
 

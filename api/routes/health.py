@@ -8,7 +8,7 @@ from elasticsearch import TransportError
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.deps import ReadAccess, ServicesDep
+from grokpipe.api.deps import ReadAccess, ServicesDep
 
 router = APIRouter(tags=["health"])
 

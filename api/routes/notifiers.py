@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import ReadAccess, ServicesDep
+from grokpipe.api.deps import ReadAccess, ServicesDep
 
 router = APIRouter(prefix="/notifiers", tags=["notifiers"])
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import ValidationError
 
-from api.checks import validate
-from api.checks.schemas import Report, ReportBody, ReportCreate, ReportResult, ReportUpdate
-from api.deps import AdminAccess, ReadAccess, ServicesDep
-from api.errors import InvalidRule
-from api.rules.schemas import Page
+from grokpipe.api.checks import validate
+from grokpipe.api.checks.schemas import Report, ReportBody, ReportCreate, ReportResult, ReportUpdate
+from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.errors import InvalidRule
+from grokpipe.api.rules.schemas import Page
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 IfMatch = Annotated[str | None, Header(description="the report's version; a stale one gets 409")]

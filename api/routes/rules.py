@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import ValidationError
 
-from api.deps import AdminAccess, ReadAccess, ServicesDep
-from api.errors import Conflict, InvalidRule
-from api.rules.schemas import Page, PreviewRequest, RuleBody, RuleCreate, RulePublic, RuleUpdate
-from api.services import Services
+from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.rules.schemas import Page, PreviewRequest, RuleBody, RuleCreate, RulePublic, RuleUpdate
+from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/rules", tags=["rules"])
 IfMatch = Annotated[str | None, Header(description="the rule's version; a stale one gets 409")]

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body
 
-from api.deps import ReadAccess
+from grokpipe.api.deps import ReadAccess
 
 router = APIRouter(prefix="/sink", tags=["dev sink"])
 log = logging.getLogger(__name__)

@@ -22,11 +22,11 @@ from typing import Any
 
 from elasticsearch import TransportError
 
-from api.errors import ApiError, SearchFailed
-from api.lease import Claim
-from api.rules.conditions import build_search, evaluate, window_for
-from api.rules.schemas import Rule, RuleBody
-from api.runner import RuleRunner, RunResult
+from grokpipe.api.errors import ApiError, SearchFailed
+from grokpipe.api.lease import Claim
+from grokpipe.api.rules.conditions import build_search, evaluate, window_for
+from grokpipe.api.rules.schemas import Rule, RuleBody
+from grokpipe.api.runner import RuleRunner, RunResult
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.rules.durations import parse_duration
-from api.rules.schemas import (
+from grokpipe.api.rules.durations import parse_duration
+from grokpipe.api.rules.schemas import (
     AnyCondition,
     FlatlineCondition,
     MetricCondition,

@@ -16,7 +16,7 @@ from luqum import tree
 from luqum.exceptions import IllegalCharacterError, ParseError
 from luqum.parser import parser
 
-from api.errors import InvalidRule
+from grokpipe.api.errors import InvalidRule
 
 NUMERIC = frozenset(
     {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.rules.durations import Duration, parse_duration
+from grokpipe.api.rules.durations import Duration, parse_duration
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from grokpipe.settings import Section
-from shipper.file.multiline import MultilineSettings
+from grokpipe.shipper.file.multiline import MultilineSettings
 
 
 class FileInputSettings(Section):

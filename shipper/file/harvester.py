@@ -13,10 +13,10 @@ from collections import deque
 from typing import NamedTuple
 
 from grokpipe.envelope import TAG_INVALID_UTF8, TAG_MULTILINE, TAG_TRUNCATED
-from shipper.file import identity
-from shipper.file.lines import LineSplitter, decode
-from shipper.file.multiline import Block, Multiline, MultilineSettings
-from shipper.file.registry import FileState
+from grokpipe.shipper.file import identity
+from grokpipe.shipper.file.lines import LineSplitter, decode
+from grokpipe.shipper.file.multiline import Block, Multiline, MultilineSettings
+from grokpipe.shipper.file.registry import FileState
 
 
 class Record(NamedTuple):

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from grokpipe.envelope import AGENT, Event, encode, event_id, record_key, utc_now_iso
-from shipper.errors import PublisherClosed
-from shipper.file import discovery, identity
-from shipper.file.config import FileInputSettings
-from shipper.file.harvester import Harvester, Pending, Record
-from shipper.file.registry import FileState, Registry
-from shipper.metrics import ShipperMetrics
-from shipper.publisher import Publisher
+from grokpipe.shipper.errors import PublisherClosed
+from grokpipe.shipper.file import discovery, identity
+from grokpipe.shipper.file.config import FileInputSettings
+from grokpipe.shipper.file.harvester import Harvester, Pending, Record
+from grokpipe.shipper.file.registry import FileState, Registry
+from grokpipe.shipper.metrics import ShipperMetrics
+from grokpipe.shipper.publisher import Publisher
 
 log = logging.getLogger(__name__)
 

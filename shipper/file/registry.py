@@ -13,8 +13,8 @@ from pathlib import Path
 
 import orjson
 
-from shipper.errors import RegistryError
-from shipper.file.identity import Fingerprint
+from grokpipe.shipper.errors import RegistryError
+from grokpipe.shipper.file.identity import Fingerprint
 
 VERSION = 1
 

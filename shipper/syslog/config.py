@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from grokpipe.settings import Section
-from shipper.syslog.spool import SpoolSettings
+from grokpipe.shipper.syslog.spool import SpoolSettings
 
 Transport = Literal["udp", "tcp", "tls", "unix", "unix-stream"]
 STREAM_TRANSPORTS: frozenset[str] = frozenset({"tcp", "tls", "unix-stream"})

@@ -26,12 +26,12 @@ from grokpipe.envelope import (
     mint_event_id,
     record_key,
 )
-from shipper.metrics import ShipperMetrics
-from shipper.publisher import Publisher
-from shipper.syslog.config import ListenAddress, SyslogInputSettings
-from shipper.syslog.listeners import ListenerEvents, Listeners, Received
-from shipper.syslog.parser import SyslogParser
-from shipper.syslog.spool import Spool, SpoolWriteError
+from grokpipe.shipper.metrics import ShipperMetrics
+from grokpipe.shipper.publisher import Publisher
+from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
+from grokpipe.shipper.syslog.listeners import ListenerEvents, Listeners, Received
+from grokpipe.shipper.syslog.parser import SyslogParser
+from grokpipe.shipper.syslog.spool import Spool, SpoolWriteError
 
 log = logging.getLogger(__name__)
 

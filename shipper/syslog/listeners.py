@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from shipper.syslog.config import ListenAddress, SyslogInputSettings
-from shipper.syslog.framing import Frame, FrameDecoder
+from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
+from grokpipe.shipper.syslog.framing import Frame, FrameDecoder
 
 log = logging.getLogger(__name__)
 

@@ -62,8 +62,8 @@ import orjson
 from pydantic import Field
 
 from grokpipe.settings import Section
-from shipper.errors import PublisherClosed, ShipperError
-from shipper.syslog.segments import (
+from grokpipe.shipper.errors import PublisherClosed, ShipperError
+from grokpipe.shipper.syslog.segments import (
     MiB,
     Record,
     create_segment,

@@ -16,8 +16,8 @@ from support import indexer as support
 from support.api import api_settings
 from support.process import start_service
 
-from api.groups.schemas import DigestCreate, ErrorGroup
-from api.services import Services
+from grokpipe.api.groups.schemas import DigestCreate, ErrorGroup
+from grokpipe.api.services import Services
 from grokpipe.embedded import EmbeddedStack, free_port
 
 DAY1 = datetime(2026, 11, 30, tzinfo=UTC)

@@ -23,7 +23,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from elasticsearch import Elasticsearch, helpers
 
-from api.config import ApiSettings
+from grokpipe.api.config import ApiSettings
 
 LOGS_MAPPING: dict[str, Any] = {
     "properties": {

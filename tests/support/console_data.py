@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.groups.stats import iso
+from grokpipe.api.groups.stats import iso
 from support.api import doc
 
 

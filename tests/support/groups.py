@@ -8,7 +8,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from api.groups.stats import iso
+from grokpipe.api.groups.stats import iso
 from support.api import doc
 
 

@@ -11,7 +11,7 @@ import yaml
 from elasticsearch import Elasticsearch
 
 from grokpipe.embedded import EmbeddedStack, free_port
-from indexer.config import IndexerSettings
+from grokpipe.indexer.config import IndexerSettings
 from support.process import ServiceProcess
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from grokpipe.embedded import EmbeddedStack, free_port
-from shipper.config import ShipperSettings
+from grokpipe.shipper.config import ShipperSettings
 from support.process import ServiceProcess
 
 

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.console.access import ServicesDep, Viewer
-from api.console.render import page
-from api.services import Services
+from grokpipe.api.console.access import ServicesDep, Viewer
+from grokpipe.api.console.render import page
+from grokpipe.api.services import Services
 
 router = APIRouter()
 Kind = Literal["fired", "recovered", "new", "regressed", "digest"]

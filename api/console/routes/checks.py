@@ -12,9 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.checks.schemas import CheckPublic, RunRecord
-from api.console.access import ServicesDep, Viewer
-from api.console.render import page
+from grokpipe.api.checks.schemas import CheckPublic, RunRecord
+from grokpipe.api.console.access import ServicesDep, Viewer
+from grokpipe.api.console.render import page
 
 router = APIRouter()
 RUNS_PAGE = 60  # result documents (run x matrix row) per page

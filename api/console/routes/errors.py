@@ -12,12 +12,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.console import histogram
-from api.console.access import Actor, BadForm, ServicesDep, Viewer, base_path
-from api.console.render import page
-from api.groups.schemas import GroupStatus, IgnoreRequest
-from api.groups.service import Sort
-from api.services import Services
+from grokpipe.api.console import histogram
+from grokpipe.api.console.access import Actor, BadForm, ServicesDep, Viewer, base_path
+from grokpipe.api.console.render import page
+from grokpipe.api.groups.schemas import GroupStatus, IgnoreRequest
+from grokpipe.api.groups.service import Sort
+from grokpipe.api.services import Services
 
 router = APIRouter()
 Window = Literal["1h", "24h", "7d", "14d", "30d", "all"]

@@ -7,7 +7,7 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.console.access import (
+from grokpipe.api.console.access import (
     COOKIE,
     LOGIN_COOKIE,
     Forbidden,
@@ -19,8 +19,8 @@ from api.console.access import (
     safe_next,
     set_cookie,
 )
-from api.console.render import page
-from api.console.session import Sessions
+from grokpipe.api.console.render import page
+from grokpipe.api.console.session import Sessions
 
 router = APIRouter()
 LOGIN_FORM_SECONDS = 3600

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.console.access import ServicesDep, Viewer
-from api.console.render import page
-from api.console.routes.alerts import history
-from api.errors import ApiError
-from api.rules.schemas import Rule
-from api.throttle import RuleState
+from grokpipe.api.console.access import ServicesDep, Viewer
+from grokpipe.api.console.render import page
+from grokpipe.api.console.routes.alerts import history
+from grokpipe.api.errors import ApiError
+from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.throttle import RuleState
 
 router = APIRouter()
 #: a rule whose next tick is overdue by more than this is shown as late

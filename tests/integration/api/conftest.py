@@ -9,7 +9,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.api import FakeClock, api_settings
 
-from api.services import Services
+from grokpipe.api.services import Services
 from grokpipe.embedded import EmbeddedStack
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from support.git import commit, php_lines
 
-from api.config import BlameSettings
-from api.groups.blame import Blame
+from grokpipe.api.config import BlameSettings
+from grokpipe.api.groups.blame import Blame
 
 PREFIX = "/home/wwwroot/api.example.com/"
 

@@ -23,9 +23,9 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.api import ADMIN_KEY, READ_KEY, FakeClock, Receiver, SmtpServer, http_receiver, serve, smtp_server
 
-from api.app import create_app
-from api.checks.results import data_stream
-from api.services import Services
+from grokpipe.api.app import create_app
+from grokpipe.api.checks.results import data_stream
+from grokpipe.api.services import Services
 
 ADMIN = {"X-API-Key": ADMIN_KEY}
 READ = {"X-API-Key": READ_KEY}

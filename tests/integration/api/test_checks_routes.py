@@ -20,10 +20,10 @@ import yaml
 from elasticsearch import Elasticsearch
 from support.api import ADMIN_KEY, READ_KEY, FakeClock, api_settings, serve
 
-from api.app import create_app
-from api.checks.results import data_stream
-from api.checks.schemas import Check
-from api.services import Services
+from grokpipe.api.app import create_app
+from grokpipe.api.checks.results import data_stream
+from grokpipe.api.checks.schemas import Check
+from grokpipe.api.services import Services
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.logs import JsonFormatter
 

@@ -24,9 +24,9 @@ from support.console_data import KINDS
 from support.console_data import events as example_events
 from support.groups import add
 
-from api.app import create_app
-from api.groups.schemas import Owner
-from api.services import Services
+from grokpipe.api.app import create_app
+from grokpipe.api.groups.schemas import Owner
+from grokpipe.api.services import Services
 from grokpipe.embedded import EmbeddedStack
 
 ADMIN = {"X-API-Key": ADMIN_KEY}

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from support.api import ADMIN_KEY, READ_KEY, api_settings, serve
 
-from api.app import create_app
+from grokpipe.api.app import create_app
 from grokpipe.embedded import EmbeddedStack
 
 

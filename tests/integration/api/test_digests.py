@@ -15,9 +15,9 @@ from support.api import ADMIN_KEY, READ_KEY, FakeClock, Receiver, http_receiver,
 from support.git import commit, php_lines
 from support.groups import add, event
 
-from api.app import create_app
-from api.groups.schemas import Digest, DigestCreate
-from api.services import Services
+from grokpipe.api.app import create_app
+from grokpipe.api.groups.schemas import Digest, DigestCreate
+from grokpipe.api.services import Services
 
 DAY1 = datetime.fromisoformat("2026-01-05T00:00:00+00:00")
 DAY2 = DAY1 + timedelta(days=1)
@@ -124,7 +124,7 @@ def test_two_days_of_digests(es: Elasticsearch, stack_up: Any, clock: FakeClock)
 def test_seeded_digest(make_services: Any) -> None:
     seed = {"id": "daily", "name": "Daily", "schedule": {"cron": "0 9 * * *", "timezone": "Asia/Shanghai"}}
     services: Services = make_services(digests_seed=[seed])
-    from api.app import seed_digests
+    from grokpipe.api.app import seed_digests
 
     seed_digests(services)
     seed_digests(services)  # idempotent

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from support.api import READ_KEY, FakeClock, api_settings, serve
 
-from api.app import create_app
-from api.routes.docs import ASSETS, assets_dir
+from grokpipe.api.app import create_app
+from grokpipe.api.routes.docs import ASSETS, assets_dir
 from grokpipe.embedded import EmbeddedStack
 
 

@@ -13,9 +13,9 @@ from elasticsearch import Elasticsearch
 from support.api import ADMIN_KEY, READ_KEY, FakeClock, Receiver, http_receiver, new_logs_index, serve
 from support.groups import add, es_count, event
 
-from api.app import create_app
-from api.groups.schemas import EPOCH
-from api.services import Services
+from grokpipe.api.app import create_app
+from grokpipe.api.groups.schemas import EPOCH
+from grokpipe.api.services import Services
 
 T0 = datetime.fromisoformat("2026-01-05T12:00:00+00:00")
 ADMIN = {"X-API-Key": ADMIN_KEY}
@@ -97,14 +97,14 @@ def test_a_pass_killed_half_way_counts_nothing_twice(
     add(es, index, [event(k, T0, T0 + timedelta(seconds=30)) for k in keys for _ in range(3)])
     # A pass that wrote three groups and died before the watermark moved:
     sync = services.group_sync
-    from api.groups.stats import fold
+    from grokpipe.api.groups.stats import fold
 
     since = services.groups.watermark()
     settled_before = clock() - timedelta(seconds=60)
     hits, settled_before = sync._changed_events(since, settled_before)
     stats = fold(hits, settled_before)
     existing = services.groups.many(keys[:3])
-    from api.groups.sync import SyncResult
+    from grokpipe.api.groups.sync import SyncResult
 
     for key in keys[:3]:
         sync._observe(

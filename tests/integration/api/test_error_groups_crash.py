@@ -15,7 +15,7 @@ from support.api import ADMIN_KEY, api_settings, free_port, new_logs_index
 from support.groups import add, event
 from support.process import ServiceProcess
 
-from api.groups.store import GroupStore
+from grokpipe.api.groups.store import GroupStore
 from grokpipe.embedded import EmbeddedStack
 
 KEYS = [f"crash-{i:03d}" for i in range(150)]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch
 
-from api.lease import Leases
-from api.throttle import RuleState
+from grokpipe.api.lease import Leases
+from grokpipe.api.throttle import RuleState
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -12,9 +12,9 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.api import T0, doc, http_receiver, new_logs_index, smtp_server
 
-from api.rules.schemas import RuleCreate
-from api.services import Services
-from api.store import RuleStore
+from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.api.services import Services
+from grokpipe.api.store import RuleStore
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from datetime import timedelta
 from elasticsearch import Elasticsearch
 from support.api import T0, FakeClock, doc, http_receiver, new_logs_index
 
-from api.rules.schemas import RuleCreate
-from api.services import Services
+from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.api.services import Services
 
 STEP = timedelta(minutes=10)
 DAY = timedelta(days=1)

@@ -13,7 +13,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.api import ADMIN_KEY, READ_KEY, T0, FakeClock, api_settings, doc, new_logs_index, serve
 
-from api.app import create_app
+from grokpipe.api.app import create_app
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.logs import JsonFormatter
 

@@ -11,11 +11,11 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.api import T0, doc, new_logs_index
 
-from api import metrics
-from api.rules.batch import BatchRunner
-from api.rules.conditions import window_for
-from api.rules.schemas import Rule, RuleCreate
-from api.services import Services
+from grokpipe.api import metrics
+from grokpipe.api.rules.batch import BatchRunner
+from grokpipe.api.rules.conditions import window_for
+from grokpipe.api.rules.schemas import Rule, RuleCreate
+from grokpipe.api.services import Services
 
 M = timedelta(minutes=1)
 PHP = 'event.dataset:"php.error"'

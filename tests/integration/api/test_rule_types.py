@@ -10,9 +10,9 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.api import T0, api_settings, doc, new_logs_index
 
-from api.rules.conditions import window_for
-from api.rules.schemas import RuleCreate
-from api.services import Services
+from grokpipe.api.rules.conditions import window_for
+from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.api.services import Services
 
 M = timedelta(minutes=1)
 
@@ -55,7 +55,7 @@ def services(make_services_module: Callable[..., Services]) -> Services:
 def make_services_module(stack: Any) -> Any:
     from support.api import FakeClock
 
-    from api.services import Services
+    from grokpipe.api.services import Services
 
     built: list[Services] = []
 

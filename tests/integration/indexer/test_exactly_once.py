@@ -16,7 +16,7 @@ from support.kafka import new_topic
 from support.shipper import wait_for
 
 from grokpipe.embedded import EmbeddedStack
-from indexer.service import Indexer
+from grokpipe.indexer.service import Indexer
 
 
 def produce(stack: EmbeddedStack, topic: str, count: int, dataset: str = "nginx.access", first: int = 0) -> None:

@@ -13,9 +13,9 @@ from support.shipper import wait_for
 
 from grokpipe.clients import kafka_producer
 from grokpipe.embedded import EmbeddedStack
+from grokpipe.indexer.service import Indexer
 from grokpipe.settings import KafkaSettings
-from indexer.service import Indexer
-from shipper.service import Shipper
+from grokpipe.shipper.service import Shipper
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 

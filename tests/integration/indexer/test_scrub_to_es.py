@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 from support import indexer as support
 
 from grokpipe.embedded import EmbeddedStack
-from indexer.service import Indexer
+from grokpipe.indexer.service import Indexer
 
 SECRETS = ("hunter2", "sk_live_51Hx", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "9f8e7d6c5b", "s3cr3tpw", "c0ok1e")
 

@@ -9,7 +9,7 @@ from support.kafka import consume
 from support.shipper import settings, wait_for
 
 from grokpipe.embedded import EmbeddedStack
-from shipper.service import Shipper
+from grokpipe.shipper.service import Shipper
 
 
 def test_bad_lines_are_marked_not_dropped(stack: EmbeddedStack, topic: str, data_dir: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from support.kafka import consume
 from support.shipper import settings, wait_for
 
 from grokpipe.embedded import EmbeddedStack
-from shipper.service import Shipper
+from grokpipe.shipper.service import Shipper
 
 FAST = {"scan_frequency": 0.1, "close_timeout": 0.5}
 

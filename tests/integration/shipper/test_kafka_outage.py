@@ -9,7 +9,7 @@ from support.kafka import consume, new_topic
 from support.shipper import settings, wait_for
 
 from grokpipe.embedded import EmbeddedStack
-from shipper.service import Shipper
+from grokpipe.shipper.service import Shipper
 
 
 def append(path: Path, prefix: str, start: int, count: int) -> list[str]:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.checks.alerts import CheckState, decide, dump, load
-from api.throttle import RuleState
+from grokpipe.api.checks.alerts import CheckState, decide, dump, load
+from grokpipe.api.throttle import RuleState
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from api.checks.conditions import ConditionError, context_names, parse, parse_value
-from api.checks.evaluate import MISSING, Response, check, value_of
+from grokpipe.api.checks.conditions import ConditionError, context_names, parse, parse_value
+from grokpipe.api.checks.evaluate import MISSING, Response, check, value_of
 
 BODY: dict[str, Any] = {
     "code": 0,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from api.checks.probe import AddressRefused, ProbeError, Session, refusal
-from api.checks.templating import Rendered
+from grokpipe.api.checks.probe import AddressRefused, ProbeError, Session, refusal
+from grokpipe.api.checks.templating import Rendered
 
 
 @pytest.mark.parametrize(

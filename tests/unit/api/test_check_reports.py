@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.checks.reports import cell
-from api.checks.runner import redact, row_key
-from api.checks.schemas import ReportColumn, RunRecord, StepResult
+from grokpipe.api.checks.reports import cell
+from grokpipe.api.checks.runner import redact, row_key
+from grokpipe.api.checks.schemas import ReportColumn, RunRecord, StepResult
 
 RECORD = RunRecord(
     run_id="r1",

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.console import histogram
-from api.console.routes.rules import lateness
-from api.rules.schemas import Rule
-from api.throttle import RuleState
+from grokpipe.api.console import histogram
+from grokpipe.api.console.routes.rules import lateness
+from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.throttle import RuleState
 
 T = datetime(2026, 1, 5, 12, 7, 30, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.groups.blame import parse_porcelain
-from api.groups.schemas import EPOCH, ErrorGroup
-from api.groups.stats import KeyStats, fold
-from api.groups.transitions import NotifyPolicy, observe, react
+from grokpipe.api.groups.blame import parse_porcelain
+from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.api.groups.stats import KeyStats, fold
+from grokpipe.api.groups.transitions import NotifyPolicy, observe, react
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)

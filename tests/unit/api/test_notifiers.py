@@ -9,10 +9,10 @@ import urllib.parse
 
 import pytest
 
-from api.config import ApiSettings
-from api.notifiers.base import Message
-from api.notifiers.dingtalk import sign
-from api.templates import HTML, render
+from grokpipe.api.config import ApiSettings
+from grokpipe.api.notifiers.base import Message
+from grokpipe.api.notifiers.dingtalk import sign
+from grokpipe.api.templates import HTML, render
 from grokpipe.settings import ConfigError
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from api.errors import InvalidRule
-from api.rules.query import flatten_mapping, lucene_to_dsl, vet_dsl
+from grokpipe.api.errors import InvalidRule
+from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, vet_dsl
 
 FIELDS = {
     "message": "text",

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from api.config import SchedulerSettings
-from api.errors import SearchFailed
-from api.rules.batch import msearch_lines, responses, split
-from api.rules.schemas import Rule
-from api.scheduler import Scheduler
+from grokpipe.api.config import SchedulerSettings
+from grokpipe.api.errors import SearchFailed
+from grokpipe.api.rules.batch import msearch_lines, responses, split
+from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.scheduler import Scheduler
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.config import SchedulerSettings
-from api.rules.schemas import Rule
-from api.scheduler import Scheduler
+from grokpipe.api.config import SchedulerSettings
+from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.scheduler import Scheduler
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 S = timedelta(seconds=1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.rules.conditions import Finding
-from api.throttle import RuleState, decide
+from grokpipe.api.rules.conditions import Finding
+from grokpipe.api.throttle import RuleState, decide
 
 T = datetime(2026, 1, 5, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -19,9 +19,9 @@ from grokpipe.settings import ServiceSettings
 ONE_SHOT = {"kafka-topics", "setup"}
 #: grokpipe services -> the settings model their config and environment must satisfy.
 SETTINGS = {
-    "shipper": "shipper.config:ShipperSettings",
-    "indexer": "indexer.config:IndexerSettings",
-    "api": "api.config:ApiSettings",
+    "shipper": "grokpipe.shipper.config:ShipperSettings",
+    "indexer": "grokpipe.indexer.config:IndexerSettings",
+    "api": "grokpipe.api.config:ApiSettings",
 }
 #: Where each image keeps its state.
 STATE = {

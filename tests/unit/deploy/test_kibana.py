@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from support.deploy import COMPOSE_DIR, ROOT
 
-from api.groups.store import MAPPING as GROUPS_MAPPING
-from api.store import MAPPINGS
+from grokpipe.api.groups.store import MAPPING as GROUPS_MAPPING
+from grokpipe.api.store import MAPPINGS
 
 REQUIRED = {
     ("index-pattern", "logs-*"),

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from grokpipe.indexer.config import IndexerSettings, derived_instance_id
+from grokpipe.indexer.consumer import consumer_config
 from grokpipe.settings import ConfigError
-from indexer.config import IndexerSettings, derived_instance_id
-from indexer.consumer import consumer_config
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "indexer.yml"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from indexer.fields import get
-from indexer.pipeline import Router
+from grokpipe.indexer.fields import get
+from grokpipe.indexer.pipeline import Router
 
 SHIPPER_TS = "2026-11-22T09:00:00.000Z"
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from grokpipe.envelope import format_timestamp
-from indexer import dates
-from indexer.dates import (
+from grokpipe.indexer import dates
+from grokpipe.indexer.dates import (
     NAMED,
     DateParser,
     FastParser,

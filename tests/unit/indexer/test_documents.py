@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from indexer.documents import build, dataset_name
-from indexer.pipeline import Router
+from grokpipe.indexer.documents import build, dataset_name
+from grokpipe.indexer.pipeline import Router
 
 
 @pytest.fixture(scope="module")

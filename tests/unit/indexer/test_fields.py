@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from indexer.fields import compile_path, get, get_at, pop, pop_at, put, put_at
+from grokpipe.indexer.fields import compile_path, get, get_at, pop, pop_at, put, put_at
 
 EVENT: dict[str, Any] = {"message": "m", "http": {"response": {"status_code": 200}}, "tags": ["a"], "": {"": 1}}
 PATHS = ["message", "http", "http.response.status_code", "http.response.nope", "tags.0", "message.x", "nope", "", "."]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.fingerprint import ErrorFacts, Grouping, fingerprint
+from grokpipe.indexer.fingerprint import ErrorFacts, Grouping, fingerprint
 
 PY = (
     "Traceback (most recent call last):\n"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.frames import DEFAULT_LIBRARY_PREFIXES, Frame, culprit_frame, is_library, java_frames, python_frames
+from grokpipe.indexer.frames import (
+    DEFAULT_LIBRARY_PREFIXES,
+    Frame,
+    culprit_frame,
+    is_library,
+    java_frames,
+    python_frames,
+)
 
 PY_TRACE = (
     "Traceback (most recent call last):\n"

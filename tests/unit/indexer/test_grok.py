@@ -8,10 +8,10 @@ from typing import Any
 import pygrok
 import pytest
 
-from indexer.errors import PatternError
-from indexer.grok import PatternLibrary
-from indexer.pipeline import DEFAULT_LIBRARY
-from indexer.processors import Context, Grok
+from grokpipe.indexer.errors import PatternError
+from grokpipe.indexer.grok import PatternLibrary
+from grokpipe.indexer.pipeline import DEFAULT_LIBRARY
+from grokpipe.indexer.processors import Context, Grok
 
 HERE = Path(__file__).parent
 #: logstash-patterns-core's legacy pattern files, as pygrok ships them (unchanged copies).

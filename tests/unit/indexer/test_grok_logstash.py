@@ -13,7 +13,7 @@ from typing import Any
 import pygrok
 import pytest
 
-from indexer.grok import PatternLibrary
+from grokpipe.indexer.grok import PatternLibrary
 
 HERE = Path(__file__).parent / "logstash_patterns"
 PYGROK_LEGACY = Path(pygrok.__file__).parent / "patterns"

@@ -7,7 +7,7 @@ import argparse
 import orjson
 import pytest
 
-from indexer import grokcli
+from grokpipe.indexer import grokcli
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[str, object]], str]:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from indexer.errors import PipelineError
-from indexer.fields import get
-from indexer.pipeline import Router
+from grokpipe.indexer.errors import PipelineError
+from grokpipe.indexer.fields import get
+from grokpipe.indexer.pipeline import Router
 
 NGINX_SEED = (  # the issue's exact line: the seeded "PHP fatal errors" rule must fire for it
     '2026/12/02 14:00:00 [error] 1234#0: *5 FastCGI sent in stderr: "PHP message: PHP Fatal error:  '

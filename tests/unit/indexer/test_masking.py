@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.masking import mask
+from grokpipe.indexer.masking import mask
 
 CASES = [
     # the example line

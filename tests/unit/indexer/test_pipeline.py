@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indexer.errors import PipelineError
-from indexer.pipeline import DEFAULT_LIBRARY, Router
-from indexer.processors import STEPS
+from grokpipe.indexer.errors import PipelineError
+from grokpipe.indexer.pipeline import DEFAULT_LIBRARY, Router
+from grokpipe.indexer.processors import STEPS
 
 
 def library(tmp_path: Path, pipeline: object) -> Path:

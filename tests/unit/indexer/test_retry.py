@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from indexer.retry import backoff, classify
+from grokpipe.indexer.retry import backoff, classify
 
 
 def item(status: int, error: str | None = None) -> dict[str, Any]:

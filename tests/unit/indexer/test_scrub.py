@@ -7,10 +7,10 @@ from typing import Any
 import orjson
 import pytest
 
-from indexer.config import ScrubSettings
-from indexer.documents import build
-from indexer.pipeline import Router
-from indexer.scrub import MASK, TAG, Scrubber
+from grokpipe.indexer.config import ScrubSettings
+from grokpipe.indexer.documents import build
+from grokpipe.indexer.pipeline import Router
+from grokpipe.indexer.scrub import MASK, TAG, Scrubber
 
 F = MASK
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.template import downgrade, logs_template
+from grokpipe.indexer.template import downgrade, logs_template
 
 
 def properties(mapping: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from grokpipe.settings import ConfigError
-from shipper.config import ShipperSettings
-from shipper.file.config import FileInputSettings
+from grokpipe.shipper.config import ShipperSettings
+from grokpipe.shipper.file.config import FileInputSettings
 
 
 def write(tmp_path: Path, text: str) -> Path:

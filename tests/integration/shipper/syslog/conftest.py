@@ -12,7 +12,7 @@ import pytest
 from support.shipper import settings
 
 from grokpipe.embedded import EmbeddedStack, free_port
-from shipper.service import Shipper
+from grokpipe.shipper.service import Shipper
 
 StartShipper = Callable[..., Shipper]
 

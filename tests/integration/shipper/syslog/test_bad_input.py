@@ -12,7 +12,7 @@ from support.kafka import consume
 from support.shipper import wait_for
 
 from grokpipe.embedded import EmbeddedStack, free_port
-from shipper.service import Shipper
+from grokpipe.shipper.service import Shipper
 
 StartShipper = Callable[..., Shipper]
 

@@ -19,7 +19,7 @@ from support.kafka import consume
 from support.syslog import DOCKER_FRAMES, check_docker_fields
 
 from grokpipe.embedded import EmbeddedStack, free_port
-from shipper.service import Shipper
+from grokpipe.shipper.service import Shipper
 
 StartShipper = Callable[..., Shipper]  # the start_shipper fixture
 

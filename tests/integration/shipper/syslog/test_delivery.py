@@ -14,7 +14,7 @@ from support.kafka import consume, new_topic
 from support.shipper import ShipperProcess, settings, wait_for, write_config
 
 from grokpipe.embedded import EmbeddedStack, free_port
-from shipper.service import Shipper
+from grokpipe.shipper.service import Shipper
 
 SEQ = re.compile(r"seq=(\d+)")
 

@@ -21,9 +21,9 @@ from support.kafka import consume, new_topic
 
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.settings import KafkaSettings
-from shipper.metrics import ShipperMetrics
-from shipper.publisher import Publisher, PublisherSettings
-from shipper.syslog.spool import Spool, SpoolSettings
+from grokpipe.shipper.metrics import ShipperMetrics
+from grokpipe.shipper.publisher import Publisher, PublisherSettings
+from grokpipe.shipper.syslog.spool import Spool, SpoolSettings
 
 WRITERS = 4
 KILL_AFTER = 4_000  # records put (in total) before the kill
@@ -36,9 +36,9 @@ import mmap, struct, sys, threading
 from pathlib import Path
 import orjson
 from grokpipe.settings import KafkaSettings
-from shipper.metrics import ShipperMetrics
-from shipper.publisher import Publisher, PublisherSettings
-from shipper.syslog.spool import Spool, SpoolSettings
+from grokpipe.shipper.metrics import ShipperMetrics
+from grokpipe.shipper.publisher import Publisher, PublisherSettings
+from grokpipe.shipper.syslog.spool import Spool, SpoolSettings
 
 directory, counters, fsync, bootstrap, topic, writers, segment_bytes = sys.argv[1:]
 writers = int(writers)

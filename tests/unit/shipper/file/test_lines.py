@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from shipper.file.lines import LineSplitter, RawLine, decode
+from grokpipe.shipper.file.lines import LineSplitter, RawLine, decode
 
 
 def split_all(chunks: list[bytes], max_bytes: int = 100, offset: int = 0) -> list[RawLine]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shipper.file.multiline import Multiline, MultilineSettings
+from grokpipe.shipper.file.multiline import Multiline, MultilineSettings
 
 
 def join(settings: MultilineSettings, lines: list[str]) -> list[str]:

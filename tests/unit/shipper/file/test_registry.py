@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from shipper.errors import RegistryError
-from shipper.file import identity
-from shipper.file.registry import FileState, Registry
+from grokpipe.shipper.errors import RegistryError
+from grokpipe.shipper.file import identity
+from grokpipe.shipper.file.registry import FileState, Registry
 
 
 def state(key: str = "k1", offset: int = 10) -> FileState:

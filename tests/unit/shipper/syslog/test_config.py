@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from grokpipe.settings import ConfigError
-from shipper.config import ShipperSettings
-from shipper.syslog.config import ListenAddress, SyslogInputSettings, parse_listen
+from grokpipe.shipper.config import ShipperSettings
+from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings, parse_listen
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from shipper.syslog.framing import Frame, FrameDecoder
+from grokpipe.shipper.syslog.framing import Frame, FrameDecoder
 
 
 def decode(stream: bytes, max_size: int = 64, chunk: int | None = None, seed: int = 0) -> list[Frame]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from support.syslog import DOCKER_FRAMES, check_docker_fields
 
-from shipper.syslog.parser import SyslogParser
+from grokpipe.shipper.syslog.parser import SyslogParser
 
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
 

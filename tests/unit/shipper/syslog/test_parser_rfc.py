@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from shipper.syslog.parser import SyslogParser
+from grokpipe.shipper.syslog.parser import SyslogParser
 
 NOW = datetime(2026, 8, 31, 6, 30, tzinfo=UTC)
 

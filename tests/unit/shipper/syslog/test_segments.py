@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shipper.syslog.segments import (
+from grokpipe.shipper.syslog.segments import (
     HEADER,
     READ_CHUNK,
     check_records,

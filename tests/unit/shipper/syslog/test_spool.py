@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shipper.errors import PublisherClosed
-from shipper.syslog import spool as spool_module
-from shipper.syslog.segments import HEADER, decode_records, encode_record, segment_path
-from shipper.syslog.spool import Spool, SpoolError, SpoolSettings, SpoolWriteError
+from grokpipe.shipper.errors import PublisherClosed
+from grokpipe.shipper.syslog import spool as spool_module
+from grokpipe.shipper.syslog.segments import HEADER, decode_records, encode_record, segment_path
+from grokpipe.shipper.syslog.spool import Spool, SpoolError, SpoolSettings, SpoolWriteError
 
 OnAck = Callable[[], None]
 MiB = 1024 * 1024
