@@ -1,8 +1,8 @@
 """Pipelines: one YAML file per dataset in ``grok_patterns/pipelines``, a list of steps.
 
 ``routing.yml`` maps a dataset (``event.dataset``) to its pipeline; a dataset without one passes
-through with only the envelope. A pipeline that does not load fails the indexer at start, naming
-the file, the step and the reason.
+through with only the envelope. Both are validated against :mod:`grokpipe.indexer.pipelinefile`;
+a file that does not load fails the indexer at start, naming the file, the step, its type and the key.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import grokpipe
+from grokpipe.indexer import pipelinefile
 from grokpipe.indexer.errors import PatternError, PipelineError
 from grokpipe.indexer.fields import Event
 from grokpipe.indexer.grok import PatternLibrary
+from grokpipe.indexer.pipelinefile import InvalidLibraryFile, PipelineFile, Problem, RoutingFile
 from grokpipe.indexer.processors import STEPS, Context, Step
 
 #: The pattern library shipped with grokpipe: the top-level grok_patterns/, installed as package data of grokpipe.
@@ -35,22 +35,25 @@ class Pipeline:
 
 
 def build(name: str, doc: Any, context: Context, source: str) -> Pipeline:
-    if not isinstance(doc, dict) or not isinstance(doc.get("steps"), list):
-        raise PipelineError(f"{source}: expected a mapping with a 'steps' list")
+    """The pipeline of one file's YAML document; :class:`InvalidLibraryFile` names file, step and key."""
+    return compile_steps(name, pipelinefile.parse(doc, PipelineFile, source), context, source)
+
+
+def compile_steps(name: str, parsed: PipelineFile, context: Context, source: str) -> Pipeline:
+    """Each step built from its validated options: grok expressions, date formats compile here."""
     steps: list[Step] = []
-    for index, item in enumerate(doc["steps"]):
-        where = f"{source}: steps[{index}]"
-        if not isinstance(item, dict) or len(item) != 1:
-            raise PipelineError(f"{where}: each step is a mapping with one key, the step's name")
-        ((kind, spec),) = item.items()
-        step_type = STEPS.get(kind)
-        if step_type is None:
-            raise PipelineError(f"{where}: unknown step {kind!r} (known: {', '.join(sorted(STEPS))})")
+    for index, spec in enumerate(parsed.steps):
+        kind = spec.options.kind
         try:
-            steps.append(step_type(spec or {}, context))
-        except (ValueError, KeyError, TypeError, PatternError) as exc:
-            raise PipelineError(f"{where} ({kind}): {exc}") from None
+            steps.append(STEPS[kind](spec.options, context))
+        except (ValueError, PatternError) as exc:
+            raise InvalidLibraryFile([Problem(source, str(exc), index, kind)]) from None
     return Pipeline(name, steps)
+
+
+def load_file(path: Path, context: Context) -> Pipeline:
+    """``pipelines/<name>.yml`` read, validated and compiled."""
+    return compile_steps(path.stem, pipelinefile.read(path, PipelineFile), context, str(path))
 
 
 class Router:
@@ -85,11 +88,12 @@ class Router:
             raise PipelineError(str(exc)) from None
         context = Context(library, grok_timeout, timezone)
         routing_file = library_dir / "routing.yml"
-        routing = yaml.safe_load(routing_file.read_text()) if routing_file.is_file() else {}
+        routing = pipelinefile.read(routing_file, RoutingFile) if routing_file.is_file() else RoutingFile()
         pipelines: dict[str, Pipeline] = {}
-        for dataset, pipeline_name in (routing or {}).get("datasets", {}).items():
+        for dataset, pipeline_name in routing.datasets.items():
             path = library_dir / "pipelines" / f"{pipeline_name}.yml"
             if not path.is_file():
-                raise PipelineError(f"{routing_file}: dataset {dataset!r} routes to missing {path}")
-            pipelines[dataset] = build(pipeline_name, yaml.safe_load(path.read_text()), context, str(path))
+                reason = f"dataset {dataset!r} routes to missing {path}"
+                raise InvalidLibraryFile([Problem(str(routing_file), reason, key=f"datasets.{dataset}")])
+            pipelines[dataset] = load_file(path, context)
         return cls(pipelines)

@@ -1,23 +1,43 @@
 """Pipeline steps: small classes compiled once, each mapping an event (in place) to the next.
 
-Every step takes its options from one YAML mapping and fails at load time with the option that is
-wrong. A step never drops an event: what it cannot do it records as a tag.
+Every step takes its options as a validated model (:mod:`grokpipe.indexer.options`), so a bad
+option fails at load time naming the key; the step copies what it needs into plain attributes.
+A step never drops an event: what it cannot do it records as a tag.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import orjson
 import regex
 
-from grokpipe.envelope import TAG_DATE_PARSE_FAILURE, TAG_GROK_PARSE_FAILURE, TAG_GROK_TIMEOUT
+from grokpipe.envelope import TAG_DATE_PARSE_FAILURE, TAG_GROK_TIMEOUT
 from grokpipe.indexer.dates import DateParser
 from grokpipe.indexer.fields import Event, FieldPath, add_tag, compile_path, get, get_at, pop, pop_at, put, put_at
-from grokpipe.indexer.fingerprint import DEFAULT_LEVELS, ErrorFacts, Grouping, custom_key, fingerprint
-from grokpipe.indexer.frames import DEFAULT_LIBRARY_PREFIXES
+from grokpipe.indexer.fingerprint import ErrorFacts, Grouping, custom_key, fingerprint
 from grokpipe.indexer.grok import PatternLibrary
+from grokpipe.indexer.options import (
+    ConvertOptions,
+    CopyOptions,
+    DateOptions,
+    FingerprintOptions,
+    GrokOptions,
+    GroupingKeyOptions,
+    IpOptions,
+    JsonOptions,
+    LowercaseOptions,
+    MapOptions,
+    Options,
+    RemoveOptions,
+    RenameOptions,
+    ScaleOptions,
+    SetOptions,
+    TagOptions,
+    When,
+)
 
 TAG_JSON_PARSE_FAILURE = "_jsonparsefailure"
 
@@ -30,21 +50,13 @@ class Step:
     """
 
     name: ClassVar[str]
-    options: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        unknown = set(spec) - self.allowed(spec) - {"when"}
-        if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}")
-        when = spec.get("when") or {}
-        exists, missing = when.get("exists"), when.get("missing")
-        self._exists: FieldPath | None = None if exists is None else compile_path(exists)
-        self._missing: FieldPath | None = None if missing is None else compile_path(missing)
-        self._equals = tuple((compile_path(path), value) for path, value in (when.get("equals") or {}).items())
+    def __init__(self, options: Options, context: Context) -> None:
+        when = options.when or When()
+        self._exists: FieldPath | None = None if when.exists is None else compile_path(when.exists)
+        self._missing: FieldPath | None = None if when.missing is None else compile_path(when.missing)
+        self._equals = tuple((compile_path(path), value) for path, value in when.equals.items())
         self.guarded = bool(self._exists is not None or self._missing is not None or self._equals)
-
-    def allowed(self, spec: dict[str, Any]) -> frozenset[str]:
-        return self.options
 
     def applies(self, event: Event) -> bool:
         if self._exists is not None and get_at(event, self._exists) is None:
@@ -70,16 +82,13 @@ class Grok(Step):
     """First matching expression wins; its captures become fields."""
 
     name = "grok"
-    options = frozenset({"field", "patterns", "tag_on_failure", "overwrite"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._field = compile_path(spec.get("field", "message"))
-        patterns = spec.get("patterns")
-        if not patterns or not isinstance(patterns, list):
-            raise ValueError("'patterns' must be a non-empty list of grok expressions")
-        self._groks = [context.library.compile(p) for p in patterns]
-        self._tag: str | None = spec.get("tag_on_failure", TAG_GROK_PARSE_FAILURE)  # null: no tag
+    def __init__(self, spec: GrokOptions | Mapping[str, Any], context: Context) -> None:
+        options = GrokOptions.coerce(spec)
+        super().__init__(options, context)
+        self._field = compile_path(options.field)
+        self._groks = [context.library.compile(p) for p in options.patterns]
+        self._tag = options.tag_on_failure  # None: no tag
         self._timeout = context.grok_timeout
         self._targets: dict[str, FieldPath] = {}  # capture name -> path; the expressions fix the names
 
@@ -109,14 +118,14 @@ class Grok(Step):
 
 class Date(Step):
     name = "date"
-    options = frozenset({"field", "formats", "timezone", "target", "keep"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._field = compile_path(spec.get("field", "timestamp"))
-        self._target = compile_path(spec.get("target", "@timestamp"))
-        self._pop_field = not spec.get("keep", False) and self._field != self._target
-        self._parser = DateParser(list(spec.get("formats") or ["ISO8601"]), spec.get("timezone", context.timezone))
+    def __init__(self, spec: DateOptions | Mapping[str, Any], context: Context) -> None:
+        options = DateOptions.coerce(spec)
+        super().__init__(options, context)
+        self._field = compile_path(options.field)
+        self._target = compile_path(options.target)
+        self._pop_field = not options.keep and self._field != self._target
+        self._parser = DateParser(options.formats or ["ISO8601"], options.timezone or context.timezone)
 
     def __call__(self, event: Event) -> None:
         raw = get_at(event, self._field)
@@ -135,16 +144,10 @@ class Convert(Step):
     name = "convert"
     _KINDS: ClassVar[dict[str, Any]] = {"int": int, "long": int, "float": float, "string": str}
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        self._fields = {k: v for k, v in spec.items() if k != "when"}
-        for path, kind in self._fields.items():
-            if kind not in (*self._KINDS, "boolean"):
-                raise ValueError(f"{path}: unknown type {kind!r} (int, long, float, string, boolean)")
-        self._paths = tuple((compile_path(path), kind) for path, kind in self._fields.items())
-        super().__init__(spec, context)
-
-    def allowed(self, spec: dict[str, Any]) -> frozenset[str]:
-        return frozenset(spec)
+    def __init__(self, spec: ConvertOptions | Mapping[str, Any], context: Context) -> None:
+        options = ConvertOptions.coerce(spec)
+        super().__init__(options, context)
+        self._paths = tuple((compile_path(path), kind) for path, kind in options.fields.items())
 
     def __call__(self, event: Event) -> None:
         for path, kind in self._paths:
@@ -167,13 +170,13 @@ class Scale(Step):
     """Multiply a number into another unit, e.g. gunicorn's microseconds to ECS's ``event.duration`` (ns)."""
 
     name = "scale"
-    options = frozenset({"field", "factor", "target"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._field = compile_path(spec["field"])
-        self._factor = float(spec["factor"])
-        self._target = compile_path(spec.get("target", spec["field"]))
+    def __init__(self, spec: ScaleOptions | Mapping[str, Any], context: Context) -> None:
+        options = ScaleOptions.coerce(spec)
+        super().__init__(options, context)
+        self._field = compile_path(options.field)
+        self._factor = options.factor
+        self._target = compile_path(options.target or options.field)
 
     def __call__(self, event: Event) -> None:
         value = pop_at(event, self._field) if self._target != self._field else get_at(event, self._field)
@@ -190,23 +193,18 @@ class Scale(Step):
 class _Mapping(Step):
     """Steps whose options are a mapping of field paths (rename, copy, set)."""
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        self._pairs = {k: v for k, v in spec.items() if k != "when"}
-        super().__init__(spec, context)
-
-    def _path_pairs(self) -> tuple[tuple[FieldPath, FieldPath], ...]:
-        return tuple((compile_path(source), compile_path(target)) for source, target in self._pairs.items())
-
-    def allowed(self, spec: dict[str, Any]) -> frozenset[str]:
-        return frozenset(spec)
+    @staticmethod
+    def _path_pairs(options: RenameOptions | CopyOptions) -> tuple[tuple[FieldPath, FieldPath], ...]:
+        return tuple((compile_path(source), compile_path(target)) for source, target in options.fields.items())
 
 
 class Rename(_Mapping):
     name = "rename"
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._paths = self._path_pairs()
+    def __init__(self, spec: RenameOptions | Mapping[str, Any], context: Context) -> None:
+        options = RenameOptions.coerce(spec)
+        super().__init__(options, context)
+        self._paths = self._path_pairs(options)
 
     def __call__(self, event: Event) -> None:
         for source, target in self._paths:
@@ -220,9 +218,10 @@ class Copy(_Mapping):
 
     name = "copy"
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._paths = self._path_pairs()
+    def __init__(self, spec: CopyOptions | Mapping[str, Any], context: Context) -> None:
+        options = CopyOptions.coerce(spec)
+        super().__init__(options, context)
+        self._paths = self._path_pairs(options)
 
     def __call__(self, event: Event) -> None:
         for source, target in self._paths:
@@ -236,9 +235,10 @@ class Set(_Mapping):
 
     name = "set"
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._values = tuple((compile_path(path), value) for path, value in self._pairs.items())
+    def __init__(self, spec: SetOptions | Mapping[str, Any], context: Context) -> None:
+        options = SetOptions.coerce(spec)
+        super().__init__(options, context)
+        self._values = tuple((compile_path(path), value) for path, value in options.fields.items())
 
     def __call__(self, event: Event) -> None:
         for path, value in self._values:
@@ -248,11 +248,11 @@ class Set(_Mapping):
 
 class Remove(Step):
     name = "remove"
-    options = frozenset({"fields"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._fields = tuple(compile_path(path) for path in spec.get("fields") or [])
+    def __init__(self, spec: RemoveOptions | Mapping[str, Any], context: Context) -> None:
+        options = RemoveOptions.coerce(spec)
+        super().__init__(options, context)
+        self._fields = tuple(compile_path(path) for path in options.fields)
 
     def __call__(self, event: Event) -> None:
         for path in self._fields:
@@ -261,11 +261,11 @@ class Remove(Step):
 
 class Tag(Step):
     name = "tag"
-    options = frozenset({"tags"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._tags = list(spec.get("tags") or [])
+    def __init__(self, spec: TagOptions | Mapping[str, Any], context: Context) -> None:
+        options = TagOptions.coerce(spec)
+        super().__init__(options, context)
+        self._tags = list(options.tags)
 
     def __call__(self, event: Event) -> None:
         for tag in self._tags:
@@ -274,11 +274,11 @@ class Tag(Step):
 
 class Lowercase(Step):
     name = "lowercase"
-    options = frozenset({"fields"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._fields = tuple(compile_path(path) for path in spec.get("fields") or [])
+    def __init__(self, spec: LowercaseOptions | Mapping[str, Any], context: Context) -> None:
+        options = LowercaseOptions.coerce(spec)
+        super().__init__(options, context)
+        self._fields = tuple(compile_path(path) for path in options.fields)
 
     def __call__(self, event: Event) -> None:
         for path in self._fields:
@@ -291,14 +291,14 @@ class Map(Step):
     """Translate a field's value through a table (e.g. PHP error levels to log.level)."""
 
     name = "map"
-    options = frozenset({"field", "target", "values", "default"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._field = compile_path(spec["field"])
-        self._target = compile_path(spec.get("target", spec["field"]))
-        self._values = dict(spec.get("values") or {})
-        self._default = spec.get("default")
+    def __init__(self, spec: MapOptions | Mapping[str, Any], context: Context) -> None:
+        options = MapOptions.coerce(spec)
+        super().__init__(options, context)
+        self._field = compile_path(options.field)
+        self._target = compile_path(options.target or options.field)
+        self._values = dict(options.values)
+        self._default = options.default
 
     def __call__(self, event: Event) -> None:
         value = get_at(event, self._field)
@@ -313,13 +313,12 @@ class Json(Step):
     """Decode a JSON message (JSON access logs); ``target`` omitted merges into the event."""
 
     name = "json"
-    options = frozenset({"field", "target"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._field = compile_path(spec.get("field", "message"))
-        target = spec.get("target")
-        self._target: FieldPath | None = None if target is None else compile_path(target)
+    def __init__(self, spec: JsonOptions | Mapping[str, Any], context: Context) -> None:
+        options = JsonOptions.coerce(spec)
+        super().__init__(options, context)
+        self._field = compile_path(options.field)
+        self._target: FieldPath | None = None if options.target is None else compile_path(options.target)
 
     def __call__(self, event: Event) -> None:
         raw = get_at(event, self._field)
@@ -343,26 +342,19 @@ class Ip(Step):
     """An address that is an IP goes to ``target`` (an ECS ip field), anything else to ``fallback``."""
 
     name = "ip"
-    options = frozenset({"field", "target", "fallback"})
     _IP = regex.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$")
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._field = compile_path(spec["field"])
-        self._target = compile_path(spec.get("target", "source.ip"))
-        self._fallback = compile_path(spec.get("fallback", "source.domain"))
+    def __init__(self, spec: IpOptions | Mapping[str, Any], context: Context) -> None:
+        options = IpOptions.coerce(spec)
+        super().__init__(options, context)
+        self._field = compile_path(options.field)
+        self._target = compile_path(options.target)
+        self._fallback = compile_path(options.fallback)
 
     def __call__(self, event: Event) -> None:
         value = pop_at(event, self._field)
         if isinstance(value, str) and value not in ("-", ""):
             put_at(event, self._target if self._IP.match(value) else self._fallback, value)
-
-
-def _strings(spec: dict[str, Any], option: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    value = spec.get(option, default)
-    if not isinstance(value, list | tuple) or not all(isinstance(item, str) and item for item in value):
-        raise ValueError(f"{option!r} must be a list of non-empty strings")
-    return tuple(value)
 
 
 def _first_string(event: Event, paths: tuple[str, ...]) -> str:
@@ -384,21 +376,15 @@ class GroupingKey(Step):
     that names an exception): see :mod:`indexer.fingerprint` for what groups together."""
 
     name = "grouping_key"
-    options = frozenset(
-        {"target", "levels", "library_prefixes", "extra_library_prefixes", "message_fields", "logger_fields"}
-    )
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        self._target = spec.get("target", "error.grouping_key")
-        if not isinstance(self._target, str) or not self._target:
-            raise ValueError("'target' must be a field path")
-        levels = _strings(spec, "levels", tuple(sorted(DEFAULT_LEVELS)))
-        prefixes = _strings(spec, "library_prefixes", DEFAULT_LIBRARY_PREFIXES)
-        prefixes += _strings(spec, "extra_library_prefixes", ())
-        self._grouping = Grouping(frozenset(level.lower() for level in levels), prefixes)
-        self._message_fields = _strings(spec, "message_fields", ("error.message", "log.message", "message"))
-        self._logger_fields = _strings(spec, "logger_fields", ("log.logger",))
+    def __init__(self, spec: GroupingKeyOptions | Mapping[str, Any], context: Context) -> None:
+        options = GroupingKeyOptions.coerce(spec)
+        super().__init__(options, context)
+        self._target = options.target
+        prefixes = options.library_prefixes + options.extra_library_prefixes
+        self._grouping = Grouping(frozenset(level.lower() for level in options.levels), prefixes)
+        self._message_fields = options.message_fields
+        self._logger_fields = options.logger_fields
 
     def facts(self, event: Event) -> ErrorFacts:
         def text(path: str) -> str:
@@ -445,17 +431,12 @@ class FingerprintRule(Step):
     for the key ``grouping_key`` computed (so it runs after that step; ungrouped events pass)."""
 
     name = "fingerprint"
-    options = frozenset({"fields", "target"})
 
-    def __init__(self, spec: dict[str, Any], context: Context) -> None:
-        super().__init__(spec, context)
-        fields = spec.get("fields")
-        if not isinstance(fields, list) or not fields or not all(isinstance(f, str) and f.strip() for f in fields):
-            raise ValueError("'fields' must be a non-empty list of field paths or '{{ default }}'")
-        self._fields: tuple[str | None, ...] = tuple(None if _DEFAULT.match(f.strip()) else f.strip() for f in fields)
-        self._target = spec.get("target", "error.grouping_key")
-        if not isinstance(self._target, str) or not self._target:
-            raise ValueError("'target' must be a field path")
+    def __init__(self, spec: FingerprintOptions | Mapping[str, Any], context: Context) -> None:
+        options = FingerprintOptions.coerce(spec)
+        super().__init__(options, context)
+        self._fields: tuple[str | None, ...] = tuple(None if _DEFAULT.match(f) else f for f in options.fields)
+        self._target = options.target
 
     def __call__(self, event: Event) -> None:
         default = get(event, self._target)
