@@ -2,20 +2,26 @@
 
 Tree::
 
-    ApiError (retriable=False, status 500)
-    ├── NotFound (404)
-    ├── Conflict (409)                 stale update (if_seq_no/if_primary_term mismatch)
-    ├── InvalidRule (422)              bad query, unknown fields, server-side code in DSL
-    ├── SearchFailed (502, retriable)  Elasticsearch refused or was unreachable
-    └── DeliveryFailed (502, retriable) a notifier could not deliver
+    GrokpipeError (grokpipe.errors; ElasticsearchError and its subtypes come from there too)
+    └── ApiError (retriable=False, status 500)
+        ├── NotFound (404)
+        ├── Conflict (409)                 stale update (if_seq_no/if_primary_term mismatch)
+        ├── InvalidRule (422)              bad query, unknown fields, server-side code in DSL
+        ├── SearchFailed (502, retriable)  Elasticsearch refused or was unreachable
+        └── DeliveryFailed (502, retriable) a notifier could not deliver
+
+Handlers see ``ApiError`` only: an Elasticsearch failure becomes :class:`SearchFailed` through
+:func:`search_failed`, which keeps the cause's ``retriable`` (a 4xx will fail again, a 503 may not).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from grokpipe.errors import ElasticsearchError, GrokpipeError
 
-class ApiError(Exception):
+
+class ApiError(GrokpipeError):
     retriable = False
     status = 500
     code = "internal_error"
@@ -51,3 +57,10 @@ class DeliveryFailed(ApiError):
     retriable = True
     status = 502
     code = "delivery_failed"
+
+
+def search_failed(what: str, exc: ElasticsearchError) -> SearchFailed:
+    """``what`` failed in Elasticsearch: a 502 naming the cause, retriable as the cause is."""
+    failed = SearchFailed(f"{what} failed: {type(exc).__name__}", status=str(exc)[:200])
+    failed.retriable = exc.retriable
+    return failed

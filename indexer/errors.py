@@ -1,16 +1,37 @@
 """Errors of the indexer.
 
-IndexerError
-├── PatternError          a grok pattern or pattern file is invalid (retriable=False)
-├── PipelineError         a pipeline file is invalid: the message names the file and step (retriable=False)
-└── ElasticsearchUnavailable   a bulk request failed as a whole (connection, 429, 5xx) (retriable=True)
+GrokpipeError (grokpipe.errors)
+├── ElasticsearchUnavailable   a request failed as a whole: connection, timeout, 429, 5xx (retriable=True)
+├── ElasticsearchRejected      Elasticsearch refused a request (4xx): sending it again fails again
+├── KafkaUnavailable / KafkaRejected
+└── IndexerError               (retriable=False)
+    ├── PatternError           a grok pattern or pattern file is invalid
+    └── PipelineError          a pipeline file is invalid: the message names the file and step
 """
 
 from __future__ import annotations
 
+from grokpipe.errors import (
+    ElasticsearchRejected,
+    ElasticsearchUnavailable,
+    GrokpipeError,
+    KafkaRejected,
+    KafkaUnavailable,
+)
 
-class IndexerError(Exception):
-    retriable = False
+__all__ = [
+    "ElasticsearchRejected",
+    "ElasticsearchUnavailable",
+    "IndexerError",
+    "KafkaRejected",
+    "KafkaUnavailable",
+    "PatternError",
+    "PipelineError",
+]
+
+
+class IndexerError(GrokpipeError):
+    pass
 
 
 class PatternError(IndexerError):
@@ -19,7 +40,3 @@ class PatternError(IndexerError):
 
 class PipelineError(IndexerError):
     pass
-
-
-class ElasticsearchUnavailable(IndexerError):
-    retriable = True

@@ -1,7 +1,8 @@
 """Classifying a bulk response: which items are settled, which to retry, which to dead-letter.
 
 Pure functions, table-tested against real responses. A ``create`` that conflicts (409) means the
-document with that id is already indexed: a re-delivery, so it counts as settled.
+document with that id is already indexed: a re-delivery, so it counts as settled. How long to wait
+before sending again is :mod:`grokpipe.retry`'s one formula.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from typing import Any
+
+from grokpipe.retry import Backoff
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -38,7 +41,12 @@ def classify(items: list[dict[str, Any]]) -> Outcome:
     return outcome
 
 
+def bulk_backoff(initial: float = 0.5, cap: float = 30.0) -> Backoff:
+    """The bulk writer's backoff: the shared formula, keeping the upper half of each interval random
+    ("equal jitter") so an outage of the whole cluster is not hammered by near-zero waits."""
+    return Backoff(initial=initial, cap=cap, jitter=0.5)
+
+
 def backoff(attempt: int, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None) -> float:
-    """Capped exponential backoff with full jitter (AWS architecture blog's 'full jitter')."""
-    ceiling = min(cap, base * 2 ** min(attempt, 16))
-    return (rng or random).uniform(ceiling / 2, ceiling)
+    """Seconds to wait before bulk try ``attempt + 1``, in ``[ceiling / 2, ceiling]``."""
+    return bulk_backoff(base, cap).delay(attempt, rng)

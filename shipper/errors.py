@@ -1,24 +1,26 @@
 """Errors of the shipper.
 
-ShipperError
-├── PublisherClosed      publish() called while shutting down; the event was not sent (retriable=False)
+GrokpipeError (grokpipe.errors)
 ├── KafkaUnavailable     the broker cannot be reached; the publisher keeps retrying (retriable=True)
-└── RegistryError        the offsets registry cannot be read or written (retriable=False)
+├── KafkaRejected        a fatal or permanent Kafka error (retriable=False)
+└── ShipperError         (retriable=False)
+    ├── PublisherClosed  publish() called while shutting down; the event was not sent
+    └── RegistryError    the offsets registry cannot be read or written
 """
 
 from __future__ import annotations
 
+from grokpipe.errors import GrokpipeError, KafkaRejected, KafkaUnavailable
 
-class ShipperError(Exception):
-    retriable = False
+__all__ = ["KafkaRejected", "KafkaUnavailable", "PublisherClosed", "RegistryError", "ShipperError"]
+
+
+class ShipperError(GrokpipeError):
+    pass
 
 
 class PublisherClosed(ShipperError):
     pass
-
-
-class KafkaUnavailable(ShipperError):
-    retriable = True
 
 
 class RegistryError(ShipperError):
