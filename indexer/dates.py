@@ -3,7 +3,8 @@
 Formats are named the way Logstash users know them (``ISO8601``, ``UNIX``, ``UNIX_MS``,
 ``HTTPDATE``...), or given as ``strptime`` formats. Timestamps without an offset are read in the
 pipeline's ``timezone``; syslog's year-less timestamps get the year that puts them nearest to now
-(so a December line read on January 1st stays in December).
+(:mod:`grokpipe.timeutil`, the shipper's rule too: a December line read on January 1st stays in
+December).
 
 Speed: ``strptime`` costs ~15 µs a call (it looks up the locale and runs a generic regex each time),
 more than grok itself on an nginx line. The named formats logs write most (HTTPDATE, NGINX_ERROR,
@@ -24,6 +25,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from grokpipe.envelope import format_timestamp
+from grokpipe.timeutil import nearest_year
 
 Parser = Callable[[str, tzinfo, datetime], datetime]
 #: A fast path: the parsed time, or None for "not mine, ask strptime".
@@ -163,23 +165,23 @@ _SYSLOG = re.compile(r"([A-Z][a-z]{2}) (\d\d?) (\d\d):(\d\d):(\d\d)", re.ASCII)
 
 
 def _syslog_partial(text: str) -> datetime:
-    """``Nov 2 10:00:00`` (spaces already collapsed) in 1900, strptime's year when none is given."""
+    """``Nov 2 10:00:00`` (spaces already collapsed) in 2000: a leap year, so that Feb 29 parses and
+    :func:`~grokpipe.timeutil.nearest_year` decides whether a year near now has it. strptime is
+    given that year too: without one it assumes 1900 (no Feb 29) and Python 3.13 deprecates it."""
     found = _SYSLOG.fullmatch(text)
     month = _MONTHS.get(found[1]) if found is not None else None
     if found is not None and month is not None:
         try:
-            return datetime(1900, month, int(found[2]), int(found[3]), int(found[4]), int(found[5]))
+            return datetime(2000, month, int(found[2]), int(found[3]), int(found[4]), int(found[5]))
         except ValueError:
-            pass  # Feb 29 (1900 is no leap year), second 60...: strptime's error
-    return datetime.strptime(text, "%b %d %H:%M:%S")
+            pass  # Feb 30, second 60...: strptime's error
+    return datetime.strptime(f"2000 {text}", "%Y %b %d %H:%M:%S")
 
 
 def _syslog(text: str, tz: tzinfo, now: datetime) -> datetime:
-    """``Nov  2 10:00:00`` (no year): the candidate year nearest to now."""
+    """``Nov  2 10:00:00`` (no year): the year nearest to now."""
     partial = _syslog_partial(" ".join(text.split()))
-    local_now = now.astimezone(tz)
-    candidates = [partial.replace(year=local_now.year + d, tzinfo=tz) for d in (-1, 0, 1)]
-    return min(candidates, key=lambda c: abs(c - local_now))
+    return nearest_year(partial.month, partial.day, now.astimezone(tz), partial.time())
 
 
 def _php(text: str, tz: tzinfo, now: datetime) -> datetime:

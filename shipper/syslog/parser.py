@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from grokpipe.envelope import TAG_INVALID_UTF8, TAG_SD_PARSE_FAILURE, TAG_SYSLOG_PARSE_FAILURE, format_timestamp
+from grokpipe.timeutil import nearest_year
 
 FACILITIES = (
     "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
@@ -220,7 +221,7 @@ class SyslogParser:
                 moment = datetime(int(year), number, int(day), int(hour), int(minute), int(second), micro)
                 moment = moment.replace(tzinfo=self._tz)
             else:
-                moment = _nearest_year(now, number, int(day), int(hour), int(minute), int(second), micro)
+                moment = nearest_year(number, int(day), now, time(int(hour), int(minute), int(second), micro))
         except ValueError:  # Feb 30, hour 25: the receive time rather than nothing
             return format_timestamp(now), None
         formatted = format_timestamp(moment), (_micro(moment) if fraction and len(fraction) > 4 else None)
@@ -251,24 +252,6 @@ def _iso(text: str, zone: tzinfo) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-
-
-def _nearest_year(now: datetime, *when: int) -> datetime:
-    """BSD timestamps have no year: take the one that puts the moment nearest to now (New Year)."""
-    zone = now.tzinfo
-    candidates = []
-    for year in (now.year - 1, now.year, now.year + 1):
-        try:
-            month, day, hour, minute, second, micro = when
-            candidates.append(datetime(year, month, day, hour, minute, second, micro, tzinfo=zone))
-        except ValueError:  # Feb 29 outside a leap year
-            continue
-    if not candidates:
-        raise ValueError("no such day")
-    return min(candidates, key=lambda moment: abs(moment - now) + (timedelta(0) if moment <= now else _FUTURE))
-
-
-_FUTURE = timedelta(days=1)  # clocks drift: a moment slightly ahead is still this year, not last
 
 
 def _structured_data(rest: str) -> tuple[dict[str, Any], str, str | None] | None:

@@ -61,6 +61,20 @@ def test_syslog_timestamp_without_year_takes_the_nearest_year() -> None:
 
 
 @pytest.mark.parametrize(
+    ("now", "text", "expected"),
+    [
+        (datetime(2028, 3, 1, tzinfo=UTC), "Feb 29 10:00:00", "2028-02-29T10:00:00.000Z"),  # this year is a leap year
+        (datetime(2025, 3, 1, tzinfo=UTC), "Feb 29 10:00:00", "2024-02-29T10:00:00.000Z"),  # last year was
+        (datetime(2027, 12, 1, tzinfo=UTC), "Feb 29 10:00:00", "2028-02-29T10:00:00.000Z"),  # next year is
+        (datetime(2026, 6, 1, tzinfo=UTC), "Feb 29 10:00:00", None),  # none near: no such day
+        (datetime(2026, 6, 1, tzinfo=UTC), "Dec 24 10:00:00", "2025-12-24T10:00:00.000Z"),  # the shipper's answer
+    ],
+)
+def test_syslog_year_is_the_shippers(now: datetime, text: str, expected: str | None) -> None:
+    assert DateParser(["SYSLOG"]).parse(text, now=now) == expected
+
+
+@pytest.mark.parametrize(
     ("formats", "text"),
     [
         (["HTTPDATE"], "yesterday"),
@@ -165,7 +179,7 @@ SYSLOG_TEXTS = [
     "Nov 2 10:00:00",
     "Nov 22 10:00:00",
     "Nov 02 10:00:00",
-    "Feb 29 10:00:00",  # strptime's year 1900 is no leap year: fails both ways
+    "Feb 29 10:00:00",  # in 2000, a leap year: parses both ways (the year near now decides)
     "Feb 30 10:00:00",
     "Nov 0 10:00:00",
     "Nov 022 10:00:00",
@@ -214,7 +228,8 @@ def test_the_common_forms_take_the_fast_path(fast: FastParser, text: str) -> Non
 
 @pytest.mark.parametrize("text", SYSLOG_TEXTS)
 def test_syslog_fast_path_is_strptime(text: str) -> None:
-    assert _outcome(lambda: _syslog_partial(text)) == _outcome(lambda: datetime.strptime(text, "%b %d %H:%M:%S"))
+    strptime = lambda: datetime.strptime(f"2000 {text}", "%Y %b %d %H:%M:%S")  # noqa: E731 (no year: 3.13 warns)
+    assert _outcome(lambda: _syslog_partial(text)) == _outcome(strptime)
 
 
 @pytest.mark.parametrize("text", PHP_TEXTS)
