@@ -35,7 +35,7 @@ keep both).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from typing import Any
 import regex
 
 from grokpipe.indexer.errors import PatternError
-from grokpipe.indexer.fields import normalise
+from grokpipe.indexer.fields import compile_path, normalise, put_at
 
 _REF = regex.compile(
     r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>int|long|float|double|string|boolean|bool))?\}"
@@ -70,6 +70,13 @@ def _cast(value: str, kind: str | None) -> Any:
         return value
 
 
+def _caster(kind: str | None) -> Callable[[str], Any] | None:
+    """``_cast`` for one ``kind`` chosen once: None for text, which needs no call at all."""
+    if kind is None or kind == "string":
+        return None
+    return lambda value: _cast(value, kind)
+
+
 @dataclass(frozen=True, slots=True)
 class Capture:
     field: str
@@ -77,35 +84,86 @@ class Capture:
     repeated: bool = False  # the field has another capture in the same expression
 
 
+#: One capture ready to store: its index in ``Match.groups()``, its field path split into the
+#: parents and the last key, and its cast (None: the text as it is).
+_Slot = tuple[int, tuple[str, ...], str, Callable[[str], Any] | None]
+
+
 class Grok:
-    """One compiled expression; :meth:`match` returns ``{field path: value}`` or None."""
+    """One compiled expression; :meth:`match` returns ``{field path: value}`` or None.
+
+    Why slots: ``Match.groupdict()`` builds a dict of every group and costs as much as the search
+    itself on an nginx line; ``groups()`` and a per-capture plan made here (index, split path,
+    cast) do not. :meth:`store` puts the captures straight into an event.
+    """
 
     def __init__(self, expression: str, compiled: regex.Pattern[str], captures: dict[str, Capture]) -> None:
         self.expression = expression
         self._regex = compiled
         self._captures = captures
+        # groupdict() order (the pattern's), which is also the order a repeated field's values keep
+        self._slots: list[_Slot] = []
+        self._fields: list[tuple[int, str, Callable[[str], Any] | None, bool]] = []
+        for name, number in compiled.groupindex.items():
+            capture = captures[name]
+            *parents, leaf = capture.field.split(".")
+            cast = _caster(capture.kind)
+            self._slots.append((number - 1, tuple(parents), leaf, cast))
+            self._fields.append((number - 1, capture.field, cast, capture.repeated))
+        self._repeats = any(capture.repeated for capture in captures.values())
 
     def match(self, text: str, timeout: float | None = None) -> dict[str, Any] | None:
         """Search ``text``; raises ``TimeoutError`` when the search takes longer than ``timeout`` s."""
         found = self._regex.search(text, timeout=timeout)
         if found is None:
             return None
+        values = found.groups()
         out: dict[str, Any] = {}
-        for group, value in found.groupdict().items():
+        for index, field, cast, repeated in self._fields:
+            value = values[index]
             if not value:
                 continue  # an optional part that matched nothing is not a field
-            capture = self._captures[group]
-            if not capture.repeated:
-                out[capture.field] = _cast(value, capture.kind)
+            if cast is not None:
+                value = cast(value)
+            if not repeated:
+                out[field] = value
                 continue
-            before = out.get(capture.field)
+            before = out.get(field)
             if before is None:
-                out[capture.field] = _cast(value, capture.kind)
+                out[field] = value
             elif isinstance(before, list):
-                before.append(_cast(value, capture.kind))
+                before.append(value)
             else:
-                out[capture.field] = [before, _cast(value, capture.kind)]
+                out[field] = [before, value]
         return out
+
+    def store(self, event: dict[str, Any], text: str, timeout: float | None = None) -> bool:
+        """Search ``text`` and put the captures into ``event`` (as ``put_at`` of each :meth:`match`
+        item would, in the same order); False when it does not match. Raises ``TimeoutError``."""
+        if self._repeats:  # a field's values become a list first: the general way
+            found = self.match(text, timeout)
+            if found is None:
+                return False
+            for field, value in found.items():
+                put_at(event, compile_path(field), value)
+            return True
+        match = self._regex.search(text, timeout=timeout)
+        if match is None:
+            return False
+        values = match.groups()
+        for index, parents, leaf, cast in self._slots:
+            value = values[index]
+            if not value:
+                continue
+            node = event
+            for part in parents:
+                child = node.get(part)
+                if not isinstance(child, dict):
+                    child = {}
+                    node[part] = child
+                node = child
+            node[leaf] = value if cast is None else cast(value)
+        return True
 
 
 class PatternLibrary:

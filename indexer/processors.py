@@ -90,7 +90,6 @@ class Grok(Step):
         self._groks = [context.library.compile(p) for p in options.patterns]
         self._tag = options.tag_on_failure  # None: no tag
         self._timeout = context.grok_timeout
-        self._targets: dict[str, FieldPath] = {}  # capture name -> path; the expressions fix the names
 
     def __call__(self, event: Event) -> None:
         text = get_at(event, self._field)
@@ -100,17 +99,10 @@ class Grok(Step):
             return
         for grok in self._groks:
             try:
-                found = grok.match(text, timeout=self._timeout)
+                if grok.store(event, text, timeout=self._timeout):  # captures put in place
+                    return
             except TimeoutError:
                 add_tag(event, TAG_GROK_TIMEOUT)
-                return
-            if found is not None:
-                targets = self._targets
-                for path, value in found.items():
-                    target = targets.get(path)
-                    if target is None:
-                        target = targets[path] = compile_path(path)
-                    put_at(event, target, value)
                 return
         if self._tag:
             add_tag(event, self._tag)
