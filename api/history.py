@@ -1,8 +1,20 @@
 """The alert history (``grokpipe-alerts``): one document per fired, recovered, new or regressed alert and
-per digest or report sent, in one shape, so ``/alerts``, the console and Kibana read them alike."""
+per digest or report sent, in one shape, so ``/alerts``, the console and Kibana read them alike.
+
+A history document records a notification that has already gone out, so writing it must never fail
+the run that sent it: that run still has to store its throttle state, or the next tick notifies
+again. An Elasticsearch outage keeps the document in a bounded in-memory backlog, written (oldest
+first) before the next one; a document Elasticsearch refuses (4xx) is logged and dropped, since it
+would be refused again. Each document has its own id and is written with ``op_type=create``, so a
+write retried after a timeout that had in fact succeeded is not stored twice.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -10,15 +22,29 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 
 from grokpipe.api import metrics
+from grokpipe.errors import ElasticsearchConflict, ElasticsearchRejected, ElasticsearchUnavailable, elasticsearch_errors
+
+log = logging.getLogger(__name__)
 
 Source = Literal["rule", "error-groups", "digest", "check", "report"]
 
+#: Documents kept through an outage; past it the oldest are dropped (and logged).
+BACKLOG = 10_000
+
 
 class History:
-    def __init__(self, es: Elasticsearch, index: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, es: Elasticsearch, index: str, clock: Callable[[], datetime], *, backlog: int = BACKLOG) -> None:
         self.es = es
         self.index = index
         self.clock = clock
+        self._backlog: deque[tuple[str, dict[str, Any], bool]] = deque()
+        self._limit = backlog
+        self._lock = threading.Lock()
+
+    @property
+    def pending(self) -> int:
+        """Documents not yet written because Elasticsearch was unavailable."""
+        return len(self._backlog)
 
     def record(
         self,
@@ -35,7 +61,7 @@ class History:
         **fields: Any,
     ) -> dict[str, Any]:
         """Index one document; ``refresh`` makes it visible to the next read at once (rules, which may run
-        a thousand a minute, leave that to the periodic refresh)."""
+        a thousand a minute, leave that to the periodic refresh). Never raises for Elasticsearch."""
         doc: dict[str, Any] = {
             "@timestamp": self.clock().isoformat(),
             "tick": tick.isoformat(),
@@ -47,6 +73,64 @@ class History:
             "notified": notified,
             "notifications": dict(notifications),
         }
-        self.es.index(index=self.index, document=doc, refresh=refresh)
+        self._write(uuid.uuid4().hex, doc, refresh)
         metrics.ALERTS.labels(source=source, kind=kind).inc()
         return doc
+
+    def flush(self) -> bool:
+        """Write what an outage left behind, oldest first; True once nothing is left."""
+        written = 0
+        with self._lock:
+            while self._backlog:
+                doc_id, doc, refresh = self._backlog[0]
+                try:
+                    self._index(doc_id, doc, refresh)
+                except ElasticsearchUnavailable:
+                    break
+                except ElasticsearchRejected as exc:
+                    self._dropped(doc, exc)
+                self._backlog.popleft()
+                written += 1
+            left = len(self._backlog)
+        if written:
+            log.info("alert history written after an outage", extra={"index": self.index, "written": written})
+        return left == 0
+
+    def _write(self, doc_id: str, doc: dict[str, Any], refresh: bool) -> None:
+        if self._backlog and not self.flush():  # still unavailable: queue behind the older ones
+            self._keep(doc_id, doc, refresh, None)
+            return
+        try:
+            self._index(doc_id, doc, refresh)
+        except ElasticsearchUnavailable as exc:
+            self._keep(doc_id, doc, refresh, exc)
+        except ElasticsearchRejected as exc:
+            self._dropped(doc, exc)
+
+    def _index(self, doc_id: str, doc: dict[str, Any], refresh: bool) -> None:
+        try:
+            with elasticsearch_errors(f"writing alert history to {self.index}"):
+                self.es.index(index=self.index, id=doc_id, document=doc, op_type="create", refresh=refresh)
+        except ElasticsearchConflict:
+            pass  # an earlier try that timed out had written it
+
+    def _keep(self, doc_id: str, doc: dict[str, Any], refresh: bool, exc: ElasticsearchUnavailable | None) -> None:
+        with self._lock:
+            if len(self._backlog) >= self._limit:
+                _, lost, _ = self._backlog.popleft()
+                log.error(
+                    "alert history backlog full; oldest document dropped",
+                    extra={"index": self.index, "rule.id": lost["rule"]["id"], "kind": lost["kind"]},
+                )
+            self._backlog.append((doc_id, doc, refresh))
+        if exc is not None:
+            log.warning(
+                "alert history not written; kept until Elasticsearch is back",
+                extra={"index": self.index, "error.message": str(exc), "pending": len(self._backlog)},
+            )
+
+    def _dropped(self, doc: dict[str, Any], exc: ElasticsearchRejected) -> None:
+        log.error(
+            "Elasticsearch refused an alert history document; dropped",
+            extra={"index": self.index, "rule.id": doc["rule"]["id"], "kind": doc["kind"], "error.message": str(exc)},
+        )

@@ -4,20 +4,31 @@ The document (``grokpipe-rule-state/<rule id>``) carries the last claimed tick, 
 lease expiry, and the rule's throttle state. A replica claims tick T by rewriting it with
 ``if_seq_no``/``if_primary_term`` only if ``last_tick < T`` and no live lease is held; exactly one
 writer wins. A dead replica's lease expires after ``lease_seconds``.
+
+The throttle state is what stops a firing group from notifying again, so a release that cannot
+reach Elasticsearch (tried a few times) is kept in memory: the next claim of that rule, if the
+document is still the one this replica claimed (same ``_seq_no``/``_primary_term``: nobody wrote
+since), continues from the kept state rather than the stale stored one.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import Elasticsearch
 
 from grokpipe.api.throttle import RuleState
+from grokpipe.errors import ElasticsearchConflict, ElasticsearchNotFound, ElasticsearchUnavailable, elasticsearch_errors
+from grokpipe.retry import Backoff, RetryPolicy, retry
 
 log = logging.getLogger(__name__)
+
+#: A release is tried for about a second before its state is kept in memory instead.
+RELEASE_RETRY = RetryPolicy(Backoff(initial=0.1, cap=0.5), attempts=4)
 
 
 @dataclass(frozen=True)
@@ -30,11 +41,22 @@ class Claim:
 
 
 class Leases:
-    def __init__(self, es: Elasticsearch, index: str, owner: str, lease_seconds: float) -> None:
+    def __init__(
+        self,
+        es: Elasticsearch,
+        index: str,
+        owner: str,
+        lease_seconds: float,
+        *,
+        release_retry: RetryPolicy = RELEASE_RETRY,
+    ) -> None:
         self.es = es
         self.index = index
         self.owner = owner
         self.lease = timedelta(seconds=lease_seconds)
+        self.release_retry = release_retry
+        self._unreleased: dict[str, tuple[Claim, RuleState]] = {}
+        self._lock = threading.Lock()
 
     def _doc(self, tick: datetime, now: datetime, state: RuleState) -> dict[str, Any]:
         return {
@@ -44,16 +66,27 @@ class Leases:
             "state": state.model_dump(mode="json"),
         }
 
-    def claim(self, rule_id: str, tick: datetime, now: datetime) -> Claim | None:
+    def _get(self, rule_id: str) -> dict[str, Any] | None:
         try:
-            current = self.es.get(index=self.index, id=rule_id)
-        except NotFoundError:
+            with elasticsearch_errors(f"reading the lease of {rule_id}"):
+                return dict(self.es.get(index=self.index, id=rule_id))
+        except ElasticsearchNotFound:
+            return None
+
+    def _put(self, rule_id: str, document: dict[str, Any], **guard: Any) -> dict[str, Any] | None:
+        """The write's response, or None if ``guard`` (``op_type=create`` or ``if_seq_no``) lost."""
+        try:
+            with elasticsearch_errors(f"writing the lease of {rule_id}"):
+                return dict(self.es.index(index=self.index, id=rule_id, document=document, **guard))
+        except ElasticsearchConflict:
+            return None
+
+    def claim(self, rule_id: str, tick: datetime, now: datetime) -> Claim | None:
+        current = self._get(rule_id)
+        if current is None:
             state = RuleState()
-            try:
-                resp = self.es.index(
-                    index=self.index, id=rule_id, document=self._doc(tick, now, state), op_type="create"
-                )
-            except ConflictError:
+            resp = self._put(rule_id, self._doc(tick, now, state), op_type="create")
+            if resp is None:
                 return None
             return Claim(rule_id, tick, resp["_seq_no"], resp["_primary_term"], state)
         src = current["_source"]
@@ -62,65 +95,84 @@ class Leases:
         lease_until = src.get("lease_until")
         if lease_until and datetime.fromisoformat(lease_until) > now and src.get("owner") != self.owner:
             return None
-        state = RuleState.model_validate(src.get("state") or {})
-        try:
-            resp = self.es.index(
-                index=self.index,
-                id=rule_id,
-                document=self._doc(tick, now, state),
-                if_seq_no=current["_seq_no"],
-                if_primary_term=current["_primary_term"],
-            )
-        except ConflictError:
+        kept = self._kept(rule_id, current)  # the document still holds our claim: continue from our state
+        state = kept[1] if kept else RuleState.model_validate(src.get("state") or {})
+        resp = self._put(
+            rule_id,
+            self._doc(tick, now, state),
+            if_seq_no=current["_seq_no"],
+            if_primary_term=current["_primary_term"],
+        )
+        if resp is None:
             return None
+        self._forget(rule_id)
         return Claim(rule_id, tick, resp["_seq_no"], resp["_primary_term"], state)
 
     def release(self, claim: Claim, state: RuleState) -> bool:
-        """Store the new state and drop the lease; False if the lease was lost meanwhile."""
+        """Store the new state and drop the lease; False if the lease was lost meanwhile, or if Elasticsearch
+        stayed away (then the state is kept for this rule's next claim)."""
         doc: dict[str, Any] = {"last_tick": claim.tick.isoformat(), "owner": self.owner, "lease_until": None}
         doc["state"] = state.model_dump(mode="json")
         try:
-            self.es.index(
-                index=self.index,
-                id=claim.rule_id,
-                document=doc,
-                if_seq_no=claim.seq_no,
-                if_primary_term=claim.primary_term,
+            written = retry(
+                lambda: self._put(claim.rule_id, doc, if_seq_no=claim.seq_no, if_primary_term=claim.primary_term),
+                self.release_retry,
             )
-        except ConflictError:
+        except ElasticsearchUnavailable as exc:
+            with self._lock:
+                self._unreleased[claim.rule_id] = (claim, state)
+            log.warning(
+                "cannot store rule state; kept in memory for the next claim",
+                extra={"rule.id": claim.rule_id, "error.message": str(exc)},
+            )
+            return False
+        self._forget(claim.rule_id)
+        if written is None:
             log.warning("lease lost before release", extra={"rule.id": claim.rule_id})
             return False
         return True
 
+    def _kept(self, rule_id: str, current: dict[str, Any]) -> tuple[Claim, RuleState] | None:
+        """The state of a release that never landed, if the document is still as this replica claimed it."""
+        with self._lock:
+            kept = self._unreleased.get(rule_id)
+        if kept is None:
+            return None
+        claim = kept[0]
+        if (current["_seq_no"], current["_primary_term"]) == (claim.seq_no, claim.primary_term):
+            return kept
+        self._forget(rule_id)  # someone wrote since: theirs is newer
+        return None
+
+    def _forget(self, rule_id: str) -> None:
+        with self._lock:
+            self._unreleased.pop(rule_id, None)
+
     def state(self, rule_id: str) -> RuleState:
-        try:
-            src = self.es.get(index=self.index, id=rule_id)["_source"]
-        except NotFoundError:
+        current = self._get(rule_id)
+        if current is None:
             return RuleState()
-        return RuleState.model_validate(src.get("state") or {})
+        kept = self._kept(rule_id, current)
+        if kept is not None:
+            return kept[1]
+        return RuleState.model_validate(current["_source"].get("state") or {})
 
     def acknowledge(self, rule_id: str, group_key: str) -> bool:
         """Mark a firing group acknowledged (no realerts until it recovers)."""
-        for _ in range(5):
-            try:
-                current = self.es.get(index=self.index, id=rule_id)
-            except NotFoundError:
+        for _ in range(5):  # compare-and-set: read again when a run wrote in between (no wait needed)
+            current = self._get(rule_id)
+            if current is None:
                 return False
             src = dict(current["_source"])
-            state = RuleState.model_validate(src.get("state") or {})
+            kept = self._kept(rule_id, current)
+            state = kept[1] if kept else RuleState.model_validate(src.get("state") or {})
             if group_key not in state.groups:
                 return False
             state.groups[group_key].acknowledged = True
             src["state"] = state.model_dump(mode="json")
-            try:
-                self.es.index(
-                    index=self.index,
-                    id=rule_id,
-                    document=src,
-                    if_seq_no=current["_seq_no"],
-                    if_primary_term=current["_primary_term"],
-                )
-            except ConflictError:
-                continue
-            return True
+            if kept:
+                src |= {"last_tick": kept[0].tick.isoformat(), "lease_until": None}
+            if self._put(rule_id, src, if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"]):
+                self._forget(rule_id)
+                return True
         return False
