@@ -1,18 +1,17 @@
 """The offsets registry: where each file was read up to, acknowledged by Kafka, across restarts.
 
-One JSON file per file input in the data dir, replaced atomically (temp file, fsync, rename, fsync
-of the directory), so a crash leaves either the old or the new registry, never a torn one.
+One JSON file per file input in the data dir, replaced atomically (:func:`grokpipe.atomic.atomic_write`),
+so a crash leaves either the old or the new registry, never a torn one.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import orjson
 
+from grokpipe.atomic import atomic_write
 from grokpipe.shipper.errors import RegistryError
 from grokpipe.shipper.file.identity import Fingerprint
 
@@ -91,20 +90,8 @@ class Registry:
             return
         doc = {"version": VERSION, "files": [asdict(s) for s in self._states.values()]}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
         try:
-            with tmp.open("wb") as out:
-                out.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
-                out.flush()
-                os.fsync(out.fileno())
-            tmp.replace(self.path)
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            atomic_write(self.path, orjson.dumps(doc, option=orjson.OPT_INDENT_2))
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             raise RegistryError(f"cannot write registry {self.path}: {exc.strerror}") from None
         self._dirty = False
