@@ -29,7 +29,9 @@ with ``-`` read as ``_``; ``scrub.keys`` adds exact names. One exception: ``PWD=
 is sudo's working directory in every sudo log line, not a password, and stays.
 
 Cost: most strings hold none of the candidate words, and one precompiled search of the lower-cased
-string (:attr:`Scrubber.candidate`) rules them out; only the rest run the rules. ``scrub.patterns``
+string (:attr:`Scrubber.candidate`) rules them out; only the rest run the rules. Values under a
+plain key that came out unchanged are remembered (a bounded set of short strings: user agents,
+referrers, paths repeat), so the next event's copy costs one dict lookup. ``scrub.patterns``
 are user regexes and run on every string.
 """
 
@@ -79,6 +81,8 @@ _COOKIE_PAIR = re.compile(r"(?P<name>[^=;\s]+)=(?P<value>[^;]*)")
 _BEARER = re.compile(r"(?i)\b(?P<head>bearer\s+)(?P<value>[A-Za-z0-9\-._~+/]{16,}=*)")
 _USERINFO = re.compile(r"(?P<head>://[^/\s:@\"'<>]+:)(?P<value>[^/\s@\"'<>]+)(?=@)")
 _NAME_PARTS = re.compile(r"[.\[\]]")
+#: The cache of unchanged values: at most this many, each at most this long.
+_CLEAN_ENTRIES, _CLEAN_LENGTH = 10_000, 256
 
 
 def normalise_key(key: str) -> str:
@@ -111,6 +115,9 @@ class Scrubber:
         globs = "|".join(fnmatch.translate(glob) for glob in settings.disable_datasets)
         self._disabled = re.compile(globs) if globs else None
         self._secret: dict[str, bool] = {}
+        # Values under a plain key that came out unchanged: user agents, referrers, paths, host names
+        # repeat from event to event, and a dict lookup costs less than lower() and the search.
+        self._clean: dict[str, None] = {}
 
     def applies_to(self, dataset: str) -> bool:
         return self.enabled and (self._disabled is None or self._disabled.match(dataset) is None)
@@ -174,23 +181,25 @@ class Scrubber:
         """Mask the strings in ``node`` in place (list items count as ``key``'s); True if any changed."""
         changed = False
         if isinstance(node, dict):
-            secret_keys, shortest, candidate = self._secret, self._shortest, self.candidate
+            secret_keys, shortest, candidate, clean = self._secret, self._shortest, self.candidate, self._clean
             for name, value in node.items():
                 kind = type(value)
                 if kind is str:
-                    if (
-                        secret_keys.get(name) is False  # a known plain key, and nothing a rule could match
-                        and (
+                    if secret_keys.get(name) is False:  # a known plain key
+                        if value in clean:
+                            continue
+                        if not self._patterns and (
                             len(value) < shortest
                             or (candidate.search(value.lower()) is None and ("://" not in value or "@" not in value))
-                        )
-                        and not self._patterns
-                    ):
-                        continue
+                        ):  # nothing a rule could match
+                            self._remember_clean(value)
+                            continue
                     new = self._string(name, value)
                     if new is not value:
                         node[name] = new
                         changed = True
+                    elif secret_keys.get(name) is False:
+                        self._remember_clean(value)
                 elif (kind is dict or kind is list) and name not in skip:
                     changed = self._walk(value, name) or changed
         else:
@@ -203,6 +212,12 @@ class Scrubber:
                 elif isinstance(value, dict | list):
                     changed = self._walk(value, key) or changed
         return changed
+
+    def _remember_clean(self, value: str) -> None:
+        if len(value) <= _CLEAN_LENGTH:  # long texts (messages) seldom repeat: not worth the memory
+            if len(self._clean) >= _CLEAN_ENTRIES:  # bounded: unique values (ids, URLs) must not grow it
+                self._clean.clear()
+            self._clean[value] = None
 
     def _mask_if_secret(self, match: re.Match[str]) -> str:
         key, value = match["key"], match["value"]
