@@ -1,0 +1,165 @@
+"""The wheel, not the source tree: build it, install it into a clean venv, and run it from another directory.
+
+This is what the Dockerfile does; an editable install would hide a pattern file or template left out of the
+package data, or a module found only because the repository is the working directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from elasticsearch import Elasticsearch
+from support import indexer as support
+
+from grokpipe.embedded import EmbeddedStack, free_port
+
+ROOT = Path(__file__).parents[2]
+ACCESS_LINE = '203.0.113.9 - - [02/Dec/2026:10:00:00 +0000] "GET /cart?id=7 HTTP/1.1" 500 12 "-" "curl/8.5"'
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without anything that would lead the venv's Python back to the source tree."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    return env | extra
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """bin/ of a fresh venv holding only the wheel and its declared dependencies."""
+    base = tmp_path_factory.mktemp("wheel")
+    dist = base / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = dist.glob("grokpipe-*.whl")
+    subprocess.run([sys.executable, "-m", "venv", str(base / "venv")], check=True, timeout=120)
+    bin_dir = base / "venv" / "bin"
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+        env=clean_env(),
+    )
+    return bin_dir
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> Path:
+    """A working directory with no source tree in it: only the example configs and logs."""
+    work = tmp_path / "elsewhere"
+    shutil.copytree(ROOT / "examples", work / "examples")
+    return work
+
+
+@pytest.fixture
+def es(stack: EmbeddedStack) -> Iterator[Elasticsearch]:
+    client = Elasticsearch(stack.elasticsearch_url)
+    yield client
+    client.close()
+
+
+def run(venv: Path, cwd: Path, *argv: str, env: dict[str, str] | None = None, stdin: str = "") -> str:
+    done = subprocess.run(
+        [str(venv / "grokpipe"), *argv],
+        cwd=cwd,
+        env=env or clean_env(),
+        input=stdin.encode(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    return done.stdout.decode()
+
+
+def test_the_installed_package_is_the_wheel_and_needs_no_pygrok(venv: Path, elsewhere: Path) -> None:
+    probe = (
+        "import importlib.util, json, grokpipe, grokpipe.indexer.pipeline as p;"
+        "print(json.dumps([grokpipe.__file__, str(p.DEFAULT_LIBRARY), p.DEFAULT_LIBRARY.is_dir(),"
+        " importlib.util.find_spec('pygrok') is None, importlib.util.find_spec('shipper') is None]))"
+    )
+    done = subprocess.run(
+        [str(venv / "python"), "-c", probe], cwd=elsewhere, env=clean_env(), capture_output=True, check=True
+    )
+    location, library, library_found, no_pygrok, no_top_level = orjson.loads(done.stdout)
+    assert Path(location).is_relative_to(venv.parent)
+    assert Path(library).is_relative_to(venv.parent)
+    assert library_found
+    assert no_pygrok
+    assert no_top_level
+
+
+def test_grok_test_runs_the_dataset_pipeline_from_the_package_data(venv: Path, elsewhere: Path) -> None:
+    out = run(venv, elsewhere, "grok", "test", "--dataset", "nginx.access", stdin=ACCESS_LINE + "\n")
+    (event,) = [orjson.loads(line) for line in out.splitlines() if line.strip()]
+    assert event["event"]["dataset"] == "nginx.access"
+    assert event["http"]["response"]["status_code"] == 500
+    assert event["source"]["ip"] == "203.0.113.9"
+    assert event["url"]["original"] == "/cart?id=7"
+    assert "tags" not in event
+
+
+def test_indexer_setup_only_installs_the_packaged_templates(
+    venv: Path, elsewhere: Path, stack: EmbeddedStack, es: Elasticsearch
+) -> None:
+    env = clean_env(
+        GROKPIPE_ELASTICSEARCH__HOSTS=stack.elasticsearch_url, GROKPIPE_KAFKA__BOOTSTRAP_SERVERS=stack.kafka_bootstrap
+    )
+    run(venv, elsewhere, "indexer", "-c", "examples/indexer.yml", "--setup-only", env=env)
+    template = es.indices.get_index_template(name="grokpipe-logs")["index_templates"][0]["index_template"]
+    assert template["index_patterns"] == ["logs-*-*"]
+
+
+def test_shipper_and_indexer_from_the_wheel_make_the_examples_searchable(
+    venv: Path, elsewhere: Path, stack: EmbeddedStack, topic: str, es: Elasticsearch
+) -> None:
+    ns = support.namespace()
+    env = clean_env(
+        GROKPIPE_KAFKA__BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
+        GROKPIPE_KAFKA__TOPIC=topic,
+        GROKPIPE_ELASTICSEARCH__HOSTS=stack.elasticsearch_url,
+    )
+    services = {
+        "shipper": env | {"GROKPIPE_HTTP__LISTEN": f"127.0.0.1:{free_port()}"},
+        "indexer": env
+        | {
+            "GROKPIPE_HTTP__LISTEN": f"127.0.0.1:{free_port()}",
+            "GROKPIPE_KAFKA__GROUP_ID": f"wheel-{ns}",
+            "GROKPIPE_NAMESPACE": ns,
+        },
+    }
+    procs = []
+    for name, service_env in services.items():
+        with (elsewhere / f"{name}.log").open("ab") as out:
+            procs.append(
+                subprocess.Popen(
+                    [str(venv / "grokpipe"), name, "-c", f"examples/{name}.yml"],
+                    cwd=elsewhere,
+                    env=service_env,
+                    stdout=out,
+                    stderr=out,
+                    stdin=subprocess.DEVNULL,
+                )
+            )
+    try:
+        assert support.wait_count(es, ns, 23, timeout=120) == 23  # the example logs, as in test_examples_searchable
+        time.sleep(1)
+        assert support.count(es, ns) == 23
+    finally:
+        for proc in procs:
+            proc.terminate()
+        codes = [proc.wait(60) for proc in procs]
+    assert codes == [0, 0]
+    failures = es.count(index=f"logs-*-{ns}", query={"term": {"tags": "_grokparsefailure"}})["count"]
+    assert failures == 0
