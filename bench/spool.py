@@ -76,7 +76,7 @@ def run_kafka(root: Path, records: int) -> list[tuple[str, float, float]]:
     from grokpipe.shipper.metrics import ShipperMetrics
     from grokpipe.shipper.publisher import Publisher, PublisherSettings
 
-    rows = []
+    rows: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory(dir=root) as work, EmbeddedStack(Path(work) / "noida") as stack:
         kafka = KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap])
         for label in ("publisher alone", "spool + publisher"):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grokpipe.shipper.syslog.segments import (
+from grokpipe.atomic import atomic_write as write_atomically
+from grokpipe.shipper.syslog.spool.segments import (
     HEADER,
     READ_CHUNK,
     check_records,
@@ -17,7 +18,6 @@ from grokpipe.shipper.syslog.segments import (
     read_records,
     scan_segment,
     segment_path,
-    write_atomically,
 )
 
 

@@ -4,7 +4,8 @@ A record is ``crc32c(u32) | key length(u32) | value length(u32) | key | value`` 
 CRC covers the two lengths, the key and the value). A record torn by a crash, or the zero-filled tail a
 power cut can leave after the file's size was updated, fails its CRC or is short, so recovery can cut
 the segment at the last whole record. Segments are named by a consecutive number,
-``00000000000000000000.seg``; the spool (``spool.py``) decides when to roll, read and delete them.
+``00000000000000000000.seg``; the writer (``writer.py``) rolls them, the drain reads them, the
+checkpoint deletes them.
 """
 
 from __future__ import annotations
@@ -140,24 +141,3 @@ def scan_segment(path: Path, offset: int) -> Scan:
 def create_segment(path: Path) -> int:
     """A new, empty segment open for appending (never an existing file: that would be a bug)."""
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o644)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` so that a crash leaves the old or the new content: temp file, fsync, rename,
-    fsync of the directory."""
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
-    fsync_directory(path.parent)
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make created, renamed and deleted names in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
