@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import os
 import socket
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -75,6 +76,54 @@ class _IdMint:
 
 #: A fresh id for an event with no re-readable source position (syslog).
 mint_event_id = _IdMint()
+
+
+class Envelope:
+    """What a shipper input adds to every event it reads, built once per input: ``event.id`` and
+    ``event.dataset``, ``host.name``, ``agent``, ``input.type``, the input's ``tags`` and its static
+    ``fields`` / ``labels``. The one place the envelope's shared fields are written, so the file and
+    the syslog input cannot drift apart."""
+
+    __slots__ = ("_dataset", "_host", "_input_type", "_static", "_tags")
+
+    def __init__(
+        self,
+        *,
+        input_type: str,
+        host: str,
+        dataset: str,
+        tags: Sequence[str] = (),
+        fields: Mapping[str, Any] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
+        self._input_type = input_type
+        self._host = host
+        self._dataset = dataset
+        self._tags = tuple(tags)
+        self._static: Event = {}
+        if fields:
+            self._static["fields"] = dict(fields)
+        if labels:
+            self._static["labels"] = dict(labels)
+
+    def wrap(self, event: Event, event_id: str, *, tags: Iterable[str] = (), original: str | None = None) -> Event:
+        """Complete ``event`` (the source's own fields: ``@timestamp``, ``message``, ``log.*``, its
+        ``tags``, a ``host.hostname``) in place and return it. ``tags`` are the event's flags
+        (``truncated``...); the input's configured tags come first, then the event's own."""
+        meta = {"id": event_id, "dataset": self._dataset}
+        if original is not None:
+            meta["original"] = original
+        event["event"] = meta
+        host = event.get("host")
+        event["host"] = {"name": self._host, **host} if host else {"name": self._host}
+        event["agent"] = AGENT
+        event["input"] = {"type": self._input_type}
+        own = event.get("tags")
+        if own or self._tags or tags:
+            event["tags"] = [*self._tags, *(own or ()), *tags]
+        if self._static:
+            event.update(self._static)
+        return event
 
 
 def encode(event: Event) -> bytes:

@@ -14,7 +14,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grokpipe.envelope import AGENT, Event, encode, event_id, record_key, utc_now_iso
+from grokpipe.envelope import (
+    TAG_INVALID_UTF8,
+    TAG_TRUNCATED,
+    Envelope,
+    Event,
+    encode,
+    event_id,
+    record_key,
+    utc_now_iso,
+)
 from grokpipe.shipper.errors import PublisherClosed
 from grokpipe.shipper.file import discovery, identity
 from grokpipe.shipper.file.config import FileInputSettings
@@ -57,11 +66,14 @@ class FileInput:
         self._m_invalid = metrics.invalid_utf8.labels(**labels)
         self._m_open = metrics.files_open.labels(**labels)
         self._m_lag = metrics.registry_lag.labels(**labels)
-        self._static: dict[str, Any] = {}
-        if settings.fields:
-            self._static["fields"] = dict(settings.fields)
-        if settings.labels:
-            self._static["labels"] = dict(settings.labels)
+        self._envelope = Envelope(
+            input_type="file",
+            host=host,
+            dataset=settings.dataset,
+            tags=settings.tags,
+            fields=settings.fields,
+            labels=settings.labels,
+        )
         self.error: BaseException | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -141,32 +153,21 @@ class FileInput:
         if not records:
             return
         state = harvester.state
-        stream, host, dataset = state.stream, self._host, self.settings.dataset
+        stream, host = state.stream, self._host
         key = record_key(host, stream)
         file_info = {"path": harvester.path, "inode": str(state.inode), "device_id": str(state.device)}
-        input_tags = list(self.settings.tags)
         timestamp = utc_now_iso()
-        publish = self._publisher.publish
+        wrap, publish = self._envelope.wrap, self._publisher.publish
         pending = harvester.pending
         truncated = invalid = 0
         for offset, end, text, tags in records:
-            event: Event = {
-                "@timestamp": timestamp,
-                "message": text,
-                "event": {"id": event_id(host, stream, offset), "dataset": dataset},
-                "host": {"name": host},
-                "agent": AGENT,
-                "input": {"type": "file"},
-                "log": {"file": file_info, "offset": offset},
-            }
-            if tags or input_tags:
-                event["tags"] = input_tags + list(tags)
-                if "truncated" in tags:
+            event: Event = {"@timestamp": timestamp, "message": text, "log": {"file": file_info, "offset": offset}}
+            wrap(event, event_id(host, stream, offset), tags=tags)
+            if tags:
+                if TAG_TRUNCATED in tags:
                     truncated += 1
-                if "invalid_utf8" in tags:
+                if TAG_INVALID_UTF8 in tags:
                     invalid += 1
-            if self._static:
-                event.update(self._static)
             token = Pending(end)
             pending.append(token)
             publish(key, encode(event), token)

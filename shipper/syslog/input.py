@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from grokpipe.envelope import (
-    AGENT,
     TAG_INVALID_UTF8,
     TAG_SYSLOG_PARSE_FAILURE,
     TAG_TRUNCATED,
+    Envelope,
     Event,
     encode,
     mint_event_id,
@@ -40,6 +40,7 @@ _LOW = 32  # ... and resume
 _DATAGRAM_LIMIT = 4096  # reads queued before datagrams are dropped rather than queued
 _BATCH_FRAMES = 2000  # messages the worker parses and spools at once
 _COUNTED_TAGS = frozenset({TAG_SYSLOG_PARSE_FAILURE, TAG_TRUNCATED, TAG_INVALID_UTF8})
+_TRUNCATED = (TAG_TRUNCATED,)
 
 
 class SyslogInput:
@@ -59,6 +60,7 @@ class SyslogInput:
         self._metrics = metrics
         self._shutdown_timeout = shutdown_timeout
         self._parser = SyslogParser(settings.timezone)
+        self._envelope = Envelope(input_type="syslog", host=host, dataset=settings.dataset, tags=settings.tags)
         self.spool = Spool(Path(data_dir) / "syslog" / settings.name, settings.spool, publisher.publish, name=self.name)
         self._queue: queue.SimpleQueue[Received | None] = queue.SimpleQueue()
         self._handed = 0  # reads queued, written only by the listener loop
@@ -206,20 +208,10 @@ class SyslogInput:
         event: Event = self._parser.parse(data)
         syslog = event.get("log", {}).get("syslog", {})
         sender = syslog.get("hostname") or (item.peer[0] if item.peer else "local")
-        event["event"] = {
-            "id": mint_event_id(),
-            "dataset": self.settings.dataset,
-            "original": data.decode(errors="replace"),
-        }
-        host = event.get("host")
-        event["host"] = {"name": self._host, **host} if host else {"name": self._host}
-        event["agent"] = AGENT
-        event["input"] = {"type": "syslog"}
         if item.peer is not None:
             event["source"] = {"ip": item.peer[0], "port": item.peer[1]}
-        extra = self.settings.tags + ([TAG_TRUNCATED] if truncated else [])
-        if extra:
-            event["tags"] = event.get("tags", []) + extra
+        original = data.decode(errors="replace")
+        self._envelope.wrap(event, mint_event_id(), tags=_TRUNCATED if truncated else (), original=original)
         key = record_key(sender, syslog.get("appname", "-"))
         return key, encode(event), event
 
