@@ -17,11 +17,12 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from elasticsearch import Elasticsearch
 
 from grokpipe.api import metrics
+from grokpipe.api.responses import AlertRecord
 from grokpipe.errors import ElasticsearchConflict, ElasticsearchRejected, ElasticsearchUnavailable, elasticsearch_errors
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class History:
         group_key: str | None = None,
         refresh: bool = True,
         **fields: Any,
-    ) -> dict[str, Any]:
+    ) -> AlertRecord:
         """Index one document; ``refresh`` makes it visible to the next read at once (rules, which may run
         a thousand a minute, leave that to the periodic refresh). Never raises for Elasticsearch."""
         doc: dict[str, Any] = {
@@ -75,7 +76,7 @@ class History:
         }
         self._write(uuid.uuid4().hex, doc, refresh)
         metrics.ALERTS.labels(source=source, kind=kind).inc()
-        return doc
+        return cast(AlertRecord, doc)  # the common fields plus the source's own
 
     def flush(self) -> bool:
         """Write what an outage left behind, oldest first; True once nothing is left."""

@@ -19,6 +19,7 @@ from grokpipe.api.history import History
 from grokpipe.api.lease import Claim, Leases
 from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.responses import AlertRecord
 from grokpipe.api.rules.conditions import Evaluation, build_search, evaluate, window_for
 from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, vet_dsl
 from grokpipe.api.rules.schemas import Rule, RuleBody
@@ -73,7 +74,7 @@ class RunResult:
     start: datetime
     end: datetime
     evaluation: Evaluation
-    actions: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[AlertRecord] = field(default_factory=list)
 
 
 class RuleRunner:
@@ -153,7 +154,7 @@ class RuleRunner:
         metrics.RULE_DURATION.observe(time.monotonic() - began)
         return result
 
-    def _act(self, rule: Rule, action: Action, tick: datetime, start: datetime, end: datetime) -> dict[str, Any]:
+    def _act(self, rule: Rule, action: Action, tick: datetime, start: datetime, end: datetime) -> AlertRecord:
         finding = action.finding
         message = Message(
             kind=action.kind,

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer, field_validator, model_validator
 
+from grokpipe.api.responses import AlertRecord, NotificationOutcome
 from grokpipe.api.rules.durations import Duration, parse_duration
 from grokpipe.api.rules.schemas import Saved, Schedule, Strict
 
@@ -233,7 +234,7 @@ class CheckRun(BaseModel):
     up: int
     down: int
     rows: list[RowResult]
-    alerts: list[dict[str, Any]] = Field(default_factory=list)
+    alerts: list[AlertRecord] = Field(default_factory=list, description="history documents of alerts the run raised")
 
 
 class RunRecord(RowResult):
@@ -330,4 +331,4 @@ class ReportResult(BaseModel):
     executed: int
     passed: int
     failed: int
-    notifications: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    notifications: dict[str, NotificationOutcome] = Field(default_factory=dict)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
 from elasticsearch import Elasticsearch
 from prometheus_client import Counter
@@ -30,6 +29,7 @@ from grokpipe.api.history import History
 from grokpipe.api.lease import Leases
 from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.responses import AlertRecord
 from grokpipe.api.runner import Clock
 from grokpipe.api.scheduler import Scheduler
 
@@ -97,7 +97,7 @@ class CheckService:
 
     def _act(
         self, check: Check, run: CheckRun, action: CheckAction, *, before: CheckState, after: CheckState, tick: datetime
-    ) -> dict[str, Any]:
+    ) -> AlertRecord:
         since = (after.since or before.since or tick).isoformat()
         rows = [{"row_key": r.row_key, "status": r.status, "error": r.error} for r in run.rows]
         message = Message(

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from grokpipe.api.responses import NotificationOutcome
 from grokpipe.api.rules.schemas import Saved, Schedule, Strict
 
 GroupStatus = Literal["unresolved", "resolved", "ignored"]
@@ -187,4 +188,16 @@ class DigestReport(BaseModel):
     regressed: int
     groups: int
     events: int
-    notifications: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    notifications: dict[str, NotificationOutcome] = Field(default_factory=dict)
+
+
+class SyncSummary(BaseModel):
+    """``POST /errors/sync``: what one pass of the group store's update did."""
+
+    keys: int = Field(description="fingerprints with new events in the pass")
+    created: list[str] = Field(description="groups created")
+    regressed: list[str] = Field(description="resolved groups seen again")
+    repaired: list[str] = Field(description="groups whose stored count a reconcile corrected or created")
+    settled_before: datetime = Field(
+        description="the new watermark: events ingested before it are in the stored counts"
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
 
@@ -27,6 +26,7 @@ from grokpipe.api.notifiers.dingtalk import DingTalk
 from grokpipe.api.notifiers.email import Email
 from grokpipe.api.notifiers.slack import Slack
 from grokpipe.api.notifiers.webhook import Webhook
+from grokpipe.api.responses import NotificationOutcome
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,10 @@ class Dispatcher:
     def close(self) -> None:
         self.client.close()
 
-    def deliver(self, names: list[str], message: Message) -> dict[str, dict[str, Any]]:
+    def deliver(self, names: list[str], message: Message) -> dict[str, NotificationOutcome]:
         return {name: self._one(name, message) for name in names}
 
-    def _one(self, name: str, message: Message) -> dict[str, Any]:
+    def _one(self, name: str, message: Message) -> NotificationOutcome:
         notifier = self.notifiers.get(name)
         if notifier is None:
             metrics.NOTIFICATIONS.labels(outcome="unknown_notifier").inc()

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.responses import AlertRecord
 from grokpipe.api.rules.schemas import Page
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -25,7 +26,7 @@ def list_alerts(
     until: datetime | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> Page[dict[str, Any]]:
+) -> Page[AlertRecord]:
     filters: list[dict[str, Any]] = []
     for name, value in (("rule.id", rule_id), ("kind", kind), ("group_key", group_key)):
         if value is not None:
@@ -42,4 +43,4 @@ def list_alerts(
         track_total_hits=True,
     )
     items = [h["_source"] | {"id": h["_id"]} for h in resp["hits"]["hits"]]
-    return Page[dict[str, Any]](items=items, total=resp["hits"]["total"]["value"], offset=offset, limit=limit)
+    return Page[AlertRecord](items=items, total=resp["hits"]["total"]["value"], offset=offset, limit=limit)

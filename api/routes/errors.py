@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
-from grokpipe.api.groups.schemas import GroupDetail, GroupPublic, GroupStatus, IgnoreRequest, MergeRequest
+from grokpipe.api.groups.schemas import GroupDetail, GroupPublic, GroupStatus, IgnoreRequest, MergeRequest, SyncSummary
 from grokpipe.api.groups.service import Sort
 from grokpipe.api.groups.stats import Interval
 from grokpipe.api.rules.schemas import Page
@@ -45,17 +45,17 @@ def list_groups(
 
 
 @router.post("/sync")
-def sync_now(services: ServicesDep, _: AdminAccess, reconcile: bool = False) -> dict[str, Any]:
+def sync_now(services: ServicesDep, _: AdminAccess, reconcile: bool = False) -> SyncSummary:
     """Update the group store now (it also runs every ``errors.sync_interval`` seconds); ``reconcile``
     also checks every stored count against Elasticsearch (done every ``errors.reconcile_interval``)."""
     result = services.group_sync.run_once(reconcile_now=reconcile)
-    return {
-        "keys": result.keys,
-        "created": result.created,
-        "regressed": result.regressed,
-        "repaired": result.repaired,
-        "settled_before": result.settled_before,
-    }
+    return SyncSummary(
+        keys=result.keys,
+        created=result.created,
+        regressed=result.regressed,
+        repaired=result.repaired,
+        settled_before=result.settled_before,
+    )
 
 
 @router.get("/{group_id}")

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from elasticsearch import TransportError
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.responses import Health
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(services: ServicesDep, response: Response) -> dict[str, Any]:
+def healthz(services: ServicesDep, response: Response) -> Health:
     try:
         es_ok = bool(services.es.ping())
     except TransportError:
         es_ok = False
     if not es_ok:
         response.status_code = 503
-    return {"status": "ok" if es_ok else "degraded", "elasticsearch": es_ok, "rules": len(services.scheduler.rules)}
+    return Health(status="ok" if es_ok else "degraded", elasticsearch=es_ok, rules=len(services.scheduler.rules))
 
 
 @router.get("/metrics", response_class=Response)

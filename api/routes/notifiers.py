@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.responses import NotifierPublic
 
 router = APIRouter(prefix="/notifiers", tags=["notifiers"])
 
 
 @router.get("")
-def list_notifiers(services: ServicesDep, _: ReadAccess) -> list[dict[str, str]]:
-    return [{"name": name, "type": cfg.type} for name, cfg in services.settings.notifiers.items()]
+def list_notifiers(services: ServicesDep, _: ReadAccess) -> list[NotifierPublic]:
+    return [NotifierPublic(name=name, type=cfg.type) for name, cfg in services.settings.notifiers.items()]

@@ -9,8 +9,22 @@ from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
-from grokpipe.api.rules.schemas import Page, PreviewRequest, RuleBody, RuleCreate, RulePublic, RuleUpdate
+from grokpipe.api.rules.schemas import (
+    Acknowledged,
+    FindingPreview,
+    Page,
+    PreviewRequest,
+    RuleBody,
+    RuleCreate,
+    RulePreview,
+    RulePublic,
+    RuleRunResult,
+    RuleUpdate,
+    RunAlert,
+    RunWindow,
+)
 from grokpipe.api.services import Services
+from grokpipe.api.throttle import RuleState
 
 router = APIRouter(prefix="/rules", tags=["rules"])
 IfMatch = Annotated[str | None, Header(description="the rule's version; a stale one gets 409")]
@@ -50,25 +64,22 @@ def list_rules(
 
 
 @router.post("/preview")
-def preview_rule(body: PreviewRequest, services: ServicesDep, _: ReadAccess) -> dict[str, Any]:
+def preview_rule(body: PreviewRequest, services: ServicesDep, _: ReadAccess) -> RulePreview:
     """What the rule would have fired for ``[start, end)``, without notifying or changing state."""
     _validate(services, body.rule)
     evaluation = services.runner.search(body.rule, body.start, body.end)
-    return {
-        "total": evaluation.total,
-        "groups": evaluation.groups_seen,
-        "findings": [
-            {
-                "group": f.group,
-                "key": f.key,
-                "count": f.count,
-                "value": f.value,
-                "previous": f.previous,
-                "sample_ids": [s.get("_id") for s in f.samples],
-            }
-            for f in evaluation.findings
-        ],
-    }
+    findings = [
+        FindingPreview(
+            group=f.group,
+            key=f.key,
+            count=f.count,
+            value=f.value,
+            previous=f.previous,
+            sample_ids=[s.get("_id") for s in f.samples],
+        )
+        for f in evaluation.findings
+    ]
+    return RulePreview(total=evaluation.total, groups=evaluation.groups_seen, findings=findings)
 
 
 @router.get("/{rule_id}")
@@ -125,39 +136,34 @@ def delete_rule(rule_id: str, services: ServicesDep, _: AdminAccess, if_match: I
 
 
 @router.post("/{rule_id}/run")
-def run_rule(rule_id: str, services: ServicesDep, _: AdminAccess) -> dict[str, Any]:
+def run_rule(rule_id: str, services: ServicesDep, _: AdminAccess) -> RuleRunResult:
     """Evaluate now (as a tick at the current time), notifying like a scheduled run would."""
     rule = services.store.get(rule_id)
     result = services.runner.run(rule, services.clock())
     if result is None:
         raise Conflict("the rule is being evaluated right now; retry shortly")
-    return {
-        "tick": result.tick,
-        "window": {"start": result.start, "end": result.end},
-        "total": result.evaluation.total,
-        "findings": len(result.evaluation.findings),
-        "alerts": [
-            {
-                "kind": a["kind"],
-                "group_key": a["group_key"],
-                "notified": a["notified"],
-                "notifications": a["notifications"],
-            }
+    return RuleRunResult(
+        tick=result.tick,
+        window=RunWindow(start=result.start, end=result.end),
+        total=result.evaluation.total,
+        findings=len(result.evaluation.findings),
+        alerts=[
+            RunAlert(kind=a["kind"], group_key=a["group_key"], notified=a["notified"], notifications=a["notifications"])
             for a in result.actions
         ],
-    }
+    )
 
 
 @router.get("/{rule_id}/state")
-def rule_state(rule_id: str, services: ServicesDep, _: ReadAccess) -> dict[str, Any]:
+def rule_state(rule_id: str, services: ServicesDep, _: ReadAccess) -> RuleState:
     services.store.get(rule_id)
-    return services.leases.state(rule_id).model_dump(mode="json")
+    return services.leases.state(rule_id)
 
 
 @router.post("/{rule_id}/groups/{group_key:path}/ack")
-def acknowledge(rule_id: str, group_key: str, services: ServicesDep, _: AdminAccess) -> dict[str, Any]:
+def acknowledge(rule_id: str, group_key: str, services: ServicesDep, _: AdminAccess) -> Acknowledged:
     """Stop realerts for a firing group until it recovers."""
     services.store.get(rule_id)
     if not services.leases.acknowledge(rule_id, group_key):
         raise Conflict(f"group {group_key!r} is not firing")
-    return {"rule_id": rule_id, "group_key": group_key, "acknowledged": True}
+    return Acknowledged(rule_id=rule_id, group_key=group_key, acknowledged=True)

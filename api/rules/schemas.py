@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from grokpipe.api.responses import NotificationOutcome
 from grokpipe.api.rules.durations import Duration, parse_duration
 
 T = TypeVar("T")
@@ -225,3 +226,51 @@ class PreviewRequest(Strict):
     rule: RuleCreate
     start: datetime
     end: datetime
+
+
+# ---------------------------------------------------------------- results (responses of preview, run, ack)
+
+
+class FindingPreview(BaseModel):
+    """One group the condition holds for, as ``POST /rules/preview`` lists it."""
+
+    group: dict[str, Any] = Field(description="the group_by fields' values ({} without group_by)")
+    key: str = Field(description="the group's key, as alerts and acknowledgements name it")
+    count: int
+    value: float | None = Field(default=None, description="the metric's value (metric and spike conditions)")
+    previous: int | None = Field(default=None, description="the earlier window's count (spike)")
+    sample_ids: list[str | None] = Field(default_factory=list)
+
+
+class RulePreview(BaseModel):
+    total: int = Field(description="matching events in the window")
+    groups: int = Field(description="groups seen")
+    findings: list[FindingPreview]
+
+
+class RunWindow(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class RunAlert(BaseModel):
+    """One alert a run raised, with each notifier's outcome."""
+
+    kind: str = Field(description="fired or recovered")
+    group_key: str | None
+    notified: bool
+    notifications: dict[str, NotificationOutcome]
+
+
+class RuleRunResult(BaseModel):
+    tick: datetime
+    window: RunWindow
+    total: int
+    findings: int
+    alerts: list[RunAlert]
+
+
+class Acknowledged(BaseModel):
+    rule_id: str
+    group_key: str
+    acknowledged: bool
