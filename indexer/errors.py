@@ -7,6 +7,8 @@ GrokpipeError (grokpipe.errors)
 └── IndexerError               (retriable=False)
     ├── PatternError           a grok pattern or pattern file is invalid
     └── PipelineError          a pipeline file is invalid: the message names the file and step
+        └── InvalidLibraryFile a pipeline file or routing.yml does not validate (indexer.pipelinefile);
+                               ``problems``: file, step index, step type, key, reason of each
 """
 
 from __future__ import annotations
