@@ -35,13 +35,15 @@ AlertRecord = TypedDict(
     {
         "id": NotRequired[str],
         "@timestamp": str,
-        "tick": str,
+        # what every writer has stored from the start; the rest is NotRequired so that a history kept
+        # from an earlier version still pages instead of failing the response validation
         "rule": AlertSource,
-        "kind": str,
-        "group_key": str | None,
-        "count": int,
-        "notified": bool,
-        "notifications": dict[str, NotificationOutcome],
+        "tick": NotRequired[str],
+        "kind": NotRequired[str],
+        "group_key": NotRequired[str | None],
+        "count": NotRequired[int],
+        "notified": NotRequired[bool],
+        "notifications": NotRequired[dict[str, NotificationOutcome]],
     },
 )
 with_config(ConfigDict(extra="allow"))(AlertRecord)  # the fields of each source pass through
