@@ -1,4 +1,5 @@
-"""A file input: discovery, one harvester per file, publishing, and the registry.
+"""A file input: the prospector finds files, one harvester reads each, events go to Kafka, and the
+registry records how far Kafka acknowledged them.
 
 One thread per input reads every open file in turn (a bounded chunk each), so a thousand quiet
 files cost a thousand file descriptors, not a thousand threads. Progress is recorded in the
@@ -25,10 +26,10 @@ from grokpipe.envelope import (
     utc_now_iso,
 )
 from grokpipe.shipper.errors import PublisherClosed
-from grokpipe.shipper.file import discovery, identity
 from grokpipe.shipper.file.config import FileInputSettings
 from grokpipe.shipper.file.harvester import Harvester, Pending, Record
-from grokpipe.shipper.file.registry import FileState, Registry
+from grokpipe.shipper.file.prospector import Prospector
+from grokpipe.shipper.file.registry import Registry
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher
 
@@ -54,10 +55,10 @@ class FileInput:
         self._publisher = publisher
         self._host = host
         self._registry = Registry(Path(data_dir) / f"registry-{self.name}.json")
+        self._prospector = Prospector(settings, self._registry)
         self._harvesters: dict[str, Harvester] = {}  #: by registry key
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"input-{self.name}", daemon=True)
-        self._first_scan = True
         labels = {"input": self.name}
         self._m_lines = metrics.lines_read.labels(**labels)
         self._m_bytes = metrics.bytes_read.labels(**labels)
@@ -180,90 +181,13 @@ class FileInput:
     # -- files coming and going ------------------------------------------------------------------
 
     def _scan(self, mono: float) -> None:
-        found = discovery.scan(self.settings.paths, self.settings.exclude)
-        now = time.time()
-        open_inodes = {(h.state.device, h.state.inode): h for h in self._harvesters.values()}
-        for ident, item in found.items():
-            harvester = open_inodes.get(ident)
-            if harvester is not None:
-                harvester.path = item.path  # renamed within the globs: keep reading it
-                harvester.gone_since = None
-                if not harvester.closing and not identity.matches(harvester.fd, harvester.state.fp):
-                    harvester.truncated = True  # rewritten in place: finish it, rediscover as new
-                continue
-            self._open(item, now, mono)
-        for (device, inode), harvester in open_inodes.items():
-            if (device, inode) not in found and not harvester.closing:
-                harvester.gone_since = harvester.gone_since or mono
-        self._clean(found, now)
-        self._first_scan = False
-        self._m_open.set(len(self._harvesters))
-
-    def _open(self, item: discovery.Found, now: float, mono: float) -> None:
-        try:
-            fd = os.open(item.path, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            st = os.fstat(fd)
-            if (st.st_dev, st.st_ino) != (item.device, item.inode):
-                return  # replaced between scan and open: the next scan sees the new one
-            fp = identity.read_fingerprint(fd)
-            if fp is None:
-                return  # first line incomplete: identity not known yet, wait for the next scan
-            state = self._state_for(item, fd, fp, st.st_size, now)
-        finally:
-            os.close(fd)
-        if state is None or state.key in self._harvesters:
-            return
-        harvester = Harvester(
-            item.path,
-            state,
-            max_line_bytes=self.settings.max_line_bytes,
-            multiline=self.settings.multiline,
-            now=mono,
-        )
-        self._harvesters[state.key] = harvester
-        log.info(
-            "harvesting file",
-            extra={"input": self.name, "log.file.path": item.path, "log.offset": state.offset},
-        )
-
-    def _state_for(
-        self, item: discovery.Found, fd: int, fp: identity.Fingerprint, size: int, now: float
-    ) -> FileState | None:
-        key = identity.stream_id(item.device, item.inode, fp)
-        state = self._registry.get(key)
-        if state is not None:
-            if size < state.offset:
-                # Truncated, and rewritten with the same first line: a new stream.
-                stream = event_id(key, "truncated", state.offset)[:24]
-                state = FileState(key, stream, item.device, item.inode, fp.digest, fp.length, item.path, 0, now)
-                self._registry.put(state)
-                self._registry.save()
-                return state
-            if size <= state.offset:
-                return None  # nothing new: no harvester needed
-            return state
-        if now - item.mtime > self.settings.clean_inactive:
-            return None  # older than we keep state for: would be re-read from scratch
-        stream, offset = key, 0
-        if self.settings.rotation == "copytruncate":
-            original = next(
-                (
-                    s
-                    for s in self._registry.by_fingerprint(fp.digest)
-                    if (s.device, s.inode) != (item.device, item.inode)
-                ),
-                None,
+        for harvester in self._prospector.scan(self._harvesters, time.time(), mono):
+            self._harvesters[harvester.state.key] = harvester
+            log.info(
+                "harvesting file",
+                extra={"input": self.name, "log.file.path": harvester.path, "log.offset": harvester.state.offset},
             )
-            if original is not None:
-                stream, offset = original.stream, min(original.offset, size)
-        if offset == 0 and self._first_scan and self.settings.start_position == "end":
-            offset = size
-        state = FileState(key, stream, item.device, item.inode, fp.digest, fp.length, item.path, offset, now)
-        self._registry.put(state)
-        return state
+        self._m_open.set(len(self._harvesters))
 
     def _maybe_close(self, harvester: Harvester, mono: float) -> None:
         idle = mono - harvester.last_data
@@ -293,12 +217,3 @@ class FileInput:
             lag += harvester.position - harvester.acked
         self._m_lag.set(lag)
         self._registry.save()
-
-    def _clean(self, found: dict[tuple[int, int], discovery.Found], now: float) -> None:
-        """Forget deleted files, files that left the globs, and files idle past clean_inactive."""
-        for state in self._registry:
-            if state.key in self._harvesters:
-                continue
-            idle = now - state.updated
-            if (state.device, state.inode) not in found or idle > self.settings.clean_inactive:
-                self._registry.remove(state.key)

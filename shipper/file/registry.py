@@ -6,6 +6,7 @@ so a crash leaves either the old or the new registry, never a torn one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,7 +58,8 @@ class Registry:
     def __len__(self) -> int:
         return len(self._states)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[FileState]:
+        """A snapshot: the caller may remove states while iterating."""
         return iter(list(self._states.values()))
 
     def get(self, key: str) -> FileState | None:
