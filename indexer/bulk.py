@@ -19,7 +19,7 @@ from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elastics
 
 from grokpipe.envelope import format_timestamp
 from grokpipe.indexer.config import RetrySettings
-from grokpipe.indexer.documents import Document
+from grokpipe.indexer.documents import Document, restamp
 from grokpipe.indexer.metrics import IndexerMetrics
 from grokpipe.indexer.retry import backoff, classify
 from grokpipe.indexer.template import DEADLETTER_INDEX
@@ -74,8 +74,7 @@ class BulkWriter:
     def _send(
         self, pending: list[tuple[dict[str, Any], dict[str, Any], Document | None]]
     ) -> list[dict[str, Any]] | None:
-        _stamp_ingested(pending)
-        body = _ndjson(pending)
+        body = _ndjson(pending, _stamp_ingested(pending))
         started = time.monotonic()
         try:
             # The client sends pre-encoded ndjson bytes as they are; its annotation only names mappings.
@@ -113,24 +112,31 @@ class BulkWriter:
         return not self._stop.wait(backoff(attempt, self._retry.initial, self._retry.max))
 
 
-def _stamp_ingested(pending: list[tuple[dict[str, Any], dict[str, Any], Document | None]]) -> None:
+def _stamp_ingested(pending: list[tuple[dict[str, Any], dict[str, Any], Document | None]]) -> str:
     """``event.ingested`` = when this attempt is sent: a document becomes searchable within one bulk
     request and a refresh of it, however long Elasticsearch was away, which is what lets the api
-    count error groups by ingestion slices (api/groups/sync.py)."""
+    count error groups by ingestion slices (api/groups/sync.py). Encoded documents (from parse
+    workers) get the returned stamp in :func:`_ndjson`."""
     now = format_timestamp(datetime.now(UTC))
     for _, source, doc in pending:
         meta = source.get("event")
-        if doc is not None and isinstance(meta, dict):
+        if doc is not None and doc.encoded is None and isinstance(meta, dict):
             meta["ingested"] = now
+    return now
 
 
-def _ndjson(pending: list[tuple[dict[str, Any], dict[str, Any], Document | None]]) -> bytes:
+def _ndjson(pending: list[tuple[dict[str, Any], dict[str, Any], Document | None]], stamp: str) -> bytes:
     """The bulk body, encoded with orjson: the client's stdlib encoder holds the GIL twice as long,
-    time taken from grok on the consumer thread."""
+    time taken from grok on the consumer thread. A document a parse worker encoded is only
+    restamped (``event.ingested`` = ``stamp``)."""
     lines: list[bytes] = []
-    for op, source, _ in pending:
+    stamped = stamp.encode()
+    for op, source, doc in pending:
         lines.append(orjson.dumps(op))
-        lines.append(orjson.dumps(source, default=str, option=orjson.OPT_NON_STR_KEYS))
+        if doc is not None and doc.encoded is not None:
+            lines.append(restamp(doc.encoded, stamped))
+        else:
+            lines.append(orjson.dumps(source, default=str, option=orjson.OPT_NON_STR_KEYS))
     lines.append(b"")
     return b"\n".join(lines)
 

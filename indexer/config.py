@@ -94,6 +94,16 @@ class IndexerSettings(ServiceSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     grok: GrokSettings = Field(default_factory=GrokSettings)
     scrub: ScrubSettings = Field(default_factory=ScrubSettings)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description=(
+            "parse processes (decode, pipelines, scrub) beside the one consuming and writing; 1: parse in "
+            "the consumer itself. Offsets are still committed only once Elasticsearch settled the batch. "
+            "Worth more than 1 only where the indexer has spare cores (see grokpipe.indexer.workers)"
+        ),
+    )
 
     @field_validator("instance_id")
     @classmethod

@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from confluent_kafka import Consumer as KafkaConsumer
@@ -33,6 +34,7 @@ from grokpipe.indexer.errors import IndexerError
 from grokpipe.indexer.metrics import IndexerMetrics
 from grokpipe.indexer.pipeline import Router
 from grokpipe.indexer.scrub import Scrubber
+from grokpipe.indexer.workers import CHUNK, ParsePool, Record
 from grokpipe.logs import Throttle
 
 log = logging.getLogger(__name__)
@@ -55,20 +57,42 @@ class KafkaFatalError(IndexerError):
 
 
 class _Batch:
+    """What was fetched since the last flush: documents (parsed here) or records (parsed by workers:
+    the pending ones, then those handed to the pool with its future, kept to parse again if a
+    worker dies), and the highest offset per partition."""
+
     def __init__(self) -> None:
         self.docs: list[Document] = []
+        self.pending: list[Record] = []
+        self.parsing: list[tuple[Future[list[Document]], list[Record]]] = []
+        self.size = 0
         self.offsets: Offsets = {}
         self.bytes = 0
         self.started = 0.0
 
     def add(self, doc: Document, topic: str, partition: int, offset: int) -> None:
-        if not self.docs:
-            self.started = time.monotonic()
         self.docs.append(doc)
+        self._count(topic, partition, offset, len(doc.raw))
+
+    def add_record(self, record: Record) -> None:
+        self.pending.append(record)
+        self._count(record[1], record[2], record[3], len(record[0]))
+
+    def _count(self, topic: str, partition: int, offset: int, size: int) -> None:
+        if not self.size:
+            self.started = time.monotonic()
+        self.size += 1
         key = (topic, partition)
         if offset > self.offsets.get(key, -1):
             self.offsets[key] = offset
-        self.bytes += len(doc.raw)
+        self.bytes += size
+
+    def dispatch(self, pool: ParsePool) -> None:
+        """Hand the pending records to the pool, in tasks of at most :data:`CHUNK`."""
+        for start in range(0, len(self.pending), CHUNK):
+            chunk = self.pending[start : start + CHUNK]
+            self.parsing.append((pool.submit(chunk), chunk))
+        self.pending = []
 
 
 def consumer_config(settings: IndexerSettings, host: str | None = None) -> dict[str, Any]:
@@ -110,13 +134,14 @@ class Consumer:
         self._inflight: tuple[Future[bool], Offsets] | None = None
         self._consumer: KafkaConsumer | None = None
         self._scrubber = Scrubber(settings.scrub)
+        self._pool: ParsePool | None = None  # workers > 1: started in run(), on this thread
         self._fatal: KafkaError | None = None
         self.error: BaseException | None = None
 
     # -- rebalance callbacks (run inside consume(), on this thread) ------------------------------
 
     def _on_revoke(self, consumer: KafkaConsumer, revoked: list[TopicPartition]) -> None:
-        if self._batch.docs:
+        if self._batch.size:
             log.info("partitions revoked: settling the current batch first", extra={"partitions": len(revoked)})
             self._flush()
         self._settle()
@@ -135,6 +160,10 @@ class Consumer:
         log.info(
             "joining the consumer group", extra={"group": conf["group.id"], "instance": conf.get("group.instance.id")}
         )
+        if self._settings.workers > 1:
+            self._pool = ParsePool(self._settings, self._metrics)
+            self._pool.start()
+            log.info("parse workers started", extra={"workers": self._pool.workers})
         consumer = self._consumer = KafkaConsumer(conf)
         consumer.subscribe([self._settings.kafka.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         next_lag = 0.0
@@ -146,9 +175,11 @@ class Consumer:
                         f"Kafka consumer failed for good: {self._fatal.name()}: {self._fatal.str()} "
                         f"(group.instance.id {conf.get('group.instance.id')!r}: does another indexer use it?)"
                     )
-                room = max(1, limits.max_events - len(self._batch.docs))
+                room = max(1, limits.max_events - self._batch.size)
                 for message in consumer.consume(num_messages=room, timeout=0.2):
                     self._add(message)
+                if self._pool is not None and self._batch.pending:
+                    self._batch.dispatch(self._pool)  # parsed while the next records are fetched
                 if self._full():
                     self._flush()
                 elif self._inflight is not None and self._inflight[0].done():
@@ -159,7 +190,7 @@ class Consumer:
             clean = True
         finally:
             try:
-                if self._batch.docs and not self._stop.is_set():
+                if self._batch.size and not self._stop.is_set():
                     self._flush()
                 self._settle()
                 if clean:
@@ -167,6 +198,8 @@ class Consumer:
             finally:
                 self._bulk.shutdown(wait=True)
                 consumer.close()
+                if self._pool is not None:
+                    self._pool.close()
 
     def _on_error(self, error: KafkaError) -> None:
         if error.fatal():
@@ -180,7 +213,7 @@ class Consumer:
         deadline = time.monotonic() + timeout
         while consumer.assignment() and time.monotonic() < deadline:
             consumer.consume(num_messages=1, timeout=0.1)  # records arriving now are re-read by the next owner
-        if self._batch.docs:  # fetched but not settled: nothing committed, the next owner re-reads them
+        if self._batch.size:  # fetched but not settled: nothing committed, the next owner re-reads them
             self._batch = _Batch()
 
     def _add(self, message: Message) -> None:
@@ -192,8 +225,17 @@ class Consumer:
         topic, partition, offset = message.topic(), message.partition(), message.offset()
         if topic is None or partition is None or offset is None:  # only error events lack a position
             return
-        doc = build(
-            message.value() or b"",
+        if self._pool is not None:
+            self._batch.add_record((message.value() or b"", topic, partition, offset))
+            return
+        doc = self._build(message.value() or b"", topic, partition, offset)
+        self._batch.add(doc, topic, partition, offset)
+        self._metrics.events_in.inc()
+        self._count_failures(doc)
+
+    def _build(self, raw: bytes, topic: str, partition: int, offset: int) -> Document:
+        return build(
+            raw,
             topic,
             partition,
             offset,
@@ -201,16 +243,13 @@ class Consumer:
             namespace=self._settings.namespace,
             scrubber=self._scrubber,
         )
-        self._batch.add(doc, topic, partition, offset)
-        self._metrics.events_in.inc()
-        self._count_failures(doc)
 
     def _full(self) -> bool:
         batch, limits = self._batch, self._settings.batch
-        if not batch.docs:
+        if not batch.size:
             return False
         return (
-            len(batch.docs) >= limits.max_events
+            batch.size >= limits.max_events
             or batch.bytes >= limits.max_bytes
             or time.monotonic() - batch.started >= limits.max_wait
         )
@@ -218,8 +257,28 @@ class Consumer:
     def _flush(self) -> None:
         """Send the batch; first settle (and commit) the one still in flight, so offsets stay in order."""
         batch, self._batch = self._batch, _Batch()
+        docs = batch.docs if self._pool is None else self._parsed(batch, self._pool)
         self._settle()
-        self._inflight = (self._bulk.submit(self._writer.write, batch.docs), batch.offsets)
+        self._inflight = (self._bulk.submit(self._writer.write, docs), batch.offsets)
+
+    def _parsed(self, batch: _Batch, pool: ParsePool) -> list[Document]:
+        """The batch's documents from the workers, in record order. A worker that died takes its
+        tasks with it: the batch is parsed again by new workers, and if they die too, here."""
+        batch.dispatch(pool)
+        for _ in range(2):
+            try:
+                docs = [doc for future, _ in batch.parsing for doc in future.result()]
+                break
+            except BrokenProcessPool:
+                pool.restart()
+                batch.parsing = [(pool.submit(records), records) for _, records in batch.parsing]
+        else:
+            log.error("parse workers died twice on one batch: parsing it in the consumer", extra={"events": batch.size})
+            docs = [self._build(*record) for _, records in batch.parsing for record in records]
+        self._metrics.events_in.inc(len(docs))
+        for doc in docs:
+            self._count_failures(doc)
+        return docs
 
     def _settle(self) -> None:
         """Wait for the batch in flight; commit its offsets once every document is settled."""

@@ -25,3 +25,6 @@ class IndexerMetrics:
         self.bulk_seconds = Histogram("grokpipe_indexer_bulk_seconds", "Bulk request latency", registry=r)
         self.lag = Gauge("grokpipe_indexer_consumer_lag", "Records behind the end of the topic", registry=r)
         self.commits = Counter("grokpipe_indexer_commits", "Offset commits", registry=r)
+        self.worker_restarts = Counter(
+            "grokpipe_indexer_worker_restarts", "Parse worker pools started again after a worker died", registry=r
+        )
