@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from grokpipe import atomic
 from grokpipe.atomic import atomic_write
 
 
@@ -40,7 +39,7 @@ def test_the_file_and_then_its_directory_are_fsynced(tmp_path: Path, monkeypatch
         synced.append("dir" if stat.S_ISDIR(mode) else os.readlink(f"/proc/self/fd/{fd}").rsplit("/", 1)[-1])
         real_fsync(fd)
 
-    monkeypatch.setattr(atomic.os, "fsync", fsync)
+    monkeypatch.setattr(os, "fsync", fsync)
     atomic_write(tmp_path / "checkpoint.json", b"{}")
     assert synced == ["checkpoint.json.tmp", "dir"]  # the data before the rename, the rename after it
 

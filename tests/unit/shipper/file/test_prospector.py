@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from grokpipe.envelope import event_id
 from grokpipe.shipper.file import identity
 from grokpipe.shipper.file.config import FileInputSettings
 from grokpipe.shipper.file.discovery import Found
@@ -54,7 +55,7 @@ COPY_ORIGINAL = state(key="orig", stream="orig-stream", inode=9, offset=70)
             {},
             False,
             Start(
-                FileState(KEY, identity.event_id(KEY, "truncated", 80)[:24], 1, 2, FP.digest, 12, FOUND.path, 0, NOW),
+                FileState(KEY, event_id(KEY, "truncated", 80)[:24], 1, 2, FP.digest, 12, FOUND.path, 0, NOW),
                 new=True,
                 save=True,
             ),
