@@ -80,6 +80,15 @@ class ShipperMetrics:
             ["input", "listener"],
             registry=r,
         )
+        self.syslog_workers = Gauge(
+            "grokpipe_shipper_syslog_workers", "Worker processes of a syslog input that are up", ["input"], registry=r
+        )
+        self.syslog_worker_restarts = Counter(
+            "grokpipe_shipper_syslog_worker_restarts",
+            "Syslog worker processes restarted after they died",
+            ["input"],
+            registry=r,
+        )
         self.spool_depth = Gauge(
             "grokpipe_shipper_spool_depth", "Spooled messages Kafka has not acknowledged", ["input"], registry=r
         )

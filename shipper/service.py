@@ -42,6 +42,11 @@ class Shipper:
     def _make_input(self, spec: Any) -> Input:
         if isinstance(spec, FileInputSettings):
             return FileInput(spec, self.publisher, self.metrics, data_dir=self.settings.data_dir, host=self.host)
+        if spec.worker_count > 1:
+            from grokpipe.shipper.syslog.workers import SyslogWorkers  # loads only when configured
+
+            workers: Input = SyslogWorkers(spec, self.settings, self.metrics, host=self.host)
+            return workers
         from grokpipe.shipper.syslog.input import SyslogInput  # the syslog stack loads only when configured
 
         syslog_input: Input = SyslogInput(

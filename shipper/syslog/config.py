@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,14 @@ class ListenAddress:
             return f"{self.transport}://{self.path}"
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.transport}://{host}:{self.port}"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (the affinity mask, as containers and taskset set it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def parse_listen(url: str) -> ListenAddress:
@@ -83,6 +92,13 @@ class SyslogInputSettings(Section):
     socket_mode: int = Field(default=0o666, description="permissions of unix socket files")
     tls: TlsSettings | None = None
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="parse-and-spool processes sharing the listeners (SO_REUSEPORT); default: the number of"
+        " cores; 1: the input runs inside the shipper process",
+    )
 
     @property
     def name(self) -> str:
@@ -91,6 +107,14 @@ class SyslogInputSettings(Section):
     @property
     def addresses(self) -> list[ListenAddress]:
         return [parse_listen(url) for url in self.listen]
+
+    @property
+    def worker_count(self) -> int:
+        """Processes to run: ``workers`` (default: usable cores), 1 when no listener is a network
+        socket (unix sockets cannot be shared, so they always belong to worker 0)."""
+        if not any(a.host for a in self.addresses):
+            return 1
+        return self.workers if self.workers is not None else usable_cores()
 
     @field_validator("listen")
     @classmethod

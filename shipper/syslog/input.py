@@ -13,6 +13,8 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,10 @@ from grokpipe.envelope import (
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher
 from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
+from grokpipe.shipper.syslog.layout import input_root, leftovers
 from grokpipe.shipper.syslog.listeners import ListenerEvents, Listeners, Received
 from grokpipe.shipper.syslog.parser import SyslogParser
+from grokpipe.shipper.syslog.slots import ConnectionAdmission
 from grokpipe.shipper.syslog.spool import Spool, SpoolWriteError
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,19 @@ _COUNTED_TAGS = frozenset({TAG_SYSLOG_PARSE_FAILURE, TAG_TRUNCATED, TAG_INVALID_
 _TRUNCATED = (TAG_TRUNCATED,)
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One worker's share of a multi-worker input (see ``workers.py``); the default is the whole input
+    in this process, spooling into ``<data_dir>/syslog/<input>``."""
+
+    spool_dir: Path | None = None
+    addresses: Sequence[ListenAddress] | None = None  # default: every listen address
+    reuse_port: bool = False
+    admission: ConnectionAdmission | None = None
+    leftovers: Sequence[Path] | None = None  # spools to drain only; default: those no worker owns
+    worker: int | None = None  # names the threads
+
+
 class SyslogInput:
     def __init__(
         self,
@@ -53,7 +70,9 @@ class SyslogInput:
         data_dir: os.PathLike[str] | str,
         host: str,
         shutdown_timeout: float = 30.0,
+        placement: Placement | None = None,
     ) -> None:
+        placement = placement or Placement()
         self.settings = settings
         self.name = f"syslog:{settings.name}"
         self._host = host
@@ -61,19 +80,38 @@ class SyslogInput:
         self._shutdown_timeout = shutdown_timeout
         self._parser = SyslogParser(settings.timezone)
         self._envelope = Envelope(input_type="syslog", host=host, dataset=settings.dataset, tags=settings.tags)
-        self.spool = Spool(Path(data_dir) / "syslog" / settings.name, settings.spool, publisher.publish, name=self.name)
+        root = input_root(data_dir, settings.name)
+        spool_dir = placement.spool_dir or root
+        self.spool = Spool(spool_dir, settings.spool, publisher.publish, name=self.name)
+        drain_only = placement.leftovers if placement.leftovers is not None else leftovers(root, 0).get(0, [])
+        self._leftovers = [
+            Spool(path, settings.spool, publisher.publish, name=f"{self.name}:{path.name}") for path in drain_only
+        ]
         self._queue: queue.SimpleQueue[Received | None] = queue.SimpleQueue()
         self._handed = 0  # reads queued, written only by the listener loop
         self._taken = 0  # reads spooled, written only by the worker
         self._paused = False
         self._events = _Metrics(self)
-        self.listeners = Listeners(settings, self._deliver, self._events)
-        self._worker = threading.Thread(target=self._work, name=f"syslog-worker-{settings.name}", daemon=True)
+        self.listeners = Listeners(
+            settings,
+            self._deliver,
+            self._events,
+            addresses=placement.addresses,
+            reuse_port=placement.reuse_port,
+            admission=placement.admission,
+        )
+        suffix = "" if placement.worker is None else f"-w{placement.worker}"
+        self._worker = threading.Thread(target=self._work, name=f"syslog-worker-{settings.name}{suffix}", daemon=True)
 
     # -- Input protocol ----------------------------------------------------------------------------
 
     def start(self) -> None:
         self.spool.start()
+        for leftover in self._leftovers:
+            leftover.start()
+            log.info(
+                "draining a spool no worker owns", extra={"input": self.settings.name, "path": str(leftover.directory)}
+            )
         self._worker.start()
         try:
             self.listeners.start()
@@ -81,15 +119,20 @@ class SyslogInput:
             self._queue.put(None)
             self._worker.join()
             self.spool.stop(0)
+            for leftover in self._leftovers:
+                leftover.stop(0)
             raise
         log.info("syslog input listening", extra={"input": self.settings.name, "listen": self.listeners.bound})
 
-    def stop(self) -> None:
-        """Close the sockets, spool what was read, and give Kafka ``shutdown_timeout`` to take it."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Close the sockets, spool what was read, and give Kafka ``timeout`` (default
+        ``shutdown_timeout``) to take it."""
         self.listeners.stop()
         self._queue.put(None)
         self._worker.join()
-        self.spool.stop(self._shutdown_timeout)
+        self.spool.stop(self._shutdown_timeout if timeout is None else timeout)
+        for leftover in self._leftovers:
+            leftover.stop(0)
         self._events.tick()
 
     def finish(self) -> None:
@@ -101,8 +144,17 @@ class SyslogInput:
             "listen": self.listeners.bound,
             "connections": self.listeners.connections,
             "paused": self._paused,
-            "spool": {"depth": self.spool.depth, "bytes": self.spool.bytes, "torn": self.spool.dropped_torn},
+            "spool": {"depth": self.depth, "bytes": self.spool_bytes, "torn": self.spool.dropped_torn},
         }
+
+    @property
+    def depth(self) -> int:
+        """Spooled records Kafka has not acknowledged, leftovers included."""
+        return self.spool.depth + sum(s.depth for s in self._leftovers)
+
+    @property
+    def spool_bytes(self) -> int:
+        return self.spool.bytes + sum(s.bytes for s in self._leftovers)
 
     # -- listener side (loop thread) ---------------------------------------------------------------
 
@@ -239,6 +291,5 @@ class _Metrics(ListenerEvents):
         self._m.syslog_kernel_drops.labels(self._name, str(listener)).set(total)
 
     def tick(self) -> None:
-        spool = self._owner.spool
-        self._m.spool_depth.labels(self._name).set(spool.depth)
-        self._m.spool_bytes.labels(self._name).set(spool.bytes)
+        self._m.spool_depth.labels(self._name).set(self._owner.depth)
+        self._m.spool_bytes.labels(self._name).set(self._owner.spool_bytes)

@@ -17,12 +17,13 @@ import ssl
 import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
 from grokpipe.shipper.syslog.framing import Frame, FrameDecoder
+from grokpipe.shipper.syslog.slots import ConnectionAdmission
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,26 @@ class ListenerError(OSError):
 
 
 class Listeners:
-    """Opens every ``listen`` address at ``start`` (raising if any fails) and serves them until ``stop``."""
+    """Opens every ``listen`` address at ``start`` (raising if any fails) and serves them until ``stop``.
 
-    def __init__(self, settings: SyslogInputSettings, deliver: Deliver, events: ListenerEvents) -> None:
+    A worker process of a multi-worker input passes its share of the addresses, ``reuse_port`` (every
+    worker binds the same address; Linux spreads connections and datagrams over them) and the
+    admission that counts connections over all workers."""
+
+    def __init__(
+        self,
+        settings: SyslogInputSettings,
+        deliver: Deliver,
+        events: ListenerEvents,
+        *,
+        addresses: Sequence[ListenAddress] | None = None,
+        reuse_port: bool = False,
+        admission: ConnectionAdmission | None = None,
+    ) -> None:
         self._settings = settings
+        self._addresses = list(settings.addresses if addresses is None else addresses)
+        self._reuse_port = reuse_port
+        self._admission = admission or ConnectionAdmission(settings.max_connections)
         self._deliver = deliver
         self._events = events
         self._loop = asyncio.new_event_loop()
@@ -62,7 +79,6 @@ class Listeners:
         self._error: BaseException | None = None
         self._closers: list[Callable[[], Any]] = []
         self._streams: set[_Stream] = set()
-        self._per_listener: dict[ListenAddress, int] = {}
         self._paused = False
         self._unix_paths: list[str] = []
         self._datagram_sockets: list[tuple[ListenAddress, int]] = []  # (listener, socket inode)
@@ -120,7 +136,7 @@ class Listeners:
         self._loop.close()
 
     async def _open_all(self) -> None:
-        for address in self._settings.addresses:
+        for address in self._addresses:
             try:
                 await self._open(address)
             except OSError as exc:
@@ -130,7 +146,6 @@ class Listeners:
 
     async def _open(self, address: ListenAddress) -> None:
         loop = self._loop
-        self._per_listener[address] = 0
         if address.transport in {"udp", "unix"}:
             sock = self._datagram_socket(address)
             transport, _ = await loop.create_datagram_endpoint(lambda: _Datagrams(self, address), sock=sock)
@@ -150,7 +165,13 @@ class Listeners:
         else:
             tls = self._tls_context() if address.transport == "tls" else None
             server = await loop.create_server(
-                factory, address.host, address.port, ssl=tls, backlog=512, reuse_address=True
+                factory,
+                address.host,
+                address.port,
+                ssl=tls,
+                backlog=512,
+                reuse_address=True,
+                reuse_port=self._reuse_port,
             )
         self._closers.append(server.close)
         for sock in server.sockets:
@@ -167,9 +188,10 @@ class Listeners:
             family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
             sock = socket.socket(family, socket.SOCK_DGRAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if self._reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             if self._settings.receive_buffer_bytes:
-                with contextlib.suppress(OSError):  # capped by net.core.rmem_max: best effort
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self._settings.receive_buffer_bytes)
+                set_receive_buffer(sock, self._settings.receive_buffer_bytes)
             sock.bind((address.host, address.port))
         sock.setblocking(False)
         return sock
@@ -230,11 +252,9 @@ class Listeners:
     # -- called by the protocols (loop thread) --------------------------------------------------
 
     def _admit(self, stream: _Stream) -> bool:
-        count = self._per_listener[stream.listener]
-        if count >= self._settings.max_connections:
+        if not self._admission.admit(stream.listener):
             self._events.refused(stream.listener)
             return False
-        self._per_listener[stream.listener] = count + 1
         self._streams.add(stream)
         self._events.opened(stream.listener)
         if self._paused:
@@ -244,7 +264,7 @@ class Listeners:
     def _gone(self, stream: _Stream) -> None:
         if stream in self._streams:
             self._streams.discard(stream)
-            self._per_listener[stream.listener] -= 1
+            self._admission.release(stream.listener)
             self._events.closed(stream.listener)
 
     def _stream_frames(self, item: Received) -> None:
@@ -269,6 +289,18 @@ class ListenerEvents:
     def kernel_drops(self, listener: ListenAddress, total: int) -> None: ...
 
     def tick(self) -> None: ...
+
+
+def set_receive_buffer(sock: socket.socket, size: int) -> None:
+    """SO_RCVBUF of a datagram socket: past ``net.core.rmem_max`` where allowed (SO_RCVBUFFORCE needs
+    CAP_NET_ADMIN), else capped by it; best effort either way."""
+    force = getattr(socket, "SO_RCVBUFFORCE", None)
+    if force is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, force, size)
+            return
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
 
 
 def kernel_drops(sockets: list[tuple[ListenAddress, int]]) -> list[tuple[ListenAddress, int]]:
