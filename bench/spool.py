@@ -6,12 +6,19 @@ Run with ``make bench BENCH=spool`` (or ``python bench/spool.py --records N --di
 goes in a temp dir on PATH's file system, which decides what an fsync costs). Also ``put_many`` in
 batches of 100 (what a listener can do with the frames of one read). Not a test: nothing here
 asserts a time.
+
+``python bench/spool.py --baseline REV [--repeat 5]`` compares the spool rows with the spool of git
+revision REV (e.g. the one before a change to it): each row runs in a fresh process, alternating
+REV's tree and this one, and the table shows the medians and their ratio, so both sides see the same
+load.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -111,24 +118,81 @@ def run_kafka(root: Path, records: int) -> list[tuple[str, float, float]]:
     return rows
 
 
+ROWS = [(f, t, b) for f in ("never", "interval", "always") for t, b in ((1, 1), (8, 1), (1, 100))]
+
+
+def row_records(records: int, fsync: str, threads: int, batch: int) -> int:
+    """Single unbatched ``always`` puts wait for one fsync each: a tenth of the records is enough."""
+    return records if fsync != "always" or threads > 1 or batch > 1 else records // 10
+
+
+def load() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def compare(baseline: str, records: int, repeat: int, root: Path) -> None:
+    """Every row in a fresh process, alternating the spool of git revision ``baseline`` and this tree's,
+    ``repeat`` times each; prints the medians. Only the spool rows (no Kafka)."""
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp)
+        archive = subprocess.Popen(["git", "-C", str(repo), "archive", baseline], stdout=subprocess.PIPE)
+        subprocess.run(["tar", "-x", "-C", str(tree)], stdin=archive.stdout, check=True)
+        if archive.wait() != 0:
+            raise SystemExit(f"git archive {baseline} failed")
+        trees = {"baseline": tree, "current": repo}
+        print(f"spool put() of 200-byte records, {records} per run, spool in {root}; baseline = {baseline}")
+        print(f"rows alternate baseline and current, each in a fresh process; medians of {repeat}; {load()}")
+        print(
+            f"{'fsync':<9} {'threads':>7} {'batch':>6} {'put base':>10} {'put now':>10} {'ratio':>6}"
+            f" {'drain base':>11} {'drain now':>10} {'ratio':>6}"
+        )
+        for fsync, threads, batch in ROWS:
+            rates: dict[str, list[tuple[float, float]]] = {"baseline": [], "current": []}
+            for i in range(repeat):
+                for label in ("baseline", "current") if i % 2 == 0 else ("current", "baseline"):
+                    argv = [sys.executable, __file__, "--row", f"{fsync},{threads},{batch}"]
+                    argv += ["--records", str(row_records(records, fsync, threads, batch)), "--dir", str(root)]
+                    env = {**os.environ, "PYTHONPATH": str(trees[label])}
+                    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout.split()
+                    rates[label].append((float(out[-2]), float(out[-1])))
+            put_base, put_now = (statistics.median(r[0] for r in rates[k]) for k in ("baseline", "current"))
+            drain_base, drain_now = (statistics.median(r[1] for r in rates[k]) for k in ("baseline", "current"))
+            print(
+                f"{fsync:<9} {threads:>7} {batch:>6} {put_base:>10,.0f} {put_now:>10,.0f} {put_now / put_base:>6.3f}"
+                f" {drain_base:>11,.0f} {drain_now:>10,.0f} {drain_now / drain_base:>6.3f}"
+            )
+        print(load())
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--kafka-records", type=int, default=100_000, help="0 skips the run with Kafka")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--baseline", metavar="REV", help="compare the spool rows with git revision REV's spool")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each row and side, with --baseline")
+    parser.add_argument("--row", help=argparse.SUPPRESS)  # FSYNC,THREADS,BATCH: one row, bare numbers (--baseline)
     args = parser.parse_args()
-    print(f"spool put() of 200-byte records, {args.records} per run, spool in {args.dir}")
+    if args.row:
+        fsync, threads, batch = args.row.split(",")
+        put_rate, drain_rate = run(args.dir, fsync, int(threads), args.records, int(batch))
+        print(f"{put_rate:.0f} {drain_rate:.0f}")
+        return 0
+    if args.baseline:
+        compare(args.baseline, args.records, args.repeat, args.dir)
+        return 0
+    print(f"spool put() of 200-byte records, {args.records} per run, spool in {args.dir}; {load()}")
     print(f"{'fsync':<9} {'threads':>7} {'batch':>6} {'put rec/s':>12} {'drained rec/s':>14}")
-    for fsync in ("never", "interval", "always"):
-        for threads, batch in ((1, 1), (8, 1), (1, 100)):
-            records = args.records if fsync != "always" or threads > 1 or batch > 1 else args.records // 10
-            put_rate, drain_rate = run(args.dir, fsync, threads, records, batch)
-            print(f"{fsync:<9} {threads:>7} {batch:>6} {put_rate:>12,.0f} {drain_rate:>14,.0f}")
+    for fsync, threads, batch in ROWS:
+        put_rate, drain_rate = run(args.dir, fsync, threads, row_records(args.records, fsync, threads, batch), batch)
+        print(f"{fsync:<9} {threads:>7} {batch:>6} {put_rate:>12,.0f} {drain_rate:>14,.0f}")
     if args.kafka_records:
         print(f"\nreal Publisher into noida-db (4 partitions), 1 thread, {args.kafka_records} records:")
         print(f"{'path':<18} {'handed rec/s':>13} {'acked rec/s':>12}")
         for label, handed, acked in run_kafka(args.dir, args.kafka_records):
             print(f"{label:<18} {handed:>13,.0f} {acked:>12,.0f}")
+    print(load())
     return 0
 
 

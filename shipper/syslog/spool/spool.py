@@ -177,7 +177,7 @@ class Spool:
         stopped. Raises SpoolWriteError when the disk refuses the write."""
         rec = encode_record(key, value)
         size = len(rec)
-        admission, writer = self._admission, self._writer
+        admission, writer, handoff = self._admission, self._writer, self._handoff
         with self._lock:
             if not admission.admit(size, timeout):
                 return False
@@ -193,7 +193,6 @@ class Spool:
                     written = True
                     admission.written(size)
                     writer.offset = end = writer.offset + size
-                    handoff = self._handoff
                     if handoff.enabled:
                         handoff.offer(key, value, writer.segment, end, size)
                     writer.records += 1
