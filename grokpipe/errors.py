@@ -6,8 +6,8 @@ Tree::
     ├── KafkaUnavailable (retriable)         broker away, timed out, transport error: try again later
     ├── KafkaRejected                        fatal or permanent (auth, unknown topic, record too large)
     └── ElasticsearchError                   any failed Elasticsearch request; ``status`` 0 without a response
-        ├── ElasticsearchUnavailable (retriable)  connection refused or reset, timeout, 429, 5xx
-        └── ElasticsearchRejected            4xx, TLS or serialization: the same request fails again
+        ├── ElasticsearchUnavailable (retriable)  connection refused or reset, timeout, TLS, 429, 5xx
+        └── ElasticsearchRejected            4xx or serialization: the same request fails again
             ├── ElasticsearchNotFound        404 (index or document missing)
             └── ElasticsearchConflict        409 (``op_type=create`` or ``if_seq_no`` lost)
 
@@ -103,9 +103,11 @@ def map_elasticsearch_error(exc: Exception, action: str = "Elasticsearch request
             cls = ElasticsearchRejected
         return cls(message, status=status, error_type=kind, body=exc.body)
     message = f"{action} failed: {type(exc).__name__}: {str(exc)[:200]}"
-    if isinstance(exc, elastic_transport.TlsError | elastic_transport.SerializationError):
-        return ElasticsearchRejected(message)  # a certificate or a body of ours: not fixed by waiting
-    if isinstance(exc, elastic_transport.TransportError):  # connection refused or reset, timeout
+    if isinstance(exc, elastic_transport.SerializationError):
+        return ElasticsearchRejected(message)  # a body that does not encode or decode: not fixed by waiting
+    if isinstance(exc, elastic_transport.TransportError):  # connection refused or reset, timeout, TLS
+        # (TLS too: a handshake cut by a restarting server looks like a bad certificate; the retry
+        # logs each attempt, so a certificate that is really wrong shows at once.)
         return ElasticsearchUnavailable(message)
     return ElasticsearchRejected(message)
 

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from elasticsearch import ApiError, ConnectionError, ConnectionTimeout, Elasticsearch, TransportError
+from elasticsearch import Elasticsearch
 
 from grokpipe.envelope import format_timestamp
+from grokpipe.errors import ElasticsearchError, elasticsearch_errors
 from grokpipe.indexer.config import RetrySettings
 from grokpipe.indexer.documents import Document, restamp
 from grokpipe.indexer.metrics import IndexerMetrics
@@ -78,19 +79,14 @@ class BulkWriter:
         started = time.monotonic()
         try:
             # The client sends pre-encoded ndjson bytes as they are; its annotation only names mappings.
-            response = self._es.bulk(
-                operations=body,  # type: ignore[arg-type]
-                filter_path="errors,items.*.status,items.*.error",
-            )
-        except (ConnectionError, ConnectionTimeout) as exc:
-            self._unavailable(exc)
-            return None
-        except ApiError as exc:
-            if exc.status_code in (429, 500, 502, 503, 504):
-                self._unavailable(exc)
-                return None
-            raise
-        except TransportError as exc:
+            with elasticsearch_errors("bulk request"):
+                response = self._es.bulk(
+                    operations=body,  # type: ignore[arg-type]
+                    filter_path="errors,items.*.status,items.*.error",
+                )
+        except ElasticsearchError as exc:
+            if not exc.retriable:  # refused as a whole (auth, a bad body): sending it again fails again
+                raise
             self._unavailable(exc)
             return None
         finally:

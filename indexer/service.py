@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from grokpipe.clients import elasticsearch
@@ -15,8 +14,19 @@ from grokpipe.indexer.consumer import Consumer
 from grokpipe.indexer.metrics import IndexerMetrics
 from grokpipe.indexer.pipeline import Router
 from grokpipe.indexer.template import install_templates
+from grokpipe.retry import Backoff, RetryPolicy, retry
 
 log = logging.getLogger(__name__)
+
+#: Templates are installed once Elasticsearch answers, however long that takes.
+SETUP_RETRY = RetryPolicy(Backoff(initial=0.5, cap=10.0))
+
+
+def _setup_retry(exc: BaseException, failures: int, delay: float) -> None:
+    log.warning(
+        "cannot install templates yet, retrying",
+        extra={"error.message": str(exc)[:200], "attempts": failures, "retry_in": round(delay, 2)},
+    )
 
 
 class Indexer:
@@ -33,17 +43,9 @@ class Indexer:
         self._thread = threading.Thread(target=self._run, name="indexer", daemon=True)
 
     def setup(self) -> dict[str, Any]:
-        """Install templates, waiting for Elasticsearch if it is not up yet."""
-        delay = 0.5
-        while True:
-            try:
-                return install_templates(self.es)
-            except Exception as exc:  # connection refused or server not ready yet: retried
-                if self._stop.is_set():
-                    raise
-                log.warning("cannot install templates yet, retrying", extra={"error.message": str(exc)[:200]})
-                time.sleep(delay)
-                delay = min(delay * 2, 10)
+        """Install templates, waiting for Elasticsearch while it is unavailable (until ``stop``); a refused
+        request or a bug raises at once instead of being retried forever."""
+        return retry(lambda: install_templates(self.es), SETUP_RETRY, sleep=self._stop.wait, on_retry=_setup_retry)
 
     def start(self) -> None:
         self.ops.start()

@@ -4,6 +4,11 @@
 installs it, the compose stack's setup service runs the same command. Field types newer than a
 server knows (``match_only_text``, ``wildcard``, ``flattened``) are replaced by their closest
 older type when, and only when, the server rejects them.
+
+Client exceptions are mapped at each call (:func:`grokpipe.errors.elasticsearch_errors`): a server
+that refuses a request (4xx) is answered here (no ILM, older field types, index already there);
+an unavailable one raises :class:`~grokpipe.errors.ElasticsearchUnavailable`, which the caller
+retries, and anything else is a bug and surfaces.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch
+from elasticsearch import Elasticsearch
+
+from grokpipe.errors import ElasticsearchRejected, elasticsearch_errors
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +76,9 @@ def downgrade(node: Any) -> Any:
 def install_ilm_policy(es: Elasticsearch) -> bool:
     """True when the server has ILM and the policy is in place; False (with a warning) otherwise."""
     try:
-        es.ilm.put_lifecycle(name=ILM_POLICY, policy=ILM_BODY)
-    except ApiError as exc:
+        with elasticsearch_errors("installing the ILM policy"):
+            es.ilm.put_lifecycle(name=ILM_POLICY, policy=ILM_BODY)
+    except ElasticsearchRejected as exc:  # an outage is not "no ILM": it raises, and setup retries
         log.warning(
             "server has no ILM; indices are kept until deleted",
             extra={"error.message": str(exc)[:200], "policy": ILM_POLICY},
@@ -88,17 +96,24 @@ def install_templates(es: Elasticsearch) -> dict[str, Any]:
         template["template"]["settings"].setdefault("index", {})["lifecycle"] = {"name": ILM_POLICY}
     downgraded = False
     try:
-        es.indices.put_index_template(name=LOGS_TEMPLATE, **template)
-    except BadRequestError as exc:
+        with elasticsearch_errors(f"installing index template {LOGS_TEMPLATE}"):
+            es.indices.put_index_template(name=LOGS_TEMPLATE, **template)
+    except ElasticsearchRejected as exc:
+        if exc.status != 400:
+            raise
         log.warning(
             "server rejected the template; retrying with older field types", extra={"error.message": str(exc)[:300]}
         )
-        es.indices.put_index_template(name=LOGS_TEMPLATE, **downgrade(template))
+        with elasticsearch_errors(f"installing index template {LOGS_TEMPLATE} with older field types"):
+            es.indices.put_index_template(name=LOGS_TEMPLATE, **downgrade(template))
         downgraded = True
-    if not es.indices.exists(index=DEADLETTER_INDEX):
+    with elasticsearch_errors(f"checking index {DEADLETTER_INDEX}"):
+        exists = bool(es.indices.exists(index=DEADLETTER_INDEX))
+    if not exists:
         try:
-            es.indices.create(index=DEADLETTER_INDEX, mappings=DEADLETTER_MAPPINGS)
-        except BadRequestError as exc:
-            if "resource_already_exists" not in str(exc):
+            with elasticsearch_errors(f"creating index {DEADLETTER_INDEX}"):
+                es.indices.create(index=DEADLETTER_INDEX, mappings=DEADLETTER_MAPPINGS)
+        except ElasticsearchRejected as exc:
+            if exc.status != 400 or "resource_already_exists" not in str(exc.error_type):
                 raise
     return {"template": LOGS_TEMPLATE, "ilm": with_ilm, "downgraded": downgraded}

@@ -52,7 +52,7 @@ def api_error(status: int, error_type: str = "some_exception") -> elasticsearch.
         (api_error(404, "index_not_found_exception"), ElasticsearchNotFound, 404),
         (api_error(409, "version_conflict_engine_exception"), ElasticsearchConflict, 409),
         (api_error(413), ElasticsearchRejected, 413),
-        (elastic_transport.TlsError("bad certificate"), ElasticsearchRejected, 0),
+        (elastic_transport.TlsError("handshake cut"), ElasticsearchUnavailable, 0),
         (elastic_transport.SerializationError("not JSON"), ElasticsearchRejected, 0),
     ],
 )
