@@ -25,6 +25,8 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from pydantic import Field
 
 from grokpipe.clients import librdkafka_config
+from grokpipe.errors import GrokpipeError, kafka_error
+from grokpipe.retry import Backoff
 from grokpipe.settings import KafkaSettings, Section
 from grokpipe.shipper.errors import PublisherClosed
 from grokpipe.shipper.metrics import ShipperMetrics
@@ -149,7 +151,7 @@ class Publisher:
                     raise PublisherClosed("publisher is closing") from None
                 self._closing.wait(0.01)
             except KafkaException as exc:
-                self._error("Kafka refused a record, will retry", exc)
+                self._error("Kafka refused a record, will retry", kafka_error(exc, "producing"))
                 self._retry.put((key, value, on_ack))
                 return
 
@@ -164,7 +166,7 @@ class Publisher:
                     self._set_connected(True)
                 self._acked_since_retry = True
             else:
-                self._error("Kafka did not acknowledge a record, will retry", KafkaException(err))
+                self._error("Kafka did not acknowledge a record, will retry", kafka_error(err, "delivery"))
                 self._retry.put((key, value, on_ack))
 
         return delivered
@@ -178,7 +180,8 @@ class Publisher:
 
     def _retry_loop(self) -> None:
         """Produce failed records again in rounds; back off while rounds keep failing, reset on any ack."""
-        backoff = 0.2
+        backoff = Backoff(initial=0.2, cap=self._settings.retry_backoff_max, jitter=0.5)
+        failed_rounds = 0
         while True:
             batch = [self._retry.get()]
             while not self._retry.empty():
@@ -186,10 +189,10 @@ class Publisher:
             if None in batch or self._closing.is_set():
                 return
             if self._acked_since_retry:
-                backoff = 0.2
+                failed_rounds = 0
             self._acked_since_retry = False
-            self._closing.wait(backoff)
-            backoff = min(backoff * 2, self._settings.retry_backoff_max)
+            self._closing.wait(backoff.delay(failed_rounds))
+            failed_rounds += 1
             for item in batch:
                 if item is not None:
                     try:
@@ -203,7 +206,7 @@ class Publisher:
         """librdkafka reports connection trouble here (it reconnects by itself)."""
         if err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT, KafkaError._RESOLVE):
             self._set_connected(False)
-        self._error("Kafka client error, retrying", KafkaException(err))
+        self._error("Kafka client error, retrying", kafka_error(err, "Kafka client"))
 
     def _metrics_loop(self) -> None:
         while not self._closing.wait(0.25):
@@ -222,10 +225,13 @@ class Publisher:
         self._connected = up
         self._metrics.kafka_connected.set(1 if up else 0)
 
-    def _error(self, message: str, exc: BaseException) -> None:
-        """Count every error; log at most once a second so an outage does not flood the log."""
+    def _error(self, message: str, exc: GrokpipeError) -> None:
+        """Count every error; log at most once a second so an outage does not flood the log. A record is
+        produced again even after a non-retriable error (the shipper never drops an event), so that one
+        is logged as an error: it needs a person (record too large, topic or authorization missing)."""
         self._metrics.kafka_errors.inc()
         now = time.monotonic()
         if now - self._last_error_log >= 1.0:
             self._last_error_log = now
-            log.warning(message, extra={"error.type": type(exc).__name__, "error.message": str(exc)})
+            level = logging.WARNING if exc.retriable else logging.ERROR
+            log.log(level, message, extra={"error.type": type(exc).__name__, "error.message": str(exc)})
