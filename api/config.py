@@ -76,10 +76,12 @@ class SchedulerSettings(Section):
     lease_seconds: float = Field(default=300.0, gt=0)
     replica_id: str | None = None
     rules_refresh: float = Field(default=10.0, gt=0)
-    #: due rules of one index and window sent as one _msearch of up to this many (1: a search per rule).
-    #: Off by default until measured on a quiet machine: on the embedded server it saved ~27% of server
-    #: time per 25 rules, but a batch's rules all finish when its slowest search does.
-    rule_batch: int = Field(default=1, ge=1, le=500)
+    #: how due rules that share index, time field and window end are evaluated: "filters", one search
+    #: with a ``filters`` bucket per distinct query (each rule's own aggregations under its bucket);
+    #: "msearch", one ``_msearch`` of every rule's own search; "single", one search per rule.
+    rule_grouping: Literal["filters", "msearch", "single"] = "filters"
+    #: at most this many distinct queries in one grouped search (rules in one ``_msearch``)
+    rule_batch: int = Field(default=100, ge=1, le=1000)
 
 
 class IndicesSettings(Section):

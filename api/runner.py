@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from elasticsearch import Elasticsearch, NotFoundError, TransportError
+from elasticsearch import Elasticsearch
 
 from grokpipe.api import metrics
 from grokpipe.api.config import IndicesSettings
-from grokpipe.api.errors import SearchFailed
+from grokpipe.api.errors import search_failed
 from grokpipe.api.history import History
 from grokpipe.api.lease import Claim, Leases
 from grokpipe.api.notifiers.base import Message
@@ -24,6 +24,7 @@ from grokpipe.api.rules.conditions import Evaluation, build_search, evaluate, wi
 from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, vet_dsl
 from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.api.throttle import Action, decide
+from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound, elasticsearch_errors
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -44,11 +45,13 @@ class FieldCache:
         if hit and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
         try:
-            fields = flatten_mapping(dict(self.es.indices.get_mapping(index=pattern, allow_no_indices=True)))
-        except NotFoundError:
-            fields = {}
-        except TransportError as exc:
-            raise SearchFailed(f"reading the mapping of {pattern} failed: {type(exc).__name__}") from None
+            with elasticsearch_errors(f"reading the mapping of {pattern}"):
+                mapping = dict(self.es.indices.get_mapping(index=pattern, allow_no_indices=True))
+        except ElasticsearchNotFound:
+            mapping = {}
+        except ElasticsearchError as exc:
+            raise search_failed(f"reading the mapping of {pattern}", exc) from exc
+        fields = flatten_mapping(mapping)
         with self._lock:
             self._cache[pattern] = (time.monotonic(), fields)
         return fields
@@ -98,11 +101,16 @@ class RuleRunner:
 
     def search(self, rule: RuleBody, start: datetime, end: datetime) -> Evaluation:
         body = build_search(rule, self.fields.compile(rule), start, end)
+        return evaluate(rule, self.query(rule.index, body), start)
+
+    def query(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One search of ``index``, with the options every rule search uses."""
         try:
-            resp = self.es.search(index=rule.index, allow_no_indices=True, ignore_unavailable=True, **body)
-        except TransportError as exc:
-            raise SearchFailed(f"search of {rule.index} failed: {type(exc).__name__}", status=str(exc)[:200]) from None
-        return evaluate(rule, dict(resp), start)
+            with elasticsearch_errors(f"search of {index}"):
+                resp = self.es.search(index=index, allow_no_indices=True, ignore_unavailable=True, **body)
+        except ElasticsearchError as exc:
+            raise search_failed(f"search of {index}", exc) from exc
+        return dict(resp)
 
     def run(self, rule: Rule, tick: datetime) -> RunResult | None:
         """Evaluate ``rule`` for ``tick`` unless another run (here or on a replica) claimed it."""

@@ -53,11 +53,7 @@ class Services:
     checks: Checks
 
     @classmethod
-    def build(cls, settings: ApiSettings, clock: Clock = utc_now, *, rule_batch: int | None = None) -> Services:
-        """``rule_batch`` (default ``scheduler.rule_batch``): due rules evaluated with one ``_msearch``
-        (1: one search per rule)."""
-        if rule_batch is None:
-            rule_batch = settings.scheduler.rule_batch
+    def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
         es = clients.elasticsearch(settings.elasticsearch)
         ensure_indices(es, settings.indices)
         owner = settings.scheduler.replica_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
@@ -68,7 +64,7 @@ class Services:
         runner = RuleRunner(
             es, indices=settings.indices, dispatcher=dispatcher, leases=leases, clock=clock, fields=fields
         )
-        batcher = BatchRunner(runner, rule_batch) if rule_batch > 1 else None
+        batcher = BatchRunner.configured(runner, settings.scheduler)
         scheduler = Scheduler(store, runner, settings.scheduler, clock, batcher=batcher)
         indices, errors = settings.indices, settings.errors
         groups = GroupStore(es, indices.error_groups, indices.state)

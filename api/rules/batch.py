@@ -1,14 +1,23 @@
-"""Rules evaluated together: the due rules of one scheduler step, one ``_msearch`` per batch.
+"""Rules evaluated together: the due rules of one scheduler step, one search per batch.
 
-Rules that share index, time field and window end are grouped (:func:`split`) into batches of at
-most ``size``. A batch claims each rule's lease as a single run would, sends every claimed rule's
-own search body (:func:`api.rules.conditions.build_search`, unchanged) in one ``_msearch``, and hands
-each rule its own response for :func:`~api.rules.conditions.evaluate`, decide, notify and release.
-So groups, conditions, leases and throttle state stay per rule; only the round trips are shared.
+Rules that share index, time field and window end form a batch. A batch claims each rule's lease as
+a single run would, builds each claimed rule's own search body
+(:func:`grokpipe.api.rules.conditions.build_search`, unchanged) and then, by ``scheduler.rule_grouping``:
 
-A rule whose query does not compile, or whose item of the ``_msearch`` carries an error, fails
-alone (its lease is released with its state unchanged); if the ``_msearch`` itself fails, every
-rule of that batch fails and the others batches go on.
+- ``filters`` (default): one search with a ``filters`` bucket per distinct query
+  (:mod:`grokpipe.api.rules.grouped`); a batch holds at most ``size`` distinct queries, rules with the
+  same query and aggregations share a bucket. Against the embedded server, whose cost grows with the
+  query clauses it evaluates, sharing buckets is what makes 1,000 rules a minute fit.
+- ``msearch``: one ``_msearch`` of up to ``size`` searches.
+
+Each rule then gets a response of the shape its single search has, and evaluate, decide, notify and
+release run per rule: groups, conditions, leases and throttle state stay the rule's own.
+
+Failures stay per rule. A rule whose query does not compile fails alone. If the server refuses the
+grouped search (a 4xx or 500: one rule's query it rejects, too many buckets) or answers it only in
+part (failed shards), every rule of the batch is searched alone, so only the culprit fails. If the
+server is unreachable or overloaded (no response, 429, 502-504), the batch's rules fail with their
+state unchanged and the other batches go on.
 """
 
 from __future__ import annotations
@@ -20,19 +29,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from elasticsearch import ApiError as ClientApiError
 from elasticsearch import TransportError
 
-from grokpipe.api.errors import ApiError, SearchFailed
+from grokpipe.api.config import SchedulerSettings
+from grokpipe.api.errors import ApiError, SearchFailed, search_failed
 from grokpipe.api.lease import Claim
-from grokpipe.api.rules.conditions import build_search, evaluate, window_for
+from grokpipe.api.rules.conditions import build_search, evaluate, query_start, window_for
+from grokpipe.api.rules.grouped import group, rule_response, shard_failures, signature
 from grokpipe.api.rules.schemas import Rule, RuleBody
+from grokpipe.api.rules.validity import QueryValidity
 from grokpipe.api.runner import RuleRunner, RunResult
+from grokpipe.errors import ElasticsearchError, elasticsearch_errors
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SIZE = 25
+DEFAULT_SIZE = 100
 Due = tuple[Rule, datetime]
+Answer = dict[str, Any] | ApiError | ElasticsearchError
 SEARCH_OPTIONS: dict[str, Any] = {"allow_no_indices": True, "ignore_unavailable": True}
+#: Statuses after which searching each rule alone would only add load to a server that is struggling.
+_OVERLOADED = frozenset({429, 502, 503, 504})
 
 
 def batch_key(rule: RuleBody, tick: datetime) -> Hashable:
@@ -46,6 +63,25 @@ def split(due: Sequence[Due], size: int) -> list[list[Due]]:
     for rule, tick in due:
         groups.setdefault(batch_key(rule, tick), []).append((rule, tick))
     return [members[i : i + size] for members in groups.values() for i in range(0, len(members), size)]
+
+
+def bucket_signature(rule: RuleBody, tick: datetime) -> str:
+    """Which bucket of a grouped search ``rule`` gets, from its source text (nothing compiled yet)."""
+    start, end = window_for(rule, tick)
+    source = {"dsl": rule.dsl} if rule.dsl is not None else {"lucene": rule.query or ""}
+    return signature(build_search(rule, source, start, end))
+
+
+def split_by_buckets(due: Sequence[Due], size: int) -> list[list[Due]]:
+    """Like :func:`split`, but ``size`` counts distinct buckets: rules that would share one stay together."""
+    groups: dict[Hashable, dict[str, list[Due]]] = {}
+    for rule, tick in due:
+        groups.setdefault(batch_key(rule, tick), {}).setdefault(bucket_signature(rule, tick), []).append((rule, tick))
+    out: list[list[Due]] = []
+    for buckets in groups.values():
+        members = list(buckets.values())
+        out.extend([due for bucket in members[i : i + size] for due in bucket] for i in range(0, len(members), size))
+    return out
 
 
 def msearch_lines(searches: Sequence[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -75,28 +111,47 @@ def responses(resp: dict[str, Any], expected: int) -> list[dict[str, Any] | Sear
     return out
 
 
+def refused(exc: ElasticsearchError) -> bool:
+    """The server answered the grouped search with an error one of its rules may have caused."""
+    return exc.status != 0 and exc.status not in _OVERLOADED
+
+
 @dataclass
 class _Pending:
     rule: Rule
     claim: Claim
     began: float
+    query: dict[str, Any]
+    body: dict[str, Any]
 
 
 class BatchRunner:
-    """Runs a batch of due rules with one ``_msearch``; each rule then finishes as a single run."""
+    """Runs a batch of due rules with one search (or ``_msearch``); each rule then finishes as a single run."""
 
-    def __init__(self, runner: RuleRunner, size: int = DEFAULT_SIZE) -> None:
+    def __init__(self, runner: RuleRunner, size: int = DEFAULT_SIZE, grouping: str = "filters") -> None:
+        if grouping not in {"filters", "msearch"}:
+            raise ValueError(f"unknown rule grouping {grouping!r}")
         self.runner = runner
         self.size = size
+        self.grouping = grouping
+        self.validity = QueryValidity(runner.es)
+
+    @classmethod
+    def configured(cls, runner: RuleRunner, settings: SchedulerSettings) -> BatchRunner | None:
+        """The batcher ``scheduler.rule_grouping`` asks for (None: one search per rule)."""
+        if settings.rule_grouping == "single":
+            return None
+        return cls(runner, settings.rule_batch, settings.rule_grouping)
 
     def split(self, due: list[Due]) -> list[list[Due]]:
+        if self.grouping == "filters":
+            return split_by_buckets(due, self.size)
         return split(due, self.size)
 
     def run(self, batch: list[Due]) -> list[RunResult | None]:
         """One result per rule of ``batch`` (None: skipped or failed; the failure is logged and counted)."""
         results: dict[int, RunResult | None] = {}
         pending: list[tuple[int, _Pending]] = []
-        searches: list[tuple[str, dict[str, Any]]] = []
         for i, (rule, tick) in enumerate(batch):
             results[i] = None
             claim = self.runner.claim(rule, tick)
@@ -105,32 +160,85 @@ class BatchRunner:
             began = time.monotonic()
             start, end = window_for(rule, tick)
             try:
-                body = build_search(rule, self.runner.fields.compile(rule), start, end)
+                query = self.runner.fields.compile(rule)
             except ApiError as exc:  # InvalidRule, or SearchFailed reading the mapping
                 self.runner.fail(rule, claim, exc)
                 continue
-            pending.append((i, _Pending(rule, claim, began)))
-            searches.append((rule.index, body))
+            pending.append((i, _Pending(rule, claim, began, query, build_search(rule, query, start, end))))
         if pending:
-            for (i, item), answer in zip(pending, self._msearch(searches), strict=True):
+            items = [item for _, item in pending]
+            answers = self._msearch(items) if self.grouping == "msearch" else self._grouped(items)
+            for (i, item), answer in zip(pending, answers, strict=True):
                 results[i] = self._finish(item, answer)
         return [results[i] for i in range(len(batch))]
 
-    def _msearch(self, searches: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any] | SearchFailed]:
+    def _grouped(self, items: list[_Pending]) -> list[Answer]:
+        """Answers for ``items``: the queries the server accepts from one search, the others each alone."""
+        answers: dict[int, Answer] = {}
+        together: list[tuple[int, _Pending]] = []
+        for i, item in enumerate(items):
+            if self.validity.valid(item.rule.index, item.query):
+                together.append((i, item))
+            else:
+                answers[i] = self._single(item)  # the server's own error, for this rule alone
+        if len(together) == 1:
+            answers[together[0][0]] = self._single(together[0][1])
+        elif together:
+            for (i, _), answer in zip(together, self._search_together([p for _, p in together]), strict=True):
+                answers[i] = answer
+        return [answers[i] for i in range(len(items))]
+
+    def _search_together(self, items: list[_Pending]) -> list[Answer]:
+        first = items[0].rule
+        since = min(query_start(p.rule, window_for(p.rule, p.claim.tick)[0]) for p in items)
+        until = max(window_for(p.rule, p.claim.tick)[1] for p in items)
+        grouped = group([p.body for p in items], first.time_field, since, until)
+        try:
+            with elasticsearch_errors(f"grouped search of {first.index}"):
+                resp = dict(self.runner.es.search(index=first.index, **SEARCH_OPTIONS, **grouped.body))
+        except ElasticsearchError as exc:
+            if not refused(exc):
+                failed = search_failed(f"grouped search of {first.index}", exc)
+                return [failed] * len(items)
+            log.warning(
+                "grouped search refused; searching each rule alone",
+                extra={"rule.ids": [p.rule.id for p in items], "error": str(exc)[:200]},
+            )
+            return [self._single(p) for p in items]
+        if shard_failures(resp):
+            log.warning("grouped search partly failed; searching each rule alone", extra={"index": first.index})
+            return [self._single(p) for p in items]
+        out: list[Answer] = []
+        for slot in grouped.slots:
+            try:
+                out.append(rule_response(resp, slot))
+            except (KeyError, TypeError, AttributeError):
+                out.append(SearchFailed(f"grouped search answered without bucket {slot.agg}/{slot.bucket}"))
+        return out
+
+    def _single(self, item: _Pending) -> Answer:
+        try:
+            with elasticsearch_errors(f"search of {item.rule.index}"):
+                return self.runner.query(item.rule.index, item.body)
+        except (ApiError, ElasticsearchError) as exc:
+            return exc
+
+    def _msearch(self, items: list[_Pending]) -> list[Answer]:
+        searches = [(p.rule.index, p.body) for p in items]
         try:
             resp = self.runner.es.msearch(searches=msearch_lines(searches))
-        except TransportError as exc:
+        except (TransportError, ClientApiError) as exc:
             failed = SearchFailed(f"_msearch failed: {type(exc).__name__}", status=str(exc)[:200])
             return [failed] * len(searches)
-        return responses(dict(resp), len(searches))
+        return list(responses(dict(resp), len(searches)))
 
-    def _finish(self, item: _Pending, answer: dict[str, Any] | SearchFailed) -> RunResult | None:
+    def _finish(self, item: _Pending, answer: Answer) -> RunResult | None:
         rule, claim = item.rule, item.claim
         try:
-            if isinstance(answer, SearchFailed):
+            if isinstance(answer, ApiError | ElasticsearchError):
                 raise answer
             evaluation = evaluate(rule, answer, window_for(rule, claim.tick)[0])
-        except (ApiError, KeyError, TypeError, ValueError) as exc:  # its own error, or a response of another shape
+        except (ApiError, ElasticsearchError, KeyError, TypeError, ValueError) as exc:  # or a response of another shape
             self.runner.fail(rule, claim, exc)
             return None
         try:

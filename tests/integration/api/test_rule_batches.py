@@ -1,4 +1,5 @@
-"""Rules evaluated together with one ``_msearch`` against noida-db: same findings as alone, failures stay per rule."""
+"""Rules evaluated together with one ``_msearch`` (``rule_grouping: msearch``) against noida-db: same findings
+as alone, failures stay per rule."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def test_one_msearch_gives_each_rule_its_own_findings(
     assert sum(1 for found in expected.values() if found) >= 7  # most types fire on this data
 
     calls = _Calls(services.es, monkeypatch)
-    results = BatchRunner(services.runner, size=50).run([(rule, T0) for rule in rules])
+    results = BatchRunner(services.runner, size=50, grouping="msearch").run([(rule, T0) for rule in rules])
     assert (calls.msearch, calls.search) == (1, 0)
 
     assert all(r is not None for r in results)
@@ -111,7 +112,9 @@ def test_one_msearch_gives_each_rule_its_own_findings(
         assert result is not None
         assert len(result.actions) == len(expected[rule.id])  # each fired group recorded once
         assert services.leases.state(rule.id).last_tick == T0  # each rule's own state, released
-    assert BatchRunner(services.runner).run([(rule, T0) for rule in rules]) == [None] * len(rules)  # tick claimed
+    assert BatchRunner(services.runner, grouping="msearch").run([(rule, T0) for rule in rules]) == [None] * len(
+        rules
+    )  # tick claimed
 
 
 def test_a_bad_rule_fails_alone(services: Services, logs: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,7 +127,13 @@ def test_a_bad_rule_fails_alone(services: Services, logs: str, monkeypatch: pyte
 
     failed = _failed()
     calls = _Calls(services.es, monkeypatch)
-    results = dict(zip([r.id for r in batch], BatchRunner(services.runner).run([(r, T0) for r in batch]), strict=True))
+    results = dict(
+        zip(
+            [r.id for r in batch],
+            BatchRunner(services.runner, grouping="msearch").run([(r, T0) for r in batch]),
+            strict=True,
+        )
+    )
     assert calls.msearch == 1
     assert _failed() - failed == 3
 
@@ -139,7 +148,7 @@ def test_a_bad_rule_fails_alone(services: Services, logs: str, monkeypatch: pyte
 
 
 def test_scheduler_runs_due_rules_in_batches(make_services: Callable[..., Services], logs: str) -> None:
-    services = make_services(scheduler={"enabled": False, "rule_batch": 25})
+    services = make_services(scheduler={"enabled": False, "rule_batch": 25, "rule_grouping": "msearch"})
     rules = [_create(services, logs, i, **r, schedule={"interval": "1m"}) for i, r in enumerate(RULES)]
     services.es.indices.refresh(index=services.settings.indices.rules)
     scheduler = services.scheduler
@@ -156,5 +165,8 @@ def test_scheduler_runs_due_rules_in_batches(make_services: Callable[..., Servic
         assert services.leases.state(rule.id).last_tick == T0
 
 
-def test_batching_is_off_by_default(make_services: Callable[..., Services]) -> None:
-    assert make_services().scheduler.batcher is None
+def test_grouped_search_is_the_default_and_single_turns_batching_off(make_services: Callable[..., Services]) -> None:
+    batcher = make_services().scheduler.batcher
+    assert isinstance(batcher, BatchRunner)
+    assert batcher.grouping == "filters"
+    assert make_services(scheduler={"rule_grouping": "single"}).scheduler.batcher is None
