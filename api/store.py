@@ -1,5 +1,6 @@
 """Saved definitions (rules in ``grokpipe-rules``, digests in ``grokpipe-digests``): one document each,
-writes guarded by ``if_seq_no``/``if_primary_term``."""
+writes guarded by ``if_seq_no``/``if_primary_term``. Elasticsearch failures reach callers as ``NotFound``,
+``Conflict`` or ``SearchFailed`` (502, retriable when Elasticsearch was unavailable)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import Elasticsearch
 from pydantic import BaseModel
 
 from grokpipe.api.config import IndicesSettings
-from grokpipe.api.errors import Conflict, NotFound, SearchFailed
+from grokpipe.api.errors import Conflict, NotFound, search_failed
 from grokpipe.api.groups.schemas import Digest, DigestBody
 from grokpipe.api.rules.schemas import Page, Rule, RuleBody, Saved
+from grokpipe.errors import (
+    ElasticsearchConflict,
+    ElasticsearchError,
+    ElasticsearchNotFound,
+    ElasticsearchRejected,
+    elasticsearch_errors,
+)
 
 Body = TypeVar("Body", bound=BaseModel)
 Stored = TypeVar("Stored", bound=Saved)
@@ -45,11 +53,19 @@ def ensure_indices(es: Elasticsearch, indices: IndicesSettings) -> None:
         ("state", indices.state),
         ("digests", indices.digests),
     ):
-        try:
-            es.indices.create(index=name, mappings=MAPPINGS[key])
-        except BadRequestError as exc:
-            if "already_exists" not in str(exc.error):
-                raise
+        create_index(es, name, MAPPINGS[key])
+
+
+def create_index(es: Elasticsearch, name: str, mappings: dict[str, Any]) -> bool:
+    """Create ``name`` unless it exists; True when this call created it."""
+    try:
+        with elasticsearch_errors(f"creating index {name}"):
+            es.indices.create(index=name, mappings=mappings)
+    except ElasticsearchRejected as exc:
+        if exc.status != 400 or "already_exists" not in str(exc.error_type):
+            raise
+        return False
+    return True
 
 
 def _version(hit: dict[str, Any]) -> str:
@@ -82,16 +98,22 @@ class DocumentStore(Generic[Body, Stored]):
         doc = body.model_dump(mode="json") | {"created": now.isoformat(), "updated": now.isoformat()}
         rid = rule_id or uuid.uuid4().hex
         try:
-            resp = self.es.index(index=self.index, id=rid, document=doc, op_type="create", refresh=True)
-        except ConflictError:
+            with elasticsearch_errors(f"creating {self.kind} {rid}"):
+                resp = self.es.index(index=self.index, id=rid, document=doc, op_type="create", refresh=True)
+        except ElasticsearchConflict:
             raise Conflict(f"{self.kind} {rid} already exists") from None
+        except ElasticsearchError as exc:
+            raise search_failed(f"creating {self.kind} {rid}", exc) from exc
         return self.stored.model_validate(doc | {"id": rid, "version": _version(dict(resp))})
 
     def get(self, rule_id: str) -> Stored:
         try:
-            resp = self.es.get(index=self.index, id=rule_id)
-        except NotFoundError:
+            with elasticsearch_errors(f"reading {self.kind} {rule_id}"):
+                resp = self.es.get(index=self.index, id=rule_id)
+        except ElasticsearchNotFound:
             raise NotFound(f"{self.kind} {rule_id} not found") from None
+        except ElasticsearchError as exc:
+            raise search_failed(f"reading {self.kind} {rule_id}", exc) from exc
         return self._rule(dict(resp))
 
     def replace(self, current: Stored, body: Body, version: str | None = None) -> Stored:
@@ -102,11 +124,14 @@ class DocumentStore(Generic[Body, Stored]):
             "updated": datetime.now(UTC).isoformat(),
         }
         try:
-            resp = self.es.index(
-                index=self.index, id=current_id, document=doc, if_seq_no=seq, if_primary_term=term, refresh=True
-            )
-        except ConflictError:
+            with elasticsearch_errors(f"updating {self.kind} {current_id}"):
+                resp = self.es.index(
+                    index=self.index, id=current_id, document=doc, if_seq_no=seq, if_primary_term=term, refresh=True
+                )
+        except ElasticsearchConflict:
             raise Conflict(f"{self.kind} {current_id} was changed by someone else; reload it and retry") from None
+        except ElasticsearchError as exc:
+            raise search_failed(f"updating {self.kind} {current_id}", exc) from exc
         return self.stored.model_validate(doc | {"id": current_id, "version": _version(dict(resp))})
 
     def delete(self, rule_id: str, version: str | None = None) -> None:
@@ -114,11 +139,14 @@ class DocumentStore(Generic[Body, Stored]):
         if version:
             kwargs["if_seq_no"], kwargs["if_primary_term"] = parse_version(version)
         try:
-            self.es.delete(index=self.index, id=rule_id, refresh=True, **kwargs)
-        except NotFoundError:
+            with elasticsearch_errors(f"deleting {self.kind} {rule_id}"):
+                self.es.delete(index=self.index, id=rule_id, refresh=True, **kwargs)
+        except ElasticsearchNotFound:
             raise NotFound(f"{self.kind} {rule_id} not found") from None
-        except ConflictError:
+        except ElasticsearchConflict:
             raise Conflict(f"{self.kind} {rule_id} was changed by someone else") from None
+        except ElasticsearchError as exc:
+            raise search_failed(f"deleting {self.kind} {rule_id}", exc) from exc
 
     def search(
         self, *, offset: int = 0, limit: int = 50, enabled: bool | None = None, tag: str | None = None
@@ -129,17 +157,18 @@ class DocumentStore(Generic[Body, Stored]):
         if tag:
             filters.append({"term": {"tags": tag}})
         try:
-            resp = self.es.search(
-                index=self.index,
-                query={"bool": {"filter": filters}},
-                from_=offset,
-                size=limit,
-                seq_no_primary_term=True,
-                sort=[{"name": "asc"}],
-                track_total_hits=True,
-            )
-        except TransportError as exc:
-            raise SearchFailed(f"listing {self.kind}s failed: {type(exc).__name__}") from None
+            with elasticsearch_errors(f"listing {self.kind}s"):
+                resp = self.es.search(
+                    index=self.index,
+                    query={"bool": {"filter": filters}},
+                    from_=offset,
+                    size=limit,
+                    seq_no_primary_term=True,
+                    sort=[{"name": "asc"}],
+                    track_total_hits=True,
+                )
+        except ElasticsearchError as exc:
+            raise search_failed(f"listing {self.kind}s", exc) from exc
         hits = resp["hits"]["hits"]
         return Page[Stored](
             items=[self._rule(h) for h in hits], total=resp["hits"]["total"]["value"], offset=offset, limit=limit
