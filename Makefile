@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # Debian packages the tests and benchmarks drive as real peers (and the browser of the console tests).
-SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils openssl procps chromium chromium-driver fonts-dejavu-core syslog-ng-core syslog-ng-scl
+SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils openssl procps chromium chromium-driver fonts-dejavu-core
 # named for the package list, so adding a package installs it on machines that had the old list
 SYSTEM_STAMP := .grokpipe/.system-packages-$(shell echo $(SYSTEM_PACKAGES) | sha1sum | cut -c1-12)
 
