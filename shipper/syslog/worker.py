@@ -5,13 +5,16 @@ to its siblings'), parser, spool directory ``w<i>`` and Kafka producer, so every
 guarantees holds per worker: a kill -9 of the worker loses nothing its spool accepted, and the
 replacement replays what Kafka had not acknowledged, with the same event ids. The worker talks to
 the supervisor over one pipe: ``ready``/``failed`` after start, then telemetry (metric samples and
-health) four times a second; it stops on ``stop``, on SIGTERM, or when the pipe ends because the
-supervisor died (then with a short Kafka wait: the spool keeps the rest for the next start).
+health) four times a second; it stops on ``stop`` or SIGTERM. When the pipe ends because the
+supervisor died, the worker exits at once, as the single shipper process of ``workers: 1`` dies with
+a kill -9: what its spool accepted stays there for the next start, and nothing half-received (the
+unterminated last frame of a connection) is made into a message that the sender never finished.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -33,7 +36,7 @@ from grokpipe.shipper.syslog.telemetry import snapshot
 log = logging.getLogger(__name__)
 
 TELEMETRY_EVERY = 0.25  # seconds
-ORPHAN_TIMEOUT = 2.0  # seconds of Kafka wait when the supervisor is gone
+ORPHAN_EXIT = 70  # exit status when the supervisor is gone
 LOCK_WAIT = 60.0  # seconds to wait for a spool a previous worker still holds
 
 
@@ -76,7 +79,6 @@ def main(spec: WorkerSpec, conn: Connection) -> None:
     """Run one worker until told to stop (or orphaned)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the supervisor decides
     stop = threading.Event()
-    orphaned = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logs.setup(spec.log_level)
     channel = _Channel(conn)
@@ -92,30 +94,33 @@ def main(spec: WorkerSpec, conn: Connection) -> None:
         channel.send(("failed", type(exc).__name__, str(exc)))
         return
     channel.send(("ready", worker.input.listeners.bound))
-    threading.Thread(target=_listen, args=(conn, stop, orphaned), name="worker-control", daemon=True).start()
+    threading.Thread(target=_listen, args=(conn, stop), name="worker-control", daemon=True).start()
     while not stop.wait(TELEMETRY_EVERY):
         channel.send(_telemetry(worker))
-    worker.stop(ORPHAN_TIMEOUT if orphaned.is_set() else spec.shutdown_timeout)
+    worker.stop(spec.shutdown_timeout)
     channel.send(_telemetry(worker))
     channel.send(("stopped",))
 
 
-def _listen(conn: Connection, stop: threading.Event, orphaned: threading.Event) -> None:
+def _listen(conn: Connection, stop: threading.Event) -> None:
     try:
         while True:
             message = conn.recv()
             if message == ("stop",):
                 break
     except (EOFError, OSError):
-        orphaned.set()
-        log.warning("the shipper process is gone; worker stopping")
+        log.error("the shipper process is gone; the worker exits, its spool stays for the next start")
+        logging.shutdown()
+        os._exit(ORPHAN_EXIT)
     stop.set()
 
 
 def _telemetry(worker: _Worker) -> tuple[Any, ...]:
     health = worker.input.health()
     health["kafka"] = {"connected": worker.publisher.connected, "in_flight": worker.publisher.in_flight}
-    return ("telemetry", snapshot(worker.metrics.registry), health)
+    samples = snapshot(worker.metrics.registry)
+    health["messages"] = int(sum(v for name, _, v in samples if name == "grokpipe_shipper_syslog_messages_total"))
+    return ("telemetry", samples, health)
 
 
 @dataclass

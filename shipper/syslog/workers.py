@@ -303,6 +303,7 @@ class _WorkerProcess:
             "pid": process.pid if process is not None else None,
             "alive": self.alive,
             "restarts": self.restarts,
+            "messages": self.last_health.get("messages", 0),  # accepted since this process started
             "kafka": self.last_health.get("kafka", {}),
             "spool": self.last_health.get("spool", {}),
         }
