@@ -10,6 +10,7 @@ caught up with the writers. Not thread-safe: the spool calls it under its lock.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 
 from grokpipe.shipper.syslog.spool.segments import MiB
 
@@ -33,6 +34,31 @@ class MemoryHandoff:
         else:
             self.entries.append((key, value, segment, end, size))
             self.nbytes += size
+
+    def offer_many(
+        self,
+        records: Sequence[tuple[bytes, bytes]],
+        encoded: Sequence[bytes],
+        first: int,
+        last: int,
+        *,
+        segment: int,
+        offset: int,
+    ) -> None:
+        """``offer`` for records ``first`` to ``last`` (``encoded[i]`` is record i on disk), written in one go
+        from ``offset`` of ``segment`` on."""
+        entries, nbytes, limit = self.entries, self.nbytes, MEMORY_BYTES
+        end = offset
+        for i in range(first, last):
+            size = len(encoded[i])
+            if nbytes + size > limit:
+                self.enabled = False
+                break
+            end += size
+            key, value = records[i]
+            entries.append((key, value, segment, end, size))
+            nbytes += size
+        self.nbytes = nbytes
 
     def take(self, limit: int) -> list[Entry]:
         """Up to ``limit`` records, oldest first, removed from the queue."""

@@ -249,14 +249,9 @@ class Spool:
         writer, handoff = self._writer, self._handoff
         writer.write(data)
         with self._lock:
-            segment, end = writer.segment, writer.offset
-            for i in range(first, last):
-                size = len(encoded[i])
-                end += size
-                if handoff.enabled:
-                    key, value = records[i]
-                    handoff.offer(key, value, segment, end, size)
-            writer.offset = end
+            if handoff.enabled:
+                handoff.offer_many(records, encoded, first, last, segment=writer.segment, offset=writer.offset)
+            writer.offset += len(data)
             self._admission.written(len(data))
             writer.records += last - first
             self._depth += last - first

@@ -57,6 +57,22 @@ def test_the_handoff_switches_off_when_full(monkeypatch: pytest.MonkeyPatch) -> 
     assert (len(memory.entries), memory.nbytes) == (0, 0)
 
 
+def test_the_handoff_takes_a_batch_up_to_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handoff, "MEMORY_BYTES", 100)
+    memory = MemoryHandoff()
+    memory.enabled = True
+    records = [(b"k", b"v%d" % i) for i in range(5)]
+    encoded = [b"x" * 30] * 5
+    memory.offer_many(records, encoded, 1, 5, segment=3, offset=1000)  # records 1..4, written at offset 1000
+    assert memory.enabled is False  # the 4th of them would overflow: the drain reads it from the file
+    assert list(memory.entries) == [
+        (b"k", b"v1", 3, 1030, 30),
+        (b"k", b"v2", 3, 1060, 30),
+        (b"k", b"v3", 3, 1090, 30),
+    ]
+    assert memory.nbytes == 90
+
+
 def test_admission_bounds_the_spool_but_takes_any_record_when_empty() -> None:
     lock = threading.Lock()
     admission = Admission(lock, limit=100)
