@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import Elasticsearch
 
 from grokpipe.api.checks.schemas import CheckRun, RowResult, RunRecord
-from grokpipe.api.errors import SearchFailed
+from grokpipe.api.errors import search_failed
 from grokpipe.api.rules.schemas import Page
+from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound, ElasticsearchRejected, elasticsearch_errors
 from grokpipe.indexer.template import downgrade
 
 log = logging.getLogger(__name__)
@@ -90,12 +91,16 @@ def install_template(es: Elasticsearch) -> bool:
         "_meta": {"managed_by": "grokpipe api"},
     }
     try:
-        es.indices.put_index_template(name=TEMPLATE, **body)
-    except BadRequestError as exc:
+        with elasticsearch_errors(f"installing index template {TEMPLATE}"):
+            es.indices.put_index_template(name=TEMPLATE, **body)
+    except ElasticsearchRejected as exc:
+        if exc.status != 400:
+            raise
         log.warning(
             "server rejected the synthetics template; older field types", extra={"error.message": str(exc)[:300]}
         )
-        es.indices.put_index_template(name=TEMPLATE, **downgrade(body))
+        with elasticsearch_errors(f"installing index template {TEMPLATE} with older field types"):
+            es.indices.put_index_template(name=TEMPLATE, **downgrade(body))
         return False
     return True
 
@@ -152,25 +157,31 @@ class ResultStore:
         install_template(self.es)
 
     def write(self, run: CheckRun) -> None:
-        for row in run.rows:
-            self.es.index(index=self.index, document=document(run, row, self.namespace), op_type="create", refresh=True)
+        try:
+            with elasticsearch_errors(f"writing check results to {self.index}"):
+                for row in run.rows:
+                    doc = document(run, row, self.namespace)
+                    self.es.index(index=self.index, document=doc, op_type="create", refresh=True)
+        except ElasticsearchError as exc:
+            raise search_failed("writing check results", exc) from exc
 
     def _search(self, query: dict[str, Any], *, offset: int, limit: int) -> tuple[list[RunRecord], int]:
         try:
-            resp = self.es.search(
-                index=self.index,
-                query=query,
-                from_=offset,
-                size=limit,
-                sort=[{"@timestamp": "desc"}, {"check.row_key": "asc"}],
-                track_total_hits=True,
-                ignore_unavailable=True,
-                allow_no_indices=True,
-            )
-        except NotFoundError:
+            with elasticsearch_errors(f"reading check results from {self.index}"):
+                resp = self.es.search(
+                    index=self.index,
+                    query=query,
+                    from_=offset,
+                    size=limit,
+                    sort=[{"@timestamp": "desc"}, {"check.row_key": "asc"}],
+                    track_total_hits=True,
+                    ignore_unavailable=True,
+                    allow_no_indices=True,
+                )
+        except ElasticsearchNotFound:
             return [], 0
-        except TransportError as exc:
-            raise SearchFailed(f"reading check results failed: {type(exc).__name__}") from None
+        except ElasticsearchError as exc:
+            raise search_failed("reading check results", exc) from exc
         hits = resp["hits"]["hits"]
         return [record(h["_source"]) for h in hits], resp["hits"]["total"]["value"]
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from elasticsearch import BadRequestError, Elasticsearch
+from elasticsearch import Elasticsearch
 
 from grokpipe.api.checks.schemas import Check, CheckBody, Report, ReportBody
-from grokpipe.api.store import MAPPINGS, DocumentStore
+from grokpipe.api.store import MAPPINGS, DocumentStore, create_index
 
 
 def _ensure(es: Elasticsearch, index: str) -> None:
-    try:
-        es.indices.create(index=index, mappings=MAPPINGS["rules"])  # name, enabled, tags
-    except BadRequestError as exc:
-        if "already_exists" not in str(exc.error):
-            raise
+    create_index(es, index, MAPPINGS["rules"])  # name, enabled, tags
 
 
 class CheckStore(DocumentStore[CheckBody, Check]):

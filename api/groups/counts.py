@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from elasticsearch import Elasticsearch, TransportError
+from elasticsearch import Elasticsearch
 
-from grokpipe.api.errors import SearchFailed
+from grokpipe.api.errors import search_failed
 from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
 from grokpipe.api.groups.stats import counts_search, live_counts_search, parse_counts, parse_live_counts, window_search
 from grokpipe.api.groups.store import GroupStore
+from grokpipe.errors import ElasticsearchError, elasticsearch_errors
 
 CHUNK = 1000
 
@@ -23,9 +24,10 @@ class Counter:
 
     def search(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            return dict(self.es.search(index=self.index, allow_no_indices=True, ignore_unavailable=True, **body))
-        except TransportError as exc:
-            raise SearchFailed(f"search of {self.index} failed: {type(exc).__name__}") from None
+            with elasticsearch_errors(f"search of {self.index}"):
+                return dict(self.es.search(index=self.index, allow_no_indices=True, ignore_unavailable=True, **body))
+        except ElasticsearchError as exc:
+            raise search_failed(f"search of {self.index}", exc) from exc
 
     def between(self, keys: list[str], since: datetime, until: datetime | None) -> dict[str, int]:
         """Events per fingerprint ingested in ``[since, until)``."""

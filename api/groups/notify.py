@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from elasticsearch import Elasticsearch, TransportError
+from elasticsearch import Elasticsearch
 
 from grokpipe.api.config import OwnerContact
 from grokpipe.api.errors import SearchFailed
@@ -60,7 +60,9 @@ class GroupNotifier:
         body = {"size": 100, "query": {"bool": {"filter": [{"exists": {"field": "pending"}}]}}}
         try:
             groups, _ = self.store.search(body)
-        except TransportError:
+        except SearchFailed as exc:  # Elasticsearch away: the pending marks stay for the next pass
+            if not exc.retriable:
+                raise
             return 0
         sent = 0
         for group in groups:

@@ -1,4 +1,5 @@
-"""``grokpipe-error-groups``: one document per fingerprint, every write a compare-and-set."""
+"""``grokpipe-error-groups``: one document per fingerprint, every write a compare-and-set. Elasticsearch
+failures reach callers as ``NotFound``, ``Conflict`` or ``SearchFailed`` (502; retriable when it was away)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from elasticsearch import BadRequestError, ConflictError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import Elasticsearch
 
-from grokpipe.api.errors import Conflict, NotFound, SearchFailed
+from grokpipe.api.errors import Conflict, NotFound, SearchFailed, search_failed
 from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.api.store import create_index
+from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, ElasticsearchNotFound, elasticsearch_errors
 
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date"}
@@ -55,14 +58,14 @@ class GroupStore:
         self.state_index = state_index
 
     def ensure(self) -> None:
-        try:
-            self.es.indices.create(index=self.index, mappings=MAPPING)
-        except BadRequestError as exc:
-            if "already_exists" not in str(exc.error):
-                raise
+        create_index(self.es, self.index, MAPPING)
 
     def refresh(self) -> None:
-        self.es.indices.refresh(index=self.index)
+        try:
+            with elasticsearch_errors(f"refreshing {self.index}"):
+                self.es.indices.refresh(index=self.index)
+        except ElasticsearchError as exc:
+            raise search_failed(f"refreshing {self.index}", exc) from exc
 
     def _versioned(self, hit: dict[str, Any]) -> Versioned:
         group = ErrorGroup.model_validate(hit["_source"] | {"id": hit["_id"]})
@@ -70,19 +73,24 @@ class GroupStore:
 
     def get(self, group_id: str) -> Versioned:
         try:
-            return self._versioned(dict(self.es.get(index=self.index, id=group_id)))
-        except NotFoundError:
+            with elasticsearch_errors(f"reading error group {group_id}"):
+                hit = dict(self.es.get(index=self.index, id=group_id))
+        except ElasticsearchNotFound:
             raise NotFound(f"error group {group_id} not found") from None
-        except TransportError as exc:
-            raise SearchFailed(f"reading error group failed: {type(exc).__name__}") from None
+        except ElasticsearchError as exc:
+            raise search_failed("reading error group", exc) from exc
+        return self._versioned(hit)
 
     def many(self, ids: list[str]) -> dict[str, Versioned]:
         if not ids:
             return {}
         try:
-            resp = self.es.mget(index=self.index, ids=ids)
-        except NotFoundError:  # no index yet
+            with elasticsearch_errors(f"reading {len(ids)} error groups"):
+                resp = self.es.mget(index=self.index, ids=ids)
+        except ElasticsearchNotFound:  # no index yet
             return {}
+        except ElasticsearchError as exc:
+            raise search_failed("reading error groups", exc) from exc
         return {d["_id"]: self._versioned(d) for d in resp["docs"] if d.get("found")}
 
     def _body(self, group: ErrorGroup) -> dict[str, Any]:
@@ -93,23 +101,29 @@ class GroupStore:
     def create(self, group: ErrorGroup) -> Versioned | None:
         """None if another writer created it first."""
         try:
-            resp = self.es.index(index=self.index, id=group.id, document=self._body(group), op_type="create")
-        except ConflictError:
+            with elasticsearch_errors(f"creating error group {group.id}"):
+                resp = self.es.index(index=self.index, id=group.id, document=self._body(group), op_type="create")
+        except ElasticsearchConflict:
             return None
+        except ElasticsearchError as exc:
+            raise search_failed("creating an error group", exc) from exc
         return Versioned(group, int(resp["_seq_no"]), int(resp["_primary_term"]))
 
     def write(self, current: Versioned, group: ErrorGroup) -> Versioned | None:
         """None if the document changed since ``current`` was read."""
         try:
-            resp = self.es.index(
-                index=self.index,
-                id=group.id,
-                document=self._body(group),
-                if_seq_no=current.seq_no,
-                if_primary_term=current.primary_term,
-            )
-        except ConflictError:
+            with elasticsearch_errors(f"writing error group {group.id}"):
+                resp = self.es.index(
+                    index=self.index,
+                    id=group.id,
+                    document=self._body(group),
+                    if_seq_no=current.seq_no,
+                    if_primary_term=current.primary_term,
+                )
+        except ElasticsearchConflict:
             return None
+        except ElasticsearchError as exc:
+            raise search_failed("writing an error group", exc) from exc
         return Versioned(group, int(resp["_seq_no"]), int(resp["_primary_term"]))
 
     def write_many(self, items: list[tuple[Versioned | None, ErrorGroup]], chunk: int = 500) -> list[Versioned | None]:
@@ -127,9 +141,10 @@ class GroupStore:
                     operations.append({"index": meta})
                 operations.append(self._body(group))
             try:
-                resp = self.es.bulk(operations=operations)
-            except TransportError as exc:
-                raise SearchFailed(f"writing error groups failed: {type(exc).__name__}") from None
+                with elasticsearch_errors("writing error groups"):
+                    resp = self.es.bulk(operations=operations)
+            except ElasticsearchError as exc:
+                raise search_failed("writing error groups", exc) from exc
             for (_, group), item in zip(part, resp["items"], strict=True):
                 result = next(iter(item.values()))
                 status = int(result.get("status", 500))
@@ -155,22 +170,30 @@ class GroupStore:
 
     def search(self, body: dict[str, Any]) -> tuple[list[ErrorGroup], int]:
         try:
-            resp = self.es.search(index=self.index, track_total_hits=True, **body)
-        except NotFoundError:
+            with elasticsearch_errors("searching error groups"):
+                resp = self.es.search(index=self.index, track_total_hits=True, **body)
+        except ElasticsearchNotFound:
             return [], 0
-        except TransportError as exc:
-            raise SearchFailed(f"searching error groups failed: {type(exc).__name__}") from None
+        except ElasticsearchError as exc:
+            raise search_failed("searching error groups", exc) from exc
         groups = [self._versioned(h | {"_seq_no": 0, "_primary_term": 0}).group for h in resp["hits"]["hits"]]
         return groups, int(resp["hits"]["total"]["value"])
 
     def watermark(self) -> datetime:
         """Events ingested before it are in the stored counts."""
         try:
-            src = self.es.get(index=self.state_index, id=SYNC_STATE_ID)["_source"]
-        except NotFoundError:
+            with elasticsearch_errors("reading the error-group watermark"):
+                src = self.es.get(index=self.state_index, id=SYNC_STATE_ID)["_source"]
+        except ElasticsearchNotFound:
             return EPOCH
+        except ElasticsearchError as exc:
+            raise search_failed("reading the error-group watermark", exc) from exc
         value = src.get("watermark")
         return datetime.fromisoformat(value) if value else EPOCH
 
     def save_watermark(self, moment: datetime) -> None:
-        self.es.index(index=self.state_index, id=SYNC_STATE_ID, document={"watermark": moment.isoformat()})
+        try:
+            with elasticsearch_errors("saving the error-group watermark"):
+                self.es.index(index=self.state_index, id=SYNC_STATE_ID, document={"watermark": moment.isoformat()})
+        except ElasticsearchError as exc:
+            raise search_failed("saving the error-group watermark", exc) from exc

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from elasticsearch import Elasticsearch, TransportError
+from elasticsearch import Elasticsearch
 
 from grokpipe.api import metrics
 from grokpipe.api.config import ErrorGroupSettings
-from grokpipe.api.errors import NotFound
+from grokpipe.api.errors import NotFound, SearchFailed
 from grokpipe.api.groups.blame import Blame
 from grokpipe.api.groups.counts import Counter
 from grokpipe.api.groups.notify import GroupNotifier
@@ -301,7 +301,9 @@ class GroupSync:
         }
         try:
             groups, _ = self.store.search(body)
-        except TransportError:
+        except SearchFailed as exc:  # Elasticsearch away: the next pass does it (a refused search is a bug)
+            if not exc.retriable:
+                raise
             return
         for group in groups:
             self.store.update(
