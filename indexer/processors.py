@@ -148,6 +148,8 @@ class Convert(Step):
             value = get_at(event, path)
             if value is None:
                 continue
+            if type(value) is self._KINDS.get(kind) and (kind != "float" or math.isfinite(value)):
+                continue  # already that type (grok's :int casts): converting would put it back as it is
             try:
                 if kind == "boolean":
                     put_at(event, path, str(value).lower() in ("true", "1", "yes", "on"))
