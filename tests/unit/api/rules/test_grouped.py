@@ -1,0 +1,137 @@
+"""One search for many rules: buckets shared by identical queries and shapes, each rule's part cut back out,
+batches sized in buckets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from grokpipe.api.rules.batch import bucket_signature, refused, split_by_buckets
+from grokpipe.api.rules.conditions import build_search, evaluate, window_for
+from grokpipe.api.rules.grouped import SAMPLES, Slot, group, rule_response, shard_failures
+from grokpipe.api.rules.schemas import Rule
+from grokpipe.errors import ElasticsearchError, ElasticsearchRejected, ElasticsearchUnavailable
+
+T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+TERM_A = {"term": {"event.dataset": "a"}}
+TERM_B = {"term": {"event.dataset": "b"}}
+
+
+def _rule(i: int, **body: Any) -> Rule:
+    return Rule.model_validate(
+        {
+            "id": f"r{i}",
+            "version": "0:1",
+            "created": T,
+            "updated": T,
+            "name": f"r{i}",
+            "schedule": {"interval": "1m"},
+            "condition": {"type": "threshold", "count": 1},
+        }
+        | body
+    )
+
+
+def _body(rule: Rule, query: dict[str, Any]) -> dict[str, Any]:
+    start, end = window_for(rule, T)
+    return build_search(rule, query, start, end)
+
+
+def test_identical_queries_and_shapes_share_a_bucket() -> None:
+    by_key = {"group_by": ["error.grouping_key"]}
+    rules = [
+        _rule(0, **by_key),
+        _rule(1, **by_key, condition={"type": "threshold", "count": 9}),  # same bucket as r0
+        _rule(2, **by_key),  # other query
+        _rule(3),  # other shape (no group)
+        _rule(4, **by_key, sample_size=0),  # other shape (no samples)
+    ]
+    queries = [TERM_A, TERM_A, TERM_B, TERM_A, TERM_A]
+    grouped = group(
+        [_body(r, q) for r, q in zip(rules, queries, strict=True)], "@timestamp", T - timedelta(minutes=5), T
+    )
+    assert grouped.slots == [Slot("s0", "q0"), Slot("s0", "q0"), Slot("s0", "q1"), Slot("s1", "q0"), Slot("s2", "q0")]
+    assert grouped.buckets == 4
+    aggs = grouped.body["aggs"]
+    assert set(aggs) == {"s0", "s1", "s2"}
+    assert aggs["s0"]["filters"]["filters"]["q0"] == _body(rules[0], TERM_A)["query"]  # the rule's whole query
+    assert aggs["s0"]["aggs"]["g"]["terms"]["field"] == "error.grouping_key"
+    assert aggs["s0"]["aggs"][SAMPLES]["top_hits"]["size"] == 5
+    assert SAMPLES not in aggs["s2"]["aggs"]
+    assert grouped.body["size"] == 0
+    assert grouped.body["query"] == {
+        "range": {"@timestamp": {"gte": (T - timedelta(minutes=5)).isoformat(), "lt": T.isoformat()}}
+    }
+
+
+def test_each_rule_gets_the_response_its_own_search_would_give() -> None:
+    rule = _rule(0, group_by=["error.grouping_key"], sample_size=2)
+    hits = [
+        {"_id": "1", "_source": {"error": {"grouping_key": "A"}}},
+        {"_id": "2", "_source": {"error": {"grouping_key": "B"}}},
+    ]
+    own_aggs = {
+        "g": {
+            "buckets": [
+                {"key": "A", "doc_count": 3, "cur": {"doc_count": 3}},
+                {"key": "B", "doc_count": 1, "cur": {"doc_count": 1}},
+            ]
+        }
+    }
+    grouped_resp = {
+        "aggregations": {"s0": {"buckets": {"q0": {"doc_count": 4, SAMPLES: {"hits": {"hits": hits}}, **own_aggs}}}}
+    }
+    part = rule_response(grouped_resp, Slot("s0", "q0"))
+    assert part == {"hits": {"total": {"value": 4, "relation": "eq"}, "hits": hits}, "aggregations": own_aggs}
+    alone = {"hits": {"total": {"value": 4}, "hits": hits}, "aggregations": own_aggs}
+    assert evaluate(rule, part, T) == evaluate(rule, alone, T)
+
+
+def test_no_aggregations_back_gives_the_rule_none() -> None:
+    assert rule_response({"hits": {"hits": []}}, Slot("s0", "q0")) == {"hits": {"hits": []}}
+    with pytest.raises(KeyError):
+        rule_response({"aggregations": {"s0": {"buckets": {}}}}, Slot("s0", "q0"))
+
+
+def test_shard_failures() -> None:
+    assert shard_failures({"_shards": {"total": 2, "failed": 1}}) == 1
+    assert shard_failures({"_shards": {"total": 1, "failed": 0}}) == 0
+    assert shard_failures({}) == 0
+
+
+def test_batches_count_buckets_not_rules() -> None:
+    same = [_rule(i, query="event.dataset:a") for i in range(4)]
+    others = [_rule(10 + i, query=f"event.dataset:o{i}") for i in range(3)]
+    later = _rule(20, query="event.dataset:a", query_delay="1m")  # another window end: another batch
+    due = [(r, T) for r in [same[0], others[0], same[1], others[1], same[2], others[2], same[3], later]]
+    batches = split_by_buckets(due, 2)
+    assert [[r.id for r, _ in b] for b in batches] == [
+        ["r0", "r1", "r2", "r3", "r10"],
+        ["r11", "r12"],
+        ["r20"],
+    ]
+
+
+def test_bucket_signature_follows_query_and_shape_not_threshold() -> None:
+    a = _rule(0, query="x:1")
+    assert bucket_signature(a, T) == bucket_signature(_rule(1, query="x:1", condition={"type": "any"}), T)
+    assert bucket_signature(a, T) != bucket_signature(_rule(2, query="x:2"), T)
+    assert bucket_signature(a, T) != bucket_signature(_rule(3, query="x:1", group_by=["host.name"]), T)
+    assert bucket_signature(a, T) != bucket_signature(_rule(4, query="x:1", window="10m"), T)
+    assert bucket_signature(a, T) != bucket_signature(_rule(5, dsl={"term": {"x": 1}}), T)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ElasticsearchRejected("bad query", status=400), True),
+        (ElasticsearchError("aggregation failed", status=500), True),
+        (ElasticsearchUnavailable("no response"), False),
+        (ElasticsearchUnavailable("busy", status=429), False),
+        (ElasticsearchUnavailable("unavailable", status=503), False),
+    ],
+)
+def test_which_errors_send_each_rule_alone(error: ElasticsearchError, expected: bool) -> None:
+    assert refused(error) is expected
