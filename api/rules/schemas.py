@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -88,7 +88,7 @@ class Schedule(Strict):
             raise ValueError(f"invalid cron expression {self.cron!r}")
         try:
             ZoneInfo(self.timezone)
-        except Exception as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # unknown; malformed; a folder ("America")
             raise ValueError(f"unknown timezone {self.timezone!r}") from exc
         return self
 

@@ -130,7 +130,7 @@ class SyslogInputSettings(Section):
     def _zone(cls, zone: str) -> str:
         try:
             ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown; malformed; a folder ("America")
             raise ValueError(f"unknown time zone {zone!r} (an IANA name such as Europe/Berlin)") from None
         return zone
 
