@@ -70,8 +70,12 @@ class ParsePool:
     def start(self) -> None:
         """Start every worker and wait until each has loaded its pipelines (a bad library fails here)."""
         ready = [self._executor.submit(_ready, 0.2) for _ in range(self.workers)]
-        for future in ready:
-            future.result()
+        try:
+            for future in ready:
+                future.result()
+        except BaseException:
+            self.close()
+            raise
 
     def submit(self, records: list[Record]) -> Future[list[Document]]:
         try:
