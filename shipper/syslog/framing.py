@@ -14,7 +14,7 @@ from dataclasses import dataclass
 _MAX_LEN_DIGITS = 10  # a length prefix longer than this is garbage, not a frame size
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs twice as much, per message
 class Frame:
     data: bytes  # one message, without the length prefix or the trailing delimiter
     truncated: bool  # longer than max_size and cut to its first max_size bytes
@@ -95,6 +95,9 @@ class FrameDecoder:
 
     def _line_frames(self, frames: list[Frame]) -> None:
         buf = self._buf
+        if not self._discarding and b"\x00" not in buf:
+            self._split_lines(frames)
+            return
         start = 0
         size = len(buf)
         while start < size:
@@ -111,6 +114,25 @@ class FrameDecoder:
                     frames.append(Frame(line[: self._max], len(line) > self._max))
             start = end + 1
         del buf[:start]
+        self._cut_oversize(frames)
+
+    def _split_lines(self, frames: list[Frame]) -> None:
+        """The common case (no NUL delimiter, not discarding): one ``split`` for the whole buffer."""
+        buf = self._buf
+        end = buf.rfind(b"\n")
+        if end >= 0:
+            limit = self._max
+            append = frames.append
+            for line in bytes(buf[:end]).split(b"\n"):
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                if line:
+                    append(Frame(line[:limit], True) if len(line) > limit else Frame(line, False))
+            del buf[: end + 1]
+        self._cut_oversize(frames)
+
+    def _cut_oversize(self, frames: list[Frame]) -> None:
+        buf = self._buf
         if len(buf) > self._max:
             if not self._discarding:
                 frames.append(Frame(bytes(buf[: self._max]), True))
