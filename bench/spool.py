@@ -10,7 +10,7 @@ asserts a time.
 ``python bench/spool.py --baseline REV [--repeat 5]`` compares the spool rows with the spool of git
 revision REV (e.g. the one before a change to it): each row runs in a fresh process, alternating
 REV's tree and this one, and the table shows the medians and their ratio, so both sides see the same
-load.
+load. On a busy machine trust the CPU µs per record (all threads, put until drained) more than the rates.
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ def publish(key: bytes, value: bytes, on_ack: Callable[[], None] | None) -> None
         on_ack()
 
 
-def run(root: Path, fsync: str, threads: int, records: int, batch: int) -> tuple[float, float]:
-    """Returns (put records/s, drained records/s) over ``records`` records in total."""
+def run(root: Path, fsync: str, threads: int, records: int, batch: int) -> tuple[float, float, float]:
+    """Returns (put records/s, drained records/s, CPU µs per record) over ``records`` records in total. The
+    CPU time (all threads, until drained) is what a busy machine distorts least."""
     with tempfile.TemporaryDirectory(dir=root) as directory:
         spool = Spool(Path(directory), SpoolSettings(fsync=fsync), publish)  # type: ignore[arg-type]
         spool.start()
@@ -60,7 +61,7 @@ def run(root: Path, fsync: str, threads: int, records: int, batch: int) -> tuple
                     spool.put_many(items)
 
         workers = [threading.Thread(target=writer, args=(t,)) for t in range(threads)]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for worker in workers:
             worker.start()
         for worker in workers:
@@ -68,10 +69,10 @@ def run(root: Path, fsync: str, threads: int, records: int, batch: int) -> tuple
         put_done = time.perf_counter()
         while spool.depth:
             time.sleep(0.001)
-        drained = time.perf_counter()
+        drained, cpu = time.perf_counter(), time.process_time() - cpu
         spool.stop(10)
         total = per_thread * threads if batch == 1 else (per_thread // batch) * batch * threads
-        return total / (put_done - start), total / (drained - start)
+        return total / (put_done - start), total / (drained - start), cpu / total * 1e6
 
 
 def run_kafka(root: Path, records: int) -> list[tuple[str, float, float]]:
@@ -145,22 +146,24 @@ def compare(baseline: str, records: int, repeat: int, root: Path) -> None:
         print(f"rows alternate baseline and current, each in a fresh process; medians of {repeat}; {load()}")
         print(
             f"{'fsync':<9} {'threads':>7} {'batch':>6} {'put base':>10} {'put now':>10} {'ratio':>6}"
-            f" {'drain base':>11} {'drain now':>10} {'ratio':>6}"
+            f" {'drain base':>11} {'drain now':>10} {'ratio':>6} {'cpu µs base':>11} {'cpu µs now':>10} {'ratio':>6}"
         )
         for fsync, threads, batch in ROWS:
-            rates: dict[str, list[tuple[float, float]]] = {"baseline": [], "current": []}
+            rates: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "current": []}
             for i in range(repeat):
                 for label in ("baseline", "current") if i % 2 == 0 else ("current", "baseline"):
                     argv = [sys.executable, __file__, "--row", f"{fsync},{threads},{batch}"]
                     argv += ["--records", str(row_records(records, fsync, threads, batch)), "--dir", str(root)]
                     env = {**os.environ, "PYTHONPATH": str(trees[label])}
                     out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout.split()
-                    rates[label].append((float(out[-2]), float(out[-1])))
+                    rates[label].append((float(out[-3]), float(out[-2]), float(out[-1])))
             put_base, put_now = (statistics.median(r[0] for r in rates[k]) for k in ("baseline", "current"))
             drain_base, drain_now = (statistics.median(r[1] for r in rates[k]) for k in ("baseline", "current"))
+            cpu_base, cpu_now = (statistics.median(r[2] for r in rates[k]) for k in ("baseline", "current"))
             print(
                 f"{fsync:<9} {threads:>7} {batch:>6} {put_base:>10,.0f} {put_now:>10,.0f} {put_now / put_base:>6.3f}"
                 f" {drain_base:>11,.0f} {drain_now:>10,.0f} {drain_now / drain_base:>6.3f}"
+                f" {cpu_base:>11.2f} {cpu_now:>10.2f} {cpu_now / cpu_base:>6.3f}"
             )
         print(load())
 
@@ -176,17 +179,19 @@ def main() -> int:
     args = parser.parse_args()
     if args.row:
         fsync, threads, batch = args.row.split(",")
-        put_rate, drain_rate = run(args.dir, fsync, int(threads), args.records, int(batch))
-        print(f"{put_rate:.0f} {drain_rate:.0f}")
+        put_rate, drain_rate, cpu = run(args.dir, fsync, int(threads), args.records, int(batch))
+        print(f"{put_rate:.0f} {drain_rate:.0f} {cpu:.4f}")
         return 0
     if args.baseline:
         compare(args.baseline, args.records, args.repeat, args.dir)
         return 0
     print(f"spool put() of 200-byte records, {args.records} per run, spool in {args.dir}; {load()}")
-    print(f"{'fsync':<9} {'threads':>7} {'batch':>6} {'put rec/s':>12} {'drained rec/s':>14}")
+    print(f"{'fsync':<9} {'threads':>7} {'batch':>6} {'put rec/s':>12} {'drained rec/s':>14} {'cpu µs/rec':>11}")
     for fsync, threads, batch in ROWS:
-        put_rate, drain_rate = run(args.dir, fsync, threads, row_records(args.records, fsync, threads, batch), batch)
-        print(f"{fsync:<9} {threads:>7} {batch:>6} {put_rate:>12,.0f} {drain_rate:>14,.0f}")
+        put_rate, drain_rate, cpu = run(
+            args.dir, fsync, threads, row_records(args.records, fsync, threads, batch), batch
+        )
+        print(f"{fsync:<9} {threads:>7} {batch:>6} {put_rate:>12,.0f} {drain_rate:>14,.0f} {cpu:>11.2f}")
     if args.kafka_records:
         print(f"\nreal Publisher into noida-db (4 partitions), 1 thread, {args.kafka_records} records:")
         print(f"{'path':<18} {'handed rec/s':>13} {'acked rec/s':>12}")
