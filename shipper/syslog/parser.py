@@ -55,6 +55,10 @@ _MONTHS = {
 _BOM = "\ufeff"
 
 _PRI = re.compile(r"<(\d{1,3})>")
+# the common RFC 5424 frame (a UTC timestamp, no structured data) in one match; _rfc5424 does the rest
+_FAST_5424 = re.compile(
+    r"<(\d{1,3})>([1-9]\d{0,2}) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z (\S+) (\S+) (\S+) (\S+) (?:- |-\Z)"
+)
 _RFC5424 = re.compile(r"([1-9]\d{0,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?")
 # a space after the PRI, any case for the month, a colon after the time: all written by real senders
 _BSD_TIME = re.compile(
@@ -81,6 +85,8 @@ class SyslogParser:
         self._now = now or (lambda: datetime.now(UTC))
         self._bsd_cache: dict[tuple[str, ...], tuple[str, str | None]] = {}
         self._seconds: dict[str, bool] = {}
+        self._priorities: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # shared, never mutated
+        self._containers: dict[str, dict[str, Any] | None] = {}
 
     def parse(self, data: bytes) -> dict[str, Any]:
         tags: list[str] = []
@@ -103,6 +109,9 @@ class SyslogParser:
     # -- grammars ----------------------------------------------------------------------------------
 
     def _parse(self, text: str) -> dict[str, Any] | None:
+        fast = self._common_5424(text)
+        if fast is not None:
+            return fast
         pri = _PRI.match(text)
         if pri is None or int(pri[1]) > 191:
             return None
@@ -117,6 +126,44 @@ class SyslogParser:
         if header is not None and _looks_5424_time(header[2]):
             return self._rfc5424(syslog, header, rest[header.end() :])
         return self._rfc3164(syslog, rest)
+
+    def _common_5424(self, text: str) -> dict[str, Any] | None:
+        """The frame most senders write (rsyslog, logger, Docker's rfc5424): the same fields as
+        ``_rfc5424`` at half the cost; None sends anything else down the general path."""
+        match = _FAST_5424.match(text)
+        if match is None:
+            return None
+        pri, version, second, fraction, hostname, appname, procid, msgid = match.groups()
+        priority = int(pri)
+        if priority > 191 or not self._valid_second(second):
+            return None
+        parts = self._priorities.get(pri)
+        if parts is None:
+            parts = self._priorities[pri] = (
+                {"code": priority >> 3, "name": FACILITIES[priority >> 3]},
+                {"code": priority & 7, "name": SEVERITIES[priority & 7]},
+            )
+        syslog: dict[str, Any] = {
+            "priority": priority,
+            "facility": parts[0],
+            "severity": parts[1],
+            "version": int(version),
+        }
+        fields: dict[str, Any] = {"log": {"syslog": syslog}}
+        if fraction is None:
+            fields["@timestamp"] = f"{second}.000Z"
+        else:
+            fields["@timestamp"] = f"{second}.{(fraction + '000')[:3]}Z"
+            if len(fraction) > 3:  # more than milliseconds
+                syslog["timestamp"] = f"{second}.{(fraction + '00000')[:6]}Z"
+        message = text[match.end() :]
+        if message.startswith(_BOM):
+            message = message[1:]
+        fields["message"] = message
+        self._identity(fields, syslog, hostname, appname, procid)
+        if msgid != "-":
+            syslog["msgid"] = msgid
+        return fields
 
     def _rfc5424(self, syslog: dict[str, Any], header: re.Match[str], rest: str) -> dict[str, Any] | None:
         version, stamp, hostname, appname, procid, msgid = header.groups()
@@ -193,7 +240,12 @@ class SyslogParser:
             if procid != "-" and procid.isdigit():
                 process["pid"] = int(procid)
             fields["process"] = process
-            container = docker_container(app)
+            try:
+                container = self._containers[app]
+            except KeyError:
+                if len(self._containers) > 4096:
+                    self._containers.clear()
+                container = self._containers[app] = docker_container(app)
             if container:
                 fields["container"] = container
         if procid != "-":
