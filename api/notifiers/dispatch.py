@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 
 import httpx
@@ -27,6 +26,7 @@ from grokpipe.api.notifiers.email import Email
 from grokpipe.api.notifiers.slack import Slack
 from grokpipe.api.notifiers.webhook import Webhook
 from grokpipe.api.responses import NotificationOutcome
+from grokpipe.retry import Backoff, RetryPolicy, retry
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,12 @@ def build(name: str, config: NotifierConfig, timeout: float) -> Notifier:
 class Dispatcher:
     def __init__(self, configs: Mapping[str, NotifierConfig], delivery: DeliverySettings) -> None:
         self.delivery = delivery
+        # retries after the first try, waiting backoff, 2 x backoff... up to a minute (the upper half of each
+        # drawn at random)
+        self.policy = RetryPolicy(
+            Backoff(initial=delivery.backoff, cap=max(delivery.backoff, 60.0), jitter=0.5),
+            attempts=delivery.retries + 1,
+        )
         self.notifiers = {name: build(name, cfg, delivery.timeout) for name, cfg in configs.items()}
         self.client = httpx.Client(timeout=delivery.timeout)
         logs.quiet_http_clients()  # also where the api runs embedded, without grokpipe.logs.setup()
@@ -61,20 +67,22 @@ class Dispatcher:
         if notifier is None:
             metrics.NOTIFICATIONS.labels(outcome="unknown_notifier").inc()
             return {"outcome": "failed", "attempts": 0, "error": "unknown notifier"}
-        error = ""
-        for attempt in range(1, self.delivery.retries + 2):
+        attempts = 0
+
+        def send() -> None:
+            nonlocal attempts
+            attempts += 1
             try:
                 notifier.send(message, self.client)
-            except DeliveryFailed as exc:
-                error = exc.message
-            except httpx.HTTPError as exc:
-                error = type(exc).__name__  # the message may contain the URL and its token
-            else:
-                metrics.NOTIFICATIONS.labels(outcome="sent").inc()
-                log.info("notification sent", extra={"notifier": name, "attempts": attempt})
-                return {"outcome": "sent", "attempts": attempt}
-            if attempt <= self.delivery.retries:
-                time.sleep(self.delivery.backoff * 2 ** (attempt - 1))
-        metrics.NOTIFICATIONS.labels(outcome="failed").inc()
-        log.warning("notification failed", extra={"notifier": name, "error.message": error})
-        return {"outcome": "failed", "attempts": self.delivery.retries + 1, "error": error}
+            except httpx.HTTPError as exc:  # named by type: its message may contain the URL and its token
+                raise DeliveryFailed(type(exc).__name__) from exc
+
+        try:
+            retry(send, self.policy)
+        except DeliveryFailed as exc:
+            metrics.NOTIFICATIONS.labels(outcome="failed").inc()
+            log.warning("notification failed", extra={"notifier": name, "error.message": exc.message})
+            return {"outcome": "failed", "attempts": attempts, "error": exc.message}
+        metrics.NOTIFICATIONS.labels(outcome="sent").inc()
+        log.info("notification sent", extra={"notifier": name, "attempts": attempts})
+        return {"outcome": "sent", "attempts": attempts}

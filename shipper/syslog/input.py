@@ -12,7 +12,6 @@ import logging
 import os
 import queue
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from grokpipe.envelope import (
     mint_event_id,
     record_key,
 )
+from grokpipe.retry import Backoff, RetryPolicy, retry
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher
 from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
@@ -38,6 +38,14 @@ from grokpipe.shipper.syslog.slots import ConnectionAdmission
 from grokpipe.shipper.syslog.spool import Spool, SpoolWriteError
 
 log = logging.getLogger(__name__)
+
+#: A failing spool write is tried again for as long as it fails: 0.1 s doubling to 5 s.
+SPOOL_RETRY = RetryPolicy(Backoff(initial=0.1, cap=5.0, jitter=0.5))
+
+
+def _spool_retry(exc: BaseException, _failures: int, delay: float) -> None:
+    log.error("spool write failed; retrying", extra={"error": str(exc), "retry_in": round(delay, 3)})
+
 
 _HIGH = 256  # reads queued for the worker before stream connections pause
 _LOW = 32  # ... and resume
@@ -243,18 +251,10 @@ class SyslogInput:
                 m.invalid_utf8.labels(name).inc(count)
 
     def _put_streams(self, records: list[tuple[bytes, bytes]]) -> None:
-        """Blocks while the spool is full: the queue grows and the listeners pause (back-pressure)."""
-        backoff = 0.1
-        while True:
-            try:
-                if self.spool.put_many(records, timeout=None):
-                    return
-                log.error("spool closed before stream messages were spooled", extra={"count": len(records)})
-                return
-            except SpoolWriteError as exc:  # disk full or failing: keep the senders waiting, retry
-                log.error("spool write failed; retrying", extra={"error": str(exc), "retry_in": backoff})
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+        """Blocks while the spool is full: the queue grows and the listeners pause (back-pressure). A disk
+        that is full or failing (SpoolWriteError, retriable) keeps the senders waiting while it is retried."""
+        if not retry(lambda: self.spool.put_many(records, timeout=None), SPOOL_RETRY, on_retry=_spool_retry):
+            log.error("spool closed before stream messages were spooled", extra={"count": len(records)})
 
     def _record(self, data: bytes, truncated: bool, item: Received) -> tuple[bytes, bytes, Event]:
         event: Event = self._parser.parse(data)
