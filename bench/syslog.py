@@ -1,16 +1,26 @@
-"""Syslog benchmark: RFC 5424 over TCP into Kafka, grokpipe vs rsyslog (imtcp -> omkafka), same run.
+"""Syslog benchmark: RFC 5424 into Kafka, grokpipe vs rsyslog (imtcp/imudp -> omkafka), same run.
 
-Run with ``make bench BENCH=syslog`` (or ``python bench/syslog.py --messages N``). Sends the same
-messages over one TCP connection to (a) the grokpipe shipper (spool fsync: interval) and (b)
-rsyslogd with imtcp -> omkafka, each into its own topic of one embedded broker, and times each from
-the first byte sent until every message is in Kafka; prints messages/s, CPU seconds, peak RSS and
-the ratio. Then UDP: a fixed offered load, and how much each accepted. Not a test: nothing here
-asserts a time.
+Run with ``make bench BENCH=syslog`` (or ``python bench/syslog.py``). Both peers get the same
+messages from the same sender into their own topic of one embedded broker:
+
+* TCP, one connection, then 50 concurrent connections (dozens of Docker hosts): timed from the first
+  byte sent until every message is in Kafka; messages/s, CPU seconds (the whole process tree:
+  grokpipe's workers included), peak RSS, and the ratio grokpipe/rsyslog.
+* UDP at a fixed offered rate (default 50,000 datagrams/s, from 16 source ports as from 16 hosts):
+  how many each accepted into Kafka, the kernel's drops (``/proc/net/udp``, every socket bound to the
+  port), grokpipe's own counted drops, and the lost percentage; "uncounted" is what was lost without
+  being counted anywhere (should be 0).
+
+grokpipe runs with its defaults (``workers``: the cores; spool fsync: interval) unless
+``--workers`` says otherwise. The machine's load average is printed beside the tables. Not a test:
+nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import shutil
 import socket
 import subprocess
@@ -18,16 +28,43 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from procstats import measure, metric, omkafka_ruleset, rsyslogd, table, topic_count
+from procstats import metric, omkafka_ruleset, rsyslogd, table, topic_count
 
 from grokpipe.clients import ensure_topic
 from grokpipe.embedded import EmbeddedStack, free_port
 from grokpipe.settings import KafkaSettings
 
 APPS = ["web", "api", "billing", "worker", "cron", "sshd", "nginx", "php-fpm"]
+# Debian's rsyslog and syslog-ng-core conflict as packages; a machine that keeps syslog-ng installed
+# can hold rsyslog unpacked here (dpkg-deb -x rsyslog*.deb rsyslog-kafka*.deb ROOT).
+RSYSLOG_ROOT = Path(os.environ.get("GROKPIPE_RSYSLOG_ROOT", "/opt/rsyslog-private"))
+
+UDP_SENDER = r"""
+import socket, sys, time
+port, rate, count, sources = map(int, sys.argv[1:5])
+frames = [line.encode() for line in sys.stdin.read().splitlines()]
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(sources)]
+for s in socks:
+    s.connect(("127.0.0.1", port))
+start = time.perf_counter()
+for i in range(count):
+    if i % 50 == 0:
+        due = start + i / rate
+        while True:
+            now = time.perf_counter()
+            if now >= due:
+                break
+            time.sleep(min(due - now, 0.001))
+    try:
+        socks[i % sources].send(frames[i % len(frames)])
+    except OSError:
+        pass  # ECONNREFUSED from an earlier datagram: not ours to count
+print(count / (time.perf_counter() - start))
+"""
 
 
 def messages(count: int) -> list[bytes]:
@@ -39,30 +76,116 @@ def messages(count: int) -> list[bytes]:
     ]
 
 
-def send_tcp(port: int, frames: list[bytes]) -> None:
-    payload = b"\n".join(frames) + b"\n"
-    with socket.create_connection(("127.0.0.1", port)) as conn:
-        view = memoryview(payload)
-        for start in range(0, len(payload), 1 << 20):
-            conn.sendall(view[start : start + (1 << 20)])
+def send_tcp(port: int, frames: list[bytes], connections: int) -> None:
+    """The frames over ``connections`` concurrent connections (each its share, in order)."""
+
+    def one(share: list[bytes]) -> None:
+        payload = b"\n".join(share) + b"\n"
+        with socket.create_connection(("127.0.0.1", port)) as conn:
+            view = memoryview(payload)
+            for start in range(0, len(payload), 1 << 20):
+                conn.sendall(view[start : start + (1 << 20)])
+
+    threads = [threading.Thread(target=one, args=(frames[c::connections],)) for c in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
-def send_udp(port: int, frames: list[bytes], rate: int) -> float:
-    """Datagrams at ``rate``/s; returns the rate achieved."""
-    start = time.perf_counter()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        for i, frame in enumerate(frames):
-            if i % 100 == 0:
-                due = start + i / rate
-                while time.perf_counter() < due:
-                    time.sleep(0.0005)
-            sock.sendto(frame, ("127.0.0.1", port))
-    return len(frames) / (time.perf_counter() - start)
+def send_udp(port: int, frames: list[bytes], rate: int, count: int, sources: int = 16) -> float:
+    """``count`` datagrams at ``rate``/s from a separate process; returns the rate achieved."""
+    out = subprocess.run(
+        [sys.executable, "-c", UDP_SENDER, str(port), str(rate), str(count), str(sources)],
+        input=b"\n".join(frames),
+        capture_output=True,
+        check=True,
+    )
+    return float(out.stdout)
 
 
-def start_grokpipe(stack: EmbeddedStack, work: Path, topic: str, listen: str) -> tuple[subprocess.Popen[bytes], int]:
+def udp_kernel_drops(port: int) -> int:
+    """Drops of every UDP socket bound to ``port`` (the last column of ``/proc/net/udp``)."""
+    total = 0
+    for path in ("/proc/net/udp", "/proc/net/udp6"):
+        with open(path) as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    total += int(fields[-1])
+    return total
+
+
+# -- processes ---------------------------------------------------------------------------------------
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (grokpipe's workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def tree_usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds, summed peak RSS MiB) of the process tree."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = rss = 0.0
+    for member in tree(pid):
+        try:
+            with open(f"/proc/{member}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / ticks
+            with open(f"/proc/{member}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        rss += int(line.split()[1]) / 1024
+        except (OSError, ValueError):
+            continue
+    return cpu, rss
+
+
+def measure(
+    proc: subprocess.Popen[bytes], send: Callable[[], None], done: Callable[[], float], expected: int
+) -> tuple[float, float, float]:
+    """Start ``send``; wait until ``done()`` reaches ``expected``: (seconds, CPU s of the tree, RSS MiB)."""
+    cpu0, _ = tree_usage(proc.pid)
+    sender = threading.Thread(target=send)
+    start = time.monotonic()
+    sender.start()
+    cpu = rss = 0.0
+    while time.monotonic() - start < 1800:
+        cpu, rss = tree_usage(proc.pid)
+        if done() >= expected:
+            break
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}")
+        time.sleep(0.05)
+    elapsed = time.monotonic() - start
+    sender.join()
+    return elapsed, cpu - cpu0, rss
+
+
+def start_grokpipe(
+    stack: EmbeddedStack, work: Path, topic: str, listen: str, workers: int | None
+) -> tuple[subprocess.Popen[bytes], int]:
     http = free_port()
     config = work / f"shipper-{topic}.yml"
+    spec: dict[str, object] = {"type": "syslog", "id": "bench", "listen": [listen]}
+    if workers is not None:
+        spec["workers"] = workers
     config.write_text(
         yaml.safe_dump(
             {
@@ -70,13 +193,29 @@ def start_grokpipe(stack: EmbeddedStack, work: Path, topic: str, listen: str) ->
                 "kafka": {"bootstrap_servers": [stack.kafka_bootstrap], "topic": topic},
                 "http": {"listen": f"127.0.0.1:{http}"},
                 "log_level": "WARNING",
-                "inputs": [{"type": "syslog", "id": "bench", "listen": [listen]}],
+                "inputs": [spec],
             }
         )
     )
     proc = subprocess.Popen([sys.executable, "-m", "grokpipe.cli", "shipper", "-c", str(config)])
     wait_listening(listen, proc)
+    deadline = time.monotonic() + 120
+    while metric(http, "grokpipe_shipper_syslog_workers") < (workers or 1) and time.monotonic() < deadline:
+        if workers == 1:
+            break  # the in-process input has no workers gauge
+        time.sleep(0.1)
     return proc, http
+
+
+def rsyslog_preamble() -> str:
+    """Point rsyslogd at an unpacked copy when the package is not installed (see RSYSLOG_ROOT)."""
+    if shutil.which("rsyslogd") or Path("/usr/sbin/rsyslogd").exists():
+        return ""
+    sbin = RSYSLOG_ROOT / "usr/sbin"
+    if not (sbin / "rsyslogd").exists():
+        raise SystemExit("rsyslogd not found: make system-packages, or unpack rsyslog into GROKPIPE_RSYSLOG_ROOT")
+    os.environ["PATH"] = f"{sbin}:{os.environ['PATH']}"
+    return f"$ModDir {RSYSLOG_ROOT}/usr/lib/x86_64-linux-gnu/rsyslog/\n"
 
 
 def start_rsyslog(stack: EmbeddedStack, work: Path, topic: str, proto: str, port: int) -> subprocess.Popen[bytes]:
@@ -85,7 +224,8 @@ def start_rsyslog(stack: EmbeddedStack, work: Path, topic: str, proto: str, port
     module = "imtcp" if proto == "tcp" else "imudp"
     proc = rsyslogd(
         state,
-        f"""
+        rsyslog_preamble()
+        + f"""
 module(load="{module}")
 module(load="omkafka")
 template(name="ecs" type="list" option.jsonf="on") {{
@@ -125,84 +265,112 @@ def wait_listening(listen: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"nothing listens on {listen}")
 
 
-def timed(
-    proc: subprocess.Popen[bytes], send: threading.Thread, done: object, expected: int
-) -> tuple[float, float, float]:
-    send.start()
-    result = measure(proc, done, expected, 1800)
-    send.join()
-    return result
-
-
 def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     proc.wait(120)
 
 
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+# -- the runs --------------------------------------------------------------------------------------
+
+
+def tcp_runs(
+    stack: EmbeddedStack, work: Path, frames: list[bytes], connections: int, workers: int | None
+) -> list[list[object]]:
+    rows: list[list[object]] = []
+    size = sum(len(f) + 1 for f in frames)
+    rates: dict[str, float] = {}
+    for peer in ("grokpipe", "rsyslog"):
+        topic = f"tcp{connections}.{peer}"
+        ensure_topic(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]), topic, partitions=4)
+        port = free_port()
+        if peer == "grokpipe":
+            proc, http = start_grokpipe(stack, work, topic, f"tcp://127.0.0.1:{port}", workers)
+            done: Callable[[], float] = functools.partial(metric, http, "grokpipe_shipper_events_published")
+        else:
+            proc = start_rsyslog(stack, work, topic, "tcp", port)
+            done = functools.partial(topic_count, stack.kafka_bootstrap, topic)
+        try:
+            send = functools.partial(send_tcp, port, frames, connections)
+            secs, cpu, rss = measure(proc, send, done, len(frames))
+        finally:
+            stop(proc)
+        rates[peer] = len(frames) / secs
+        name = f"grokpipe (workers {workers or 'default'})" if peer == "grokpipe" else "rsyslog imtcp->omkafka"
+        rows.append([f"{name}, {connections} conn", rates[peer], size / secs / 1e6, cpu, rss, ""])
+    rows[0][-1] = f"{rates['grokpipe'] / rates['rsyslog']:.2f}x"
+    return rows
+
+
+def udp_runs(
+    stack: EmbeddedStack, work: Path, frames: list[bytes], rate: int, count: int, workers: int | None
+) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for peer in ("grokpipe", "rsyslog"):
+        topic = f"udp.{peer}"
+        ensure_topic(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]), topic, partitions=4)
+        port = free_port()
+        if peer == "grokpipe":
+            proc, http = start_grokpipe(stack, work, topic, f"udp://127.0.0.1:{port}", workers)
+        else:
+            proc = start_rsyslog(stack, work, topic, "udp", port)
+        try:
+            before = udp_kernel_drops(port)
+            offered = send_udp(port, frames, rate, count)
+            time.sleep(3)  # the last datagrams through the spool, the metrics refreshed
+            kernel = udp_kernel_drops(port) - before
+            deadline = time.monotonic() + 60
+            delivered = 0
+            while time.monotonic() < deadline:
+                now = topic_count(stack.kafka_bootstrap, topic)
+                if now == delivered and now > 0:
+                    break
+                delivered = now
+                time.sleep(1.0)
+            app = metric(http, "grokpipe_shipper_syslog_dropped") if peer == "grokpipe" else 0.0
+        finally:
+            stop(proc)
+        lost = count - delivered
+        name = f"grokpipe (workers {workers or 'default'})" if peer == "grokpipe" else "rsyslog imudp->omkafka"
+        rows.append(
+            [name, offered, delivered, kernel, int(app) if peer == "grokpipe" else "-", lost - kernel - int(app),
+             100 * lost / count]
+        )  # fmt: skip
+    return rows
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=500_000)
-    parser.add_argument("--udp-messages", type=int, default=100_000)
-    parser.add_argument("--udp-rate", type=int, default=20_000, help="offered datagrams/s")
+    parser.add_argument("--connections", type=int, default=50, help="the concurrent run's connections")
+    parser.add_argument("--udp-messages", type=int, default=500_000)
+    parser.add_argument("--udp-rate", type=int, default=50_000, help="offered datagrams/s")
+    parser.add_argument("--workers", type=int, default=None, help="grokpipe's workers (default: its default)")
+    parser.add_argument("--skip", choices=["tcp", "udp"], action="append", default=[])
     args = parser.parse_args()
     frames = messages(args.messages)
     size = sum(len(f) + 1 for f in frames)
-    print(f"{args.messages:,} RFC 5424 messages, {size / 1e6:.1f} MB", flush=True)
+    print(f"{args.messages:,} RFC 5424 messages, {size / 1e6:.1f} MB; {load()}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="grokpipe-bench-syslog-"))
     try:
         with EmbeddedStack(work / "noida") as stack:
-            kafka = KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap])
-            for topic in ("syslog.grokpipe", "syslog.rsyslog", "udp.grokpipe", "udp.rsyslog"):
-                ensure_topic(kafka, topic, partitions=4)
-
-            results: dict[str, tuple[float, float, float]] = {}
-            port = free_port()
-            proc, http = start_grokpipe(stack, work, "syslog.grokpipe", f"tcp://127.0.0.1:{port}")
-            try:
-                sender = threading.Thread(target=send_tcp, args=(port, frames))
-                done = lambda: metric(http, "grokpipe_shipper_events_published")  # noqa: E731
-                results["grokpipe shipper (tcp, spool)"] = timed(proc, sender, done, args.messages)
-            finally:
-                stop(proc)
-            port = free_port()
-            proc = start_rsyslog(stack, work, "syslog.rsyslog", "tcp", port)
-            try:
-                sender = threading.Thread(target=send_tcp, args=(port, frames))
-                done = lambda: topic_count(stack.kafka_bootstrap, "syslog.rsyslog")  # noqa: E731
-                results["rsyslog imtcp->omkafka"] = timed(proc, sender, done, args.messages)
-            finally:
-                stop(proc)
-            rows: list[list[object]] = [
-                [name, args.messages / secs, size / secs / 1e6, cpu, rss] for name, (secs, cpu, rss) in results.items()
-            ]
-            print()
-            print(table(["TCP -> Kafka", "msgs/s", "MB/s", "CPU s", "peak RSS MiB"], rows))
-            g, r = (secs for secs, _, _ in results.values())
-            print(f"\nratio grokpipe/rsyslog (msgs/s): {r / g:.2f}")
-
-            udp = frames[: args.udp_messages]
-            udp_rows: list[list[object]] = []
-            port = free_port()
-            proc, http = start_grokpipe(stack, work, "udp.grokpipe", f"udp://127.0.0.1:{port}")
-            try:
-                offered = send_udp(port, udp, args.udp_rate)
-                time.sleep(3)
-                accepted = metric(http, "grokpipe_shipper_syslog_messages")
-                dropped = metric(http, "grokpipe_shipper_syslog_dropped")
-                udp_rows.append(["grokpipe shipper", offered, accepted, dropped, 100 * (1 - accepted / len(udp))])
-            finally:
-                stop(proc)
-            port = free_port()
-            proc = start_rsyslog(stack, work, "udp.rsyslog", "udp", port)
-            try:
-                offered = send_udp(port, udp, args.udp_rate)
-                time.sleep(3)
-                accepted = float(topic_count(stack.kafka_bootstrap, "udp.rsyslog"))
-                udp_rows.append(["rsyslog imudp->omkafka", offered, accepted, "-", 100 * (1 - accepted / len(udp))])
-            finally:
-                stop(proc)
-            print()
-            print(table(["UDP", "offered msgs/s", "accepted", "counted drops", "lost %"], udp_rows))
+            if "tcp" not in args.skip:
+                rows = tcp_runs(stack, work, frames, 1, args.workers)
+                rows += tcp_runs(stack, work, frames, args.connections, args.workers)
+                print()
+                headers = ["TCP -> Kafka", "msgs/s", "MB/s", "CPU s", "peak RSS MiB", "grokpipe/rsyslog"]
+                print(table(headers, rows))
+                print(load(), flush=True)
+            if "udp" not in args.skip:
+                udp = udp_runs(stack, work, frames[: args.udp_messages], args.udp_rate, args.udp_messages, args.workers)
+                print()
+                headers = ["UDP -> Kafka", "offered/s", "in Kafka", "kernel drops", "app drops", "uncounted", "lost %"]
+                print(table(headers, udp))
+                print(load(), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
