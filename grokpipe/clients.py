@@ -7,6 +7,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from grokpipe.errors import kafka_errors
 from grokpipe.settings import ElasticsearchSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -78,22 +79,24 @@ def kafka_consumer(settings: KafkaSettings, *topics: str, **overrides: Any) -> A
 
 
 def ensure_topic(settings: KafkaSettings, topic: str, partitions: int = 4, replication_factor: int = 1) -> bool:
-    """Create ``topic`` if it does not exist; True when this call created it."""
+    """Create ``topic`` if it does not exist; True when this call created it. Raises KafkaUnavailable when
+    no broker answers, KafkaRejected when one refuses (grokpipe.errors)."""
     from kafka import KafkaAdminClient
     from kafka.admin import NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(**kafka_common(settings))
-    try:
-        if topic in admin.list_topics():
+    with kafka_errors(f"creating Kafka topic {topic}"):
+        admin = KafkaAdminClient(**kafka_common(settings))
+        try:
+            if topic in admin.list_topics():
+                return False
+            admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor)])
+            log.info("created Kafka topic", extra={"topic": topic, "partitions": partitions})
+            return True
+        except TopicAlreadyExistsError:
             return False
-        admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor)])
-        log.info("created Kafka topic", extra={"topic": topic, "partitions": partitions})
-        return True
-    except TopicAlreadyExistsError:
-        return False
-    finally:
-        admin.close()
+        finally:
+            admin.close()
 
 
 def elasticsearch(settings: ElasticsearchSettings, **overrides: Any) -> Elasticsearch:

@@ -12,7 +12,7 @@ Tree::
             └── ElasticsearchConflict        409 (``op_type=create`` or ``if_seq_no`` lost)
 
 Each service's ``errors.py`` derives its own tree from :class:`GrokpipeError`. Third-party exceptions
-are mapped once, where they enter (:func:`elasticsearch_errors`, :func:`kafka_error`), the way httpx's
+are mapped once, where they enter (:func:`elasticsearch_errors`, :func:`kafka_errors`), the way httpx's
 ``map_httpcore_exceptions`` does, so the rest of the code handles these types only and decides
 whether to try again from ``retriable`` alone (:mod:`grokpipe.retry`).
 """
@@ -26,6 +26,7 @@ from typing import Any
 import confluent_kafka
 import elastic_transport
 import elasticsearch
+import kafka.errors
 
 #: With 5xx, the HTTP status after which the same request may succeed (Elasticsearch's back-pressure).
 TOO_MANY_REQUESTS = 429
@@ -139,9 +140,14 @@ _KAFKA_AWAY = frozenset(
 
 
 def kafka_error(
-    error: confluent_kafka.KafkaError | confluent_kafka.KafkaException, action: str = "Kafka request"
+    error: confluent_kafka.KafkaError | confluent_kafka.KafkaException | kafka.errors.KafkaError,
+    action: str = "Kafka request",
 ) -> KafkaUnavailable | KafkaRejected:
-    """Our type for a librdkafka error: fatal ones never retriable, outages and retriable codes are."""
+    """Our type for a librdkafka error (fatal ones never retriable; outages and retriable codes are) or
+    a kafka-python one (its own ``retriable`` flag: the admin client's)."""
+    if isinstance(error, kafka.errors.KafkaError):
+        cls = KafkaUnavailable if error.retriable else KafkaRejected
+        return cls(f"{action} failed: {type(error).__name__}: {error}")
     if isinstance(error, confluent_kafka.KafkaException):
         inner = error.args[0] if error.args else None
         if not isinstance(inner, confluent_kafka.KafkaError):
@@ -155,8 +161,8 @@ def kafka_error(
 
 @contextmanager
 def kafka_errors(action: str = "Kafka request") -> Iterator[None]:
-    """Raise our Kafka types for a ``KafkaException`` raised inside (also a decorator)."""
+    """Raise our Kafka types for a ``KafkaException`` or kafka-python error raised inside (also a decorator)."""
     try:
         yield
-    except confluent_kafka.KafkaException as exc:
+    except (confluent_kafka.KafkaException, kafka.errors.KafkaError) as exc:
         raise kafka_error(exc, action) from exc

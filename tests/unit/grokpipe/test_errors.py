@@ -7,6 +7,7 @@ from typing import Any
 import confluent_kafka
 import elastic_transport
 import elasticsearch
+import kafka.errors
 import pytest
 
 from grokpipe.errors import (
@@ -115,6 +116,23 @@ def test_kafka_mapping(error: confluent_kafka.KafkaError, expected: type[Grokpip
     with pytest.raises(expected) as caught, kafka_errors("committing"):
         raise confluent_kafka.KafkaException(error)
     assert isinstance(caught.value.__cause__, confluent_kafka.KafkaException)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (kafka.errors.KafkaTimeoutError("Unable to bootstrap"), KafkaUnavailable),
+        (kafka.errors.KafkaConnectionError("refused"), KafkaUnavailable),
+        (kafka.errors.NodeNotReadyError(), KafkaUnavailable),
+        (kafka.errors.TopicAuthorizationFailedError(), KafkaRejected),
+        (kafka.errors.InvalidReplicationFactorError(), KafkaRejected),
+    ],
+)
+def test_kafka_python_mapping(error: kafka.errors.KafkaError, expected: type[GrokpipeError]) -> None:
+    with pytest.raises(expected) as caught, kafka_errors("creating topic"):
+        raise error
+    assert caught.value.retriable is (expected is KafkaUnavailable)
+    assert caught.value.__cause__ is error
 
 
 def test_kafka_exception_without_an_error_is_not_retriable() -> None:
