@@ -29,9 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from elasticsearch import ApiError as ClientApiError
-from elasticsearch import TransportError
-
 from grokpipe.api.config import SchedulerSettings
 from grokpipe.api.errors import ApiError, SearchFailed, search_failed
 from grokpipe.api.lease import Claim
@@ -226,10 +223,10 @@ class BatchRunner:
     def _msearch(self, items: list[_Pending]) -> list[Answer]:
         searches = [(p.rule.index, p.body) for p in items]
         try:
-            resp = self.runner.es.msearch(searches=msearch_lines(searches))
-        except (TransportError, ClientApiError) as exc:
-            failed = SearchFailed(f"_msearch failed: {type(exc).__name__}", status=str(exc)[:200])
-            return [failed] * len(searches)
+            with elasticsearch_errors("_msearch"):
+                resp = self.runner.es.msearch(searches=msearch_lines(searches))
+        except ElasticsearchError as exc:
+            return [search_failed("_msearch", exc)] * len(searches)
         return list(responses(dict(resp), len(searches)))
 
     def _finish(self, item: _Pending, answer: Answer) -> RunResult | None:
