@@ -123,9 +123,8 @@ class FrameDecoder:
         if end >= 0:
             limit = self._max
             append = frames.append
-            for line in bytes(buf[:end]).split(b"\n"):
-                if line.endswith(b"\r"):
-                    line = line[:-1]
+            for raw in bytes(buf[:end]).split(b"\n"):
+                line = raw[:-1] if raw.endswith(b"\r") else raw
                 if line:
                     append(Frame(line[:limit], True) if len(line) > limit else Frame(line, False))
             del buf[: end + 1]

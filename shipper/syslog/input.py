@@ -87,6 +87,7 @@ class SyslogInput:
         self._metrics = metrics
         self._shutdown_timeout = shutdown_timeout
         self._parser = SyslogParser(settings.timezone)
+        self._keys: dict[tuple[str, str], bytes] = {}  # Kafka record keys by (sender, app)
         self._envelope = Envelope(input_type="syslog", host=host, dataset=settings.dataset, tags=settings.tags)
         root = input_root(data_dir, settings.name)
         spool_dir = placement.spool_dir or root
@@ -210,14 +211,15 @@ class SyslogInput:
         datagrams: list[tuple[bytes, bytes]] = []
         counts: dict[tuple[ListenAddress, str], int] = {}
         received: dict[ListenAddress, int] = {}
+        record = self._record
         for item in items:
-            records = streams if item.listener.stream else datagrams
             listener = item.listener
+            append = streams.append if listener.stream else datagrams.append
             received[listener] = received.get(listener, 0) + item.size
+            counts[listener, "messages"] = counts.get((listener, "messages"), 0) + len(item.frames)
             for frame in item.frames:
-                key, value, event = self._record(frame.data, frame.truncated, item)
-                records.append((key, value))
-                counts[listener, "messages"] = counts.get((listener, "messages"), 0) + 1
+                key, value, event = record(frame.data, frame.truncated, item)
+                append((key, value))
                 tags = event.get("tags")
                 if tags:
                     for tag in tags:
@@ -257,14 +259,18 @@ class SyslogInput:
             log.error("spool closed before stream messages were spooled", extra={"count": len(records)})
 
     def _record(self, data: bytes, truncated: bool, item: Received) -> tuple[bytes, bytes, Event]:
-        event: Event = self._parser.parse(data)
+        event, original = self._parser.parse_text(data)
         syslog = event.get("log", {}).get("syslog", {})
         sender = syslog.get("hostname") or (item.peer[0] if item.peer else "local")
         if item.peer is not None:
             event["source"] = {"ip": item.peer[0], "port": item.peer[1]}
-        original = data.decode(errors="replace")
         self._envelope.wrap(event, mint_event_id(), tags=_TRUNCATED if truncated else (), original=original)
-        key = record_key(sender, syslog.get("appname", "-"))
+        app = syslog.get("appname", "-")
+        key = self._keys.get((sender, app))
+        if key is None:
+            if len(self._keys) > 4096:
+                self._keys.clear()
+            key = self._keys[sender, app] = record_key(sender, app)
         return key, encode(event), event
 
 

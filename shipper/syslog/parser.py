@@ -89,6 +89,10 @@ class SyslogParser:
         self._containers: dict[str, dict[str, Any] | None] = {}
 
     def parse(self, data: bytes) -> dict[str, Any]:
+        return self.parse_text(data)[0]
+
+    def parse_text(self, data: bytes) -> tuple[dict[str, Any], str]:
+        """The fields and the frame as text (invalid UTF-8 replaced): ``event.original``, decoded once."""
         tags: list[str] = []
         try:
             text = data.decode()
@@ -104,7 +108,7 @@ class SyslogParser:
             tags.append(TAG_SYSLOG_PARSE_FAILURE)
         if tags:
             fields["tags"] = [*tags, *fields.get("tags", ())]
-        return fields
+        return fields, text
 
     # -- grammars ----------------------------------------------------------------------------------
 
