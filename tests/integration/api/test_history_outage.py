@@ -3,13 +3,15 @@ throttle state must still be kept (no second notification) and the history writt
 
 Two real outages: the history's client pointed at a closed port while the rest of the api works, and
 noida-db's Elasticsearch stopped by the webhook receiver at the moment it gets the notification (so
-the history write and the state write both fail) and started again before the next tick.
+the history write and the state write both fail) and started again before the next tick; and a
+refusal: an alerts index whose mapping rejects every history document.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -116,6 +118,27 @@ def test_history_unreachable_keeps_the_throttle_state(
         assert [b["kind"] for b in bodies] == ["fired", "recovered"]
     assert services.runner.history.pending == 0
     assert history(es, services.settings.indices.alerts) == [("fired", "G", True), ("recovered", "G", True)]
+
+
+def test_history_refused_is_dropped_and_the_throttle_state_kept(
+    es: Elasticsearch, make_services: Callable[..., Services], clock: FakeClock
+) -> None:
+    logs = new_logs_index(es, matching_events(2))
+    suffix = uuid.uuid4().hex[:8]
+    indices = {name: f"grokpipe-{name}-{suffix}" for name in ("rules", "alerts", "state", "digests")}
+    # An alerts index whose "kind" is a number: Elasticsearch refuses every history document (400).
+    es.indices.create(index=indices["alerts"], mappings={"properties": {"kind": {"type": "long"}}})
+    with webhook() as (url, bodies):
+        services = make_services(notifiers={"hook": {"type": "webhook", "url": url}}, indices=indices)
+        rule = firing_rule(services, logs)
+        for step in range(2):
+            clock.now = T0 + step * STEP
+            assert services.runner.run(rule, clock.now) is not None
+        assert [b["kind"] for b in bodies] == ["fired"]  # the second tick did not notify again
+        assert services.runner.history.pending == 0  # refused, so dropped rather than kept
+        assert set(services.leases.state(rule.id).groups) == {"G"}
+    es.indices.refresh(index=indices["alerts"])
+    assert es.count(index=indices["alerts"])["count"] == 0
 
 
 def test_elasticsearch_stopped_while_notifying_keeps_the_throttle_state(
