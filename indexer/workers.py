@@ -67,15 +67,24 @@ class ParsePool:
             initargs=(*self._args, os.getpid()),
         )
 
-    def start(self) -> None:
-        """Start every worker and wait until each has loaded its pipelines (a bad library fails here)."""
-        ready = [self._executor.submit(_ready, 0.2) for _ in range(self.workers)]
-        try:
-            for future in ready:
-                future.result()
-        except BaseException:
-            self.close()
-            raise
+    def start(self, attempts: int = 3) -> None:
+        """Start every worker and wait until each has loaded its pipelines. A worker killed while
+        starting (the consumer's own process has loaded the same library, so that is what a broken
+        pool means here) gets new workers, ``attempts`` times in all."""
+        for attempt in range(1, attempts + 1):
+            ready = [self._executor.submit(_ready, 0.2) for _ in range(self.workers)]
+            try:
+                for future in ready:
+                    future.result()
+                return
+            except BrokenProcessPool:
+                if attempt == attempts:
+                    self.close()
+                    raise
+                self.restart()
+            except BaseException:
+                self.close()
+                raise
 
     def submit(self, records: list[Record]) -> Future[list[Document]]:
         try:
