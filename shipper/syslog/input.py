@@ -212,11 +212,19 @@ class SyslogInput:
         counts: dict[tuple[ListenAddress, str], int] = {}
         received: dict[ListenAddress, int] = {}
         record = self._record
+        run: ListenAddress | None = None  # reads come in runs from one listener: count a run at once
+        run_bytes = run_messages = 0
+        append = streams.append
         for item in items:
             listener = item.listener
-            append = streams.append if listener.stream else datagrams.append
-            received[listener] = received.get(listener, 0) + item.size
-            counts[listener, "messages"] = counts.get((listener, "messages"), 0) + len(item.frames)
+            if listener is not run:
+                if run is not None:
+                    received[run] = received.get(run, 0) + run_bytes
+                    counts[run, "messages"] = counts.get((run, "messages"), 0) + run_messages
+                run, run_bytes, run_messages = listener, 0, 0
+                append = streams.append if listener.stream else datagrams.append
+            run_bytes += item.size
+            run_messages += len(item.frames)
             for frame in item.frames:
                 key, value, event = record(frame.data, frame.truncated, item)
                 append((key, value))
@@ -225,6 +233,9 @@ class SyslogInput:
                     for tag in tags:
                         if tag in _COUNTED_TAGS:
                             counts[listener, tag] = counts.get((listener, tag), 0) + 1
+        if run is not None:
+            received[run] = received.get(run, 0) + run_bytes
+            counts[run, "messages"] = counts.get((run, "messages"), 0) + run_messages
         spooled_datagrams = True
         if datagrams:
             try:
