@@ -78,6 +78,15 @@ class History:
         metrics.ALERTS.labels(source=source, kind=kind).inc()
         return cast(AlertRecord, doc)  # the common fields plus the source's own
 
+    def refresh(self) -> None:
+        """Make what was written visible to the next read at once (a run asked for by hand, whose caller
+        reads ``/alerts`` next); an outage leaves it to the periodic refresh."""
+        try:
+            with elasticsearch_errors(f"refreshing {self.index}"):
+                self.es.indices.refresh(index=self.index)
+        except ElasticsearchUnavailable as exc:
+            log.warning("alert history not refreshed", extra={"index": self.index, "error.message": str(exc)})
+
     def flush(self) -> bool:
         """Write what an outage left behind, oldest first; True once nothing is left."""
         written = 0

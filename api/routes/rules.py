@@ -142,6 +142,8 @@ def run_rule(rule_id: str, services: ServicesDep, _: AdminAccess) -> RuleRunResu
     result = services.runner.run(rule, services.clock())
     if result is None:
         raise Conflict("the rule is being evaluated right now; retry shortly")
+    if result.actions:
+        services.runner.history.refresh()  # scheduled runs leave it to the periodic refresh; a caller reads next
     return RuleRunResult(
         tick=result.tick,
         window=RunWindow(start=result.start, end=result.end),
