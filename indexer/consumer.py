@@ -34,7 +34,7 @@ from grokpipe.clients import librdkafka_config
 from grokpipe.indexer.bulk import BulkWriter
 from grokpipe.indexer.config import IndexerSettings
 from grokpipe.indexer.documents import PARSE_FAILURE_TAGS, Document, build
-from grokpipe.indexer.errors import IndexerError
+from grokpipe.indexer.errors import IndexerError, KafkaRejected
 from grokpipe.indexer.metrics import IndexerMetrics
 from grokpipe.indexer.pipeline import Router
 from grokpipe.indexer.scrub import Scrubber
@@ -56,8 +56,9 @@ _REBALANCED = {
 }
 
 
-class KafkaFatalError(IndexerError):
-    """librdkafka gave up on this consumer for good, e.g. another replica joined with our instance id."""
+class KafkaFatalError(IndexerError, KafkaRejected):
+    """librdkafka gave up on this consumer for good, e.g. another replica joined with our instance id
+    (not retriable: the consumer stops and says why)."""
 
 
 class _Batch:
