@@ -1,9 +1,11 @@
 """Admission: the spool holds at most ``max_bytes`` not yet acknowledged; ``put`` waits for room.
 
-A record is admitted by reserving its size before it is written (so concurrent writers cannot
-together overshoot the bound), counted in ``bytes`` once written, and released when the watermark
-moves over it. An empty spool admits a record of any size, so an oversized record waits for the
-spool to empty but never forever. Closing wakes every waiting writer and refuses the rest.
+A record is admitted by reserving its size before it is written, so concurrent writers cannot
+together overshoot the bound. Room comes back when the watermark moves over acknowledged records
+(``Watermark.freed``, read here rather than copied, so an acknowledgement costs no bookkeeping of
+ours) or when a write fails (``unreserve``). An empty spool admits a record of any size, so an
+oversized record waits for the spool to empty but never forever. Closing wakes every waiting writer
+and refuses the rest.
 
 Not a lock of its own: every method runs under the spool's lock, which the ``space`` condition
 shares, because the writers' and the acknowledgements' counters are updated under it anyway.
@@ -14,28 +16,37 @@ from __future__ import annotations
 import threading
 import time
 
+from grokpipe.shipper.syslog.spool.watermark import Watermark
+
 
 class Admission:
-    __slots__ = ("_limit", "_space", "_waiting", "closed", "nbytes", "reserved")
+    __slots__ = ("_limit", "_space", "_watermark", "admitted", "closed", "waiting")
 
-    def __init__(self, lock: threading.Lock, limit: int) -> None:
+    def __init__(self, lock: threading.Lock, limit: int, watermark: Watermark) -> None:
         self._limit = limit
         self._space = threading.Condition(lock)  # writers wait here while full
-        self._waiting = 0
+        self._watermark = watermark
+        self.waiting = 0  #: writers waiting for room: freeing room must ``wake`` them
         self.closed = True  #: admits nothing (before start and after stop)
-        self.nbytes = 0  #: bytes written and not yet under the watermark
-        self.reserved = 0  #: bytes admitted and being written
+        self.admitted = 0  #: bytes recovered and admitted since start, less those whose write failed
+
+    @property
+    def used(self) -> int:
+        """Bytes admitted and not yet acknowledged (being written, or written)."""
+        return self.admitted - self._watermark.freed
 
     def admit(self, size: int, timeout: float | None) -> bool:
         """Wait for room for ``size`` more bytes and reserve it; False when closed or still full at the
         timeout (None: wait forever)."""
-        limit = self._limit
-        if self.nbytes + self.reserved and self.nbytes + self.reserved + size > limit and not self.closed:
+        limit, watermark = self._limit, self._watermark
+        used = self.admitted - watermark.freed
+        if used and used + size > limit and not self.closed:
             deadline = None if timeout is None else time.monotonic() + timeout
-            self._waiting += 1
+            self.waiting += 1
             try:
-                while not self.closed and self.nbytes + self.reserved:
-                    if self.nbytes + self.reserved + size <= limit:
+                while not self.closed:
+                    used = self.admitted - watermark.freed
+                    if not used or used + size <= limit:
                         break
                     if deadline is None:
                         self._space.wait()
@@ -45,27 +56,20 @@ class Admission:
                             return False
                         self._space.wait(remaining)
             finally:
-                self._waiting -= 1
+                self.waiting -= 1
         if self.closed:
             return False
-        self.reserved += size
+        self.admitted += size
         return True
-
-    def written(self, size: int) -> None:
-        """``size`` reserved bytes reached the segment: they count as spooled."""
-        self.reserved -= size
-        self.nbytes += size
 
     def unreserve(self, size: int) -> None:
         """``size`` reserved bytes will not be written (write failed, spool stopped)."""
-        self.reserved -= size
-        if self._waiting:
-            self._space.notify_all()
+        self.admitted -= size
+        self.wake()
 
-    def release(self, size: int) -> None:
-        """The watermark moved over ``size`` bytes: room for waiting writers."""
-        self.nbytes -= size
-        if self._waiting:
+    def wake(self) -> None:
+        """Room was freed: let the waiting writers look again."""
+        if self.waiting:
             self._space.notify_all()
 
     def close(self) -> None:
@@ -74,5 +78,5 @@ class Admission:
 
     def open(self, spooled: int) -> None:
         """Start admitting, with ``spooled`` bytes recovered from disk."""
-        self.nbytes = spooled
+        self.admitted = spooled
         self.closed = False

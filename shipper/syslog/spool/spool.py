@@ -52,13 +52,13 @@ class Spool:
         self._fsync_always = settings.fsync == "always"
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._depth = 0  # records put and not yet acknowledged, under _lock
+        self._recovered_bytes = 0  # what start found on disk, unacknowledged
         self._dropped_torn = 0
-        self._admission = Admission(self._lock, settings.max_bytes)
+        self._watermark = Watermark()
+        self._admission = Admission(self._lock, settings.max_bytes, self._watermark)
         self._writer = SegmentWriter(self.directory, self._lock, settings.segment_bytes)
         self._fsync = GroupFsync(self._writer.fsync)
         self._handoff = MemoryHandoff()
-        self._watermark = Watermark()
         self._drain = Drain(
             directory=self.directory,
             lock=self._lock,
@@ -86,7 +86,7 @@ class Spool:
         try:
             found = recover(self.directory, self.name)
             self._dropped_torn += found.dropped_torn
-            self._depth = found.records
+            self._recovered_bytes = found.bytes
             self._watermark.committed = found.start
             self._drain.segment, self._drain.offset = found.start
             self._checkpointer.saved = found.checkpoint
@@ -120,7 +120,7 @@ class Spool:
             self._fsync.sync_until(target)
         except SpoolError as exc:
             self._log_error("spool fsync at stop failed", exc)
-        while self._depth > 0 and self.draining and time.monotonic() < deadline:
+        while self.depth > 0 and self.draining and time.monotonic() < deadline:
             time.sleep(0.01)
         self._stopping.set()
         with self._lock:
@@ -135,7 +135,7 @@ class Spool:
         self._close_writer()
         self._drain.close()
         self._dir_lock.release()
-        log.info("spool stopped", extra={"input": self.name, "spool.depth": self._depth, "spool.bytes": self.bytes})
+        log.info("spool stopped", extra={"input": self.name, "spool.depth": self.depth, "spool.bytes": self.bytes})
 
     def _close_writer(self) -> None:
         try:
@@ -157,12 +157,14 @@ class Spool:
     @property
     def depth(self) -> int:
         """Records put and not yet acknowledged."""
-        return self._depth
+        with self._lock:
+            return self._writer.records - self._watermark.acknowledged
 
     @property
     def bytes(self) -> int:
         """Bytes on disk not yet acknowledged (up to the first unacknowledged record)."""
-        return self._admission.nbytes
+        with self._lock:
+            return self._recovered_bytes + self._writer.appended - self._watermark.freed
 
     @property
     def dropped_torn(self) -> int:
@@ -191,12 +193,10 @@ class Spool:
                 writer.write(rec)
                 with self._lock:
                     written = True
-                    admission.written(size)
                     writer.offset = end = writer.offset + size
                     if handoff.enabled:
                         handoff.offer(key, value, writer.segment, end, size)
                     writer.records += 1
-                    self._depth += 1
                     writer.appended = target = writer.appended + size
                     if self._drain.waiting:
                         self._drain.work.notify()
@@ -252,9 +252,7 @@ class Spool:
             if handoff.enabled:
                 handoff.offer_many(records, encoded, first, last, segment=writer.segment, offset=writer.offset)
             writer.offset += len(data)
-            self._admission.written(len(data))
             writer.records += last - first
-            self._depth += last - first
             writer.appended += len(data)
             if self._drain.waiting:
                 self._drain.work.notify()
@@ -265,10 +263,9 @@ class Spool:
     def _ack(self, seq: int) -> None:
         """Kafka acknowledged record ``seq`` (runs on the publisher's poll thread)."""
         with self._lock:
-            self._depth -= 1
-            freed = self._watermark.ack(seq)
-            if freed:
-                self._admission.release(freed)
+            if self._watermark.ack(seq):  # the watermark moved: room for writers, and for the drain
+                if self._admission.waiting:
+                    self._admission.wake()
                 if self._drain.waiting:
                     self._drain.work.notify()
 

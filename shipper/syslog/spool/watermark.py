@@ -21,18 +21,24 @@ Position = tuple[int, int, int]  #: segment, offset just past the record, record
 
 
 class Watermark:
-    __slots__ = ("_ahead", "_unsettled", "base", "committed")
+    __slots__ = ("_ahead", "_unsettled", "base", "committed", "freed")
 
     def __init__(self, segment: int = 0, offset: int = 0) -> None:
         self._unsettled: deque[Position] = deque()  # registered from sequence ``base`` on, in order
         self._ahead: set[int] = set()  # acknowledged, but an older record is not yet
         self.base = 0  #: sequence number of the oldest record not under the watermark
         self.committed: tuple[int, int] = (segment, offset)  #: segment, offset: everything before is acknowledged
+        self.freed = 0  #: bytes the watermark moved over since it was made: room for admission
 
     @property
     def unsettled(self) -> int:
         """Records registered and not yet under the watermark (acknowledged ahead of a gap or not at all)."""
         return len(self._unsettled)
+
+    @property
+    def acknowledged(self) -> int:
+        """Acknowledgements so far: the records under the watermark and those acknowledged ahead of it."""
+        return self.base + len(self._ahead)
 
     @property
     def next_seq(self) -> int:
@@ -63,4 +69,5 @@ class Watermark:
             ahead.remove(base)
         self.base = base
         self.committed = (segment, end)
+        self.freed += freed
         return freed

@@ -14,6 +14,7 @@ from grokpipe.shipper.syslog.spool.checkpoint import checkpoint_position, load_c
 from grokpipe.shipper.syslog.spool.fsync import GroupFsync
 from grokpipe.shipper.syslog.spool.handoff import MemoryHandoff
 from grokpipe.shipper.syslog.spool.lock import DirectoryLock
+from grokpipe.shipper.syslog.spool.watermark import Watermark
 
 
 @pytest.mark.parametrize(
@@ -73,26 +74,41 @@ def test_the_handoff_takes_a_batch_up_to_its_bound(monkeypatch: pytest.MonkeyPat
     assert memory.nbytes == 90
 
 
+def acknowledge(watermark: Watermark, size: int) -> None:
+    """The watermark moves over ``size`` bytes (one record, registered and acknowledged)."""
+    watermark.ack(watermark.register([(0, size, size)]))
+
+
 def test_admission_bounds_the_spool_but_takes_any_record_when_empty() -> None:
-    lock = threading.Lock()
-    admission = Admission(lock, limit=100)
+    lock, watermark = threading.Lock(), Watermark()
+    admission = Admission(lock, 100, watermark)
     with lock:
         assert not admission.admit(10, timeout=0)  # closed until opened
         admission.open(spooled=0)
         assert admission.admit(500, timeout=0)  # empty: any size
-        admission.written(500)
         assert not admission.admit(1, timeout=0.01)  # full
-        admission.release(500)
+        acknowledge(watermark, 500)
         assert admission.admit(60, timeout=0)
-        assert not admission.admit(60, timeout=0)  # reserved counts too
+        assert not admission.admit(60, timeout=0)  # admitted and still being written counts too
         admission.unreserve(60)
         assert admission.admit(60, timeout=0)
-    assert (admission.nbytes, admission.reserved) == (0, 60)
+    assert (admission.used, admission.admitted) == (60, 560)
+
+
+def test_admission_counts_what_recovery_found() -> None:
+    lock, watermark = threading.Lock(), Watermark()
+    admission = Admission(lock, 100, watermark)
+    with lock:
+        admission.open(spooled=90)
+        assert not admission.admit(20, timeout=0)
+        acknowledge(watermark, 10)
+        assert admission.admit(20, timeout=0)
+    assert admission.used == 100
 
 
 def test_admission_wakes_a_waiting_writer_on_release_and_on_close() -> None:
-    lock = threading.Lock()
-    admission = Admission(lock, limit=100)
+    lock, watermark = threading.Lock(), Watermark()
+    admission = Admission(lock, 100, watermark)
     results: list[bool] = []
 
     def wait_for(size: int) -> None:
@@ -106,7 +122,8 @@ def test_admission_wakes_a_waiting_writer_on_release_and_on_close() -> None:
     time.sleep(0.05)
     assert results == []
     with lock:
-        admission.release(50)
+        acknowledge(watermark, 50)
+        admission.wake()
     writer.join(timeout=10)
     assert results == [True]
     writer = threading.Thread(target=wait_for, args=(50,))

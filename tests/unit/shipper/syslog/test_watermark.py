@@ -40,6 +40,7 @@ def test_acks_move_the_watermark_over_the_acknowledged_prefix(
         seen_committed.append(watermark.committed)
     assert (seen_freed, seen_committed) == (freed, committed)
     assert (watermark.base, watermark.unsettled, watermark.next_seq) == (5, 0, 5)
+    assert watermark.freed == sum(freed) == 60
 
 
 @pytest.mark.parametrize(
@@ -58,6 +59,7 @@ def test_unsettled_counts_what_is_not_under_the_watermark(acks: list[int], base:
     for seq in acks:
         watermark.ack(seq)
     assert (watermark.base, watermark.unsettled, watermark.next_seq) == (base, unsettled, 5)
+    assert watermark.acknowledged == len(acks)
 
 
 @pytest.mark.parametrize(
