@@ -144,6 +144,8 @@ class RuleRunner:
     def finish(self, rule: Rule, claim: Claim, evaluation: Evaluation, began: float | None = None) -> RunResult:
         """Decide, notify, record history and release the lease with the new state."""
         began = time.monotonic() if began is None else began
+        if self.history.pending:  # Elasticsearch answered this run: write what an outage kept back
+            self.history.flush()
         tick = claim.tick
         start, end = window_for(rule, tick)
         state, actions = decide(

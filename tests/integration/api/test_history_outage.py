@@ -163,6 +163,8 @@ def test_elasticsearch_stopped_while_notifying_keeps_the_throttle_state(
             assert services.runner.run(rule, T0 + STEP) is not None
             assert [b["kind"] for b in bodies] == ["fired"]
             assert set(services.leases.state(rule.id).groups) == {"G"}
+            assert services.runner.history.pending == 0  # the run that reached Elasticsearch wrote it
+            assert history(es, settings.indices.alerts) == [("fired", "G", True)]
 
             clock.now = T0 + 2 * STEP
             assert services.runner.run(rule, T0 + 2 * STEP) is not None
