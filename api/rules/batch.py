@@ -173,8 +173,9 @@ class BatchRunner:
         """Answers for ``items``: the queries the server accepts from one search, the others each alone."""
         answers: dict[int, Answer] = {}
         together: list[tuple[int, _Pending]] = []
+        mapping = self._mapping(items[0].rule.index)
         for i, item in enumerate(items):
-            if self.validity.valid(item.rule.index, item.query):
+            if self.validity.valid(item.rule.index, item.query, mapping):
                 together.append((i, item))
             else:
                 answers[i] = self._single(item)  # the server's own error, for this rule alone
@@ -184,6 +185,13 @@ class BatchRunner:
             for (i, _), answer in zip(together, self._search_together([p for _, p in together]), strict=True):
                 answers[i] = answer
         return [answers[i] for i in range(len(items))]
+
+    def _mapping(self, index: str) -> Hashable:
+        """The identity of ``index``'s mapping as the rules see it (validity holds per mapping)."""
+        try:
+            return frozenset(self.runner.fields.fields(index).items())
+        except ApiError:
+            return None
 
     def _search_together(self, items: list[_Pending]) -> list[Answer]:
         first = items[0].rule

@@ -8,8 +8,9 @@ query within it; under every bucket the rule's own aggregations and a ``top_hits
 Rules with identical query and shape share a bucket. :func:`rule_response` cuts one rule's part
 back out in the shape its single search answers, so ``evaluate`` runs unchanged.
 
-The outer query only bounds the time range (the widest of the group); each bucket's filter repeats
-the rule's whole query, so every rule counts exactly the documents its single search would.
+The outer query only bounds the time range (the widest of the group); each bucket's filter is the
+rule's whole query less a time range equal to the outer one, so every rule counts exactly the
+documents its single search would.
 """
 
 from __future__ import annotations
@@ -55,12 +56,30 @@ def _shape(body: dict[str, Any]) -> dict[str, Any]:
     return aggs
 
 
+def bucket_filter(query: dict[str, Any], outer: dict[str, Any]) -> dict[str, Any]:
+    """A rule's query as a bucket filter under the ``outer`` query: its clause equal to ``outer`` is left out.
+
+    Exact, since every document the bucket sees already matched ``outer``; and the server then
+    evaluates one clause less per bucket (most rules' time range is the outer one).
+    """
+    bool_query = query.get("bool")
+    if not isinstance(bool_query, dict) or set(bool_query) != {"filter"} or not isinstance(bool_query["filter"], list):
+        return query
+    rest = [clause for clause in bool_query["filter"] if clause != outer]
+    if len(rest) == len(bool_query["filter"]):
+        return query
+    if len(rest) == 1:
+        return dict(rest[0])
+    return {"bool": {"filter": rest}} if rest else {"match_all": {}}
+
+
 def group(bodies: Sequence[dict[str, Any]], time_field: str, since: datetime, until: datetime) -> GroupedSearch:
     """One search for ``bodies`` (single-search bodies of rules on one index and time field).
 
     ``[since, until)`` must cover every body's own time range (the caller takes the earliest query
     start and the shared window end).
     """
+    outer = {"range": {time_field: {"gte": since.isoformat(), "lt": until.isoformat()}}}
     aggs: dict[str, dict[str, Any]] = {}
     shape_names: dict[str, str] = {}
     bucket_names: dict[tuple[str, str], str] = {}
@@ -72,7 +91,7 @@ def group(bodies: Sequence[dict[str, Any]], time_field: str, since: datetime, un
         if agg is None:
             agg = shape_names[shape_key] = f"s{len(shape_names)}"
             aggs[agg] = {"filters": {"filters": {}}, "aggs": shape} if shape else {"filters": {"filters": {}}}
-        query = body["query"]
+        query = bucket_filter(body["query"], outer)
         query_key = (agg, _canonical(query))
         bucket = bucket_names.get(query_key)
         if bucket is None:
@@ -81,7 +100,7 @@ def group(bodies: Sequence[dict[str, Any]], time_field: str, since: datetime, un
             filters[bucket] = query
         slots.append(Slot(agg, bucket))
     body = {
-        "query": {"range": {time_field: {"gte": since.isoformat(), "lt": until.isoformat()}}},
+        "query": outer,
         "size": 0,
         "track_total_hits": False,
         "aggs": aggs,

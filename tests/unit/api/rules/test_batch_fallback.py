@@ -41,8 +41,9 @@ def _api_error(status: int) -> elasticsearch.ApiError:
 
 
 def _value(query: dict[str, Any]) -> str:
-    """The fake's reading of a rule search's query: ``bool.filter[0]`` is the rule's own ``term``."""
-    return str(query["bool"]["filter"][0]["term"]["v"])
+    """The fake's reading of a rule's query (a bucket's is its ``term`` alone, a search's ``bool.filter[0]``)."""
+    term = query["term"] if "term" in query else query["bool"]["filter"][0]["term"]
+    return str(term["v"])
 
 
 @dataclass
@@ -88,6 +89,9 @@ class _Server:
 
 @dataclass
 class _Fields:
+    def fields(self, pattern: str) -> dict[str, str]:
+        return {"v": "keyword"}
+
     def compile(self, rule: Rule) -> dict[str, Any]:
         return {"term": {"v": rule.query}}
 

@@ -10,7 +10,7 @@ import pytest
 
 from grokpipe.api.rules.batch import bucket_signature, refused, split_by_buckets
 from grokpipe.api.rules.conditions import build_search, evaluate, window_for
-from grokpipe.api.rules.grouped import SAMPLES, Slot, group, rule_response, shard_failures
+from grokpipe.api.rules.grouped import SAMPLES, Slot, bucket_filter, group, rule_response, shard_failures
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.errors import ElasticsearchError, ElasticsearchRejected, ElasticsearchUnavailable
 
@@ -56,7 +56,7 @@ def test_identical_queries_and_shapes_share_a_bucket() -> None:
     assert grouped.buckets == 4
     aggs = grouped.body["aggs"]
     assert set(aggs) == {"s0", "s1", "s2"}
-    assert aggs["s0"]["filters"]["filters"]["q0"] == _body(rules[0], TERM_A)["query"]  # the rule's whole query
+    assert aggs["s0"]["filters"]["filters"]["q0"] == TERM_A  # its time range is the outer query's
     assert aggs["s0"]["aggs"]["g"]["terms"]["field"] == "error.grouping_key"
     assert aggs["s0"]["aggs"][SAMPLES]["top_hits"]["size"] == 5
     assert SAMPLES not in aggs["s2"]["aggs"]
@@ -135,3 +135,14 @@ def test_bucket_signature_follows_query_and_shape_not_threshold() -> None:
 )
 def test_which_errors_send_each_rule_alone(error: ElasticsearchError, expected: bool) -> None:
     assert refused(error) is expected
+
+
+def test_a_bucket_keeps_a_time_range_other_than_the_outer_one() -> None:
+    outer = {"range": {"@timestamp": {"gte": "a", "lt": "z"}}}
+    other = {"range": {"@timestamp": {"gte": "b", "lt": "z"}}}
+    assert bucket_filter({"bool": {"filter": [TERM_A, outer]}}, outer) == TERM_A
+    assert bucket_filter({"bool": {"filter": [TERM_A, other]}}, outer) == {"bool": {"filter": [TERM_A, other]}}
+    assert bucket_filter({"bool": {"filter": [TERM_A, TERM_B, outer]}}, outer) == {"bool": {"filter": [TERM_A, TERM_B]}}
+    assert bucket_filter({"bool": {"filter": [outer]}}, outer) == {"match_all": {}}
+    kept = {"bool": {"filter": [TERM_A, outer], "must_not": [TERM_B]}}
+    assert bucket_filter(kept, outer) == kept
