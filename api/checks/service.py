@@ -71,6 +71,8 @@ class CheckService:
         try:
             run = self.runner.execute(check, check.id)
             self.results.write(run)
+            if self.history.pending:  # Elasticsearch took the results: write what an outage kept back
+                self.history.flush()
             before = alerts.load(claim.state)
             after, action = alerts.decide(
                 before,

@@ -64,6 +64,8 @@ class GroupNotifier:
             if not exc.retriable:
                 raise
             return 0
+        if self.history.pending:  # Elasticsearch answered: write what an outage kept back
+            self.history.flush()
         sent = 0
         for group in groups:
             for kind in list(group.pending):
