@@ -1,4 +1,5 @@
-"""The year of a timestamp that has none (RFC 3164's ``Nov  2 10:00:00``, a syslog file's lines).
+"""Time rules the shipper, the indexer and the api share: the year of a timestamp that has none
+(RFC 3164's ``Nov  2 10:00:00``, a syslog file's lines), and what counts as a time zone name.
 
 One rule for the shipper's syslog parser and the indexer's ``SYSLOG`` date format: the year that
 puts the moment nearest to now, as rsyslog and Logstash resolve the New Year (a December line read
@@ -12,6 +13,7 @@ next year, and no year at all (a ``ValueError``) when none of them is one.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MIDNIGHT = time()
 
@@ -37,3 +39,12 @@ def nearest_year(month: int, day: int, now: datetime, at: time = MIDNIGHT) -> da
     if best is None:
         raise ValueError(f"no {month:02d}-{day:02d} in the years around {now.year}")
     return best
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name``; ``ValueError`` (for a config validator to name its key) when it is
+    unknown, malformed, or a folder of the zone database such as ``America``."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as Europe/Berlin)") from None

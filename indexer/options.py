@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -27,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from grokpipe.envelope import TAG_GROK_PARSE_FAILURE
 from grokpipe.indexer.fingerprint import DEFAULT_LEVELS
 from grokpipe.indexer.frames import DEFAULT_LIBRARY_PREFIXES
+from grokpipe.timeutil import time_zone
 
 #: Error types of our own validators: their message already says which option is wrong.
 OPTION_ERROR = "option"
@@ -116,9 +116,9 @@ def _time_zone(value: Any) -> Any:
     if value in (None, "UTC", "Z"):
         return value
     try:
-        ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _option_error(f"timezone: unknown time zone {value!r}") from None
+        time_zone(str(value))
+    except ValueError as exc:
+        raise _option_error(f"timezone: {exc}") from None
     return value
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from croniter import croniter  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from grokpipe.api.responses import NotificationOutcome
 from grokpipe.api.rules.durations import Duration, parse_duration
+from grokpipe.timeutil import time_zone
 
 T = TypeVar("T")
 
@@ -86,10 +87,7 @@ class Schedule(Strict):
             raise ValueError("set exactly one of schedule.interval or schedule.cron")
         if self.cron is not None and not croniter.is_valid(self.cron):
             raise ValueError(f"invalid cron expression {self.cron!r}")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # unknown; malformed; a folder ("America")
-            raise ValueError(f"unknown timezone {self.timezone!r}") from exc
+        time_zone(self.timezone)
         return self
 
     def next_after(self, moment: datetime) -> datetime:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from grokpipe.settings import Section
 from grokpipe.shipper.syslog.spool import SpoolSettings
+from grokpipe.timeutil import time_zone
 
 Transport = Literal["udp", "tcp", "tls", "unix", "unix-stream"]
 STREAM_TRANSPORTS: frozenset[str] = frozenset({"tcp", "tls", "unix-stream"})
@@ -128,10 +128,7 @@ class SyslogInputSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, zone: str) -> str:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown; malformed; a folder ("America")
-            raise ValueError(f"unknown time zone {zone!r} (an IANA name such as Europe/Berlin)") from None
+        time_zone(zone)
         return zone
 
     @model_validator(mode="after")
