@@ -21,7 +21,7 @@ from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.responses import AlertRecord
 from grokpipe.api.rules.conditions import Evaluation, build_search, evaluate, window_for
-from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, vet_dsl
+from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, plain_keywords, vet_dsl
 from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.api.throttle import Action, decide
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound, elasticsearch_errors
@@ -36,14 +36,21 @@ class FieldCache:
     def __init__(self, es: Elasticsearch, ttl: float = 60.0) -> None:
         self.es = es
         self.ttl = ttl
-        self._cache: dict[str, tuple[float, dict[str, str]]] = {}
+        self._cache: dict[str, tuple[float, dict[str, str], frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def fields(self, pattern: str) -> dict[str, str]:
+        return self._load(pattern)[1]
+
+    def keywords(self, pattern: str) -> frozenset[str]:
+        """Fields that are ``keyword`` without a normalizer in every index of ``pattern``."""
+        return self._load(pattern)[2]
+
+    def _load(self, pattern: str) -> tuple[float, dict[str, str], frozenset[str]]:
         with self._lock:
             hit = self._cache.get(pattern)
         if hit and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
+            return hit
         try:
             with elasticsearch_errors(f"reading the mapping of {pattern}"):
                 mapping = dict(self.es.indices.get_mapping(index=pattern, allow_no_indices=True))
@@ -51,10 +58,10 @@ class FieldCache:
             mapping = {}
         except ElasticsearchError as exc:
             raise search_failed(f"reading the mapping of {pattern}", exc) from exc
-        fields = flatten_mapping(mapping)
+        loaded = (time.monotonic(), flatten_mapping(mapping), plain_keywords(mapping))
         with self._lock:
-            self._cache[pattern] = (time.monotonic(), fields)
-        return fields
+            self._cache[pattern] = loaded
+        return loaded
 
     def compile(self, rule: RuleBody) -> dict[str, Any]:
         """The rule's query as DSL; raises InvalidRule (422) on bad syntax, fields or code."""

@@ -33,7 +33,7 @@ from grokpipe.api.config import SchedulerSettings
 from grokpipe.api.errors import ApiError, SearchFailed, search_failed
 from grokpipe.api.lease import Claim
 from grokpipe.api.rules.conditions import build_search, evaluate, query_start, window_for
-from grokpipe.api.rules.grouped import group, rule_response, shard_failures, signature
+from grokpipe.api.rules.grouped import Uncertain, group, shard_failures, signature
 from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.api.rules.validity import QueryValidity
 from grokpipe.api.runner import RuleRunner, RunResult
@@ -197,7 +197,11 @@ class BatchRunner:
         first = items[0].rule
         since = min(query_start(p.rule, window_for(p.rule, p.claim.tick)[0]) for p in items)
         until = max(window_for(p.rule, p.claim.tick)[1] for p in items)
-        grouped = group([p.body for p in items], first.time_field, since, until)
+        try:
+            keywords = self.runner.fields.keywords(first.index)
+        except ApiError:
+            keywords = frozenset()
+        grouped = group([p.body for p in items], first.time_field, since, until, keywords)
         try:
             with elasticsearch_errors(f"grouped search of {first.index}"):
                 resp = dict(self.runner.es.search(index=first.index, **SEARCH_OPTIONS, **grouped.body))
@@ -214,9 +218,11 @@ class BatchRunner:
             log.warning("grouped search partly failed; searching each rule alone", extra={"index": first.index})
             return [self._single(p) for p in items]
         out: list[Answer] = []
-        for slot in grouped.slots:
+        for i, (item, slot) in enumerate(zip(items, grouped.slots, strict=True)):
             try:
-                out.append(rule_response(resp, slot))
+                out.append(grouped.part(resp, i))
+            except Uncertain:
+                out.append(self._single(item))
             except (KeyError, TypeError, AttributeError):
                 out.append(SearchFailed(f"grouped search answered without bucket {slot.agg}/{slot.bucket}"))
         return out

@@ -65,6 +65,30 @@ def flatten_mapping(mappings: Mapping[str, Any]) -> dict[str, str]:
     return fields
 
 
+def plain_keywords(mappings: Mapping[str, Any]) -> frozenset[str]:
+    """Fields mapped as ``keyword`` without a normalizer in every index that has them.
+
+    Their ``terms`` bucket keys are exactly the values a ``term`` query compares with.
+    """
+    plain: set[str] = set()
+    other: set[str] = set()
+
+    def walk(props: Mapping[str, Any], prefix: str) -> None:
+        for name, spec in props.items():
+            path = f"{prefix}{name}"
+            if "properties" in spec:
+                walk(spec["properties"], f"{path}.")
+            if "type" in spec:
+                (plain if spec["type"] == "keyword" and "normalizer" not in spec else other).add(path)
+            for sub, sub_spec in spec.get("fields", {}).items():
+                kind = sub_spec.get("type", "keyword")
+                (plain if kind == "keyword" and "normalizer" not in sub_spec else other).add(f"{path}.{sub}")
+
+    for index in mappings.values():
+        walk(index.get("mappings", {}).get("properties", {}), "")
+    return frozenset(plain - other)
+
+
 def lucene_to_dsl(text: str, fields: FieldTypes) -> dict[str, Any]:
     """Parse ``text`` and convert it; raise :class:`InvalidRule` with reason and position."""
     if not text.strip():

@@ -20,6 +20,8 @@ from grokpipe.api.services import Services
 M = timedelta(minutes=1)
 PHP = 'event.dataset:"php.error"'
 BY_KEY = {"query": PHP, "group_by": ["error.grouping_key"]}
+BY_KEY_ONLY = {"group_by": ["error.grouping_key"]}
+HOSTS = ("web-1", "web-2", "web-9")
 #: A mix of types, several on the same query (they share a bucket or a shape), one on another query.
 RULES: list[dict[str, Any]] = [
     BY_KEY | {"condition": {"type": "threshold", "count": 3}},
@@ -39,6 +41,20 @@ RULES: list[dict[str, Any]] = [
     {"dsl": {"term": {"event.dataset": "php.error"}}, "condition": {"type": "threshold", "count": 4}},
     {"query": PHP, "condition": {"type": "threshold", "count": 100}},  # matches, never fires
     {"query": "event.dataset:nothing.here", "condition": {"type": "any"}},  # matches nothing
+    # Queries that differ only in one keyword term share a terms aggregation (web-9 has no documents).
+    {"query": 'event.dataset:"nginx.access"', "condition": {"type": "threshold", "count": 100}},
+    *({"query": f"host.name:{h}", **BY_KEY_ONLY, "condition": {"type": "threshold", "count": 1}} for h in HOSTS),
+    *({"query": f"host.name:{h}", "condition": {"type": "flatline", "count": 1}} for h in HOSTS),
+    *({"query": f"host.name:{h}", "condition": {"type": "spike", "ratio": 2}} for h in HOSTS),
+    *({"query": f"host.name:{h}", "condition": {"type": "new_term", "field": "error.grouping_key"}} for h in HOSTS),
+    *(
+        {
+            "query": f"host.name:{h}",
+            "condition": {"type": "metric", "field": "duration", "agg": "sum", "op": "below", "value": 5},
+        }
+        for h in HOSTS
+    ),
+    *({"query": f"{PHP} AND host.name:{h}", **BY_KEY_ONLY, "condition": {"type": "any"}} for h in HOSTS),
 ]
 
 
@@ -144,9 +160,13 @@ def test_grouped_search_gives_each_rule_what_its_own_search_gives(
             assert grouped_state.groups.keys() == state.groups.keys()
         if tick == T0:
             assert sum(1 for r in got if r and r.evaluation.findings) >= 12  # most rules fire on this data
-            body = calls.bodies[0]
-            buckets = sum(len(agg["filters"]["filters"]) for agg in body["aggs"].values())
-            assert buckets == len(RULES) - 2  # rules 0 and 1, and 14 and 15: one query, one shape, one bucket
+            aggs = calls.bodies[0]["aggs"]
+            buckets = sum(len(agg["filters"]["filters"]) for agg in aggs.values() if "filters" in agg)
+            terms = [agg["aggs"]["k"]["terms"] for agg in aggs.values() if "filter" in agg]
+            # dataset: php.error, nothing.here, nginx.access; host.name: threshold, flatline, spike, new_term
+            assert sorted(t["field"] for t in terms) == ["event.dataset", *["host.name"] * 4]
+            assert sorted(len(t["include"]) for t in terms) == [3, 3, 3, 3, 3]
+            assert buckets == len(RULES) - 1 - 4 - 4 * len(HOSTS)  # rules 0 and 1 share one; the rest in terms
     recovered = [a for r in got if r for a in r.actions if a["kind"] == "recovered"]
     assert recovered  # the last tick's windows are empty
 

@@ -92,6 +92,9 @@ class _Fields:
     def fields(self, pattern: str) -> dict[str, str]:
         return {"v": "keyword"}
 
+    def keywords(self, pattern: str) -> frozenset[str]:
+        return frozenset()  # the filters path: one bucket per query
+
     def compile(self, rule: Rule) -> dict[str, Any]:
         return {"term": {"v": rule.query}}
 

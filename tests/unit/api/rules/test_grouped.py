@@ -10,7 +10,18 @@ import pytest
 
 from grokpipe.api.rules.batch import bucket_signature, refused, split_by_buckets
 from grokpipe.api.rules.conditions import build_search, evaluate, window_for
-from grokpipe.api.rules.grouped import SAMPLES, Slot, bucket_filter, group, rule_response, shard_failures
+from grokpipe.api.rules.grouped import (
+    SAMPLES,
+    Slot,
+    Uncertain,
+    bucket_filter,
+    empty_answer,
+    group,
+    rule_response,
+    shard_failures,
+    split_term,
+)
+from grokpipe.api.rules.query import plain_keywords
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.errors import ElasticsearchError, ElasticsearchRejected, ElasticsearchUnavailable
 
@@ -146,3 +157,94 @@ def test_a_bucket_keeps_a_time_range_other_than_the_outer_one() -> None:
     assert bucket_filter({"bool": {"filter": [outer]}}, outer) == {"match_all": {}}
     kept = {"bool": {"filter": [TERM_A, outer], "must_not": [TERM_B]}}
     assert bucket_filter(kept, outer) == kept
+
+
+def _family_body(rule: Rule, value: str) -> dict[str, Any]:
+    return _body(rule, {"bool": {"filter": [{"term": {"event.dataset": value}}, {"range": {"status": {"gte": 500}}}]}})
+
+
+def test_queries_that_differ_in_one_keyword_term_share_a_terms_aggregation() -> None:
+    rule = _rule(0, group_by=["error.grouping_key"])
+    bodies = [_family_body(rule, v) for v in ("a", "b", "a", "c")]
+    grouped = group(bodies, "@timestamp", T - timedelta(minutes=5), T, frozenset({"event.dataset"}))
+    assert [s.term for s in grouped.slots] == ["a", "b", "a", "c"]
+    assert {s.agg for s in grouped.slots} == {"t0"}
+    agg = grouped.body["aggs"]["t0"]
+    assert agg["filter"] == {
+        "bool": {"filter": [{"range": {"status": {"gte": 500}}}, {"terms": {"event.dataset": ["a", "b", "c"]}}]}
+    }
+    assert agg["aggs"]["k"]["terms"] == {"field": "event.dataset", "include": ["a", "b", "c"], "size": 3}
+    assert agg["aggs"]["k"]["aggs"]["g"]["terms"]["field"] == "error.grouping_key"
+    # not a keyword field without normalizer: one filters bucket each
+    plain = group(bodies, "@timestamp", T - timedelta(minutes=5), T)
+    assert {s.agg for s in plain.slots} == {"s0"}
+    assert plain.buckets == 3
+
+
+def test_metric_rules_stay_in_filters_buckets() -> None:
+    rule = _rule(0, condition={"type": "metric", "field": "d", "agg": "sum", "op": "below", "value": 1})
+    bodies = [_family_body(rule, v) for v in ("a", "b")]
+    grouped = group(bodies, "@timestamp", T - timedelta(minutes=5), T, frozenset({"event.dataset"}))
+    assert {s.agg for s in grouped.slots} == {"s0"}  # the server decides what a sum over nothing is
+
+
+def test_a_value_without_a_terms_bucket_is_an_empty_answer_unless_buckets_were_left_out() -> None:
+    rule = _rule(0, condition={"type": "flatline", "count": 1})
+    grouped = group(
+        [_family_body(rule, v) for v in ("a", "b")],
+        "@timestamp",
+        T - timedelta(days=1),
+        T,
+        frozenset({"event.dataset"}),
+    )
+    bucket_a = {"key": "a", "doc_count": 2, "cur": {"doc_count": 2}, SAMPLES: {"hits": {"hits": []}}}
+    resp = {"aggregations": {"t0": {"doc_count": 2, "k": {"buckets": [bucket_a], "sum_other_doc_count": 0}}}}
+    assert grouped.part(resp, 0)["aggregations"] == {"cur": {"doc_count": 2}}
+    empty = grouped.part(resp, 1)
+    assert empty["aggregations"]["cur"]["doc_count"] == 0
+    assert [f.count for f in evaluate(rule, empty, T).findings] == [0]  # flatline fires, as alone with no documents
+    cut = {"aggregations": {"t0": {"doc_count": 9, "k": {"buckets": [bucket_a], "sum_other_doc_count": 7}}}}
+    with pytest.raises(Uncertain):
+        grouped.part(cut, 1)
+
+
+def test_split_term_takes_a_plain_term_on_a_keyword_field() -> None:
+    keywords = frozenset({"k"})
+    assert split_term({"term": {"k": "a"}}, keywords) == ("k", "a", [])
+    assert split_term({"bool": {"filter": [{"range": {"n": {"gte": 1}}}, {"term": {"k": "a"}}]}}, keywords) == (
+        "k",
+        "a",
+        [{"range": {"n": {"gte": 1}}}],
+    )
+    assert split_term({"term": {"k": {"value": "a", "case_insensitive": True}}}, keywords) is None
+    assert split_term({"term": {"other": "a"}}, keywords) is None
+    assert (
+        split_term({"bool": {"filter": [{"term": {"k": "a"}}], "must_not": [{"term": {"k": "b"}}]}}, keywords) is None
+    )
+
+
+def test_empty_answer_knows_counts_groups_and_samples_only() -> None:
+    shape = {"g": {"terms": {"field": "x"}, "aggs": {"cur": {"filter": {}}}}, SAMPLES: {"top_hits": {"size": 1}}}
+    assert empty_answer(shape)["g"]["buckets"] == []
+    assert empty_answer({"cur": {"filter": {}, "aggs": {"prev": {"filter": {}}}}}) == {
+        "cur": {"doc_count": 0, "prev": {"doc_count": 0}}
+    }
+    with pytest.raises(ValueError, match="no known empty answer"):
+        empty_answer({"m": {"sum": {"field": "d"}}})
+
+
+def test_plain_keywords_leave_out_normalized_and_mixed_fields() -> None:
+    mappings = {
+        "i1": {
+            "mappings": {
+                "properties": {
+                    "a": {"type": "keyword"},
+                    "b": {"type": "keyword", "normalizer": "lower"},
+                    "c": {"type": "keyword"},
+                    "m": {"type": "text", "fields": {"raw": {"type": "keyword"}}},
+                }
+            }
+        },
+        "i2": {"mappings": {"properties": {"a": {"type": "keyword"}, "c": {"type": "text"}}}},
+    }
+    assert plain_keywords(mappings) == frozenset({"a", "m.raw"})
