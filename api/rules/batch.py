@@ -4,10 +4,11 @@ Rules that share index, time field and window end form a batch. A batch claims e
 a single run would, builds each claimed rule's own search body
 (:func:`grokpipe.api.rules.conditions.build_search`, unchanged) and then, by ``scheduler.rule_grouping``:
 
-- ``filters`` (default): one search with a ``filters`` bucket per distinct query
+- ``filters`` (default): one search with a ``filters`` bucket per distinct query, or a ``terms``
+  bucket per value for queries that differ only in one keyword term
   (:mod:`grokpipe.api.rules.grouped`); a batch holds at most ``size`` distinct queries, rules with the
-  same query and aggregations share a bucket. Against the embedded server, whose cost grows with the
-  query clauses it evaluates, sharing buckets is what makes 1,000 rules a minute fit.
+  same query and aggregations share a bucket. The embedded server scans the index once per query
+  clause it evaluates, in a bucket too, so sharing buckets is what makes 1,000 rules a minute fit.
 - ``msearch``: one ``_msearch`` of up to ``size`` searches.
 
 Each rule then gets a response of the shape its single search has, and evaluate, decide, notify and
