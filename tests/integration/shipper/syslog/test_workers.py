@@ -22,10 +22,11 @@ from typing import Any
 import pytest
 import yaml
 from support.kafka import consume, new_topic
-from support.shipper import ShipperProcess, wait_for, write_config
+from support.shipper import ShipperProcess, settings, wait_for, write_config
 
 from grokpipe.embedded import EmbeddedStack, free_port
 from grokpipe.shipper.service import Shipper
+from grokpipe.shipper.syslog.listeners import ListenerError
 
 StartShipper = Callable[..., Shipper]  # the start_shipper fixture
 
@@ -232,3 +233,50 @@ def test_kill_9_of_the_shipper_with_workers(own_stack: EmbeddedStack, data_dir: 
     delivered = check(events)
     assert sum(delivered.values()) >= before_kill
     assert sum(delivered.values()) <= sum(senders.sent)
+
+
+def test_an_address_in_use_fails_the_start(start_shipper: StartShipper) -> None:
+    p = free_port()
+    with socket.socket() as taken:  # bound without SO_REUSEPORT: no worker may share it
+        taken.bind(("127.0.0.1", p))
+        taken.listen()
+        with pytest.raises(ListenerError):
+            start_shipper([f"tcp://127.0.0.1:{p}"], workers=2)
+
+
+@pytest.mark.slow
+def test_a_change_of_workers_strands_no_spooled_message(own_stack: EmbeddedStack, data_dir: Path) -> None:
+    """Spooled by two workers while Kafka is away, then drained by the in-process input (workers: 1)
+    and back: every message once, by id."""
+    stack, topic = own_stack, new_topic(own_stack.kafka_bootstrap)
+    p = free_port()
+
+    def spec(workers: int) -> dict[str, Any]:
+        return {"type": "syslog", "id": "change", "listen": [f"tcp://127.0.0.1:{p}"], "workers": workers}
+
+    stack.stop_service("kafka")
+    try:
+        shipper = Shipper(settings(stack, topic, data_dir, [spec(2)], shutdown_timeout=1.0))
+        shipper.start()
+        try:
+            for c in range(CONNECTIONS):
+                with socket.create_connection(("127.0.0.1", p)) as conn:
+                    conn.sendall(
+                        b"".join(b"<134>1 2026-11-23T06:00:00Z h a - - - conn=%d seq=%d\n" % (c, i) for i in range(500))
+                    )
+            depth = lambda: shipper.health()["inputs"]["syslog:change"]["spool"]["depth"]  # noqa: E731
+            assert wait_for(lambda: depth() == CONNECTIONS * 500, timeout=120)
+            workers = shipper.health()["inputs"]["syslog:change"]["workers"]
+            assert all(w["spool"]["depth"] > 0 for w in workers)  # both workers hold some
+        finally:
+            shipper.stop()
+    finally:
+        stack.start_service("kafka")
+    shipper = Shipper(settings(stack, topic, data_dir, [spec(1)]))
+    shipper.start()
+    try:
+        events = consume(stack.kafka_bootstrap, topic, expect=CONNECTIONS * 500, timeout=180, idle=5)
+        assert wait_for(lambda: shipper.health()["inputs"]["syslog:change"]["spool"]["depth"] == 0, timeout=60)
+    finally:
+        shipper.stop()
+    assert check(events) == dict.fromkeys(range(CONNECTIONS), 500)
