@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,8 @@ from grokpipe.errors import ElasticsearchError, elasticsearch_errors
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = 100
+#: Claims and finishes of one batch running at once.
+CONCURRENCY = 8
 Due = tuple[Rule, datetime]
 Answer = dict[str, Any] | ApiError | ElasticsearchError
 SEARCH_OPTIONS: dict[str, Any] = {"allow_no_indices": True, "ignore_unavailable": True}
@@ -147,28 +150,41 @@ class BatchRunner:
         return split(due, self.size)
 
     def run(self, batch: list[Due]) -> list[RunResult | None]:
-        """One result per rule of ``batch`` (None: skipped or failed; the failure is logged and counted)."""
-        results: dict[int, RunResult | None] = {}
-        pending: list[tuple[int, _Pending]] = []
-        for i, (rule, tick) in enumerate(batch):
-            results[i] = None
-            claim = self.runner.claim(rule, tick)
-            if claim is None:
-                continue
-            began = time.monotonic()
-            start, end = window_for(rule, tick)
-            try:
-                query = self.runner.fields.compile(rule)
-            except ApiError as exc:  # InvalidRule, or SearchFailed reading the mapping
-                self.runner.fail(rule, claim, exc)
-                continue
-            pending.append((i, _Pending(rule, claim, began, query, build_search(rule, query, start, end))))
-        if pending:
-            items = [item for _, item in pending]
-            answers = self._msearch(items) if self.grouping == "msearch" else self._grouped(items)
-            for (i, item), answer in zip(pending, answers, strict=True):
-                results[i] = self._finish(item, answer)
-        return [results[i] for i in range(len(batch))]
+        """One result per rule of ``batch`` (None: skipped or failed; the failure is logged and counted).
+
+        Claims and finishes (lease, history and notification writes) run ``CONCURRENCY`` at a time:
+        they are independent per rule, as in single runs on the scheduler's workers.
+        """
+        with ThreadPoolExecutor(min(CONCURRENCY, len(batch)) or 1, thread_name_prefix="rule-batch") as pool:
+            claims = list(pool.map(self._claim, batch))
+            pending: list[tuple[int, _Pending]] = []
+            for i, ((rule, tick), claim) in enumerate(zip(batch, claims, strict=True)):
+                if claim is None:
+                    continue
+                began = time.monotonic()
+                start, end = window_for(rule, tick)
+                try:
+                    query = self.runner.fields.compile(rule)
+                except ApiError as exc:  # InvalidRule, or SearchFailed reading the mapping
+                    self.runner.fail(rule, claim, exc)
+                    continue
+                pending.append((i, _Pending(rule, claim, began, query, build_search(rule, query, start, end))))
+            results: list[RunResult | None] = [None] * len(batch)
+            if pending:
+                items = [item for _, item in pending]
+                answers = self._msearch(items) if self.grouping == "msearch" else self._grouped(items)
+                finished = pool.map(lambda pair: self._finish(*pair), zip(items, answers, strict=True))
+                for (i, _), result in zip(pending, finished, strict=True):
+                    results[i] = result
+        return results
+
+    def _claim(self, due: Due) -> Claim | None:
+        rule, tick = due
+        try:
+            return self.runner.claim(rule, tick)
+        except Exception:  # this rule's lease could not be read or written; the others go on
+            log.exception("claiming a rule's tick failed", extra={"rule.id": rule.id})
+            return None
 
     def _grouped(self, items: list[_Pending]) -> list[Answer]:
         """Answers for ``items``: the queries the server accepts from one search, the others each alone."""
