@@ -280,3 +280,16 @@ def test_a_change_of_workers_strands_no_spooled_message(own_stack: EmbeddedStack
     finally:
         shipper.stop()
     assert check(events) == dict.fromkeys(range(CONNECTIONS), 500)
+
+
+def test_port_0_is_one_port_for_every_worker(start_shipper: StartShipper, stack: EmbeddedStack, topic: str) -> None:
+    shipper = start_shipper(["tcp://127.0.0.1:0"], workers=2)
+    (listen,) = shipper.health()["inputs"]["syslog:test"]["listen"]
+    port = int(listen.rsplit(":", 1)[1])
+    assert port != 0
+    for c in range(20):
+        with socket.create_connection(("127.0.0.1", port)) as conn:
+            conn.sendall(b"<134>1 2026-11-23T06:00:00Z h app - - - conn=%d seq=0\n" % c)
+    events = consume(stack.kafka_bootstrap, topic, expect=20)
+    assert len(events) == 20
+    assert len(id_prefixes(events)) == 2
