@@ -60,6 +60,7 @@ EXACT = ("auth", "authorization", "proxy_authorization", "sig", "pwd", "pass", "
 
 #: Top-level fields that are the envelope's own and never carry user text.
 _SKIP = frozenset({"@timestamp", "data_stream", "tags", "agent", "ecs", "input"})
+_NOTHING: frozenset[str] = frozenset()
 
 _KEY = r"[A-Za-z_][\w.\-\[\]]{0,63}"
 _DQ = r'"(?:[^"\\\n]|\\.)*"'
@@ -123,9 +124,20 @@ class Scrubber:
         return self.enabled and (self._disabled is None or self._disabled.match(dataset) is None)
 
     def __call__(self, event: Event) -> Event:
-        if self._walk(event, "", skip=_SKIP):
+        if self._walk(event, "", _SKIP, self._clean_message(event.get("message"))):
             add_tag(event, TAG)
         return event
+
+    def _clean_message(self, message: Any) -> str:
+        """``message`` if no rule could match anywhere in it, else "". What a pipeline parses out of
+        a message are pieces of it, and a piece of such a text is as clean: the candidate words and
+        ``://``/``@`` are ASCII, and ``lower()`` maps each character on its own (only the Greek
+        final sigma depends on its neighbours). User patterns run on every string: then "" too."""
+        if self._patterns or type(message) is not str:
+            return ""
+        if self.candidate.search(message.lower()) is not None or ("://" in message and "@" in message):
+            return ""
+        return message
 
     def record(self, raw: bytes) -> bytes:
         """The Kafka record masked the same way: the dead-letter index keeps it as text, so a refused
@@ -177,8 +189,9 @@ class Scrubber:
             return value
         return self.text(value)
 
-    def _walk(self, node: dict[str, Any] | list[Any], key: str, skip: frozenset[str] = frozenset()) -> bool:
-        """Mask the strings in ``node`` in place (list items count as ``key``'s); True if any changed."""
+    def _walk(self, node: dict[str, Any] | list[Any], key: str, skip: frozenset[str], text: str) -> bool:
+        """Mask the strings in ``node`` in place (list items count as ``key``'s); True if any changed.
+        A string under a plain key that is part of ``text`` (a clean message) needs no look."""
         changed = False
         if isinstance(node, dict):
             secret_keys, shortest, candidate, clean = self._secret, self._shortest, self.candidate, self._clean
@@ -186,7 +199,7 @@ class Scrubber:
                 kind = type(value)
                 if kind is str:
                     if secret_keys.get(name) is False:  # a known plain key
-                        if value in clean:
+                        if value in clean or value in text:
                             continue
                         if not self._patterns and (
                             len(value) < shortest
@@ -201,7 +214,7 @@ class Scrubber:
                     elif secret_keys.get(name) is False:
                         self._remember_clean(value)
                 elif (kind is dict or kind is list) and name not in skip:
-                    changed = self._walk(value, name) or changed
+                    changed = self._walk(value, name, _NOTHING, text) or changed
         else:
             for index, value in enumerate(node):
                 if isinstance(value, str):
@@ -210,7 +223,7 @@ class Scrubber:
                         node[index] = new
                         changed = True
                 elif isinstance(value, dict | list):
-                    changed = self._walk(value, key) or changed
+                    changed = self._walk(value, key, _NOTHING, text) or changed
         return changed
 
     def _remember_clean(self, value: str) -> None:
