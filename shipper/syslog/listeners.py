@@ -3,7 +3,10 @@
 The loop only reads and frames; parsing and spooling happen on the input's worker thread, which
 hands the loop back-pressure: while the worker is behind (the spool full, the disk slow), stream
 connections stop being read, so TCP senders block in their kernel buffers instead of losing
-messages; datagrams cannot wait and are counted as dropped.
+messages; UDP sockets stop being read too, so datagrams wait in the kernel's receive buffer (what
+overflows it is counted from ``/proc/net/udp``) instead of being read only to be dropped; unix
+datagram sockets are still read (a full one would block local senders) and what the worker cannot
+take is dropped and counted.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class Listeners:
         self._error: BaseException | None = None
         self._closers: list[Callable[[], Any]] = []
         self._streams: set[_Stream] = set()
+        self._datagram_readers: list[_Datagrams] = []
         self._paused = False
         self._unix_paths: list[str] = []
         self._datagram_sockets: list[tuple[ListenAddress, int]] = []  # (listener, socket inode)
@@ -149,7 +153,8 @@ class Listeners:
         if address.transport in {"udp", "unix"}:
             sock = self._datagram_socket(address)
             reader = _Datagrams(self, address, sock)
-            loop.add_reader(sock.fileno(), reader.ready)
+            reader.set_reading(True)
+            self._datagram_readers.append(reader)
             self._closers.append(reader.close)
             self._note_bound(address, sock)
             self._datagram_sockets.append((address, os.fstat(sock.fileno()).st_ino))
@@ -249,6 +254,9 @@ class Listeners:
         self._paused = paused
         for stream in self._streams:
             stream.set_reading(not paused)
+        for reader in self._datagram_readers:
+            if reader.listener.transport == "udp":  # they wait in the kernel's receive buffer meanwhile
+                reader.set_reading(not paused)
 
     # -- called by the protocols (loop thread) --------------------------------------------------
 
@@ -390,6 +398,18 @@ class _Datagrams:
         self.listener = listener
         self.sock = sock
         self.max = owner._settings.max_message_bytes
+        self.reading = False
+
+    def set_reading(self, reading: bool) -> None:
+        """Paused while the parser is behind: reading datagrams only to drop them would take the CPU
+        the parser needs; the kernel buffer holds them meanwhile (and counts what overflows it)."""
+        if reading == self.reading or self.sock.fileno() < 0:
+            return
+        self.reading = reading
+        if reading:
+            self.owner._loop.add_reader(self.sock.fileno(), self.ready)
+        else:
+            self.owner._loop.remove_reader(self.sock.fileno())
 
     def ready(self) -> None:
         recvfrom, deliver, listener, limit = self.sock.recvfrom, self.owner._datagram, self.listener, self.max
@@ -410,5 +430,5 @@ class _Datagrams:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            self.owner._loop.remove_reader(self.sock.fileno())
+            self.set_reading(False)
         self.sock.close()
