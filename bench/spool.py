@@ -7,23 +7,25 @@ goes in a temp dir on PATH's file system, which decides what an fsync costs). Al
 batches of 100 (what a listener can do with the frames of one read). Not a test: nothing here
 asserts a time.
 
-``python bench/spool.py --baseline REV [--repeat 5]`` compares the spool rows with the spool of git
-revision REV (e.g. the one before a change to it): each row runs in a fresh process, alternating
-REV's tree and this one, and the table shows the medians and their ratio, so both sides see the same
-load. On a busy machine trust the CPU µs per record (all threads, put until drained) more than the rates.
+``python bench/spool.py --baseline REV [--repeat 5]`` compares the spool rows of HEAD with HEAD carrying
+the spool of git revision REV (e.g. the one before a change to it; nothing else differs): each row
+runs in a fresh process, alternating the two trees, and the table shows the medians and their ratio,
+so both sides see the same load. On a busy machine trust the CPU µs per record (all threads, put
+until drained) more than the rates.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 # bench/ first on sys.path would not shadow anything here, but keep the other benches' habit.
@@ -131,18 +133,43 @@ def load() -> str:
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
+SPOOL_PATHS = ("shipper/syslog/spool", "shipper/syslog/spool.py", "shipper/syslog/segments.py")
+
+
+def export(repo: Path, revision: str, into: Path, paths: Sequence[str] = ()) -> None:
+    """``git archive`` of ``revision`` (only ``paths`` of it, when given) unpacked into ``into``."""
+    archive = subprocess.Popen(["git", "-C", str(repo), "archive", revision, *paths], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(into)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise SystemExit(f"git archive {revision} failed")
+
+
 def compare(baseline: str, records: int, repeat: int, root: Path) -> None:
-    """Every row in a fresh process, alternating the spool of git revision ``baseline`` and this tree's,
-    ``repeat`` times each; prints the medians. Only the spool rows (no Kafka)."""
+    """Every row in a fresh process, alternating two trees that differ only in the spool: HEAD as it is
+    committed, and HEAD with the spool of git revision ``baseline`` (so a change elsewhere, such as a
+    module that imports more and makes garbage collection dearer, counts on neither side). ``repeat``
+    runs of each; prints the medians. Only the spool rows (no Kafka)."""
     repo = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp)
-        archive = subprocess.Popen(["git", "-C", str(repo), "archive", baseline], stdout=subprocess.PIPE)
-        subprocess.run(["tar", "-x", "-C", str(tree)], stdin=archive.stdout, check=True)
-        if archive.wait() != 0:
-            raise SystemExit(f"git archive {baseline} failed")
-        trees = {"baseline": tree, "current": repo}
-        print(f"spool put() of 200-byte records, {records} per run, spool in {root}; baseline = {baseline}")
+        trees = {"baseline": Path(tmp) / "baseline", "current": Path(tmp) / "current"}
+        for tree in trees.values():
+            tree.mkdir()
+            export(repo, "HEAD", tree)
+        for path in SPOOL_PATHS:
+            target = trees["baseline"] / path
+            if target.is_dir():
+                shutil.rmtree(target)
+            target.unlink(missing_ok=True)
+        listed = subprocess.run(
+            ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", baseline, "--", "shipper/syslog/"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        export(repo, baseline, trees["baseline"], [p for p in listed if p.startswith(SPOOL_PATHS)])
+        print(
+            f"spool put() of 200-byte records, {records} per run, spool in {root}; base: HEAD with {baseline}'s spool"
+        )
         print(f"rows alternate baseline and current, each in a fresh process; medians of {repeat}; {load()}")
         print(
             f"{'fsync':<9} {'threads':>7} {'batch':>6} {'put base':>10} {'put now':>10} {'ratio':>6}"
