@@ -7,10 +7,6 @@ rebalance callbacks inside ``consume`` on this same thread, so when partitions a
 collected so far is written and committed there and then: the next owner starts exactly after what
 we settled.
 
-Batches close at ``batch.max_events``, ``max_bytes`` or ``max_wait``, or as soon as the topic is
-drained while no bulk request is in flight (:meth:`Consumer._idle`): one request at a time keeps
-the batches large when Elasticsearch is the bottleneck, and a quiet topic waits for nothing.
-
 Membership is static by default (``group.instance.id``, see ``IndexerSettings.group_instance_id``):
 a replica killed without leaving takes its partitions back when it restarts. librdkafka sends no
 LeaveGroup for a static member on close (KIP-345), so a clean stop unsubscribes first: the revoke
@@ -181,12 +177,11 @@ class Consumer:
                         f"(group.instance.id {conf.get('group.instance.id')!r}: does another indexer use it?)"
                     )
                 room = max(1, limits.max_events - self._batch.size)
-                messages = consumer.consume(num_messages=room, timeout=0.2)
-                for message in messages:
+                for message in consumer.consume(num_messages=room, timeout=0.2):
                     self._add(message)
                 if self._pool is not None and self._batch.pending:
                     self._batch.dispatch(self._pool)  # parsed while the next records are fetched
-                if self._full() or (len(messages) < room and self._batch.size and self._idle()):
+                if self._full():
                     self._flush()
                 elif self._inflight is not None and self._inflight[0].done():
                     self._settle()
@@ -259,12 +254,6 @@ class Consumer:
             or batch.bytes >= limits.max_bytes
             or time.monotonic() - batch.started >= limits.max_wait
         )
-
-    def _idle(self) -> bool:
-        """No bulk request in flight: with the topic drained (the last poll came back short), the
-        batch goes now rather than at ``batch.max_wait``. Under load batches still fill, since each
-        waits for the one before it; at a trickle a line is searchable sooner."""
-        return self._inflight is None or self._inflight[0].done()
 
     def _flush(self) -> None:
         """Send the batch; first settle (and commit) the one still in flight, so offsets stay in order."""
