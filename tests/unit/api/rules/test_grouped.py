@@ -15,8 +15,10 @@ from grokpipe.api.rules.grouped import (
     Slot,
     Uncertain,
     bucket_filter,
+    elide,
     empty_answer,
     group,
+    restore,
     rule_response,
     shard_failures,
     split_term,
@@ -248,3 +250,20 @@ def test_plain_keywords_leave_out_normalized_and_mixed_fields() -> None:
         "i2": {"mappings": {"properties": {"a": {"type": "keyword"}, "c": {"type": "text"}}}},
     }
     assert plain_keywords(mappings) == frozenset({"a", "m.raw"})
+
+
+def test_a_window_filter_equal_to_the_query_range_is_left_out_and_restored() -> None:
+    rule = _rule(
+        0, group_by=["error.grouping_key"], condition={"type": "metric", "field": "d", "agg": "avg", "value": 1}
+    )
+    body = _body(rule, TERM_A)
+    shape, elided = elide(body["aggs"], body["query"]["bool"]["filter"])
+    assert elided == ((("g", "cur"), ("m",)),)
+    assert shape["g"]["aggs"] == {"m": {"avg": {"field": "d"}}}
+    answer = {"doc_count": 4, "g": {"buckets": [{"key": "A", "doc_count": 3, "m": {"value": 2.0}}]}}
+    assert restore(answer, elided)["g"]["buckets"] == [
+        {"key": "A", "doc_count": 3, "cur": {"doc_count": 3, "m": {"value": 2.0}}}
+    ]
+    flatline = _rule(1, condition={"type": "flatline", "count": 1})  # its query reaches back a day: the filter counts
+    body = _body(flatline, TERM_A)
+    assert elide(body["aggs"], body["query"]["bool"]["filter"]) == (body["aggs"], ())
