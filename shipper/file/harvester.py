@@ -48,10 +48,13 @@ class Harvester:
         max_line_bytes: int,
         multiline: MultilineSettings | None,
         now: float,
+        fd: int | None = None,
     ) -> None:
+        """``fd``: the descriptor the prospector identified the file by (the harvester owns it from
+        here); opening ``path`` again could find it gone, or another file rotated into its name."""
         self.path = path
         self.state = state
-        self.fd = os.open(path, os.O_RDONLY)
+        self.fd = os.open(path, os.O_RDONLY) if fd is None else fd
         os.lseek(self.fd, state.offset, os.SEEK_SET)
         self.splitter = LineSplitter(state.offset, max_line_bytes)
         self.multiline = Multiline(multiline) if multiline is not None else None

@@ -100,15 +100,21 @@ class Prospector:
                 if not harvester.closing and not identity.matches(harvester.fd, harvester.state.fp):
                     harvester.truncated = True  # rewritten in place: finish it, rediscover as new
                 continue
-            state = self._open(item, now)
-            if state is not None and state.key not in harvesters and state.key not in started:
-                started[state.key] = Harvester(
-                    item.path,
-                    state,
-                    max_line_bytes=self._settings.max_line_bytes,
-                    multiline=self._settings.multiline,
-                    now=mono,
-                )
+            opened = self._open(item, now)
+            if opened is None:
+                continue
+            state, fd = opened
+            if state.key in harvesters or state.key in started:
+                os.close(fd)
+                continue
+            started[state.key] = Harvester(
+                item.path,
+                state,
+                max_line_bytes=self._settings.max_line_bytes,
+                multiline=self._settings.multiline,
+                now=mono,
+                fd=fd,
+            )
         for ident, harvester in open_inodes.items():
             if ident not in found and not harvester.closing:
                 harvester.gone_since = harvester.gone_since or mono
@@ -116,8 +122,9 @@ class Prospector:
         self._first_scan = False
         return list(started.values())
 
-    def _open(self, item: discovery.Found, now: float) -> FileState | None:
-        """The state to harvest ``item`` from (recorded in the registry), or None."""
+    def _open(self, item: discovery.Found, now: float) -> tuple[FileState, int] | None:
+        """The state to harvest ``item`` from (recorded in the registry) and the open descriptor it was
+        identified by, or None. The harvester reads that descriptor: the name may be gone by then."""
         try:
             fd = os.open(item.path, os.O_RDONLY)
         except OSError:
@@ -125,29 +132,33 @@ class Prospector:
         try:
             st = os.fstat(fd)
             if (st.st_dev, st.st_ino) != (item.device, item.inode):
-                return None  # replaced between scan and open: the next scan sees the new one
+                os.close(fd)  # replaced between scan and open: the next scan sees the new one
+                return None
             fp = identity.read_fingerprint(fd)
             if fp is None:
-                return None  # first line incomplete: identity not known yet, wait for the next scan
-        finally:
+                os.close(fd)  # first line incomplete: identity not known yet, wait for the next scan
+                return None
+            start = plan_start(
+                item,
+                fp,
+                st.st_size,
+                now,
+                known=self._registry.get(identity.stream_id(item.device, item.inode, fp)),
+                same_content=self._registry.by_fingerprint,
+                settings=self._settings,
+                first_scan=self._first_scan,
+            )
+            if start is None:
+                os.close(fd)
+                return None
+            if start.new:
+                self._registry.put(start.state)
+            if start.save:
+                self._registry.save()
+        except BaseException:
             os.close(fd)
-        start = plan_start(
-            item,
-            fp,
-            st.st_size,
-            now,
-            known=self._registry.get(identity.stream_id(item.device, item.inode, fp)),
-            same_content=self._registry.by_fingerprint,
-            settings=self._settings,
-            first_scan=self._first_scan,
-        )
-        if start is None:
-            return None
-        if start.new:
-            self._registry.put(start.state)
-        if start.save:
-            self._registry.save()
-        return start.state
+            raise
+        return start.state, fd
 
     def _clean(self, found: Mapping[tuple[int, int], discovery.Found], now: float, open_keys: set[str]) -> None:
         """Forget deleted files, files that left the globs, and files idle past clean_inactive."""
