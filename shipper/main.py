@@ -7,7 +7,7 @@ import signal
 import threading
 from pathlib import Path
 
-from grokpipe import logs
+from grokpipe import gctune, logs
 from grokpipe.shipper.config import ShipperSettings
 from grokpipe.shipper.service import Shipper
 
@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     shipper = Shipper(settings)
     shipper.start()
+    gctune.settle()
     try:
         while not stop.wait(1.0):
             pass

@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from grokpipe import logs
+from grokpipe import gctune, logs
 from grokpipe.settings import KafkaSettings
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher, PublisherSettings
@@ -93,6 +93,7 @@ def main(spec: WorkerSpec, conn: Connection) -> None:
         worker.publisher.close(0)
         channel.send(("failed", type(exc).__name__, str(exc)))
         return
+    gctune.settle()
     channel.send(("ready", worker.input.listeners.bound))
     threading.Thread(target=_listen, args=(conn, stop), name="worker-control", daemon=True).start()
     while not stop.wait(TELEMETRY_EVERY):
