@@ -12,6 +12,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,8 @@ _HIGH = 256  # reads queued for the worker before stream connections pause
 _LOW = 32  # ... and resume
 _DATAGRAM_LIMIT = 4096  # reads queued before datagrams are dropped rather than queued
 _BATCH_FRAMES = 2000  # messages the worker parses and spools at once
+_LINGER = 0.002  # seconds the worker waits for more after a small read (a datagram) ...
+_LINGER_FRAMES = 64  # ... of fewer frames than this
 _COUNTED_TAGS = frozenset({TAG_SYSLOG_PARSE_FAILURE, TAG_TRUNCATED, TAG_INVALID_UTF8})
 _TRUNCATED = (TAG_TRUNCATED,)
 
@@ -188,6 +191,8 @@ class SyslogInput:
             items: list[Received] = []
             frames = 0
             item = get()
+            if item is not None and len(item.frames) < _LINGER_FRAMES:
+                time.sleep(_LINGER)  # let a batch gather: one spool write and one wake-up for many datagrams
             while item is not None:
                 items.append(item)
                 frames += len(item.frames)
