@@ -20,7 +20,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from pydantic import Field
@@ -35,6 +35,8 @@ from grokpipe.shipper.metrics import ShipperMetrics
 log = logging.getLogger(__name__)
 
 OnAck = Callable[[], None]
+Settled = Callable[[int], None]  #: told the sequence number of each acknowledged record of a batch
+Records = Sequence[tuple[bytes, bytes, *tuple[int, ...]]]  #: key and value first (spooled records)
 
 
 class PublisherSettings(Section):
@@ -70,6 +72,7 @@ class Publisher:
         self._connected = False
         self._acked_since_retry = False
         self._last_error_log = 0.0
+        self._after_poll: tuple[Callable[[], None], ...] = ()
         self._threads = [
             threading.Thread(target=self._poll_loop, name="kafka-poll", daemon=True),
             threading.Thread(target=self._retry_loop, name="kafka-retry", daemon=True),
@@ -149,6 +152,38 @@ class Publisher:
                 pass  # the loop below waits or retries
         self._produce(key, value, on_ack)
 
+    def publish_many(
+        self, records: Sequence[tuple[bytes, bytes, *tuple[int, ...]]], first: int, settled: Settled
+    ) -> None:
+        """``publish`` for a batch (the syslog spool's drain): each record's first two items are its key
+        and value, and its acknowledgement calls ``settled(first + i)``. One call and one in-flight
+        check per batch (which may pass ``max_in_flight`` by its size), and one Python frame per
+        delivery report instead of three: together a tenth of the syslog path's CPU."""
+        limit = self._settings.max_in_flight
+        while self._sent - self._acked >= limit:
+            if self._closing.is_set():
+                raise PublisherClosed("publisher is closing")
+            self._closing.wait(0.005)
+        with self._lock:
+            self._sent += len(records)
+        producer = self._producer
+        if producer is None:
+            raise PublisherClosed("publisher is closed")
+        produce, topic, partial, report = producer.produce, self.topic, functools.partial, self._settled
+        seq = first
+        for record in records:
+            key, value = record[0], record[1]
+            try:
+                produce(topic, value, key, on_delivery=partial(report, settled, seq))
+            except (BufferError, KafkaException):
+                self._produce(key, value, partial(settled, seq))  # waits or retries
+            seq += 1
+
+    def after_poll(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` on the poll thread after each round of delivery reports (the spool settles the
+        acknowledgements ``publish_many`` reported, at once)."""
+        self._after_poll = (*self._after_poll, hook)
+
     def _produce(self, key: bytes, value: bytes, on_ack: OnAck | None) -> None:
         producer = self._producer
         if producer is None:
@@ -185,12 +220,35 @@ class Publisher:
             self._error("Kafka did not acknowledge a record, will retry", kafka_error(err, "delivery"))
             self._retry.put((key, value, on_ack))
 
+    def _settled(self, settled: Settled, seq: int, err: KafkaError | None, msg: Message) -> None:
+        """The delivery report of a ``publish_many`` record."""
+        if err is None:
+            settled(seq)
+            self._acked += 1
+            self._acked_bytes += len(msg)
+            if not self._connected:
+                self._set_connected(True)
+            self._acked_since_retry = True
+        else:
+            self._error("Kafka did not acknowledge a record, will retry", kafka_error(err, "delivery"))
+            self._retry.put((msg.key() or b"", msg.value() or b"", functools.partial(settled, seq)))
+
     def _poll_loop(self) -> None:
-        """Runs the delivery callbacks (librdkafka calls them from ``poll``)."""
-        assert self._producer is not None
+        """Runs the delivery callbacks (librdkafka calls them from ``poll``), then the after-poll hooks."""
+        producer = self._producer
+        assert producer is not None
         while not self._closing.is_set():
-            self._producer.poll(0.05)
-        self._producer.poll(0)
+            producer.poll(0.05)
+            self._run_after_poll()
+        producer.poll(0)
+        self._run_after_poll()
+
+    def _run_after_poll(self) -> None:
+        for hook in self._after_poll:
+            try:
+                hook()
+            except Exception:  # the poll thread must outlive a failing hook
+                log.exception("an after-poll hook failed")
 
     def _retry_loop(self) -> None:
         """Produce failed records again in rounds; back off while rounds keep failing, reset on any ack."""

@@ -94,11 +94,22 @@ class SyslogInput:
         self._envelope = Envelope(input_type="syslog", host=host, dataset=settings.dataset, tags=settings.tags)
         root = input_root(data_dir, settings.name)
         spool_dir = placement.spool_dir or root
-        self.spool = Spool(spool_dir, settings.spool, publisher.publish, name=self.name)
+        self.spool = Spool(
+            spool_dir, settings.spool, publisher.publish, name=self.name, publish_many=publisher.publish_many
+        )
         drain_only = placement.leftovers if placement.leftovers is not None else leftovers(root, 0).get(0, [])
         self._leftovers = [
-            Spool(path, settings.spool, publisher.publish, name=f"{self.name}:{path.name}") for path in drain_only
+            Spool(
+                path,
+                settings.spool,
+                publisher.publish,
+                name=f"{self.name}:{path.name}",
+                publish_many=publisher.publish_many,
+            )
+            for path in drain_only
         ]
+        for spool in (self.spool, *self._leftovers):
+            publisher.after_poll(spool.settle)
         self._queue: queue.SimpleQueue[Received | None] = queue.SimpleQueue()
         self._handed = 0  # reads queued, written only by the listener loop
         self._taken = 0  # reads spooled, written only by the worker

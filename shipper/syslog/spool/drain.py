@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 OnAck = Callable[[], None]
 Publish = Callable[[bytes, bytes, OnAck | None], None]
 Ack = Callable[[int], None]
+#: ``Publisher.publish_many``: a batch of records (key and value first), the sequence number of the
+#: first, and what each acknowledgement is told (its sequence number).
+PublishMany = Callable[[Sequence[tuple[bytes, bytes, *tuple[int, ...]]], int, Ack], None]
 # The records of a batch: key and value first (memory entries and segment records both).
 Batch = tuple[int, Sequence[tuple[bytes, bytes, int, int] | tuple[bytes, bytes, int, int, int]]]
 
@@ -52,7 +55,9 @@ class Drain:
         handoff: MemoryHandoff,
         watermark: Watermark,
         publish: Publish,
+        publish_many: PublishMany | None,
         ack: Ack,
+        settle: Callable[[], None],
         name: str,
     ) -> None:
         self._directory = directory
@@ -62,7 +67,9 @@ class Drain:
         self._handoff = handoff
         self._watermark = watermark
         self._publish = publish
-        self._ack = ack
+        self._publish_many = publish_many
+        self._ack = ack  # records the acknowledgement of a sequence number; ``settle`` (under the lock) applies them
+        self._settle = settle
         self._name = name
         self.work = threading.Condition(lock)  #: notified (under the lock) when records or acks arrive
         self.waiting = False  #: the drain waits on ``work``: writers and acks notify only then
@@ -94,7 +101,7 @@ class Drain:
 
     def _run(self) -> None:
         ack = self._ack
-        publish = self._publish
+        publish, publish_many = self._publish, self._publish_many
         stopping = self._stopping
         partial = functools.partial
         try:
@@ -103,6 +110,9 @@ class Drain:
                 if batch is None:
                     return
                 seq, records = batch
+                if publish_many is not None:
+                    publish_many(records, seq, ack)
+                    continue
                 for record in records:
                     if stopping.is_set():
                         return
@@ -124,6 +134,7 @@ class Drain:
                 while True:
                     if self._stopping.is_set():
                         return None
+                    self._settle()
                     if watermark.unsettled < MAX_UNSETTLED:
                         if handoff.entries:
                             return self._take_memory()

@@ -17,12 +17,13 @@ import builtins
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
 from grokpipe.shipper.syslog.spool.admission import Admission
 from grokpipe.shipper.syslog.spool.checkpoint import Checkpointer
-from grokpipe.shipper.syslog.spool.drain import Drain, Publish
+from grokpipe.shipper.syslog.spool.drain import Drain, Publish, PublishMany
 from grokpipe.shipper.syslog.spool.errors import SpoolError
 from grokpipe.shipper.syslog.spool.fsync import GroupFsync
 from grokpipe.shipper.syslog.spool.handoff import MemoryHandoff
@@ -45,7 +46,15 @@ class Spool:
     ``publish``; acknowledgements advance a persisted checkpoint; fully acknowledged segments are
     deleted. A restart replays everything after the checkpoint."""
 
-    def __init__(self, directory: Path, settings: SpoolSettings, publish: Publish, *, name: str = "syslog") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        settings: SpoolSettings,
+        publish: Publish,
+        *,
+        name: str = "syslog",
+        publish_many: PublishMany | None = None,
+    ) -> None:
         self.directory = Path(directory)
         self.name = name
         self._settings = settings
@@ -59,6 +68,9 @@ class Spool:
         self._writer = SegmentWriter(self.directory, self._lock, settings.segment_bytes)
         self._fsync = GroupFsync(self._writer.fsync)
         self._handoff = MemoryHandoff()
+        # Acknowledged sequence numbers, appended by the publisher's thread (deque.append: no Python
+        # frame, no lock) and moved under the watermark in bulk by ``settle``.
+        self._acks: deque[int] = deque()
         self._drain = Drain(
             directory=self.directory,
             lock=self._lock,
@@ -67,7 +79,9 @@ class Spool:
             handoff=self._handoff,
             watermark=self._watermark,
             publish=publish,
-            ack=self._ack,
+            publish_many=publish_many,
+            ack=self._acks.append,
+            settle=self._settle_locked,
             name=name,
         )
         self._checkpointer = Checkpointer(self.directory, self._lock, self._watermark, self._writer)
@@ -129,6 +143,7 @@ class Spool:
         if self._housekeeping is not None:
             self._housekeeping.join(max(0.1, deadline - time.monotonic()))
         try:
+            self.settle()
             self._checkpointer.save()
         except OSError as exc:
             self._log_error("spool checkpoint at stop failed; the next start replays more", exc)
@@ -158,12 +173,14 @@ class Spool:
     def depth(self) -> int:
         """Records put and not yet acknowledged."""
         with self._lock:
+            self._settle_locked()
             return self._writer.records - self._watermark.acknowledged
 
     @property
     def bytes(self) -> int:
         """Bytes on disk not yet acknowledged (up to the first unacknowledged record)."""
         with self._lock:
+            self._settle_locked()
             return self._recovered_bytes + self._writer.appended - self._watermark.freed
 
     @property
@@ -260,14 +277,24 @@ class Spool:
 
     # -- acknowledgements and housekeeping -------------------------------------------------------
 
-    def _ack(self, seq: int) -> None:
-        """Kafka acknowledged record ``seq`` (runs on the publisher's poll thread)."""
-        with self._lock:
-            if self._watermark.ack(seq):  # the watermark moved: room for writers, and for the drain
-                if self._admission.waiting:
-                    self._admission.wake()
-                if self._drain.waiting:
-                    self._drain.work.notify()
+    def settle(self) -> None:
+        """Move the watermark over the acknowledgements that arrived: after each round of the
+        publisher's delivery reports (``Publisher.after_poll``), on the housekeeping timer, before
+        ``depth`` and ``bytes`` are read and before a checkpoint."""
+        if self._acks:
+            with self._lock:
+                self._settle_locked()
+
+    def _settle_locked(self) -> None:
+        acks, ack = self._acks, self._watermark.ack
+        moved = 0
+        while acks:
+            moved |= ack(acks.popleft())
+        if moved:  # room for writers, and for the drain
+            if self._admission.waiting:
+                self._admission.wake()
+            if self._drain.waiting:
+                self._drain.work.notify()
 
     def _housekeeping_loop(self) -> None:
         """Save the checkpoint when it moved (every 100 ms); fsync on the interval policy's timer."""
@@ -277,6 +304,7 @@ class Spool:
         next_checkpoint = now + CHECKPOINT_EVERY
         while not self._stopping.wait(max(0.0, min(next_sync, next_checkpoint) - time.monotonic())):
             try:
+                self.settle()  # acknowledgements from a publisher without after-poll hooks
                 now = time.monotonic()
                 if interval is not None and now >= next_sync:
                     next_sync = now + interval
