@@ -15,7 +15,14 @@ from grokpipe.settings import ElasticsearchSettings, HttpSettings, KafkaSettings
 class BatchSettings(Section):
     max_events: int = Field(default=5_000, ge=1)
     max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    max_wait: float = Field(default=1.0, gt=0, description="seconds to wait for a batch to fill")
+    max_wait: float = Field(
+        default=0.25,
+        gt=0,
+        description=(
+            "seconds a batch waits for more events after its first; past it, the batch goes as soon as "
+            "no bulk request is in flight (it keeps filling until then)"
+        ),
+    )
 
 
 class RetrySettings(Section):

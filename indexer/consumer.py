@@ -195,7 +195,7 @@ class Consumer:
                 self._idle.rest(consumer)
                 if self._pool is not None and self._batch.pending:
                     self._batch.dispatch(self._pool)  # parsed while the next records are fetched
-                if self._full():
+                if self._full() or (self._due() and self._bulk_idle()):
                     self._flush()
                 elif self._inflight is not None and self._inflight[0].done():
                     self._settle()
@@ -261,14 +261,18 @@ class Consumer:
         )
 
     def _full(self) -> bool:
+        """At ``max_events`` or ``max_bytes``: sent as soon as the bulk in flight has settled."""
         batch, limits = self._batch, self._settings.batch
-        if not batch.size:
-            return False
-        return (
-            batch.size >= limits.max_events
-            or batch.bytes >= limits.max_bytes
-            or time.monotonic() - batch.started >= limits.max_wait
-        )
+        return bool(batch.size) and (batch.size >= limits.max_events or batch.bytes >= limits.max_bytes)
+
+    def _due(self) -> bool:
+        """Open for ``max_wait``: sent once no bulk request is in flight; until then it keeps filling,
+        so when Elasticsearch is the bottleneck each request takes what came during the one before."""
+        batch = self._batch
+        return bool(batch.size) and time.monotonic() - batch.started >= self._settings.batch.max_wait
+
+    def _bulk_idle(self) -> bool:
+        return self._inflight is None or self._inflight[0].done()
 
     def _flush(self) -> None:
         """Send the batch; first settle (and commit) the one still in flight, so offsets stay in order."""
