@@ -4,8 +4,10 @@ Run with ``make bench BENCH=syslog`` (or ``python bench/syslog.py``). Both peers
 messages from the same sender into their own topic of one embedded broker:
 
 * TCP, one connection, then 50 concurrent connections (dozens of Docker hosts): timed from the first
-  byte sent until every message is in Kafka; messages/s, CPU seconds (the whole process tree:
-  grokpipe's workers included), peak RSS, and the ratio grokpipe/rsyslog.
+  byte sent until every message is in Kafka; ``--repeat`` rounds (default 3) alternating the peers,
+  so that a load passing on this shared machine hits both; the median round's messages/s, the
+  range, CPU seconds (the whole process tree: grokpipe's workers included), peak RSS, and the ratio
+  of the medians grokpipe/rsyslog.
 * UDP at a fixed offered rate (default 50,000 datagrams/s, from 16 source ports as from 16 hosts):
   how many each accepted into Kafka, the kernel's drops (``/proc/net/udp``, every socket bound to the
   port), grokpipe's own counted drops, and the lost percentage; "uncounted" is what was lost without
@@ -279,30 +281,39 @@ def load() -> str:
 
 
 def tcp_runs(
-    stack: EmbeddedStack, work: Path, frames: list[bytes], connections: int, workers: int | None
+    stack: EmbeddedStack, work: Path, frames: list[bytes], connections: int, workers: int | None, repeat: int
 ) -> list[list[object]]:
-    rows: list[list[object]] = []
+    """``repeat`` rounds, each grokpipe then rsyslog (alternating, so a passing load hits both);
+    each row is the median round of its peer, with the range of rates beside it."""
     size = sum(len(f) + 1 for f in frames)
-    rates: dict[str, float] = {}
-    for peer in ("grokpipe", "rsyslog"):
-        topic = f"tcp{connections}.{peer}"
-        ensure_topic(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]), topic, partitions=4)
-        port = free_port()
-        if peer == "grokpipe":
-            proc, http = start_grokpipe(stack, work, topic, f"tcp://127.0.0.1:{port}", workers)
-            done: Callable[[], float] = functools.partial(metric, http, "grokpipe_shipper_events_published")
-        else:
-            proc = start_rsyslog(stack, work, topic, "tcp", port)
-            done = functools.partial(topic_count, stack.kafka_bootstrap, topic)
-        try:
-            send = functools.partial(send_tcp, port, frames, connections)
-            secs, cpu, rss = measure(proc, send, done, len(frames))
-        finally:
-            stop(proc)
-        rates[peer] = len(frames) / secs
+    runs: dict[str, list[tuple[float, float, float]]] = {"grokpipe": [], "rsyslog": []}
+    for round_ in range(repeat):
+        for peer in ("grokpipe", "rsyslog"):
+            topic = f"tcp{connections}.{peer}.{round_}"
+            ensure_topic(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]), topic, partitions=4)
+            port = free_port()
+            if peer == "grokpipe":
+                proc, http = start_grokpipe(stack, work, topic, f"tcp://127.0.0.1:{port}", workers)
+                done: Callable[[], float] = functools.partial(metric, http, "grokpipe_shipper_events_published")
+            else:
+                proc = start_rsyslog(stack, work, topic, "tcp", port)
+                done = functools.partial(topic_count, stack.kafka_bootstrap, topic)
+            try:
+                send = functools.partial(send_tcp, port, frames, connections)
+                secs, cpu, rss = measure(proc, send, done, len(frames))
+            finally:
+                stop(proc)
+            runs[peer].append((len(frames) / secs, cpu, rss))
+    rows: list[list[object]] = []
+    medians: dict[str, float] = {}
+    for peer, results in runs.items():
+        results.sort()
+        rate, cpu, rss = results[len(results) // 2]
+        medians[peer] = rate
+        spread = f"{results[0][0]:,.0f}-{results[-1][0]:,.0f}"
         name = f"grokpipe (workers {workers or 'default'})" if peer == "grokpipe" else "rsyslog imtcp->omkafka"
-        rows.append([f"{name}, {connections} conn", rates[peer], size / secs / 1e6, cpu, rss, ""])
-    rows[0][-1] = f"{rates['grokpipe'] / rates['rsyslog']:.2f}x"
+        rows.append([f"{name}, {connections} conn", rate, spread, size * rate / len(frames) / 1e6, cpu, rss, ""])
+    rows[0][-1] = f"{medians['grokpipe'] / medians['rsyslog']:.2f}x"
     return rows
 
 
@@ -351,6 +362,7 @@ def main() -> int:
     parser.add_argument("--udp-rate", type=int, default=50_000, help="offered datagrams/s")
     parser.add_argument("--workers", type=int, default=None, help="grokpipe's workers (default: its default)")
     parser.add_argument("--skip", choices=["tcp", "udp"], action="append", default=[])
+    parser.add_argument("--repeat", type=int, default=3, help="TCP rounds per peer (alternating); medians shown")
     args = parser.parse_args()
     frames = messages(args.messages)
     size = sum(len(f) + 1 for f in frames)
@@ -359,10 +371,11 @@ def main() -> int:
     try:
         with EmbeddedStack(work / "noida") as stack:
             if "tcp" not in args.skip:
-                rows = tcp_runs(stack, work, frames, 1, args.workers)
-                rows += tcp_runs(stack, work, frames, args.connections, args.workers)
+                rows = tcp_runs(stack, work, frames, 1, args.workers, args.repeat)
+                rows += tcp_runs(stack, work, frames, args.connections, args.workers, args.repeat)
                 print()
-                headers = ["TCP -> Kafka", "msgs/s", "MB/s", "CPU s", "peak RSS MiB", "grokpipe/rsyslog"]
+                headers = ["TCP -> Kafka", "msgs/s (median)", f"range of {args.repeat}", "MB/s", "CPU s",
+                           "peak RSS MiB", "grokpipe/rsyslog"]  # fmt: skip
                 print(table(headers, rows))
                 print(load(), flush=True)
             if "udp" not in args.skip:
