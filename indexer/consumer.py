@@ -275,11 +275,14 @@ class Consumer:
         return self._inflight is None or self._inflight[0].done()
 
     def _flush(self) -> None:
-        """Send the batch; first settle (and commit) the one still in flight, so offsets stay in order."""
+        """Send the batch, then settle (and commit) the one still in flight, so offsets stay in order.
+        The bulk thread is one: the new request waits in its queue and starts the moment the one
+        before it settled, not once this thread has woken up and committed."""
         batch, self._batch = self._batch, _Batch()
         docs = batch.docs if self._pool is None else self._parsed(batch, self._pool)
+        sent = self._bulk.submit(self._writer.write, docs)
         self._settle()
-        self._inflight = (self._bulk.submit(self._writer.write, docs), batch.offsets)
+        self._inflight = (sent, batch.offsets)
 
     def _parsed(self, batch: _Batch, pool: ParsePool) -> list[Document]:
         """The batch's documents from the workers, in record order. A worker that died takes its
