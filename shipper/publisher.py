@@ -134,13 +134,7 @@ class Publisher:
 
     def publish(self, key: bytes, value: bytes, on_ack: OnAck | None = None) -> None:
         """Hand one record over; blocks while ``max_in_flight`` records await acknowledgement."""
-        limit = self._settings.max_in_flight
-        while self._sent - self._acked >= limit:
-            if self._closing.is_set():
-                raise PublisherClosed("publisher is closing")
-            self._closing.wait(0.005)
-        with self._lock:
-            self._sent += 1
+        self._reserve(1)
         producer = self._producer
         if producer is not None:
             try:  # the common case in one frame: the syslog drain calls this for every record
@@ -152,20 +146,12 @@ class Publisher:
                 pass  # the loop below waits or retries
         self._produce(key, value, on_ack)
 
-    def publish_many(
-        self, records: Sequence[tuple[bytes, bytes, *tuple[int, ...]]], first: int, settled: Settled
-    ) -> None:
+    def publish_many(self, records: Records, first: int, settled: Settled) -> None:
         """``publish`` for a batch (the syslog spool's drain): each record's first two items are its key
         and value, and its acknowledgement calls ``settled(first + i)``. One call and one in-flight
         check per batch (which may pass ``max_in_flight`` by its size), and one Python frame per
         delivery report instead of three: together a tenth of the syslog path's CPU."""
-        limit = self._settings.max_in_flight
-        while self._sent - self._acked >= limit:
-            if self._closing.is_set():
-                raise PublisherClosed("publisher is closing")
-            self._closing.wait(0.005)
-        with self._lock:
-            self._sent += len(records)
+        self._reserve(len(records))
         producer = self._producer
         if producer is None:
             raise PublisherClosed("publisher is closed")
@@ -178,6 +164,16 @@ class Publisher:
             except (BufferError, KafkaException):
                 self._produce(key, value, partial(settled, seq))  # waits or retries
             seq += 1
+
+    def _reserve(self, count: int) -> None:
+        """Wait while ``max_in_flight`` records await acknowledgement, then count ``count`` more as sent."""
+        limit = self._settings.max_in_flight
+        while self._sent - self._acked >= limit:
+            if self._closing.is_set():
+                raise PublisherClosed("publisher is closing")
+            self._closing.wait(0.005)
+        with self._lock:
+            self._sent += count
 
     def after_poll(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` on the poll thread after each round of delivery reports (the spool settles the
@@ -213,9 +209,6 @@ class Publisher:
                 on_ack()
             self._acked += 1
             self._acked_bytes += len(value)
-            if not self._connected:
-                self._set_connected(True)
-            self._acked_since_retry = True
         else:
             self._error("Kafka did not acknowledge a record, will retry", kafka_error(err, "delivery"))
             self._retry.put((key, value, on_ack))
@@ -226,9 +219,6 @@ class Publisher:
             settled(seq)
             self._acked += 1
             self._acked_bytes += len(msg)
-            if not self._connected:
-                self._set_connected(True)
-            self._acked_since_retry = True
         else:
             self._error("Kafka did not acknowledge a record, will retry", kafka_error(err, "delivery"))
             self._retry.put((msg.key() or b"", msg.value() or b"", functools.partial(settled, seq)))
@@ -238,12 +228,20 @@ class Publisher:
         producer = self._producer
         assert producer is not None
         while not self._closing.is_set():
+            acked = self._acked
             producer.poll(0.05)
-            self._run_after_poll()
+            self._after_round(acked)
+        acked = self._acked
         producer.poll(0)
-        self._run_after_poll()
+        self._after_round(acked)
 
-    def _run_after_poll(self) -> None:
+    def _after_round(self, acked_before: int) -> None:
+        """Once per round of delivery reports rather than per report: the connection state, the retry
+        loop's backoff reset, then the after-poll hooks."""
+        if self._acked != acked_before:
+            self._acked_since_retry = True
+            if not self._connected:
+                self._set_connected(True)
         for hook in self._after_poll:
             try:
                 hook()
