@@ -1,7 +1,8 @@
 """Syslog benchmark: RFC 5424 into Kafka, grokpipe vs rsyslog (imtcp/imudp -> omkafka), same run.
 
 Run with ``make bench BENCH=syslog`` (or ``python bench/syslog.py``). Both peers get the same
-messages from the same sender into their own topic of one embedded broker:
+messages from the same sender into their own topic of the same embedded broker (a fresh one for
+each TCP round and for the UDP run):
 
 * TCP, one connection, then 50 concurrent connections (dozens of Docker hosts): timed from the first
   byte sent until every message is in Kafka; ``--repeat`` rounds (default 3) alternating the peers,
@@ -288,7 +289,8 @@ def tcp_runs(work: Path, frames: list[bytes], connections: int, workers: int | N
     runs: dict[str, list[tuple[float, float, float]]] = {"grokpipe": [], "rsyslog": []}
     for round_ in range(repeat):
         with EmbeddedStack(work / f"noida-tcp{connections}-{round_}") as stack:
-            tcp_round(stack, work, frames, connections, workers, runs, round_)
+            for peer, result in tcp_round(stack, work, frames, connections, workers, round_).items():
+                runs[peer].append(result)
     rows: list[list[object]] = []
     medians: dict[str, float] = {}
     for peer, results in runs.items():
@@ -308,9 +310,10 @@ def tcp_round(
     frames: list[bytes],
     connections: int,
     workers: int | None,
-    runs: dict[str, list[tuple[float, float, float]]],
     round_: int,
-) -> None:
+) -> dict[str, tuple[float, float, float]]:
+    """One round, grokpipe then rsyslog: each peer's (messages/s, CPU s, peak RSS MiB)."""
+    results: dict[str, tuple[float, float, float]] = {}
     for peer in ("grokpipe", "rsyslog"):
         topic = f"tcp{connections}.{peer}.{round_}"
         ensure_topic(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]), topic, partitions=4)
@@ -326,7 +329,8 @@ def tcp_round(
             secs, cpu, rss = measure(proc, send, done, len(frames))
         finally:
             stop(proc)
-        runs[peer].append((len(frames) / secs, cpu, rss))
+        results[peer] = (len(frames) / secs, cpu, rss)
+    return results
 
 
 def udp_runs(

@@ -202,8 +202,10 @@ class SyslogInput:
             items: list[Received] = []
             frames = 0
             item = get()
-            if item is not None and len(item.frames) < _LINGER_FRAMES:
-                time.sleep(_LINGER)  # let a batch gather: one spool write and one wake-up for many datagrams
+            if item is not None and len(item.frames) < _LINGER_FRAMES and self._handed - self._taken <= 1:
+                # a small read and nothing behind it: let a batch gather (one spool write and one
+                # wake-up for many datagrams); with a backlog the batch is there already
+                time.sleep(_LINGER)
             while item is not None:
                 items.append(item)
                 frames += len(item.frames)
