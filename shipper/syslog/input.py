@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from grokpipe.shipper.syslog.listeners import ListenerEvents, Listeners, Receive
 from grokpipe.shipper.syslog.parser import SyslogParser
 from grokpipe.shipper.syslog.slots import ConnectionAdmission
 from grokpipe.shipper.syslog.spool import Spool, SpoolWriteError
+from grokpipe.shipper.syslog.spool.process import DrainProcessSettings
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class Placement:
     admission: ConnectionAdmission | None = None
     leftovers: Sequence[Path] | None = None  # spools to drain only; default: those no worker owns
     worker: int | None = None  # names the threads
+    drain_process: DrainProcessSettings | None = None  # the spool's drain in a child process (workers)
+    on_drain_lost: Callable[[], None] | None = None  # that child died alone
 
 
 class SyslogInput:
@@ -95,7 +98,13 @@ class SyslogInput:
         root = input_root(data_dir, settings.name)
         spool_dir = placement.spool_dir or root
         self.spool = Spool(
-            spool_dir, settings.spool, publisher.publish, name=self.name, publish_many=publisher.publish_many
+            spool_dir,
+            settings.spool,
+            publisher.publish,
+            name=self.name,
+            publish_many=publisher.publish_many,
+            drain_process=placement.drain_process,
+            on_drain_lost=placement.on_drain_lost,
         )
         drain_only = placement.leftovers if placement.leftovers is not None else leftovers(root, 0).get(0, [])
         self._leftovers = [

@@ -31,12 +31,14 @@ from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
 from grokpipe.shipper.syslog.input import Placement, SyslogInput
 from grokpipe.shipper.syslog.layout import input_root, wait_unlocked, worker_dir
 from grokpipe.shipper.syslog.slots import SharedSlots
+from grokpipe.shipper.syslog.spool.process import DrainProcessSettings
 from grokpipe.shipper.syslog.telemetry import snapshot
 
 log = logging.getLogger(__name__)
 
 TELEMETRY_EVERY = 0.25  # seconds
 ORPHAN_EXIT = 70  # exit status when the supervisor is gone
+DRAIN_LOST_EXIT = 71  # exit status when the spool's drain process died alone: the supervisor restarts both
 LOCK_WAIT = 60.0  # seconds to wait for a spool a previous worker still holds
 
 
@@ -90,7 +92,8 @@ def main(spec: WorkerSpec, conn: Connection) -> None:
     try:
         worker.start()
     except Exception as exc:  # noqa: BLE001 -- as above
-        worker.publisher.close(0)
+        if worker.publishing:
+            worker.publisher.close(0)
         channel.send(("failed", type(exc).__name__, str(exc)))
         return
     gctune.settle()
@@ -116,10 +119,28 @@ def _listen(conn: Connection, stop: threading.Event) -> None:
     stop.set()
 
 
+def _drain_lost() -> None:
+    log.error("the spool's drain process died; the worker exits so that both start again")
+    logging.shutdown()
+    os._exit(DRAIN_LOST_EXIT)
+
+
 def _telemetry(worker: _Worker) -> tuple[Any, ...]:
     health = worker.input.health()
-    health["kafka"] = {"connected": worker.publisher.connected, "in_flight": worker.publisher.in_flight}
     samples = snapshot(worker.metrics.registry)
+    drain = worker.input.spool.drain_telemetry
+    if drain is None:
+        health["kafka"] = {"connected": worker.publisher.connected, "in_flight": worker.publisher.in_flight}
+    else:  # the Kafka producer and its metrics are the drain process's
+        drain_samples, connected, in_flight = drain
+        if worker.publishing:
+            connected = connected and worker.publisher.connected
+            in_flight += worker.publisher.in_flight
+        health["kafka"] = {"connected": connected, "in_flight": in_flight}
+        merged = {(name, labels): value for name, labels, value in samples}
+        for name, labels, value in drain_samples:
+            merged[name, labels] = merged.get((name, labels), 0.0) * worker.publishing + value
+        samples = [(name, labels, value) for (name, labels), value in merged.items()]
     health["messages"] = int(sum(v for name, _, v in samples if name == "grokpipe_shipper_syslog_messages_total"))
     return ("telemetry", samples, health)
 
@@ -130,16 +151,20 @@ class _Worker:
     publisher: Publisher
     metrics: ShipperMetrics
     slots: SharedSlots
+    publishing: bool  #: the worker's own producer runs: it drains leftover spools
 
     def start(self) -> None:
-        self.publisher.start()
+        if self.publishing:
+            self.publisher.start()
         self.input.start()
 
     def stop(self, timeout: float) -> None:
         self.input.stop(timeout)
-        self.publisher.drain(timeout)
+        if self.publishing:
+            self.publisher.drain(timeout)
         self.input.finish()
-        self.publisher.close()
+        if self.publishing:
+            self.publisher.close()
         self.slots.close()
 
 
@@ -159,6 +184,8 @@ def _build(spec: WorkerSpec) -> _Worker:
         admission=slots.admission(spec.index, settings.max_connections),
         leftovers=spec.leftovers,
         worker=spec.index,
+        drain_process=DrainProcessSettings(spec.kafka, spec.publisher, spec.log_level),
+        on_drain_lost=_drain_lost,
     )
     syslog_input = SyslogInput(
         settings,
@@ -169,7 +196,7 @@ def _build(spec: WorkerSpec) -> _Worker:
         shutdown_timeout=spec.shutdown_timeout,
         placement=placement,
     )
-    return _Worker(syslog_input, publisher, metrics, slots)
+    return _Worker(syslog_input, publisher, metrics, slots, publishing=bool(spec.leftovers))
 
 
 if __name__ == "__main__":  # python -m grokpipe.shipper.syslog.worker FD (started by workers.py)

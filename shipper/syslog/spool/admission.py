@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
 
-from grokpipe.shipper.syslog.spool.watermark import Watermark
+
+class Freed(Protocol):
+    """Where acknowledged bytes are counted: the ``Watermark``, or a drain process's ``Progress``."""
+
+    freed: int
 
 
 class Admission:
     __slots__ = ("_limit", "_space", "_watermark", "admitted", "closed", "waiting")
 
-    def __init__(self, lock: threading.Lock, limit: int, watermark: Watermark) -> None:
+    def __init__(self, lock: threading.Lock, limit: int, watermark: Freed) -> None:
         self._limit = limit
         self._space = threading.Condition(lock)  # writers wait here while full
         self._watermark = watermark

@@ -18,7 +18,7 @@ from grokpipe.atomic import atomic_write
 from grokpipe.shipper.syslog.spool.errors import SpoolError
 from grokpipe.shipper.syslog.spool.segments import segment_path
 from grokpipe.shipper.syslog.spool.watermark import Watermark
-from grokpipe.shipper.syslog.spool.writer import SegmentWriter
+from grokpipe.shipper.syslog.spool.writer import WritePosition
 
 CHECKPOINT_VERSION = 1
 FILENAME = "checkpoint.json"
@@ -48,7 +48,7 @@ def checkpoint_position(committed: tuple[int, int], write_segment: int, sizes: d
 class Checkpointer:
     """Saves the watermark's position when it moved and deletes the segments it leaves behind."""
 
-    def __init__(self, directory: Path, lock: threading.Lock, watermark: Watermark, writer: SegmentWriter) -> None:
+    def __init__(self, directory: Path, lock: threading.Lock, watermark: Watermark, writer: WritePosition) -> None:
         self._directory = directory
         self._lock = lock
         self._watermark = watermark

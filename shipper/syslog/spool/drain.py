@@ -25,7 +25,7 @@ from grokpipe.shipper.syslog.spool.errors import SpoolError
 from grokpipe.shipper.syslog.spool.handoff import MemoryHandoff
 from grokpipe.shipper.syslog.spool.segments import Record, read_records, segment_path
 from grokpipe.shipper.syslog.spool.watermark import Watermark
-from grokpipe.shipper.syslog.spool.writer import SegmentWriter
+from grokpipe.shipper.syslog.spool.writer import WritePosition
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Drain:
         directory: Path,
         lock: threading.Lock,
         stopping: threading.Event,
-        writer: SegmentWriter,
+        writer: WritePosition,
         handoff: MemoryHandoff,
         watermark: Watermark,
         publish: Publish,
@@ -59,6 +59,7 @@ class Drain:
         ack: Ack,
         settle: Callable[[], None],
         name: str,
+        memory: bool = True,
     ) -> None:
         self._directory = directory
         self._lock = lock
@@ -71,6 +72,7 @@ class Drain:
         self._ack = ack  # records the acknowledgement of a sequence number; ``settle`` (under the lock) applies them
         self._settle = settle
         self._name = name
+        self._memory = memory  # False: the writers are in another process, every record is read back
         self.work = threading.Condition(lock)  #: notified (under the lock) when records or acks arrive
         self.waiting = False  #: the drain waits on ``work``: writers and acks notify only then
         # The position just past the last record handed to publish; only the drain thread moves it.
@@ -141,7 +143,7 @@ class Drain:
                         if watermark.next_seq < writer.records:
                             handoff.enabled = False
                             break  # behind: read the file
-                        handoff.enabled = True  # caught up: take the next records from memory
+                        handoff.enabled = self._memory  # caught up: take the next records from memory
                     self.waiting = True
                     woken = self.work.wait(0.5)
                     self.waiting = False

@@ -19,6 +19,11 @@ class DirectoryLock:
         self._fd = -1
 
     @property
+    def fd(self) -> int:
+        """The locked file (a drain process inherits it, so a successor waits for both)."""
+        return self._fd
+
+    @property
     def held(self) -> bool:
         return self._fd >= 0
 

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from grokpipe.shipper.syslog.spool.admission import Admission
@@ -28,11 +28,13 @@ from grokpipe.shipper.syslog.spool.errors import SpoolError
 from grokpipe.shipper.syslog.spool.fsync import GroupFsync
 from grokpipe.shipper.syslog.spool.handoff import MemoryHandoff
 from grokpipe.shipper.syslog.spool.lock import DirectoryLock
+from grokpipe.shipper.syslog.spool.process import DrainProcess, DrainProcessSettings, Progress
 from grokpipe.shipper.syslog.spool.recovery import recover
 from grokpipe.shipper.syslog.spool.segments import encode_record
 from grokpipe.shipper.syslog.spool.settings import SpoolSettings
 from grokpipe.shipper.syslog.spool.watermark import Watermark
 from grokpipe.shipper.syslog.spool.writer import SegmentWriter
+from grokpipe.shipper.syslog.telemetry import Sample
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class Spool:
         *,
         name: str = "syslog",
         publish_many: PublishMany | None = None,
+        drain_process: DrainProcessSettings | None = None,
+        on_drain_lost: Callable[[], None] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.name = name
@@ -64,7 +68,17 @@ class Spool:
         self._recovered_bytes = 0  # what start found on disk, unacknowledged
         self._dropped_torn = 0
         self._watermark = Watermark()
-        self._admission = Admission(self._lock, settings.max_bytes, self._watermark)
+        # With ``drain_process`` the drain, the watermark and the checkpoint live in a child process
+        # (``process.py``); ``_progress`` is what it reported.
+        self._progress = Progress()
+        self._remote = (
+            None
+            if drain_process is None
+            else DrainProcess(self.directory, name, drain_process, on_progress=self._on_progress, on_lost=on_drain_lost)
+        )
+        self._admission = Admission(
+            self._lock, settings.max_bytes, self._watermark if self._remote is None else self._progress
+        )
         self._writer = SegmentWriter(self.directory, self._lock, settings.segment_bytes)
         self._fsync = GroupFsync(self._writer.fsync)
         self._handoff = MemoryHandoff()
@@ -112,9 +126,24 @@ class Spool:
             if isinstance(exc, SpoolError):
                 raise
             raise SpoolError(f"cannot open spool {self.directory}: {exc.strerror or exc}") from None
+        if self._remote is not None:
+            try:
+                self._remote.start(
+                    lock_fd=self._dir_lock.fd,
+                    start=found.start,
+                    checkpoint=self._checkpointer.saved,
+                    write_segment=self._writer.segment,
+                    sizes=dict(self._writer.sizes),
+                    records=self._writer.records,
+                )
+            except SpoolError:
+                self._close_writer()
+                self._dir_lock.release()
+                raise
         with self._lock:
             self._admission.open(found.bytes)
-        self._drain.start()
+        if self._remote is None:
+            self._drain.start()
         self._housekeeping = threading.Thread(
             target=self._housekeeping_loop, name=f"spool-checkpoint-{self.name}", daemon=True
         )
@@ -137,16 +166,20 @@ class Spool:
         while self.depth > 0 and self.draining and time.monotonic() < deadline:
             time.sleep(0.01)
         self._stopping.set()
-        with self._lock:
-            self._drain.work.notify_all()
-        self._drain.join(max(0.1, deadline - time.monotonic()))
+        if self._remote is not None:
+            self._remote.stop(deadline - time.monotonic())  # it saves the checkpoint
+        else:
+            with self._lock:
+                self._drain.work.notify_all()
+            self._drain.join(max(0.1, deadline - time.monotonic()))
         if self._housekeeping is not None:
             self._housekeeping.join(max(0.1, deadline - time.monotonic()))
-        try:
-            self.settle()
-            self._checkpointer.save()
-        except OSError as exc:
-            self._log_error("spool checkpoint at stop failed; the next start replays more", exc)
+        if self._remote is None:
+            try:
+                self.settle()
+                self._checkpointer.save()
+            except OSError as exc:
+                self._log_error("spool checkpoint at stop failed; the next start replays more", exc)
         self._close_writer()
         self._drain.close()
         self._dir_lock.release()
@@ -167,12 +200,19 @@ class Spool:
     def draining(self) -> bool:
         """False once the drain thread ended (stopped, publisher closed, unreadable segment): records
         then stay on disk until the next start. For health checks."""
-        return self._drain.alive
+        return self._drain.alive if self._remote is None else self._remote.alive
+
+    @property
+    def drain_telemetry(self) -> tuple[list[Sample], bool, int] | None:
+        """A drain process's latest metric samples, Kafka connected, records in flight; None in process."""
+        return None if self._remote is None else self._remote.telemetry
 
     @property
     def depth(self) -> int:
         """Records put and not yet acknowledged."""
         with self._lock:
+            if self._remote is not None:
+                return self._writer.records - self._progress.acknowledged
             self._settle_locked()
             return self._writer.records - self._watermark.acknowledged
 
@@ -181,7 +221,8 @@ class Spool:
         """Bytes on disk not yet acknowledged (up to the first unacknowledged record)."""
         with self._lock:
             self._settle_locked()
-            return self._recovered_bytes + self._writer.appended - self._watermark.freed
+            freed = self._watermark.freed if self._remote is None else self._progress.freed
+            return self._recovered_bytes + self._writer.appended - freed
 
     @property
     def dropped_torn(self) -> int:
@@ -217,6 +258,8 @@ class Spool:
                     writer.appended = target = writer.appended + size
                     if self._drain.waiting:
                         self._drain.work.notify()
+                if self._remote is not None:
+                    self._remote.wrote(writer.segment, end, writer.records)
         finally:
             if not written:
                 with self._lock:
@@ -273,6 +316,8 @@ class Spool:
             writer.appended += len(data)
             if self._drain.waiting:
                 self._drain.work.notify()
+        if self._remote is not None:
+            self._remote.wrote(writer.segment, writer.offset, writer.records)
         return len(data)
 
     # -- acknowledgements and housekeeping -------------------------------------------------------
@@ -284,6 +329,18 @@ class Spool:
         if self._acks:
             with self._lock:
                 self._settle_locked()
+
+    def _on_progress(self, acknowledged: int, freed: int, segment: int) -> None:
+        """The drain process's acknowledgements (on its reader thread)."""
+        with self._lock:
+            progress = self._progress
+            progress.acknowledged, progress.freed, progress.segment = acknowledged, freed, segment
+            sizes = self._writer.sizes
+            if sizes and min(sizes) < segment:
+                for done in [s for s in sizes if s < segment]:
+                    del sizes[done]
+            if self._admission.waiting:
+                self._admission.wake()
 
     def _settle_locked(self) -> None:
         acks, ack = self._acks, self._watermark.ack
@@ -311,6 +368,7 @@ class Spool:
                     self._fsync.sync_until(self._writer.appended)
                 if now >= next_checkpoint:
                     next_checkpoint = now + CHECKPOINT_EVERY
-                    self._checkpointer.save()
+                    if self._remote is None:  # else the drain process saves it
+                        self._checkpointer.save()
             except (OSError, SpoolError) as exc:
                 self._log_error("spool checkpoint or fsync failed, will retry", exc)

@@ -19,10 +19,21 @@ import contextlib
 import os
 import threading
 from pathlib import Path
+from typing import Protocol
 
 from grokpipe.atomic import fsync_directory
 from grokpipe.shipper.syslog.spool.errors import SpoolWriteError
 from grokpipe.shipper.syslog.spool.segments import create_segment, segment_path
+
+
+class WritePosition(Protocol):
+    """What the drain and the checkpoint read of the writers (a ``SegmentWriter``, or the drain
+    process's view of one in the worker)."""
+
+    segment: int
+    offset: int
+    sizes: dict[int, int]
+    records: int
 
 
 class SegmentWriter:
