@@ -210,6 +210,55 @@ def test_kill_9_of_one_worker_mid_stream(own_stack: EmbeddedStack, data_dir: Pat
     assert len(id_prefixes(events)) >= 2
 
 
+def drain_child(worker: int) -> int | None:
+    """The pid of a worker's spool drain process (``spool/child.py``)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == worker and b"grokpipe.shipper.syslog.spool.child" in cmdline:
+            return int(entry)
+    return None
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_drain_process_mid_stream(own_stack: EmbeddedStack, data_dir: Path, tmp_path: Path) -> None:
+    """The drain child dies alone: its worker exits, both start again, and the spool replays."""
+    stack, topic = own_stack, new_topic(own_stack.kafka_bootstrap)
+    shipper, p, http_port = start_process(tmp_path, stack, topic, data_dir)
+    senders = Senders(p)
+    try:
+        senders.start()
+        assert wait_for(lambda: all(w["messages"] >= 2_000 for w in worker_health(http_port)), timeout=120)
+        victim = worker_health(http_port)[0]["pid"]
+        child = drain_child(victim)
+        assert child is not None
+        before_kill = accepted(http_port)
+        os.kill(child, signal.SIGKILL)
+        assert wait_for(lambda: not alive(victim), timeout=30)  # the worker follows its drain
+        assert wait_for(
+            lambda: [(w["alive"], w["restarts"]) for w in worker_health(http_port)] == [(True, 1), (True, 0)],
+            timeout=120,
+        )
+        assert drain_child(worker_health(http_port)[0]["pid"]) is not None
+        senders.join()
+    finally:
+        senders.join()
+        shipper.stop()
+    events = consume(stack.kafka_bootstrap, topic, expect=int(before_kill), timeout=180, idle=5)
+    delivered = check(events)
+    assert sum(delivered.values()) >= before_kill
+    for c in range(CONNECTIONS):
+        if not senders.cut[c]:
+            assert delivered[c] == senders.sent[c]
+
+
 @pytest.mark.slow
 def test_kill_9_of_the_shipper_with_workers(own_stack: EmbeddedStack, data_dir: Path, tmp_path: Path) -> None:
     stack, topic = own_stack, new_topic(own_stack.kafka_bootstrap)
