@@ -62,7 +62,7 @@ from grokpipe.shipper.config import ShipperSettings  # noqa: E402
 from grokpipe.shipper.service import Shipper  # noqa: E402
 
 sys.path.append(_BENCH)
-from procstats import cpu_seconds, table  # noqa: E402
+from procstats import children, cpu_seconds, table  # noqa: E402
 
 AGENTS = ["Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0", "python-requests/2.32.3", "kube-probe/1.31"]
 PATHS = ["/", "/cart.php", "/search.php?q=red%20shoes&page=2", "/api/v1/orders/{}", "/product/{}"]
@@ -134,23 +134,6 @@ def stage_grok(
     return time.perf_counter() - start, docs
 
 
-def spawned_children() -> list[int]:
-    """This process's parse workers (children running multiprocessing's spawn entry point)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                if ppid == os.getpid() and b"spawn_main" in f.read():
-                    found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
 def stage_pool(records: list[tuple[bytes, int, int]], topic: str, workers: int) -> tuple[float, float]:
     """(a) in ``workers`` parse processes, as the consumer hands them records (tasks of CHUNK):
     (wall seconds, CPU seconds of this process and the workers). Includes encoding each document to
@@ -161,7 +144,7 @@ def stage_pool(records: list[tuple[bytes, int, int]], topic: str, workers: int) 
         pool.start()
         for future in [pool.submit(tasks[:CHUNK]) for _ in range(2 * workers)]:  # warm every worker
             future.result()
-        pids = spawned_children()
+        pids = children(os.getpid(), b"spawn_main")
         cpu = time.process_time() + sum(cpu_seconds(pid) for pid in pids)
         start = time.perf_counter()
         futures = [pool.submit(tasks[i : i + CHUNK]) for i in range(0, len(tasks), CHUNK)]
@@ -234,7 +217,7 @@ def stage_full(workdir: Path, events: int, workers: int) -> tuple[float, float]:
         try:
             while indexed() < events // 10:
                 time.sleep(0.01)
-            pids = spawned_children()
+            pids = children(os.getpid(), b"spawn_main")
             first, start = indexed(), time.perf_counter()
             cpu = time.process_time() + sum(cpu_seconds(pid) for pid in pids)
             while indexed() < events:

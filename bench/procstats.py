@@ -1,5 +1,5 @@
-"""Measurements shared by the benchmarks: CPU seconds and peak RSS of a pid (Linux /proc), a
-process timed until a count is reached, Kafka topic sizes, Prometheus samples, tables, and the
+"""Measurements shared by the benchmarks: CPU seconds and peak RSS of a pid or a process tree (Linux
+/proc), a process timed until a count is reached, Kafka topic sizes, Prometheus samples, tables, and the
 rsyslog peer (omkafka into the same broker)."""
 
 from __future__ import annotations
@@ -32,6 +32,57 @@ def peak_rss_mb(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def parents() -> dict[int, int]:
+    """Every process's parent pid."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    found[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def children(ppid: int, running: bytes = b"") -> list[int]:
+    """Processes whose parent is ``ppid`` and whose command line contains ``running``."""
+    found = []
+    for pid, parent in parents().items():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if parent == ppid and running in f.read():
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (grokpipe's workers and their drain processes)."""
+    below: dict[int, list[int]] = {}
+    for child, parent in parents().items():
+        below.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(below.get(current, []))
+    return found
+
+
+def tree_usage(pid: int) -> tuple[float, float]:
+    """(CPU seconds, summed peak RSS MiB) of the process tree."""
+    cpu = rss = 0.0
+    for member in tree(pid):
+        try:
+            cpu += cpu_seconds(member)
+            rss += peak_rss_mb(member)
+        except (OSError, ValueError):
+            continue
+    return cpu, rss
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from procstats import metric, omkafka_ruleset, rsyslogd, table, topic_count
+from procstats import metric, omkafka_ruleset, rsyslogd, table, topic_count, tree_usage
 
 from grokpipe.clients import ensure_topic
 from grokpipe.embedded import EmbeddedStack, free_port
@@ -121,43 +121,6 @@ def udp_kernel_drops(port: int) -> int:
 
 
 # -- processes ---------------------------------------------------------------------------------------
-
-
-def tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (grokpipe's workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
-def tree_usage(pid: int) -> tuple[float, float]:
-    """(CPU seconds, summed peak RSS MiB) of the process tree."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = rss = 0.0
-    for member in tree(pid):
-        try:
-            with open(f"/proc/{member}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            cpu += (int(fields[11]) + int(fields[12])) / ticks
-            with open(f"/proc/{member}/status") as f:
-                for line in f:
-                    if line.startswith("VmHWM:"):
-                        rss += int(line.split()[1]) / 1024
-        except (OSError, ValueError):
-            continue
-    return cpu, rss
 
 
 def measure(

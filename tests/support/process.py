@@ -1,4 +1,5 @@
-"""A grokpipe service as a child process: started, killed with SIGKILL, restarted, stopped."""
+"""A grokpipe service as a child process: started, killed with SIGKILL, restarted, stopped; and the
+processes it starts (parse workers, drain processes), found in /proc."""
 
 from __future__ import annotations
 
@@ -56,3 +57,33 @@ def start_service(service: str, config: Path, cwd: Path, env: dict[str, str], lo
             stderr=out,
             stdin=subprocess.DEVNULL,
         )
+
+
+def _runs(pid: int, running: bytes) -> bool:
+    """Whether ``pid`` is alive with ``running`` in its command line (a zombie's is empty)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return running in f.read()
+    except OSError:
+        return False
+
+
+def children(ppid: int, running: bytes = b"") -> set[int]:
+    """Processes whose parent is ``ppid`` and whose command line contains ``running``."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == ppid and _runs(int(entry), running):
+            found.add(int(entry))
+    return found
+
+
+def still_running(pids: set[int], running: bytes) -> set[int]:
+    """Those of ``pids`` alive with ``running`` in their command line (a reused pid would not be)."""
+    return {pid for pid in pids if _runs(pid, running)}

@@ -16,10 +16,13 @@ from confluent_kafka import Producer
 from elasticsearch import Elasticsearch
 from support import indexer as support
 from support.kafka import new_topic
+from support.process import children, still_running
 from support.shipper import wait_for
 
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.indexer.service import Indexer
+
+SPAWNED = b"spawn_main"  # in a parse worker's command line (multiprocessing's spawn entry point)
 
 
 def produce(stack: EmbeddedStack, topic: str, count: int) -> None:
@@ -39,33 +42,6 @@ def produce(stack: EmbeddedStack, topic: str, count: int) -> None:
             except BufferError:
                 producer.poll(0.05)
     assert producer.flush(60) == 0
-
-
-def children(pid: int) -> set[int]:
-    """Processes whose parent is ``pid``."""
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.add(int(entry))
-            except OSError:
-                continue
-    return found
-
-
-def spawned(pids: set[int]) -> set[int]:
-    """Those of ``pids`` still alive that run multiprocessing's spawn entry point (parse workers)."""
-    alive = set()
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if b"spawn_main" in f.read():
-                    alive.add(pid)
-        except OSError:
-            continue
-    return alive
 
 
 def test_two_workers_parse_what_one_process_parses(stack: EmbeddedStack, topic: str) -> None:
@@ -119,18 +95,20 @@ def test_kill_9_of_the_indexer_and_of_a_worker_indexes_each_event_once(
             assert support.wait_count(es, ns, int(total * share), timeout=300) >= total * share
             time.sleep(rng.uniform(0.0, 1.0))
             assert indexer.proc is not None
-            workers = spawned(children(indexer.proc.pid))
+            workers = children(indexer.proc.pid, SPAWNED)
             assert len(workers) == 2
             indexer.kill()
-            assert wait_for(lambda w=workers: not spawned(w), timeout=10), "parse workers outlived the indexer"
+            assert wait_for(lambda w=workers: not still_running(w, SPAWNED), timeout=10), (
+                "parse workers outlived the indexer"
+            )
             indexer.start()
         # kill -9 of one worker: the indexer replaces the pool and parses that batch again (once the
         # restarted indexer is indexing, so its workers are past starting)
         restarted_at = support.count(es, ns)
         assert support.wait_count(es, ns, min(total, restarted_at + 2_000), timeout=300) > restarted_at
         assert indexer.proc is not None
-        assert wait_for(lambda: len(spawned(children(indexer.proc.pid))) == 2, timeout=60)  # type: ignore[union-attr]
-        os.kill(min(spawned(children(indexer.proc.pid))), signal.SIGKILL)
+        assert wait_for(lambda: len(children(indexer.proc.pid, SPAWNED)) == 2, timeout=60)  # type: ignore[union-attr]
+        os.kill(min(children(indexer.proc.pid, SPAWNED)), signal.SIGKILL)
         assert support.wait_count(es, ns, total, timeout=600) == total
         assert indexer.proc.poll() is None  # the indexer itself lived on
         assert indexer.stop() == 0

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from support.process import children
 
 from grokpipe.indexer.bulk import _create, _ndjson
 from grokpipe.indexer.config import IndexerSettings
@@ -62,20 +63,8 @@ def in_process(settings: IndexerSettings, records: list[Record]) -> list[Documen
 
 
 def worker_pids() -> set[int]:
-    """This process's children that run multiprocessing's spawn entry point (not its resource tracker)."""
-    pids = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    spawned = b"spawn_main" in f.read()
-            except OSError:
-                continue
-            if ppid == os.getpid() and spawned:
-                pids.add(int(entry))
-    return pids
+    """This process's parse workers (not its resource tracker, which is not spawned)."""
+    return children(os.getpid(), b"spawn_main")
 
 
 def same(worker: Document, here: Document) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from support.kafka import consume, new_topic
+from support.process import children
 from support.shipper import ShipperProcess, settings, wait_for, write_config
 
 from grokpipe.embedded import EmbeddedStack, free_port
@@ -177,24 +178,30 @@ def alive(pid: int) -> bool:
     return True
 
 
-@pytest.mark.slow
-def test_kill_9_of_one_worker_mid_stream(own_stack: EmbeddedStack, data_dir: Path, tmp_path: Path) -> None:
-    stack, topic = own_stack, new_topic(own_stack.kafka_bootstrap)
+DRAIN = b"grokpipe.shipper.syslog.spool.child"  # in a drain process's command line
+
+
+def crash_a_worker_mid_stream(
+    stack: EmbeddedStack, data_dir: Path, tmp_path: Path, crash: Callable[[int], None]
+) -> tuple[Senders, list[dict[str, Any]]]:
+    """Stream over every connection, ``crash(pid of worker 0)`` and wait until the supervisor has
+    restarted it (with its drain process); what was accepted before the crash is in Kafka, and every
+    connection of the surviving worker delivered all it sent. Returns the senders and the events."""
+    topic = new_topic(stack.kafka_bootstrap)
     shipper, p, http_port = start_process(tmp_path, stack, topic, data_dir)
     senders = Senders(p)
     try:
         senders.start()
         assert wait_for(lambda: all(w["messages"] >= 2_000 for w in worker_health(http_port)), timeout=120)
-        victim = worker_health(http_port)[0]
         before_kill = accepted(http_port)
-        os.kill(victim["pid"], signal.SIGKILL)
+        crash(worker_health(http_port)[0]["pid"])
         # the supervisor starts a replacement, which replays the dead worker's spool
         assert wait_for(
             lambda: [(w["alive"], w["restarts"]) for w in worker_health(http_port)] == [(True, 1), (True, 0)],
             timeout=120,
         )
+        assert children(worker_health(http_port)[0]["pid"], DRAIN)
         senders.join()
-        total_sent = sum(senders.sent)
         assert any(senders.cut)  # some connections were the dead worker's
         assert not all(senders.cut)
     finally:
@@ -206,57 +213,26 @@ def test_kill_9_of_one_worker_mid_stream(own_stack: EmbeddedStack, data_dir: Pat
     for c in range(CONNECTIONS):
         if not senders.cut[c]:  # a surviving worker's connection: every message sent arrived
             assert delivered[c] == senders.sent[c]
-    assert sum(delivered.values()) <= total_sent
+    assert sum(delivered.values()) <= sum(senders.sent)
+    return senders, events
+
+
+@pytest.mark.slow
+def test_kill_9_of_one_worker_mid_stream(own_stack: EmbeddedStack, data_dir: Path, tmp_path: Path) -> None:
+    _, events = crash_a_worker_mid_stream(own_stack, data_dir, tmp_path, lambda pid: os.kill(pid, signal.SIGKILL))
     assert len(id_prefixes(events)) >= 2
-
-
-def drain_child(worker: int) -> int | None:
-    """The pid of a worker's spool drain process (``spool/child.py``)."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmdline = f.read()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == worker and b"grokpipe.shipper.syslog.spool.child" in cmdline:
-            return int(entry)
-    return None
 
 
 @pytest.mark.slow
 def test_kill_9_of_a_drain_process_mid_stream(own_stack: EmbeddedStack, data_dir: Path, tmp_path: Path) -> None:
-    """The drain child dies alone: its worker exits, both start again, and the spool replays."""
-    stack, topic = own_stack, new_topic(own_stack.kafka_bootstrap)
-    shipper, p, http_port = start_process(tmp_path, stack, topic, data_dir)
-    senders = Senders(p)
-    try:
-        senders.start()
-        assert wait_for(lambda: all(w["messages"] >= 2_000 for w in worker_health(http_port)), timeout=120)
-        victim = worker_health(http_port)[0]["pid"]
-        child = drain_child(victim)
-        assert child is not None
-        before_kill = accepted(http_port)
-        os.kill(child, signal.SIGKILL)
-        assert wait_for(lambda: not alive(victim), timeout=30)  # the worker follows its drain
-        assert wait_for(
-            lambda: [(w["alive"], w["restarts"]) for w in worker_health(http_port)] == [(True, 1), (True, 0)],
-            timeout=120,
-        )
-        assert drain_child(worker_health(http_port)[0]["pid"]) is not None
-        senders.join()
-    finally:
-        senders.join()
-        shipper.stop()
-    events = consume(stack.kafka_bootstrap, topic, expect=int(before_kill), timeout=180, idle=5)
-    delivered = check(events)
-    assert sum(delivered.values()) >= before_kill
-    for c in range(CONNECTIONS):
-        if not senders.cut[c]:
-            assert delivered[c] == senders.sent[c]
+    """The drain process dies alone: its worker exits, both start again, and the spool replays."""
+
+    def kill_drain(worker: int) -> None:
+        (drain,) = children(worker, DRAIN)
+        os.kill(drain, signal.SIGKILL)
+        assert wait_for(lambda: not alive(worker), timeout=30)  # the worker follows its drain
+
+    crash_a_worker_mid_stream(own_stack, data_dir, tmp_path, kill_drain)
 
 
 @pytest.mark.slow
