@@ -8,6 +8,7 @@ loop through a bounded queue; when the worker falls behind, the listeners stop r
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
@@ -97,26 +98,14 @@ class SyslogInput:
         self._envelope = Envelope(input_type="syslog", host=host, dataset=settings.dataset, tags=settings.tags)
         root = input_root(data_dir, settings.name)
         spool_dir = placement.spool_dir or root
-        self.spool = Spool(
-            spool_dir,
-            settings.spool,
-            publisher.publish,
-            name=self.name,
-            publish_many=publisher.publish_many,
-            drain_process=placement.drain_process,
-            on_drain_lost=placement.on_drain_lost,
+        open_spool = functools.partial(
+            Spool, settings=settings.spool, publish=publisher.publish, publish_many=publisher.publish_many
+        )
+        self.spool = open_spool(
+            spool_dir, name=self.name, drain_process=placement.drain_process, on_drain_lost=placement.on_drain_lost
         )
         drain_only = placement.leftovers if placement.leftovers is not None else leftovers(root, 0).get(0, [])
-        self._leftovers = [
-            Spool(
-                path,
-                settings.spool,
-                publisher.publish,
-                name=f"{self.name}:{path.name}",
-                publish_many=publisher.publish_many,
-            )
-            for path in drain_only
-        ]
+        self._leftovers = [open_spool(path, name=f"{self.name}:{path.name}") for path in drain_only]
         for spool in (self.spool, *self._leftovers):
             publisher.after_poll(spool.settle)
         self._queue: queue.SimpleQueue[Received | None] = queue.SimpleQueue()
