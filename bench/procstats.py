@@ -50,10 +50,10 @@ def parents() -> dict[int, int]:
 def children(ppid: int, running: bytes = b"") -> list[int]:
     """Processes whose parent is ``ppid`` and whose command line contains ``running``."""
     found = []
-    for pid, parent in parents().items():
+    for pid in [pid for pid, parent in parents().items() if parent == ppid]:
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if parent == ppid and running in f.read():
+                if running in f.read():
                     found.append(pid)
         except OSError:
             continue
