@@ -17,6 +17,7 @@ import pytest
 import yaml
 from elasticsearch import Elasticsearch
 from support import indexer as support
+from support.api import fresh_indices
 from support.process import start_service
 
 from grokpipe.embedded import EmbeddedStack, free_port
@@ -62,9 +63,7 @@ def test_php_fatal_in_nginx_log_fires_the_seeded_rule_and_becomes_one_group(
     api_port = free_port()
     api_config = yaml.safe_load((ROOT / "examples" / "api.yml").read_text())
     api_config["notifiers"]["local-sink"]["url"] = f"http://127.0.0.1:{api_port}/sink/webhook"
-    api_config["indices"] = {
-        name: f"grokpipe-{name}-{suffix}" for name in ("rules", "alerts", "state", "digests", "error_groups")
-    }
+    api_config["indices"] = fresh_indices(suffix)
     api_config["errors"] |= {"index": f"logs-*-{ns}", "sync_interval": 1, "settle": 2}
     api_config["rules_seed"][0]["index"] = f"logs-*-{ns}"
     (tmp_path / "examples" / "api.yml").write_text(yaml.safe_dump(api_config))

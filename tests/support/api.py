@@ -23,7 +23,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from elasticsearch import Elasticsearch, helpers
 
-from grokpipe.api.config import ApiSettings
+from grokpipe.api.config import ApiSettings, IndicesSettings
 
 LOGS_MAPPING: dict[str, Any] = {
     "properties": {
@@ -232,21 +232,19 @@ ADMIN_KEY = "admin-key-0123456789"
 READ_KEY = "read-key-0123456789"
 
 
+def fresh_indices(suffix: str) -> dict[str, str]:
+    """Every index the api uses, named for ``suffix``: an api started on the shared test server then sees
+    no rule, check or digest another test left in the default ``grokpipe-*`` indices."""
+    return {name: f"{default}-{suffix}" for name, default in IndicesSettings().model_dump().items()}
+
+
 def api_settings(stack: Any, **overrides: Any) -> ApiSettings:
     """Settings with fresh ``grokpipe-*`` index names, so tests never see each other's rules."""
     suffix = uuid.uuid4().hex[:8]
     data: dict[str, Any] = {
         "elasticsearch": {"hosts": [stack.elasticsearch_url]},
         "auth": {"admin_keys": [ADMIN_KEY], "read_keys": [READ_KEY]},
-        "indices": {
-            "rules": f"grokpipe-rules-{suffix}",
-            "alerts": f"grokpipe-alerts-{suffix}",
-            "state": f"grokpipe-rule-state-{suffix}",
-            "digests": f"grokpipe-digests-{suffix}",
-            "error_groups": f"grokpipe-error-groups-{suffix}",
-            "checks": f"grokpipe-checks-{suffix}",
-            "reports": f"grokpipe-reports-{suffix}",
-        },
+        "indices": fresh_indices(suffix),
         "checks": {"namespace": f"t{suffix}"},
         "delivery": {"timeout": 5, "retries": 2, "backoff": 0.01},
         "scheduler": {"enabled": False},

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import yaml
 from elasticsearch import Elasticsearch
-from support.api import ADMIN_KEY, doc, free_port, new_logs_index
+from support.api import ADMIN_KEY, doc, free_port, fresh_indices, new_logs_index
 
 from grokpipe.embedded import EmbeddedStack
 
@@ -24,12 +24,7 @@ TICKS = 8
 
 def test_two_processes_one_evaluation_per_tick(stack: EmbeddedStack, es: Elasticsearch, tmp_path: Path) -> None:
     logs = new_logs_index(es, [doc(datetime.now(UTC) - timedelta(hours=1), message="x", error__grouping_key="g")])
-    suffix = uuid.uuid4().hex[:8]
-    indices = {
-        "rules": f"grokpipe-rules-{suffix}",
-        "alerts": f"grokpipe-alerts-{suffix}",
-        "state": f"grokpipe-rule-state-{suffix}",
-    }
+    indices = fresh_indices(uuid.uuid4().hex[:8])
     procs: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     for replica in ("a", "b"):
@@ -72,13 +67,14 @@ def test_two_processes_one_evaluation_per_tick(stack: EmbeddedStack, es: Elastic
             },
         )
         assert created.status_code == 201, created.text
-        ticks = _wait_ticks(es, indices["alerts"], TICKS)
+        rule_id = created.json()["id"]
+        _wait_ticks(es, indices["alerts"], rule_id, TICKS)
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait(timeout=30)
-    ticks = _ticks(es, indices["alerts"])
+    ticks = _ticks(es, indices["alerts"], rule_id)
     assert len(ticks) >= TICKS
     assert max(ticks.values()) == 1, [t for t, n in ticks.items() if n > 1]  # no tick evaluated twice
 
@@ -95,16 +91,18 @@ def _wait_healthy(url: str) -> None:
     raise AssertionError(f"{url} never became healthy")
 
 
-def _ticks(es: Elasticsearch, index: str) -> Counter[str]:
+def _ticks(es: Elasticsearch, index: str, rule_id: str) -> Counter[str]:
+    """How many times each tick of ``rule_id`` fired (with ``condition: any`` every evaluation fires)."""
     es.indices.refresh(index=index)
-    hits = es.search(index=index, size=1000, query={"term": {"kind": "fired"}})["hits"]["hits"]
+    query = {"bool": {"filter": [{"term": {"kind": "fired"}}, {"term": {"rule.id": rule_id}}]}}
+    hits = es.search(index=index, size=1000, query=query)["hits"]["hits"]
     return Counter(h["_source"]["tick"] for h in hits)
 
 
-def _wait_ticks(es: Elasticsearch, index: str, count: int) -> Counter[str]:
+def _wait_ticks(es: Elasticsearch, index: str, rule_id: str, count: int) -> Counter[str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        ticks = _ticks(es, index)
+        ticks = _ticks(es, index, rule_id)
         if len(ticks) >= count:
             return ticks
         time.sleep(0.5)
