@@ -75,6 +75,7 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
         app.state.services = services
         seed_rules(services)
         seed_digests(services)
+        services.checks.seal()
         services.checks.seed(settings.notifiers)
         if settings.scheduler.enabled if scheduler is None else scheduler:
             services.start()

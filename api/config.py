@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from grokpipe.api.checks.sealing import valid_key
 from grokpipe.api.rules.durations import Duration
 from grokpipe.settings import ElasticsearchSettings, HttpSettings, Section, ServiceSettings
 
@@ -145,9 +146,20 @@ class CheckSettings(Section):
     timeout: float = Field(default=10.0, gt=0, description="seconds per request unless a step sets timeout")
     max_response_bytes: int = Field(default=1_048_576, ge=1024, description="read at most this much of a response")
     body_limit: int = Field(default=2048, ge=0, description="characters of a response body kept in results")
+    #: keys sealing check secrets in Elasticsearch (``grokpipe api --generate-secrets-key``): the first
+    #: seals, all open; none stores them as plain text (the api warns at start)
+    secrets_keys: list[SecretStr] = Field(default_factory=list)
     #: checks and reports created at start if none with their ``id`` exists (the example of ``make run``)
     seed: list[dict[str, object]] = Field(default_factory=list)
     reports_seed: list[dict[str, object]] = Field(default_factory=list)
+
+    @field_validator("secrets_keys")
+    @classmethod
+    def _keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for i, key in enumerate(keys):
+            if not valid_key(key.get_secret_value()):
+                raise ValueError(f"key {i} is not 32 bytes of URL-safe base64 (grokpipe api --generate-secrets-key)")
+        return keys
 
 
 class ApiSettings(ServiceSettings):

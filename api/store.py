@@ -90,12 +90,20 @@ class DocumentStore(Generic[Body, Stored]):
         self.index = index
         self.stored = stored
 
+    def _encode(self, body: Body) -> dict[str, Any]:
+        """The stored document of ``body`` (a subclass may seal parts of it)."""
+        return body.model_dump(mode="json")
+
+    def _load(self, source: dict[str, Any], doc_id: str, version: str) -> Stored:
+        """The model of a stored document (a subclass may open what :meth:`_encode` sealed)."""
+        return self.stored.model_validate(source | {"id": doc_id, "version": version})
+
     def _rule(self, hit: dict[str, Any]) -> Stored:
-        return self.stored.model_validate(hit["_source"] | {"id": hit["_id"], "version": _version(hit)})
+        return self._load(hit["_source"], hit["_id"], _version(hit))
 
     def create(self, body: Body, rule_id: str | None = None) -> Stored:
         now = datetime.now(UTC)
-        doc = body.model_dump(mode="json") | {"created": now.isoformat(), "updated": now.isoformat()}
+        doc = self._encode(body) | {"created": now.isoformat(), "updated": now.isoformat()}
         rid = rule_id or uuid.uuid4().hex
         try:
             with elasticsearch_errors(f"creating {self.kind} {rid}"):
@@ -104,7 +112,7 @@ class DocumentStore(Generic[Body, Stored]):
             raise Conflict(f"{self.kind} {rid} already exists") from None
         except ElasticsearchError as exc:
             raise search_failed(f"creating {self.kind} {rid}", exc) from exc
-        return self.stored.model_validate(doc | {"id": rid, "version": _version(dict(resp))})
+        return self._load(doc, rid, _version(dict(resp)))
 
     def get(self, rule_id: str) -> Stored:
         try:
@@ -119,7 +127,7 @@ class DocumentStore(Generic[Body, Stored]):
     def replace(self, current: Stored, body: Body, version: str | None = None) -> Stored:
         current_id = current.id
         seq, term = parse_version(version or current.version)
-        doc = body.model_dump(mode="json") | {
+        doc = self._encode(body) | {
             "created": current.created.isoformat(),
             "updated": datetime.now(UTC).isoformat(),
         }
@@ -132,7 +140,7 @@ class DocumentStore(Generic[Body, Stored]):
             raise Conflict(f"{self.kind} {current_id} was changed by someone else; reload it and retry") from None
         except ElasticsearchError as exc:
             raise search_failed(f"updating {self.kind} {current_id}", exc) from exc
-        return self.stored.model_validate(doc | {"id": current_id, "version": _version(dict(resp))})
+        return self._load(doc, current_id, _version(dict(resp)))
 
     def delete(self, rule_id: str, version: str | None = None) -> None:
         kwargs: dict[str, Any] = {}

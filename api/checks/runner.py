@@ -23,6 +23,7 @@ from grokpipe.api.checks.evaluate import MISSING, Response
 from grokpipe.api.checks.probe import Answer, ProbeError, Session
 from grokpipe.api.checks.schemas import (
     AssertionResult,
+    Check,
     CheckBody,
     CheckRun,
     MatrixValue,
@@ -98,6 +99,12 @@ def parse_body(answer: Answer) -> tuple[Any, bool]:
         return text, False
 
 
+def unopened_row(row: dict[str, MatrixValue], names: list[str]) -> RowResult:
+    """A row not run: the check needs secrets sealed under a key this api does not have."""
+    why = f"secrets {', '.join(names)} cannot be opened: sealed under a key not in checks.secrets_keys"
+    return RowResult(row=row, row_key=row_key(row), status="down", error=why, steps=[])
+
+
 class CheckRunner:
     def __init__(self, settings: CheckSettings, clock: Clock, sleep: Sleep = time.sleep) -> None:
         self.settings = settings
@@ -110,8 +117,12 @@ class CheckRunner:
         began = time.perf_counter()
         rows = check.rows()
         workers = max(1, min(len(rows), self.settings.row_workers))
-        with ThreadPoolExecutor(workers, thread_name_prefix=ROW_THREADS) as pool:
-            results = list(pool.map(lambda row: self.row(check, row), rows))
+        unopened = check.unopened_secrets if isinstance(check, Check) else []
+        if unopened:
+            results = [unopened_row(row, unopened) for row in rows]
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix=ROW_THREADS) as pool:
+                results = list(pool.map(lambda row: self.row(check, row), rows))
         secrets = [s.get_secret_value() for s in check.secrets.values() if s.get_secret_value()]
         results = [RowResult.model_validate(redact(r.model_dump(mode="json"), secrets)) for r in results]
         down = sum(r.status == "down" for r in results)

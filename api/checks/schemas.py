@@ -165,6 +165,9 @@ class CheckUpdate(Strict):
 class Check(CheckBody, Saved):
     """A stored check (with its secrets: internal only)."""
 
+    #: secrets sealed under a key not in ``checks.secrets_keys``: runs fail with their names
+    unopened_secrets: list[str] = Field(default_factory=list, exclude=True)
+
 
 class CheckPublic(Saved):
     """A check as the API returns it: the secrets' names, never their values."""
@@ -186,7 +189,8 @@ class CheckPublic(Saved):
 
     @classmethod
     def of(cls, check: Check) -> CheckPublic:
-        data = check.model_dump(exclude={"secrets"}) | {"secret_names": sorted(check.secrets)}
+        names = sorted({*check.secrets, *check.unopened_secrets})
+        data = check.model_dump(exclude={"secrets"}) | {"secret_names": names}
         return cls.model_validate(data)
 
 

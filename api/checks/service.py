@@ -22,6 +22,7 @@ from grokpipe.api.checks.reports import ReportRunner
 from grokpipe.api.checks.results import ResultStore
 from grokpipe.api.checks.runner import CheckRunner
 from grokpipe.api.checks.schemas import Check, CheckCreate, CheckRun, Report, ReportCreate
+from grokpipe.api.checks.sealing import Sealer
 from grokpipe.api.checks.store import CheckStore, ReportStore
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.errors import ApiError, Conflict
@@ -141,7 +142,7 @@ class Checks:
     ) -> None:
         cfg = settings.checks
         self.settings = cfg
-        self.store = CheckStore(es, settings.indices.checks)
+        self.store = CheckStore(es, settings.indices.checks, Sealer(cfg.secrets_keys))
         self.reports = ReportStore(es, settings.indices.reports)
         self.results = ResultStore(es, cfg.namespace)
         self.results.ensure()
@@ -158,6 +159,16 @@ class Checks:
         self.report_scheduler: Scheduler[Report] = Scheduler(
             self.reports, self.report_runner, settings.scheduler, clock, kind="report", workers=2
         )
+
+    def seal(self) -> None:
+        """At start: seal the stored secrets under the first key (after a rotation, or once keys are set)."""
+        if not self.store.sealer.enabled:
+            log.warning("checks.secrets_keys is empty: check secrets are stored in Elasticsearch as plain text")
+            return
+        try:
+            self.store.reseal()
+        except ApiError as exc:  # Elasticsearch away: the next start seals them
+            log.error("check secrets not sealed", extra={"error.message": str(exc)})
 
     def seed(self, notifiers: Collection[str]) -> None:
         """Create the ``checks.seed`` checks and ``checks.reports_seed`` reports that do not exist yet (by ``id``)."""

@@ -1,11 +1,23 @@
-"""Saved checks (``grokpipe-checks``) and reports (``grokpipe-reports``): the generic document store."""
+"""Saved checks (``grokpipe-checks``) and reports (``grokpipe-reports``): the generic document store.
+
+A check's secrets are sealed on their way in and opened on their way out (:mod:`.sealing`).
+"""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from grokpipe.api.checks.schemas import Check, CheckBody, Report, ReportBody
+from grokpipe.api.checks.sealing import Sealer
+from grokpipe.api.errors import Conflict, search_failed
 from grokpipe.api.store import MAPPINGS, DocumentStore, create_index
+from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, elasticsearch_errors
+
+log = logging.getLogger(__name__)
 
 
 def _ensure(es: Elasticsearch, index: str) -> None:
@@ -15,9 +27,80 @@ def _ensure(es: Elasticsearch, index: str) -> None:
 class CheckStore(DocumentStore[CheckBody, Check]):
     kind = "check"
 
-    def __init__(self, es: Elasticsearch, index: str) -> None:
+    def __init__(self, es: Elasticsearch, index: str, sealer: Sealer | None = None) -> None:
         super().__init__(es, index, Check)
+        self.sealer = sealer or Sealer([])
         _ensure(es, index)
+
+    def _encode(self, body: CheckBody) -> dict[str, Any]:
+        doc = super()._encode(body)
+        doc["secrets"] = self.sealer.seal_all(doc.get("secrets") or {})
+        return doc
+
+    def _load(self, source: dict[str, Any], doc_id: str, version: str) -> Check:
+        opened = self.sealer.open_all(source.get("secrets") or {})
+        data = source | {"secrets": opened.secrets, "unopened_secrets": opened.unopened}
+        return self.stored.model_validate(data | {"id": doc_id, "version": version})
+
+    def replace(self, current: Check, body: CheckBody, version: str | None = None) -> Check:
+        """As for any document, but never drops a secret this api cannot open: its value would be lost."""
+        lost = sorted(set(current.unopened_secrets) - set(body.secrets))
+        if lost:
+            raise Conflict(
+                f"check {current.id}: secrets {', '.join(lost)} were sealed under a key not in "
+                "checks.secrets_keys; add that key back, or send new values for them"
+            )
+        return super().replace(current, body, version)
+
+    def reseal(self) -> int:
+        """Seal under the first key every stored secret that is plain or sealed under another key (a
+        compare-and-set per check: one written meanwhile was sealed by that write); how many were."""
+        if not self.sealer.enabled:
+            return 0
+        resealed = 0
+        for hit in self._hits():
+            stored = dict(hit["_source"].get("secrets") or {})
+            opened = self.sealer.open_all(stored)
+            if not opened.stale:
+                continue
+            document = hit["_source"] | {"secrets": stored | self.sealer.seal_all(opened.secrets)}
+            try:
+                with elasticsearch_errors(f"sealing the secrets of check {hit['_id']}"):
+                    self.es.index(
+                        index=self.index,
+                        id=hit["_id"],
+                        document=document,
+                        if_seq_no=hit["_seq_no"],
+                        if_primary_term=hit["_primary_term"],
+                        refresh=True,
+                    )
+            except ElasticsearchConflict:
+                continue
+            resealed += 1
+        if resealed:
+            log.info("check secrets sealed under the first of checks.secrets_keys", extra={"checks": resealed})
+        return resealed
+
+    def _hits(self, page: int = 500) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            try:
+                with elasticsearch_errors(f"listing {self.kind}s"):
+                    resp = self.es.search(
+                        index=self.index,
+                        query={"match_all": {}},
+                        from_=offset,
+                        size=page,
+                        seq_no_primary_term=True,
+                        sort=[{"name": "asc"}],
+                    )
+            except ElasticsearchError as exc:
+                raise search_failed(f"listing {self.kind}s", exc) from exc
+            hits = resp["hits"]["hits"]
+            yield from hits
+            if len(hits) < page:
+                return
+            offset += len(hits)
 
 
 class ReportStore(DocumentStore[ReportBody, Report]):

@@ -150,6 +150,8 @@ def test_service_command_and_settings(
     if name == "api":
         keys = [key.get_secret_value() for key in settings.auth.admin_keys]  # type: ignore[attr-defined]
         assert keys == json.loads(env_example["API_ADMIN_KEYS"])
+        sealing = [key.get_secret_value() for key in settings.checks.secrets_keys]  # type: ignore[attr-defined]
+        assert sealing == json.loads(env_example["CHECK_SECRETS_KEYS"])
 
 
 def test_services_reach_kafka_and_elasticsearch_by_service_name(compose: dict[str, Any]) -> None:
