@@ -5,6 +5,11 @@ lease expiry, and the rule's throttle state. A replica claims tick T by rewritin
 ``if_seq_no``/``if_primary_term`` only if ``last_tick < T`` and no live lease is held; exactly one
 writer wins. A dead replica's lease expires after ``lease_seconds``.
 
+A run that takes longer than a third of the lease has it renewed (the same compare-and-set, by a
+thread of this replica), so a slow check or search keeps its tick: without it, another replica could
+claim the next tick while this run still works, and this run's release, state and all, would lose.
+Renewal stops after ``HOLD_LIMIT`` leases, so a claim its run never released still expires.
+
 The throttle state is what stops a firing group from notifying again, so a release that cannot
 reach Elasticsearch (tried a few times) is kept in memory: the next claim of that rule, if the
 document is still the one this replica claimed (same ``_seq_no``/``_primary_term``: nobody wrote
@@ -15,20 +20,29 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from grokpipe.api.throttle import RuleState
-from grokpipe.errors import ElasticsearchConflict, ElasticsearchNotFound, ElasticsearchUnavailable, elasticsearch_errors
+from grokpipe.errors import (
+    ElasticsearchConflict,
+    ElasticsearchError,
+    ElasticsearchNotFound,
+    ElasticsearchUnavailable,
+    elasticsearch_errors,
+)
 from grokpipe.retry import Backoff, RetryPolicy, retry
 
 log = logging.getLogger(__name__)
 
 #: A release is tried for about a second before its state is kept in memory instead.
 RELEASE_RETRY = RetryPolicy(Backoff(initial=0.1, cap=0.5), attempts=4)
+#: A claim is renewed for at most this many leases (a run that never released it must not hold it forever).
+HOLD_LIMIT = 12
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,16 @@ class Claim:
     seq_no: int
     primary_term: int
     state: RuleState
+
+
+@dataclass
+class _Held:
+    """A claim whose run has not released it: the latest write of it, for renewals and the release."""
+
+    claim: Claim
+    claimed_at: datetime  # the caller's ``now`` at the claim: renewals keep to its clock
+    since: float  # time.monotonic() at the claim
+    written: float  # time.monotonic() at the last write
 
 
 class Leases:
@@ -57,6 +81,10 @@ class Leases:
         self.release_retry = release_retry
         self._unreleased: dict[str, tuple[Claim, RuleState]] = {}
         self._lock = threading.Lock()
+        self._held: dict[str, _Held] = {}
+        self._holding = threading.Lock()  # _held, and a renewal's write with the release that follows it
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
 
     def _doc(self, tick: datetime, now: datetime, state: RuleState) -> dict[str, Any]:
         return {
@@ -88,7 +116,7 @@ class Leases:
             resp = self._put(rule_id, self._doc(tick, now, state), op_type="create")
             if resp is None:
                 return None
-            return Claim(rule_id, tick, resp["_seq_no"], resp["_primary_term"], state)
+            return self._hold(Claim(rule_id, tick, resp["_seq_no"], resp["_primary_term"], state), now)
         src = current["_source"]
         if src.get("last_tick") and datetime.fromisoformat(src["last_tick"]) >= tick:
             return None
@@ -106,11 +134,77 @@ class Leases:
         if resp is None:
             return None
         self._forget(rule_id)
-        return Claim(rule_id, tick, resp["_seq_no"], resp["_primary_term"], state)
+        return self._hold(Claim(rule_id, tick, resp["_seq_no"], resp["_primary_term"], state), now)
+
+    def _hold(self, claim: Claim, now: datetime) -> Claim:
+        mono = time.monotonic()
+        with self._holding:
+            self._held[claim.rule_id] = _Held(claim, now, mono, mono)
+            if self._renewer is None and not self._stop.is_set():
+                self._renewer = threading.Thread(target=self._renew_loop, name="lease-renewer", daemon=True)
+                self._renewer.start()
+        return claim
+
+    def _renew_loop(self) -> None:
+        period = min(max(self.lease.total_seconds() / 6, 0.05), 10.0)
+        while not self._stop.wait(period):
+            try:
+                self.renew()
+            except Exception:
+                log.exception("lease renewal failed")
+
+    def renew(self) -> int:
+        """Extend the leases held for over a third of a lease; how many were extended."""
+        lease = self.lease.total_seconds()
+        renewed = 0
+        with self._holding:
+            held_ids = list(self._held)
+        for rule_id in held_ids:
+            with self._holding:  # one write at a time: a release waits for at most one renewal
+                held = self._held.get(rule_id)
+                mono = time.monotonic()
+                if held is None or mono - held.written < lease / 3:
+                    continue
+                age = mono - held.since
+                if age > HOLD_LIMIT * lease:
+                    del self._held[rule_id]
+                    log.warning("lease held too long; no longer renewed", extra={"rule.id": rule_id, "seconds": age})
+                    continue
+                claim = held.claim
+                document = self._doc(claim.tick, held.claimed_at + timedelta(seconds=age), claim.state)
+                try:
+                    resp = self._put(rule_id, document, if_seq_no=claim.seq_no, if_primary_term=claim.primary_term)
+                except ElasticsearchError as exc:  # tried again next round, while the lease still runs
+                    log.warning("cannot renew lease", extra={"rule.id": rule_id, "error.message": str(exc)})
+                    continue
+                if resp is None:
+                    del self._held[rule_id]
+                    log.warning("lease lost while running", extra={"rule.id": rule_id})
+                    continue
+                held.claim = replace(claim, seq_no=resp["_seq_no"], primary_term=resp["_primary_term"])
+                held.written = mono
+                renewed += 1
+        return renewed
+
+    def close(self) -> None:
+        """Stop renewing (at shutdown: the runs are over, or their leases will expire)."""
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=10)
+
+    def _latest(self, claim: Claim) -> Claim:
+        """``claim`` as last written (renewals move its ``_seq_no``); it is no longer renewed."""
+        with self._holding:
+            held = self._held.get(claim.rule_id)
+            if held is None or held.claim.tick != claim.tick:
+                return claim
+            del self._held[claim.rule_id]
+            return held.claim
 
     def release(self, claim: Claim, state: RuleState) -> bool:
         """Store the new state and drop the lease; False if the lease was lost meanwhile, or if Elasticsearch
         stayed away (then the state is kept for this rule's next claim)."""
+        claim = self._latest(claim)
         doc: dict[str, Any] = {"last_tick": claim.tick.isoformat(), "owner": self.owner, "lease_until": None}
         doc["state"] = state.model_dump(mode="json")
         try:

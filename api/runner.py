@@ -149,24 +149,28 @@ class RuleRunner:
         self.leases.release(claim, claim.state)
 
     def finish(self, rule: Rule, claim: Claim, evaluation: Evaluation, began: float | None = None) -> RunResult:
-        """Decide, notify, record history and release the lease with the new state."""
+        """Decide, notify, record history and release the lease with the new state (also when a step fails:
+        once decided, the new state is what stops the notifications already sent from going out again)."""
         began = time.monotonic() if began is None else began
-        if self.history.pending:  # Elasticsearch answered this run: write what an outage kept back
-            self.history.flush()
         tick = claim.tick
-        start, end = window_for(rule, tick)
-        state, actions = decide(
-            claim.state,
-            evaluation.findings,
-            tick,
-            realert=rule.realert_td,
-            recovery=rule.recovery,
-            silenced_until=rule.silenced_until,
-        )
-        result = RunResult(rule.id, tick, start, end, evaluation)
-        for action in actions:
-            result.actions.append(self._act(rule, action, tick, start, end))
-        self.leases.release(claim, state.model_copy(update={"last_tick": tick}))
+        state = claim.state
+        try:
+            if self.history.pending:  # Elasticsearch answered this run: write what an outage kept back
+                self.history.flush()
+            start, end = window_for(rule, tick)
+            state, actions = decide(
+                claim.state,
+                evaluation.findings,
+                tick,
+                realert=rule.realert_td,
+                recovery=rule.recovery,
+                silenced_until=rule.silenced_until,
+            )
+            result = RunResult(rule.id, tick, start, end, evaluation)
+            for action in actions:
+                result.actions.append(self._act(rule, action, tick, start, end))
+        finally:
+            self.leases.release(claim, state.model_copy(update={"last_tick": tick}))
         metrics.RULE_RUNS.labels(outcome="ok").inc()
         metrics.RULE_DURATION.observe(time.monotonic() - began)
         return result

@@ -120,5 +120,6 @@ class Services:
         self.checks.stop()
         self.digest_scheduler.stop()
         self.scheduler.stop()
+        self.leases.close()
         self.dispatcher.close()
         self.es.close()

@@ -172,7 +172,11 @@ class BatchRunner:
             results: list[RunResult | None] = [None] * len(batch)
             if pending:
                 items = [item for _, item in pending]
-                answers = self._msearch(items) if self.grouping == "msearch" else self._grouped(items)
+                try:
+                    answers = self._msearch(items) if self.grouping == "msearch" else self._grouped(items)
+                except Exception as exc:  # each claimed rule still fails (and releases its tick) alone
+                    log.exception("batch search failed", extra={"rule.ids": [p.rule.id for p in items]})
+                    answers = [SearchFailed(f"batch search failed: {type(exc).__name__}: {exc}")] * len(items)
                 finished = pool.map(lambda pair: self._finish(*pair), zip(items, answers, strict=True))
                 for (i, _), result in zip(pending, finished, strict=True):
                     results[i] = result

@@ -1,12 +1,16 @@
-"""Lease documents in real noida-db: one claim per tick, a dead replica's lease expires, state survives."""
+"""Lease documents in real noida-db: one claim per tick, a dead replica's lease expires, state survives,
+a long run keeps its lease (renewed) until it releases or holds it too long."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from elasticsearch import Elasticsearch
 
+from grokpipe.api import lease
 from grokpipe.api.lease import Leases
 from grokpipe.api.throttle import RuleState
 
@@ -37,3 +41,48 @@ def test_claims_are_exclusive_and_dead_leases_expire(es: Elasticsearch) -> None:
     assert not a.release(dead, RuleState())  # the dead owner's late release loses
     assert b.release(taken, remembered)
     assert b.state("r1") == remembered
+
+
+def _claimed_by_b_within(b: Leases, rule_id: str, tick: datetime, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        claim = b.claim(rule_id, tick, datetime.now(UTC))
+        if claim is not None:
+            b.release(claim, claim.state)
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_run_longer_than_its_lease_keeps_it_and_stores_its_state(es: Elasticsearch) -> None:
+    index = f"grokpipe-rule-state-{uuid.uuid4().hex[:8]}"
+    a = Leases(es, index, owner="a", lease_seconds=1.0)
+    b = Leases(es, index, owner="b", lease_seconds=1.0)
+    tick = datetime.now(UTC).replace(microsecond=0)
+    try:
+        claim = a.claim("r1", tick, datetime.now(UTC))
+        assert claim is not None
+        assert not _claimed_by_b_within(b, "r1", tick + MINUTE, 3.5)  # three and a half leases: renewed
+        state = RuleState(last_run=tick, last_tick=tick)
+        assert a.release(claim, state)  # the renewals moved _seq_no; the release follows them
+        assert b.state("r1") == state
+        assert _claimed_by_b_within(b, "r1", tick + MINUTE, 1.0)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_claim_never_released_is_renewed_only_up_to_the_hold_limit(
+    es: Elasticsearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lease, "HOLD_LIMIT", 2)
+    index = f"grokpipe-rule-state-{uuid.uuid4().hex[:8]}"
+    a = Leases(es, index, owner="a", lease_seconds=0.5)
+    b = Leases(es, index, owner="b", lease_seconds=0.5)
+    tick = datetime.now(UTC).replace(microsecond=0)
+    try:
+        assert a.claim("r1", tick, datetime.now(UTC)) is not None  # and its run never releases it
+        assert _claimed_by_b_within(b, "r1", tick + MINUTE, 5.0)  # held 2 leases, then expired
+    finally:
+        a.close()
+        b.close()
