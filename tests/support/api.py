@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import socket
+import subprocess
 import threading
 import urllib.parse
 import uuid
@@ -230,6 +231,25 @@ def serve(app: Any) -> Iterator[str]:
 
 ADMIN_KEY = "admin-key-0123456789"
 READ_KEY = "read-key-0123456789"
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 60.0) -> None:
+    """Until ``url``/healthz answers 200; fails at once if ``proc`` (the api's process) exits first."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the api at {url} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} never became healthy")
 
 
 def fresh_indices(suffix: str) -> dict[str, str]:

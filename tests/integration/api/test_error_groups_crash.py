@@ -11,7 +11,7 @@ import httpx
 import pytest
 import yaml
 from elasticsearch import Elasticsearch
-from support.api import ADMIN_KEY, api_settings, free_port, new_logs_index
+from support.api import ADMIN_KEY, api_settings, free_port, new_logs_index, wait_healthy
 from support.groups import add, event
 from support.process import ServiceProcess
 
@@ -19,20 +19,6 @@ from grokpipe.api.groups.store import GroupStore
 from grokpipe.embedded import EmbeddedStack
 
 KEYS = [f"crash-{i:03d}" for i in range(150)]
-
-
-def wait_healthy(url: str, proc: ServiceProcess) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.proc is not None
-        assert proc.proc.poll() is None, "api exited"
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("api did not start")
 
 
 @pytest.mark.slow
@@ -55,7 +41,7 @@ def test_kill_9_during_group_updates_keeps_counts_exact(
     written = 0
     api.start()
     try:
-        wait_healthy(url, api)
+        wait_healthy(url, api.proc)
         for _ in range(4):
             now = datetime.now(UTC)
             # not php.error/critical: the example-config test's seeded rule searches logs-* for recent PHP fatals
@@ -67,7 +53,7 @@ def test_kill_9_during_group_updates_keeps_counts_exact(
             time.sleep(rng.uniform(1.2, 2.5))  # a pass over 150 groups is under way
             api.kill()
             api.start()
-            wait_healthy(url, api)
+            wait_healthy(url, api.proc)
         time.sleep(2.5)  # past the settle time and the dead replica's lease
         deadline = time.monotonic() + 60
         while True:

@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from elasticsearch import Elasticsearch
-from support.api import doc, free_port, new_logs_index
+from support.api import doc, free_port, new_logs_index, wait_healthy
 
 from grokpipe.embedded import EmbeddedStack
 
@@ -44,14 +43,7 @@ def test_example_config_serves_and_seeds_the_php_rule(stack: EmbeddedStack, es: 
     url = f"http://127.0.0.1:{port}"
     headers = {"X-API-Key": "dev-admin-key"}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "api did not start"
-                time.sleep(0.2)
+        wait_healthy(url, proc)
         rule = httpx.get(f"{url}/rules/php-fatal-errors", headers=headers).json()
         assert (rule["realert"], rule["group_by"]) == ("1d", ["error.grouping_key"])
         run = httpx.post(f"{url}/rules/php-fatal-errors/run", headers=headers, timeout=60).json()

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import yaml
 from elasticsearch import Elasticsearch
-from support.api import ADMIN_KEY, doc, free_port, fresh_indices, new_logs_index
+from support.api import ADMIN_KEY, doc, free_port, fresh_indices, new_logs_index, wait_healthy
 
 from grokpipe.embedded import EmbeddedStack
 
@@ -52,7 +52,7 @@ def test_two_processes_one_evaluation_per_tick(stack: EmbeddedStack, es: Elastic
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            _wait_healthy(url)
+            wait_healthy(url)
         created = httpx.post(
             f"{urls[0]}/rules",
             headers={"X-API-Key": ADMIN_KEY},
@@ -77,18 +77,6 @@ def test_two_processes_one_evaluation_per_tick(stack: EmbeddedStack, es: Elastic
     ticks = _ticks(es, indices["alerts"], rule_id)
     assert len(ticks) >= TICKS
     assert max(ticks.values()) == 1, [t for t, n in ticks.items() if n > 1]  # no tick evaluated twice
-
-
-def _wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} never became healthy")
 
 
 def _ticks(es: Elasticsearch, index: str, rule_id: str) -> Counter[str]:
