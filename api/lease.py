@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,6 +62,10 @@ class _Held:
     claimed_at: datetime  # the caller's ``now`` at the claim: renewals keep to its clock
     since: float  # time.monotonic() at the claim
     written: float  # time.monotonic() at the last write
+    #: held by a renewal's write, so the release that follows uses the ``_seq_no`` it moved to
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    released: bool = False
+    renewing: bool = True  # False past HOLD_LIMIT
 
 
 class Leases:
@@ -82,7 +86,7 @@ class Leases:
         self._unreleased: dict[str, tuple[Claim, RuleState]] = {}
         self._lock = threading.Lock()
         self._held: dict[str, _Held] = {}
-        self._holding = threading.Lock()  # _held, and a renewal's write with the release that follows it
+        self._holding = threading.Lock()  # _held (never held across a request)
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
 
@@ -155,36 +159,48 @@ class Leases:
 
     def renew(self) -> int:
         """Extend the leases held for over a third of a lease; how many were extended."""
-        lease = self.lease.total_seconds()
-        renewed = 0
         with self._holding:
-            held_ids = list(self._held)
-        for rule_id in held_ids:
-            with self._holding:  # one write at a time: a release waits for at most one renewal
-                held = self._held.get(rule_id)
-                mono = time.monotonic()
-                if held is None or mono - held.written < lease / 3:
-                    continue
-                age = mono - held.since
-                if age > HOLD_LIMIT * lease:
-                    del self._held[rule_id]
-                    log.warning("lease held too long; no longer renewed", extra={"rule.id": rule_id, "seconds": age})
-                    continue
-                claim = held.claim
-                document = self._doc(claim.tick, held.claimed_at + timedelta(seconds=age), claim.state)
-                try:
-                    resp = self._put(rule_id, document, if_seq_no=claim.seq_no, if_primary_term=claim.primary_term)
-                except ElasticsearchError as exc:  # tried again next round, while the lease still runs
-                    log.warning("cannot renew lease", extra={"rule.id": rule_id, "error.message": str(exc)})
-                    continue
-                if resp is None:
-                    del self._held[rule_id]
-                    log.warning("lease lost while running", extra={"rule.id": rule_id})
-                    continue
-                held.claim = replace(claim, seq_no=resp["_seq_no"], primary_term=resp["_primary_term"])
-                held.written = mono
-                renewed += 1
-        return renewed
+            held = list(self._held.values())
+        return sum(self._renew(h) for h in held)
+
+    def _renew(self, held: _Held) -> bool:
+        lease = self.lease.total_seconds()
+        with held.lock:  # this claim's release waits for this write; other claims and releases do not
+            mono = time.monotonic()
+            if held.released or not held.renewing or mono - held.written < lease / 3:
+                return False
+            claim, age = held.claim, mono - held.since
+            if age > HOLD_LIMIT * lease:  # kept for the release (it has the latest _seq_no), not renewed
+                held.renewing = False
+                log.warning("lease held too long; no longer renewed", extra={"rule.id": claim.rule_id, "seconds": age})
+                return False
+            document = self._doc(claim.tick, held.claimed_at + timedelta(seconds=age), claim.state)
+            try:
+                resp = self._put(claim.rule_id, document, if_seq_no=claim.seq_no, if_primary_term=claim.primary_term)
+                if resp is None:  # a renewal of ours that timed out may yet have landed
+                    resp = self._ours(claim, claimed=True)
+            except ElasticsearchError as exc:  # tried again next round, while the lease still runs
+                log.warning("cannot renew lease", extra={"rule.id": claim.rule_id, "error.message": str(exc)})
+                return False
+            if resp is None:
+                held.renewing = False
+                log.warning("lease lost while running", extra={"rule.id": claim.rule_id})
+                return False
+            held.claim = replace(claim, seq_no=resp["_seq_no"], primary_term=resp["_primary_term"])
+            held.written = mono
+            return True
+
+    def _ours(self, claim: Claim, *, claimed: bool) -> dict[str, Any] | None:
+        """The document if it still holds this replica's ``claim`` (``claimed``: with a live lease; else
+        released): a write of ours that timed out, and was retried, may have landed all the same."""
+        current = self._get(claim.rule_id)
+        if current is None:
+            return None
+        src = current["_source"]
+        tick = src.get("last_tick")
+        if src.get("owner") != self.owner or not tick or datetime.fromisoformat(tick) != claim.tick:
+            return None
+        return current if (src.get("lease_until") is not None) == claimed else None
 
     def close(self) -> None:
         """Stop renewing (at shutdown: the runs are over, or their leases will expire)."""
@@ -199,6 +215,8 @@ class Leases:
             if held is None or held.claim.tick != claim.tick:
                 return claim
             del self._held[claim.rule_id]
+        with held.lock:  # after a renewal in flight
+            held.released = True
             return held.claim
 
     def release(self, claim: Claim, state: RuleState) -> bool:
@@ -208,10 +226,7 @@ class Leases:
         doc: dict[str, Any] = {"last_tick": claim.tick.isoformat(), "owner": self.owner, "lease_until": None}
         doc["state"] = state.model_dump(mode="json")
         try:
-            written = retry(
-                lambda: self._put(claim.rule_id, doc, if_seq_no=claim.seq_no, if_primary_term=claim.primary_term),
-                self.release_retry,
-            )
+            written = retry(lambda: self._release(claim, doc), self.release_retry)
         except ElasticsearchUnavailable as exc:
             with self._lock:
                 self._unreleased[claim.rule_id] = (claim, state)
@@ -225,6 +240,18 @@ class Leases:
             log.warning("lease lost before release", extra={"rule.id": claim.rule_id})
             return False
         return True
+
+    def _release(self, claim: Claim, doc: dict[str, Any]) -> dict[str, Any] | None:
+        written = self._put(claim.rule_id, doc, if_seq_no=claim.seq_no, if_primary_term=claim.primary_term)
+        if written is not None:
+            return written
+        landed = self._ours(claim, claimed=False)  # an earlier try that timed out had released it
+        if landed is not None and landed["_source"].get("state") == doc["state"]:
+            return landed
+        current = self._ours(claim, claimed=True)  # a renewal that timed out had moved the _seq_no
+        if current is None:
+            return None
+        return self._put(claim.rule_id, doc, if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"])
 
     def _kept(self, rule_id: str, current: dict[str, Any]) -> tuple[Claim, RuleState] | None:
         """The state of a release that never landed, if the document is still as this replica claimed it."""

@@ -90,8 +90,8 @@ class DocumentStore(Generic[Body, Stored]):
         self.index = index
         self.stored = stored
 
-    def _encode(self, body: Body) -> dict[str, Any]:
-        """The stored document of ``body`` (a subclass may seal parts of it)."""
+    def _encode(self, body: Body, current: Stored | None = None) -> dict[str, Any]:
+        """The stored document of ``body``, replacing ``current`` (a subclass may seal parts of it)."""
         return body.model_dump(mode="json")
 
     def _load(self, source: dict[str, Any], doc_id: str, version: str) -> Stored:
@@ -127,7 +127,7 @@ class DocumentStore(Generic[Body, Stored]):
     def replace(self, current: Stored, body: Body, version: str | None = None) -> Stored:
         current_id = current.id
         seq, term = parse_version(version or current.version)
-        doc = self._encode(body) | {
+        doc = self._encode(body, current) | {
             "created": current.created.isoformat(),
             "updated": datetime.now(UTC).isoformat(),
         }

@@ -117,7 +117,7 @@ class CheckRunner:
         began = time.perf_counter()
         rows = check.rows()
         workers = max(1, min(len(rows), self.settings.row_workers))
-        unopened = check.unopened_secrets if isinstance(check, Check) else []
+        unopened = sorted(check.unopened_secrets) if isinstance(check, Check) else []
         if unopened:
             results = [unopened_row(row, unopened) for row in rows]
         else:

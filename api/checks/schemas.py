@@ -165,8 +165,8 @@ class CheckUpdate(Strict):
 class Check(CheckBody, Saved):
     """A stored check (with its secrets: internal only)."""
 
-    #: secrets sealed under a key not in ``checks.secrets_keys``: runs fail with their names
-    unopened_secrets: list[str] = Field(default_factory=list, exclude=True)
+    #: secrets sealed under a key not in ``checks.secrets_keys`` (name -> as stored): runs fail naming them
+    unopened_secrets: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
 
 class CheckPublic(Saved):

@@ -39,7 +39,7 @@ class Opened:
     """A stored check's secrets: the values, and the names sealed under a key this api does not have."""
 
     secrets: dict[str, str] = field(default_factory=dict)
-    unopened: list[str] = field(default_factory=list)
+    unopened: dict[str, Any] = field(default_factory=dict)  # name -> what is stored (kept as it is)
     #: stored as plain text, or sealed under a key other than the first: :meth:`Sealer.seal_all` rewrites them
     stale: bool = False
 
@@ -68,14 +68,14 @@ class Sealer:
                 opened.secrets[name] = str(value)
                 opened.stale |= self.enabled
                 continue
-            token = str(value.get(SEALED, "")).encode("ascii")
+            token = str(value.get(SEALED, "")).encode()
             if self._all is None:
-                opened.unopened.append(name)
+                opened.unopened[name] = dict(value)
                 continue
             try:
                 opened.secrets[name] = self._all.decrypt(token).decode()
-            except InvalidToken:
-                opened.unopened.append(name)
+            except InvalidToken:  # another key's, or not a token at all
+                opened.unopened[name] = dict(value)
                 continue
             opened.stale |= not self._opens_with_primary(token)
         return opened

@@ -167,7 +167,7 @@ class Checks:
             return
         try:
             self.store.reseal()
-        except ApiError as exc:  # Elasticsearch away: the next start seals them
+        except ApiError as exc:  # Elasticsearch away (listing them): the next start seals them
             log.error("check secrets not sealed", extra={"error.message": str(exc)})
 
     def seed(self, notifiers: Collection[str]) -> None:

@@ -13,7 +13,7 @@ from elasticsearch import Elasticsearch
 
 from grokpipe.api.checks.schemas import Check, CheckBody, Report, ReportBody
 from grokpipe.api.checks.sealing import Sealer
-from grokpipe.api.errors import Conflict, search_failed
+from grokpipe.api.errors import search_failed
 from grokpipe.api.store import MAPPINGS, DocumentStore, create_index
 from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, elasticsearch_errors
 
@@ -32,9 +32,11 @@ class CheckStore(DocumentStore[CheckBody, Check]):
         self.sealer = sealer or Sealer([])
         _ensure(es, index)
 
-    def _encode(self, body: CheckBody) -> dict[str, Any]:
-        doc = super()._encode(body)
-        doc["secrets"] = self.sealer.seal_all(doc.get("secrets") or {})
+    def _encode(self, body: CheckBody, current: Check | None = None) -> dict[str, Any]:
+        doc = super()._encode(body, current)
+        sealed = self.sealer.seal_all(doc.get("secrets") or {})
+        kept = current.unopened_secrets if current is not None else {}  # as stored: only their key opens them
+        doc["secrets"] = {name: value for name, value in kept.items() if name not in sealed} | sealed
         return doc
 
     def _load(self, source: dict[str, Any], doc_id: str, version: str) -> Check:
@@ -42,14 +44,13 @@ class CheckStore(DocumentStore[CheckBody, Check]):
         data = source | {"secrets": opened.secrets, "unopened_secrets": opened.unopened}
         return self.stored.model_validate(data | {"id": doc_id, "version": version})
 
-    def replace(self, current: Check, body: CheckBody, version: str | None = None) -> Check:
-        """As for any document, but never drops a secret this api cannot open: its value would be lost."""
-        lost = sorted(set(current.unopened_secrets) - set(body.secrets))
-        if lost:
-            raise Conflict(
-                f"check {current.id}: secrets {', '.join(lost)} were sealed under a key not in "
-                "checks.secrets_keys; add that key back, or send new values for them"
-            )
+    def replace(
+        self, current: Check, body: CheckBody, version: str | None = None, *, keep_secrets: bool = False
+    ) -> Check:
+        """``body``'s secrets replace the stored ones (PUT, or a PATCH that sets ``secrets``); with
+        ``keep_secrets`` (a PATCH that does not), the ones this api cannot open are kept as stored too."""
+        if not keep_secrets:
+            current = current.model_copy(update={"unopened_secrets": {}})
         return super().replace(current, body, version)
 
     def reseal(self) -> int:
@@ -58,7 +59,7 @@ class CheckStore(DocumentStore[CheckBody, Check]):
         if not self.sealer.enabled:
             return 0
         resealed = 0
-        for hit in self._hits():
+        for hit in list(self._hits()):  # read them all first: a rewritten check may move in the order
             stored = dict(hit["_source"].get("secrets") or {})
             opened = self.sealer.open_all(stored)
             if not opened.stale:
@@ -75,6 +76,9 @@ class CheckStore(DocumentStore[CheckBody, Check]):
                         refresh=True,
                     )
             except ElasticsearchConflict:
+                continue
+            except ElasticsearchError as exc:  # this one is sealed at the next start; the others go on
+                log.error("check secrets not sealed", extra={"check.id": hit["_id"], "error.message": str(exc)})
                 continue
             resealed += 1
         if resealed:

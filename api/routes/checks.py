@@ -87,7 +87,8 @@ def update_check(
         errors = exc.errors(include_url=False, include_context=False, include_input=False)  # input: secrets
         raise InvalidRule("invalid check after update", errors=errors) from None
     _validate(services, new)
-    return _public(services.checks.store.replace(current, new, if_match))
+    keep = "secrets" not in body.model_fields_set  # secrets it cannot open stay as stored
+    return _public(services.checks.store.replace(current, new, if_match, keep_secrets=keep))
 
 
 @router.delete("/{check_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -139,11 +139,13 @@ def test_a_check_whose_key_is_gone_fails_its_runs_and_keeps_its_secrets(
         result = run(client, check_id)
         assert (result["status"], result["down"]) == ("down", 1)
         assert result["rows"][0]["error"].startswith("secrets token cannot be opened")
-        refused = client.patch(f"/checks/{check_id}", json={"tags": ["x"]})
-        assert refused.status_code == 409
-        assert "token" in refused.json()["error"]["message"]
-        assert stored(es, indices, check_id)["secrets"] == sealed  # not re-sealed, not dropped
-        fixed = client.patch(f"/checks/{check_id}", json={"secrets": {"token": TOKEN}})
-        assert fixed.status_code == 200, fixed.text
+        silenced = client.patch(f"/checks/{check_id}", json={"enabled": False})  # a PATCH without secrets
+        assert silenced.status_code == 200, silenced.text
+        assert silenced.json()["secret_names"] == ["token"]
+        assert stored(es, indices, check_id)["secrets"] == sealed  # kept as stored, not dropped
+    with api(stack, indices, [other, lost]) as client:  # the key is back: re-sealed under the first at start
         assert run(client, check_id)["status"] == "up"
-    assert opens(other, stored(es, indices, check_id))
+        assert opens(other, stored(es, indices, check_id))
+        replaced = client.patch(f"/checks/{check_id}", json={"secrets": {"token": "new"}})  # sets secrets: replaced
+        assert replaced.status_code == 200, replaced.text
+        assert run(client, check_id)["status"] == "down"  # the target wants the old token

@@ -83,6 +83,32 @@ def test_a_claim_never_released_is_renewed_only_up_to_the_hold_limit(
     try:
         assert a.claim("r1", tick, datetime.now(UTC)) is not None  # and its run never releases it
         assert _claimed_by_b_within(b, "r1", tick + MINUTE, 5.0)  # held 2 leases, then expired
+        late = a.claim("r2", tick, datetime.now(UTC))
+        assert late is not None
+        time.sleep(1.5)  # past the hold limit, and the lease ran out, but no one took it
+        state = RuleState(last_run=tick, last_tick=tick)
+        assert a.release(late, state)  # from the last renewal's _seq_no
+        assert b.state("r2") == state
     finally:
         a.close()
         b.close()
+
+
+def test_a_write_of_ours_that_landed_unseen_does_not_lose_the_release(es: Elasticsearch) -> None:
+    """A renewal or a release whose answer timed out, and that was retried, moved the _seq_no itself."""
+    index = f"grokpipe-rule-state-{uuid.uuid4().hex[:8]}"
+    a = Leases(es, index, owner="a", lease_seconds=60)
+    state = RuleState(last_run=T0, last_tick=T0)
+    try:
+        for rule_id, released in (("renewed", False), ("released", True)):
+            claim = a.claim(rule_id, T0, T0)
+            assert claim is not None
+            landed = a._doc(T0, T0 + MINUTE, state if released else claim.state)  # as the lost write left it
+            if released:
+                landed["lease_until"] = None
+            es.index(index=index, id=rule_id, document=landed, refresh=True)
+            assert a.release(claim, state), rule_id
+            assert a.state(rule_id) == state
+            assert a.claim(rule_id, T0, T0 + MINUTE) is None  # the tick stays done
+    finally:
+        a.close()

@@ -22,7 +22,7 @@ def test_sealed_values_are_not_in_the_stored_document_and_open_again() -> None:
     assert "hunter2" not in json.dumps(stored)
     assert "t0k" not in json.dumps(stored)
     opened = sealer(key).open_all(stored)
-    assert (opened.secrets, opened.unopened, opened.stale) == ({"password": "hunter2", "token": "t0k"}, [], False)
+    assert (opened.secrets, opened.unopened, opened.stale) == ({"password": "hunter2", "token": "t0k"}, {}, False)
 
 
 def test_each_seal_differs_so_equal_secrets_do_not_show() -> None:
@@ -52,8 +52,13 @@ def test_a_secret_sealed_under_the_second_key_opens_and_is_stale() -> None:
 def test_a_secret_sealed_under_a_missing_key_is_named_not_opened() -> None:
     stored = sealer(generate_key()).seal_all({"password": "hunter2"}) | {"plain": "p"}
     opened = sealer(generate_key()).open_all(stored)
-    assert (opened.secrets, opened.unopened) == ({"plain": "p"}, ["password"])
-    assert sealer().open_all(stored).unopened == ["password"]  # no keys at all
+    assert (opened.secrets, opened.unopened) == ({"plain": "p"}, {"password": stored["password"]})  # kept as stored
+    assert list(sealer().open_all(stored).unopened) == ["password"]  # no keys at all
+
+
+def test_a_stored_value_that_is_no_token_is_unopened_not_an_error() -> None:
+    opened = sealer(generate_key()).open_all({"password": {"sealed": "ünïcode, not a token"}})
+    assert list(opened.unopened) == ["password"]
 
 
 @pytest.mark.parametrize("key", ["", "short", "x" * 44, generate_key()[:-4]])
