@@ -114,6 +114,8 @@ class Leases:
             return None
 
     def claim(self, rule_id: str, tick: datetime, now: datetime) -> Claim | None:
+        if self._busy(rule_id):
+            return None
         current = self._get(rule_id)
         if current is None:
             state = RuleState()
@@ -139,6 +141,18 @@ class Leases:
             return None
         self._forget(rule_id)
         return self._hold(Claim(rule_id, tick, resp["_seq_no"], resp["_primary_term"], state), now)
+
+    def _busy(self, rule_id: str) -> bool:
+        """A run of this replica holds the rule's lease (a claim past this replica's own live lease is for
+        a restart under the same ``replica_id``, not for a second run beside the first: "run now")."""
+        with self._holding:
+            held = self._held.get(rule_id)
+            if held is None:
+                return False
+            if held.renewing or time.monotonic() - held.written < self.lease.total_seconds():
+                return True
+            del self._held[rule_id]  # past the hold limit and expired: its run never released it
+            return False
 
     def _hold(self, claim: Claim, now: datetime) -> Claim:
         mono = time.monotonic()

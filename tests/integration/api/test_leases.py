@@ -26,6 +26,7 @@ def test_claims_are_exclusive_and_dead_leases_expire(es: Elasticsearch) -> None:
     first = a.claim("r1", T0, T0)
     assert first is not None
     assert b.claim("r1", T0, T0) is None  # same tick: already claimed
+    assert a.claim("r1", T0 + timedelta(seconds=1), T0) is None  # "run now" while a's own run holds it
     remembered = RuleState(last_run=T0, last_tick=T0)
     assert a.release(first, remembered)
     assert a.claim("r1", T0, T0 + timedelta(seconds=5)) is None  # a released tick is never re-run
