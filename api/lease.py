@@ -8,7 +8,10 @@ writer wins. A dead replica's lease expires after ``lease_seconds``.
 A run that takes longer than a third of the lease has it renewed (the same compare-and-set, by a
 thread of this replica), so a slow check or search keeps its tick: without it, another replica could
 claim the next tick while this run still works, and this run's release, state and all, would lose.
-Renewal stops after ``HOLD_LIMIT`` leases, so a claim its run never released still expires.
+Renewal stops after ``HOLD_LIMIT`` leases, so a claim its run never released still expires. While
+its own run holds a rule, a replica does not claim it again ("run now" gets a 409, not a second run).
+A write of ours whose answer timed out may have landed: a conflict on a document that still shows our
+claim of that tick is ours to continue from.
 
 The throttle state is what stops a firing group from notifying again, so a release that cannot
 reach Elasticsearch (tried a few times) is kept in memory: the next claim of that rule, if the
