@@ -38,6 +38,23 @@ PDO, MEMORY, KEYERROR, NPE, UPSTREAM, SKU, VALUEERROR = (k.key for k in KINDS)
 NOW = T0 + timedelta(minutes=2)  # the api's clock: the events are in the hours and days before T0
 
 
+def replaced(page: Any) -> bool:
+    """``page`` is no longer the document. Chromedriver sometimes says so with "Node with given id does
+    not belong to the document" rather than a stale element (SeleniumHQ/selenium#15401), which
+    ``expected_conditions.staleness_of`` does not catch."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc.msg):
+            return True
+        raise
+    return False
+
+
 @dataclass
 class Console:
     url: str
@@ -53,14 +70,13 @@ class Console:
 
     def submit(self, element: Any, *, confirm: bool = False) -> None:
         """Click a submit button (or a menu option) and wait until the next page replaced this one."""
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.wait import WebDriverWait
 
         page = self.driver.find_element("tag name", "html")
         element.click()
         if confirm:
             self.driver.switch_to.alert.accept()
-        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, 10).until(lambda _: replaced(page))
 
     def press(self, element_id: str) -> None:
         self.submit(self.driver.find_element("id", element_id))
