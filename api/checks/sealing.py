@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
 
 SEALED = "sealed"
@@ -46,19 +46,17 @@ class Opened:
 
 class Sealer:
     def __init__(self, keys: Sequence[SecretStr]) -> None:
-        fernets = [Fernet(key.get_secret_value()) for key in keys]
-        self._primary = fernets[0] if fernets else None
-        self._all = MultiFernet(fernets) if fernets else None
+        self._fernets = [Fernet(key.get_secret_value()) for key in keys]  # the first seals
 
     @property
     def enabled(self) -> bool:
-        return self._primary is not None
+        return bool(self._fernets)
 
     def seal_all(self, secrets: Mapping[str, str]) -> dict[str, Any]:
         """What is stored for ``secrets``: sealed under the first key, or plain without keys."""
-        if self._primary is None:
+        if not self._fernets:
             return dict(secrets)
-        seal = self._primary.encrypt
+        seal = self._fernets[0].encrypt
         return {name: {SEALED: seal(value.encode()).decode("ascii")} for name, value in secrets.items()}
 
     def open_all(self, stored: Mapping[str, Any]) -> Opened:
@@ -69,21 +67,13 @@ class Sealer:
                 opened.stale |= self.enabled
                 continue
             token = str(value.get(SEALED, "")).encode()
-            if self._all is None:
+            for i, fernet in enumerate(self._fernets):  # the first key first: one decryption as a rule
+                try:
+                    opened.secrets[name] = fernet.decrypt(token).decode()
+                except InvalidToken:  # another key's, or not a token at all
+                    continue
+                opened.stale |= i > 0
+                break
+            else:
                 opened.unopened[name] = dict(value)
-                continue
-            try:
-                opened.secrets[name] = self._all.decrypt(token).decode()
-            except InvalidToken:  # another key's, or not a token at all
-                opened.unopened[name] = dict(value)
-                continue
-            opened.stale |= not self._opens_with_primary(token)
         return opened
-
-    def _opens_with_primary(self, token: bytes) -> bool:
-        assert self._primary is not None
-        try:
-            self._primary.decrypt(token)
-        except InvalidToken:
-            return False
-        return True
