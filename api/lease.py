@@ -195,7 +195,8 @@ class Leases:
             try:
                 resp = self._put(claim.rule_id, document, if_seq_no=claim.seq_no, if_primary_term=claim.primary_term)
                 if resp is None:  # a renewal of ours that timed out may yet have landed
-                    resp = self._ours(claim, claimed=True)
+                    ours = self._ours(claim)
+                    resp = ours if ours is not None and ours["_source"].get("lease_until") is not None else None
             except ElasticsearchError as exc:  # tried again next round, while the lease still runs
                 log.warning("cannot renew lease", extra={"rule.id": claim.rule_id, "error.message": str(exc)})
                 return False
@@ -207,9 +208,9 @@ class Leases:
             held.written = mono
             return True
 
-    def _ours(self, claim: Claim, *, claimed: bool) -> dict[str, Any] | None:
-        """The document if it still holds this replica's ``claim`` (``claimed``: with a live lease; else
-        released): a write of ours that timed out, and was retried, may have landed all the same."""
+    def _ours(self, claim: Claim) -> dict[str, Any] | None:
+        """The document if it is still this replica's ``claim`` of its tick, claimed (``lease_until`` set) or
+        released: a write of ours that timed out, and was retried, may have landed all the same."""
         current = self._get(claim.rule_id)
         if current is None:
             return None
@@ -217,7 +218,7 @@ class Leases:
         tick = src.get("last_tick")
         if src.get("owner") != self.owner or not tick or datetime.fromisoformat(tick) != claim.tick:
             return None
-        return current if (src.get("lease_until") is not None) == claimed else None
+        return current
 
     def close(self) -> None:
         """Stop renewing (at shutdown: the runs are over, or their leases will expire)."""
@@ -262,12 +263,12 @@ class Leases:
         written = self._put(claim.rule_id, doc, if_seq_no=claim.seq_no, if_primary_term=claim.primary_term)
         if written is not None:
             return written
-        landed = self._ours(claim, claimed=False)  # an earlier try that timed out had released it
-        if landed is not None and landed["_source"].get("state") == doc["state"]:
-            return landed
-        current = self._ours(claim, claimed=True)  # a renewal that timed out had moved the _seq_no
+        current = self._ours(claim)
         if current is None:
             return None
+        if current["_source"].get("lease_until") is None:  # an earlier try that timed out had released it
+            return current if current["_source"].get("state") == doc["state"] else None
+        # a renewal that timed out had moved the _seq_no
         return self._put(claim.rule_id, doc, if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"])
 
     def _kept(self, rule_id: str, current: dict[str, Any]) -> tuple[Claim, RuleState] | None:
