@@ -164,23 +164,29 @@ class DocumentStore(Generic[Body, Stored]):
             filters.append({"term": {"enabled": enabled}})
         if tag:
             filters.append({"term": {"tags": tag}})
-        try:
-            with elasticsearch_errors(f"listing {self.kind}s"):
-                resp = self.es.search(
-                    index=self.index,
-                    query={"bool": {"filter": filters}},
-                    from_=offset,
-                    size=limit,
-                    seq_no_primary_term=True,
-                    sort=[{"name": "asc"}],
-                    track_total_hits=True,
-                )
-        except ElasticsearchError as exc:
-            raise search_failed(f"listing {self.kind}s", exc) from exc
+        resp = self._listing(filters, offset, limit)
         hits = resp["hits"]["hits"]
         return Page[Stored](
             items=[self._rule(h) for h in hits], total=resp["hits"]["total"]["value"], offset=offset, limit=limit
         )
+
+    def _listing(self, filters: list[dict[str, Any]], offset: int, limit: int) -> dict[str, Any]:
+        """One page of stored documents by name, as Elasticsearch answers (with ``_seq_no``)."""
+        try:
+            with elasticsearch_errors(f"listing {self.kind}s"):
+                return dict(
+                    self.es.search(
+                        index=self.index,
+                        query={"bool": {"filter": filters}},
+                        from_=offset,
+                        size=limit,
+                        seq_no_primary_term=True,
+                        sort=[{"name": "asc"}],
+                        track_total_hits=True,
+                    )
+                )
+        except ElasticsearchError as exc:
+            raise search_failed(f"listing {self.kind}s", exc) from exc
 
     def enabled(self) -> list[Stored]:
         rules: list[Stored] = []

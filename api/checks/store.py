@@ -13,7 +13,6 @@ from elasticsearch import Elasticsearch
 
 from grokpipe.api.checks.schemas import Check, CheckBody, Report, ReportBody
 from grokpipe.api.checks.sealing import Sealer
-from grokpipe.api.errors import search_failed
 from grokpipe.api.store import MAPPINGS, DocumentStore, create_index
 from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, elasticsearch_errors
 
@@ -88,19 +87,7 @@ class CheckStore(DocumentStore[CheckBody, Check]):
     def _hits(self, page: int = 500) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            try:
-                with elasticsearch_errors(f"listing {self.kind}s"):
-                    resp = self.es.search(
-                        index=self.index,
-                        query={"match_all": {}},
-                        from_=offset,
-                        size=page,
-                        seq_no_primary_term=True,
-                        sort=[{"name": "asc"}],
-                    )
-            except ElasticsearchError as exc:
-                raise search_failed(f"listing {self.kind}s", exc) from exc
-            hits = resp["hits"]["hits"]
+            hits = self._listing([], offset, page)["hits"]["hits"]
             yield from hits
             if len(hits) < page:
                 return
