@@ -17,7 +17,7 @@ import pytest
 import yaml
 from elasticsearch import Elasticsearch
 from support import indexer as support
-from support.api import fresh_indices
+from support.api import fresh_indices, wait_healthy
 from support.process import start_service
 
 from grokpipe.embedded import EmbeddedStack, free_port
@@ -117,7 +117,7 @@ def test_php_fatal_in_nginx_log_fires_the_seeded_rule_and_becomes_one_group(
             h["_source"]["error"]["grouping_key"] for h in fatal if h["_source"]["log"]["origin"]["file"]["line"] == 57
         )
 
-        wait(lambda: httpx.get(f"{url}/healthz").status_code == 200)
+        wait_healthy(url, timeout=90)
         httpx.post(f"{url}/rules/php-fatal-errors/run", headers=admin, timeout=60).raise_for_status()
         fired = httpx.get(f"{url}/alerts", headers=admin, params={"rule_id": "php-fatal-errors", "kind": "fired"})
         assert keys <= {a["group_key"] for a in fired.json()["items"]}  # by this run or the scheduler's
