@@ -3,7 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# The distributions: the shared core, the pattern library, the three services; the root gathers them (and dev tools).
+DISTS := core grok_patterns shipper indexer api
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(DISTS:%=%/pyproject.toml) | sha1sum | cut -c1-12)
 # Debian packages the tests and benchmarks drive as real peers (and the browser of the console tests); the lib* ones
 # are what syslog-ng needs, which bench/indexer.py unpacks under .grokpipe/peers (installing it would remove rsyslog).
 SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils openssl procps chromium chromium-driver fonts-dejavu-core libivykis0 libnet1 libjson-c5 libwrap0 libglib2.0-0 libpcre3
@@ -15,7 +17,7 @@ SYSTEM_STAMP := .grokpipe/.system-packages-$(shell echo $(SYSTEM_PACKAGES) | sha
 $(STAMP):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q $(DISTS:%=-e ./%) -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 system-packages: $(SYSTEM_STAMP)
@@ -36,10 +38,12 @@ run: $(STAMP)
 test: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+## make lint: ruff, mypy (code, tests and benches) and the architecture's import contracts.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## make bench: every bench/*.py in turn; each prints its own table (BENCH=shipper runs one).
 bench: $(STAMP) system-packages

@@ -29,11 +29,11 @@ from elasticsearch import Elasticsearch  # noqa: E402
 
 from grokpipe.api.config import ApiSettings  # noqa: E402
 from grokpipe.api.services import Services  # noqa: E402
-from grokpipe.clients import ensure_topic  # noqa: E402
 from grokpipe.embedded import EmbeddedStack, free_port  # noqa: E402
 from grokpipe.indexer.config import IndexerSettings  # noqa: E402
 from grokpipe.indexer.service import Indexer  # noqa: E402
 from grokpipe.indexer.template import install_templates  # noqa: E402
+from grokpipe.kafka_admin import ensure_topic  # noqa: E402
 from grokpipe.settings import KafkaSettings  # noqa: E402
 from grokpipe.shipper.config import ShipperSettings  # noqa: E402
 from grokpipe.shipper.service import Shipper  # noqa: E402

@@ -46,7 +46,6 @@ import orjson  # noqa: E402
 from confluent_kafka import Producer  # noqa: E402
 from elasticsearch import Elasticsearch  # noqa: E402
 
-from grokpipe.clients import ensure_topic  # noqa: E402
 from grokpipe.embedded import EmbeddedStack, free_port  # noqa: E402
 from grokpipe.indexer.bulk import BulkWriter  # noqa: E402
 from grokpipe.indexer.config import IndexerSettings, RetrySettings, ScrubSettings  # noqa: E402
@@ -57,6 +56,7 @@ from grokpipe.indexer.scrub import Scrubber  # noqa: E402
 from grokpipe.indexer.service import Indexer  # noqa: E402
 from grokpipe.indexer.template import install_templates  # noqa: E402
 from grokpipe.indexer.workers import CHUNK, ParsePool, Record  # noqa: E402
+from grokpipe.kafka_admin import ensure_topic  # noqa: E402
 from grokpipe.settings import KafkaSettings  # noqa: E402
 from grokpipe.shipper.config import ShipperSettings  # noqa: E402
 from grokpipe.shipper.service import Shipper  # noqa: E402

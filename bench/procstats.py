@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kafka import TopicPartition
 
-from grokpipe.clients import kafka_consumer
+from grokpipe.kafka_admin import kafka_consumer
 from grokpipe.settings import KafkaSettings
 
 

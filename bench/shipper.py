@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 from procstats import measure, metric, omkafka_ruleset, rsyslogd, table, topic_count
 
-from grokpipe.clients import ensure_topic
 from grokpipe.embedded import EmbeddedStack, free_port
+from grokpipe.kafka_admin import ensure_topic
 from grokpipe.settings import KafkaSettings
 
 AGENTS = [

@@ -80,8 +80,8 @@ def run(root: Path, fsync: str, threads: int, records: int, batch: int) -> tuple
 def run_kafka(root: Path, records: int) -> list[tuple[str, float, float]]:
     """One thread hands records to the real Publisher into the embedded Kafka (noida-db), (a) directly
     and (b) through a spool (fsync=interval): (label, hand-over records/s, acknowledged records/s)."""
-    from grokpipe.clients import ensure_topic
     from grokpipe.embedded import EmbeddedStack
+    from grokpipe.kafka_admin import ensure_topic
     from grokpipe.settings import KafkaSettings
     from grokpipe.shipper.metrics import ShipperMetrics
     from grokpipe.shipper.publisher import Publisher, PublisherSettings

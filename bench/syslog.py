@@ -37,8 +37,8 @@ from pathlib import Path
 import yaml
 from procstats import metric, omkafka_ruleset, rsyslogd, table, topic_count, tree_usage
 
-from grokpipe.clients import ensure_topic
 from grokpipe.embedded import EmbeddedStack, free_port
+from grokpipe.kafka_admin import ensure_topic
 from grokpipe.settings import KafkaSettings
 
 APPS = ["web", "api", "billing", "worker", "cron", "sshd", "nginx", "php-fpm"]

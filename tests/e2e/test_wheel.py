@@ -1,7 +1,9 @@
-"""The wheel, not the source tree: build it, install it into a clean venv, and run it from another directory.
+"""The wheels, not the source tree: build each distribution, install each service ALONE into a clean venv, and run
+it from another directory.
 
-This is what the Dockerfile does; an editable install would hide a pattern file or template left out of the
-package data, or a module found only because the repository is the working directory."""
+This is what the Dockerfile does (with all of them); an editable install would hide a pattern file or template left
+out of the package data, a module found only because the repository is the working directory, or a service that
+silently needs another one's dependencies."""
 
 from __future__ import annotations
 
@@ -22,6 +24,13 @@ from grokpipe.embedded import EmbeddedStack, free_port
 
 ROOT = Path(__file__).parents[2]
 ACCESS_LINE = '203.0.113.9 - - [02/Dec/2026:10:00:00 +0000] "GET /cart?id=7 HTTP/1.1" 500 12 "-" "curl/8.5"'
+DISTRIBUTIONS = ("core", "grok_patterns", "shipper", "indexer", "api")
+#: What a service alone must not drag in (the shipper is the edge piece: Kafka client, YAML, pydantic only).
+NOT_IN = {
+    "shipper": ("fastapi", "uvicorn", "elasticsearch", "jinja2", "cryptography", "luqum", "kafka", "noida_db", "regex"),
+    "indexer": ("fastapi", "uvicorn", "jinja2", "cryptography", "luqum", "noida_db", "pygrok"),
+    "api": ("confluent_kafka", "kafka", "noida_db", "regex"),
+}
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -31,36 +40,55 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """bin/ of a fresh venv holding only the wheel and its declared dependencies."""
-    base = tmp_path_factory.mktemp("wheel")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with one wheel per distribution, built from a copy of the source tree."""
+    base = tmp_path_factory.mktemp("wheels")
     dist = base / "dist"
     # from a copy: setuptools builds in the source tree, and a build/ left there would lint as code and could
     # carry a deleted module into a later wheel
-    source = base / "source"
-    shutil.copytree(
-        ROOT,
-        source,
-        symlinks=True,  # grokpipe/shipper -> ../shipper and the others, as the Dockerfile copies them
-        ignore=shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "bench", "docs"),
-    )
+    for name in DISTRIBUTIONS:
+        shutil.copytree(
+            ROOT / name,
+            base / "source" / name,
+            ignore=shutil.ignore_patterns(".*", "build", "dist", "*.egg-info", "__pycache__"),
+        )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist)]
+        + [str(base / "source" / name) for name in DISTRIBUTIONS],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = dist.glob("grokpipe-*.whl")
+    return dist
+
+
+def install(base: Path, wheels: Path, requirement: str) -> Path:
+    """bin/ of a fresh venv holding ``requirement`` (found among ``wheels``) and its declared dependencies."""
     subprocess.run([sys.executable, "-m", "venv", str(base / "venv")], check=True, timeout=120)
     bin_dir = base / "venv" / "bin"
     subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--find-links", str(wheels), requirement],
         check=True,
         capture_output=True,
         timeout=600,
         env=clean_env(),
     )
     return bin_dir
+
+
+@pytest.fixture(scope="module")
+def shipper_venv(tmp_path_factory: pytest.TempPathFactory, wheels: Path) -> Path:
+    return install(tmp_path_factory.mktemp("shipper"), wheels, "grokpipe-shipper")
+
+
+@pytest.fixture(scope="module")
+def indexer_venv(tmp_path_factory: pytest.TempPathFactory, wheels: Path) -> Path:
+    return install(tmp_path_factory.mktemp("indexer"), wheels, "grokpipe-indexer")
+
+
+@pytest.fixture(scope="module")
+def api_venv(tmp_path_factory: pytest.TempPathFactory, wheels: Path) -> Path:
+    return install(tmp_path_factory.mktemp("api"), wheels, "grokpipe-api")
 
 
 @pytest.fixture
@@ -92,25 +120,51 @@ def run(venv: Path, cwd: Path, *argv: str, env: dict[str, str] | None = None, st
     return done.stdout.decode()
 
 
-def test_the_installed_package_is_the_wheel_and_needs_no_pygrok(venv: Path, elsewhere: Path) -> None:
-    probe = (
-        "import importlib.util, json, grokpipe, grokpipe.indexer.pipeline as p;"
-        "print(json.dumps([grokpipe.__file__, str(p.DEFAULT_LIBRARY), p.DEFAULT_LIBRARY.is_dir(),"
-        " importlib.util.find_spec('pygrok') is None, importlib.util.find_spec('shipper') is None]))"
-    )
+def probe(venv: Path, cwd: Path, code: str) -> object:
     done = subprocess.run(
-        [str(venv / "python"), "-c", probe], cwd=elsewhere, env=clean_env(), capture_output=True, check=True
+        [str(venv / "python"), "-c", code], cwd=cwd, env=clean_env(), capture_output=True, check=False
     )
-    location, library, library_found, no_pygrok, no_top_level = orjson.loads(done.stdout)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    return orjson.loads(done.stdout)
+
+
+@pytest.mark.parametrize("service", sorted(NOT_IN))
+def test_each_service_installs_alone_with_only_its_own_dependencies(
+    service: str, request: pytest.FixtureRequest, elsewhere: Path
+) -> None:
+    venv: Path = request.getfixturevalue(f"{service}_venv")
+    found = probe(
+        venv,
+        elsewhere,
+        f"import importlib.util as u, json, grokpipe.cli, grokpipe.{service}.main as m;"
+        f"print(json.dumps([m.__file__, sorted(grokpipe.cli.commands()), [n for n in {NOT_IN[service]!r}"
+        " if u.find_spec(n)], u.find_spec('shipper') is None]))",
+    )
+    assert isinstance(found, list)
+    location, commands, unwanted, no_top_level = found
     assert Path(location).is_relative_to(venv.parent)
-    assert Path(library).is_relative_to(venv.parent)
-    assert library_found
-    assert no_pygrok
+    assert service in commands
+    assert not {"shipper", "indexer", "api"} - {service} & set(commands)
+    assert unwanted == []
     assert no_top_level
+    assert f"grokpipe {service}" in run(venv, elsewhere, service, "--help")
 
 
-def test_grok_test_runs_the_dataset_pipeline_from_the_package_data(venv: Path, elsewhere: Path) -> None:
-    out = run(venv, elsewhere, "grok", "test", "--dataset", "nginx.access", stdin=ACCESS_LINE + "\n")
+def test_the_indexer_finds_its_pattern_library_in_the_package_data(indexer_venv: Path, elsewhere: Path) -> None:
+    found = probe(
+        indexer_venv,
+        elsewhere,
+        "import json, grokpipe.indexer.pipeline as p;"
+        "print(json.dumps([str(p.DEFAULT_LIBRARY), p.DEFAULT_LIBRARY.is_dir()]))",
+    )
+    assert isinstance(found, list)
+    library, is_dir = found
+    assert Path(library).is_relative_to(indexer_venv.parent)
+    assert is_dir
+
+
+def test_grok_test_runs_the_dataset_pipeline_from_the_package_data(indexer_venv: Path, elsewhere: Path) -> None:
+    out = run(indexer_venv, elsewhere, "grok", "test", "--dataset", "nginx.access", stdin=ACCESS_LINE + "\n")
     (event,) = [orjson.loads(line) for line in out.splitlines() if line.strip()]
     assert event["event"]["dataset"] == "nginx.access"
     assert event["http"]["response"]["status_code"] == 500
@@ -120,18 +174,18 @@ def test_grok_test_runs_the_dataset_pipeline_from_the_package_data(venv: Path, e
 
 
 def test_indexer_setup_only_installs_the_packaged_templates(
-    venv: Path, elsewhere: Path, stack: EmbeddedStack, es: Elasticsearch
+    indexer_venv: Path, elsewhere: Path, stack: EmbeddedStack, es: Elasticsearch
 ) -> None:
     env = clean_env(
         GROKPIPE_ELASTICSEARCH__HOSTS=stack.elasticsearch_url, GROKPIPE_KAFKA__BOOTSTRAP_SERVERS=stack.kafka_bootstrap
     )
-    run(venv, elsewhere, "indexer", "-c", "examples/indexer.yml", "--setup-only", env=env)
+    run(indexer_venv, elsewhere, "indexer", "-c", "examples/indexer.yml", "--setup-only", env=env)
     template = es.indices.get_index_template(name="grokpipe-logs")["index_templates"][0]["index_template"]
     assert template["index_patterns"] == ["logs-*-*"]
 
 
-def test_shipper_and_indexer_from_the_wheel_make_the_examples_searchable(
-    venv: Path, elsewhere: Path, stack: EmbeddedStack, topic: str, es: Elasticsearch
+def test_shipper_and_indexer_each_installed_alone_make_the_examples_searchable(
+    shipper_venv: Path, indexer_venv: Path, elsewhere: Path, stack: EmbeddedStack, topic: str, es: Elasticsearch
 ) -> None:
     ns = support.namespace()
     env = clean_env(
@@ -148,12 +202,13 @@ def test_shipper_and_indexer_from_the_wheel_make_the_examples_searchable(
             "GROKPIPE_NAMESPACE": ns,
         },
     }
+    venvs = {"shipper": shipper_venv, "indexer": indexer_venv}
     procs = []
     for name, service_env in services.items():
         with (elsewhere / f"{name}.log").open("ab") as out:
             procs.append(
                 subprocess.Popen(
-                    [str(venv / "grokpipe"), name, "-c", f"examples/{name}.yml"],
+                    [str(venvs[name] / "grokpipe"), name, "-c", f"examples/{name}.yml"],
                     cwd=elsewhere,
                     env=service_env,
                     stdout=out,

@@ -45,8 +45,7 @@ def write_config(path: Path, stack: EmbeddedStack, topic: str, ns: str, **extra:
 def count(es: Elasticsearch, ns: str, query: dict[str, Any] | None = None, *, refresh: bool = True) -> int:
     if refresh:
         es.indices.refresh(index=f"logs-*-{ns}", ignore_unavailable=True, allow_no_indices=True)
-    body = {"query": query} if query else {}
-    result = es.count(index=f"logs-*-{ns}", ignore_unavailable=True, allow_no_indices=True, **body)
+    result = es.count(index=f"logs-*-{ns}", ignore_unavailable=True, allow_no_indices=True, query=query)
     return int(result["count"])
 
 

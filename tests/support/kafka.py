@@ -6,8 +6,8 @@ import time
 import uuid
 from typing import Any
 
-from grokpipe.clients import ensure_topic, kafka_consumer
 from grokpipe.envelope import decode
+from grokpipe.kafka_admin import ensure_topic, kafka_consumer
 from grokpipe.settings import KafkaSettings
 
 

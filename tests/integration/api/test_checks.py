@@ -5,6 +5,7 @@ Heartbeat-like documents in synthetics-http-<namespace>; the report e-mail marks
 
 from __future__ import annotations
 
+import email.message
 import json
 import threading
 import time
@@ -356,7 +357,8 @@ def test_report_email_marks_the_failed_row(stack_up: Stack) -> None:
 
     mail = s.smtp.mailbox.messages[-1]
     assert mail["Subject"] == "Daily metering: executed 3; passed 1; failed 2"
-    html = mail.get_body(("html",)).get_content()
+    assert isinstance(mail, email.message.EmailMessage)
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "<h3>executed 3; passed 1; failed 2</h3>" in html
     assert (
         '<tr class="failed" style="background:#fde2e2;color:#b00020">'

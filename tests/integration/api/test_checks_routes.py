@@ -22,7 +22,7 @@ from support.api import ADMIN_KEY, READ_KEY, FakeClock, api_settings, serve
 
 from grokpipe.api.app import create_app
 from grokpipe.api.checks.results import data_stream
-from grokpipe.api.checks.schemas import Check
+from grokpipe.api.checks.schemas import Check, CheckRun
 from grokpipe.api.services import Services
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.logs import JsonFormatter
@@ -55,7 +55,9 @@ def demo_check(url: str, **over: Any) -> dict[str, Any]:
     body = dict(config["checks"]["seed"][0])
     body.pop("id")
     text = json.dumps(body).replace("http://127.0.0.1:8000", url)
-    return json.loads(text) | {"notify": []} | over
+    body = json.loads(text)
+    assert isinstance(body, dict)
+    return body | {"notify": []} | over
 
 
 def test_crud_auth_and_concurrency(client: httpx.Client, app_url: tuple[str, Services]) -> None:
@@ -211,7 +213,7 @@ def test_a_slow_target_delays_no_other_check(client: httpx.Client, app_url: tupl
         slow = services.checks.store.get(client.post("/checks", json=slow_body, headers=ADMIN).json()["id"])
         fast = services.checks.store.get(client.post("/checks", json=demo_check(url), headers=ADMIN).json()["id"])
         scheduler = services.checks.scheduler
-        assert scheduler is not services.scheduler  # rules run on their own pool
+        assert scheduler is not services.scheduler  # type: ignore[comparison-overlap]  # rules: their own pool
         scheduler.rules = {slow.id: slow, fast.id: fast}
         now = services.clock()
         scheduler.next_due = {slow.id: now, fast.id: now}
@@ -222,8 +224,8 @@ def test_a_slow_target_delays_no_other_check(client: httpx.Client, app_url: tupl
         assert not scheduler.running[slow.id].done()
         assert fast_done < 2.5
         slow_run = scheduler.running[slow.id].result(timeout=10)
-        assert slow_run is not None
-        assert slow_run.rows[0].steps[0].response_time_ms >= 3000
+        assert isinstance(slow_run, CheckRun)
+        assert (slow_run.rows[0].steps[0].response_time_ms or 0) >= 3000
     finally:
         server.shutdown()
         server.server_close()

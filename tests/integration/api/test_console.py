@@ -121,7 +121,7 @@ def console(stack: EmbeddedStack, es: Elasticsearch, tmp_path_factory: pytest.Te
             KEYERROR: Owner(name="Sam Okafor", email="sam@example.com", commit="c0ffee123456"),
         }
         for key, owner in owners.items():
-            services.groups.update(key, lambda g, o=owner: g.model_copy(update={"owner": o}))
+            services.groups.update(key, lambda g, o=owner: g.model_copy(update={"owner": o}))  # type: ignore[misc]
         assert api.post(f"/errors/{VALUEERROR}/resolve", headers=ADMIN).status_code == 200
         assert api.post(f"/errors/{SKU}/ignore", headers=ADMIN, json={"count": 100}).status_code == 200
         rule = {

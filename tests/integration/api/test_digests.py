@@ -72,7 +72,7 @@ def test_two_days_of_digests(es: Elasticsearch, stack_up: Any, clock: FakeClock)
     a = services.groups.get("a").group
     assert a.owner is not None
     assert a.owner.email == "alice@example.com"
-    assert services.groups.get("b").group.owner.email == "bob@example.com"  # type: ignore[union-attr]
+    assert services.groups.get("b").group.owner.email == "bob@example.com"  # type: ignore[union-attr,unused-ignore]
     client.post("/errors/b/resolve", headers=ADMIN)
 
     clock.now = DAY2

@@ -114,7 +114,7 @@ class _Calls:
 
 
 def _failed() -> float:
-    return metrics.RULE_RUNS.labels(outcome="failed")._value.get()
+    return float(metrics.RULE_RUNS.labels(outcome="failed")._value.get())
 
 
 def _findings(result: RunResult) -> dict[str, tuple[Any, ...]]:
@@ -124,7 +124,7 @@ def _findings(result: RunResult) -> dict[str, tuple[Any, ...]]:
 def _alerts(result: RunResult) -> list[tuple[Any, ...]]:
     """The history documents of one run, without what names the rule or the moment they were written."""
     return sorted(
-        (a["kind"], a["group_key"], a["count"], a.get("value"), str(a.get("group")), tuple(a.get("sample_ids") or ()))
+        (a["kind"], a["group_key"], a["count"], a.get("value"), str(a.get("group")), tuple(a.get("sample_ids") or ()))  # type: ignore[arg-type]
         for a in result.actions
     )
 

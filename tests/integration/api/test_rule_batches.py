@@ -69,7 +69,7 @@ def _create(services: Services, logs: str, i: int, **rule: Any) -> Rule:
     return services.store.create(RuleCreate.model_validate(body))
 
 
-def _alone(services: Services, rule: Rule) -> dict[str, tuple[int, Any]]:
+def _alone(services: Services, rule: Rule) -> dict[str, tuple[Any, ...]]:
     start, end = window_for(rule, T0)
     return {f.key: (f.count, f.value, f.previous) for f in services.runner.search(rule, start, end).findings}
 
@@ -90,7 +90,7 @@ class _Calls:
 
 
 def _failed() -> float:
-    return metrics.RULE_RUNS.labels(outcome="failed")._value.get()
+    return float(metrics.RULE_RUNS.labels(outcome="failed")._value.get())
 
 
 def test_one_msearch_gives_each_rule_its_own_findings(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -11,9 +13,9 @@ from support import indexer as support
 from support.shipper import settings as shipper_settings
 from support.shipper import wait_for
 
-from grokpipe.clients import kafka_producer
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.indexer.service import Indexer
+from grokpipe.kafka_admin import kafka_producer
 from grokpipe.settings import KafkaSettings
 from grokpipe.shipper.service import Shipper
 
@@ -21,7 +23,7 @@ EXAMPLES = Path(__file__).parents[3] / "examples"
 
 
 @pytest.fixture
-def es(stack: EmbeddedStack) -> Elasticsearch:
+def es(stack: EmbeddedStack) -> Iterator[Elasticsearch]:
     client = Elasticsearch(stack.elasticsearch_url)
     yield client
     client.close()
@@ -54,7 +56,7 @@ def test_example_logs_are_parsed_and_searchable(
         shipper.stop()
         indexer.stop()
 
-    def search(query: dict) -> list[dict]:
+    def search(query: dict[str, Any]) -> list[dict[str, Any]]:
         return [h["_source"] for h in es.search(index=f"logs-*-{ns}", query=query, size=50)["hits"]["hits"]]
 
     errors = search({"term": {"http.response.status_code": 500}})

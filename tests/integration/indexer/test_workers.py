@@ -107,7 +107,7 @@ def test_kill_9_of_the_indexer_and_of_a_worker_indexes_each_event_once(
         restarted_at = support.count(es, ns)
         assert support.wait_count(es, ns, min(total, restarted_at + 2_000), timeout=300) > restarted_at
         assert indexer.proc is not None
-        assert wait_for(lambda: len(children(indexer.proc.pid, SPAWNED)) == 2, timeout=60)  # type: ignore[union-attr]
+        assert wait_for(lambda: len(children(indexer.proc.pid, SPAWNED)) == 2, timeout=60)
         os.kill(min(children(indexer.proc.pid, SPAWNED)), signal.SIGKILL)
         assert support.wait_count(es, ns, total, timeout=600) == total
         assert indexer.proc.poll() is None  # the indexer itself lived on

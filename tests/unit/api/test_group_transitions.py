@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -95,8 +96,12 @@ def test_ignore_ends_at_its_time_or_count(
 
 
 def test_fold_counts_settled_events_and_keeps_the_newest() -> None:
-    def hit(i: int, key: str, at: str, ingested: str, host: str = "web-1") -> dict[str, object]:
-        source = {"@timestamp": at, "event": {"ingested": ingested, "dataset": "nginx.error"}, "host": {"name": host}}
+    def hit(i: int, key: str, at: str, ingested: str, host: str = "web-1") -> dict[str, Any]:
+        source: dict[str, Any] = {
+            "@timestamp": at,
+            "event": {"ingested": ingested, "dataset": "nginx.error"},
+            "host": {"name": host},
+        }
         source["error"] = {"grouping_key": key, "title": f"t{i}"}
         return {"_id": str(i), "_source": source}
 

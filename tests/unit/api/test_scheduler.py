@@ -14,8 +14,8 @@ T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
 
 
-def _scheduler(*intervals: str) -> Scheduler:
-    scheduler = Scheduler(store=None, runner=None, settings=SchedulerSettings(), clock=lambda: T)  # type: ignore[arg-type]
+def _scheduler(*intervals: str) -> Scheduler[Rule]:
+    scheduler: Scheduler[Rule] = Scheduler(store=None, runner=None, settings=SchedulerSettings(), clock=lambda: T)  # type: ignore[arg-type]
     for i, interval in enumerate(intervals):
         rule = Rule.model_validate(
             {
@@ -32,7 +32,7 @@ def _scheduler(*intervals: str) -> Scheduler:
     return scheduler
 
 
-def _due(scheduler: Scheduler, now: datetime) -> list[tuple[str, datetime]]:
+def _due(scheduler: Scheduler[Rule], now: datetime) -> list[tuple[str, datetime]]:
     return [(rule.id, tick) for rule, tick in scheduler.due(now)]
 
 

@@ -12,7 +12,7 @@ import jsonschema  # type: ignore[import-untyped]  # no stubs; installed with ch
 import pytest
 from support.deploy import COMPOSE_DIR, ROOT, load_compose
 
-from grokpipe.cli import COMMANDS, build_parser
+from grokpipe.cli import build_parser, commands
 from grokpipe.settings import ServiceSettings
 
 #: Services that run once and exit.
@@ -126,7 +126,7 @@ def test_service_command_and_settings(
 ) -> None:
     svc = services(compose)[name]
     argv = [str(arg) for arg in svc["command"]]
-    assert argv[0] in COMMANDS
+    assert argv[0] in commands()
     args = build_parser(argv).parse_args(argv)
     config = host_file(svc, args.config)
     for key in [k for k in list(__import__("os").environ) if k.startswith("GROKPIPE_")]:
@@ -178,7 +178,7 @@ def test_setup_installs_the_indexers_own_template(compose: dict[str, Any]) -> No
         assert host_file(setup, args.config) == host_file(indexer, indexer["command"][-1])
     assert setup["image"] == indexer["image"]
     # No copy of the template anywhere in the stack: the image carries indexer/templates/logs.json.
-    template = (ROOT / "indexer" / "templates" / "logs.json").read_text()
+    template = (ROOT / "indexer" / "src" / "grokpipe" / "indexer" / "templates" / "logs.json").read_text()
     for path in COMPOSE_DIR.rglob("*"):
         if path.is_file() and path.suffix in {".json", ".yml", ".yaml", ".sh"}:
             assert '"index_patterns"' not in path.read_text(), f"{path} holds a template copy"
@@ -197,10 +197,10 @@ def test_setup_imports_kibana_saved_objects(compose: dict[str, Any]) -> None:
 def test_image_carries_the_packages_patterns_and_template() -> None:
     lines = (COMPOSE_DIR / "Dockerfile").read_text().splitlines()
     copied = {line.split()[1] for line in lines if line.startswith("COPY ")}
-    assert {"grokpipe", "shipper", "indexer", "api", "grok_patterns", "pyproject.toml"} <= copied
+    assert {"core", "shipper", "indexer", "api", "grok_patterns"} <= copied
     assert "RUN mkdir -p /var/lib/grokpipe/shipper" in lines  # the shipper's volume is writable by its user
     installs = [line for line in lines if line.startswith("RUN pip install")]
     assert installs
     assert all(".whl" in line and " -e " not in line for line in installs)
     ignored = set((ROOT / ".dockerignore").read_text().split())
-    assert not ignored & {"grokpipe", "shipper", "indexer", "api", "grok_patterns"}
+    assert not ignored & {"core", "shipper", "indexer", "api", "grok_patterns"}

@@ -48,7 +48,9 @@ OBJECTS = objects()
 BY_ID = {(obj["type"], obj["id"]): obj for obj in OBJECTS}
 VIEW_FIELDS = {
     "logs-*": flatten(
-        json.loads((ROOT / "indexer" / "templates" / "logs.json").read_text())["template"]["mappings"]["properties"]
+        json.loads((ROOT / "indexer" / "src" / "grokpipe" / "indexer" / "templates" / "logs.json").read_text())[
+            "template"
+        ]["mappings"]["properties"]
     ),
     "grokpipe-alerts": flatten(MAPPINGS["alerts"]["properties"]),
     "grokpipe-error-groups": flatten(GROUPS_MAPPING["properties"]),

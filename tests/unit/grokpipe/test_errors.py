@@ -10,6 +10,7 @@ import elasticsearch
 import kafka.errors
 import pytest
 
+from grokpipe.elasticsearch_client import elasticsearch_errors, map_elasticsearch_error
 from grokpipe.errors import (
     ElasticsearchConflict,
     ElasticsearchError,
@@ -19,12 +20,10 @@ from grokpipe.errors import (
     GrokpipeError,
     KafkaRejected,
     KafkaUnavailable,
-    elasticsearch_errors,
-    kafka_error,
-    kafka_errors,
-    map_elasticsearch_error,
     retriable,
 )
+from grokpipe.kafka_admin import admin_errors
+from grokpipe.librdkafka import kafka_error, kafka_errors
 
 NODE = elastic_transport.NodeConfig("http", "127.0.0.1", 9200)
 
@@ -129,7 +128,7 @@ def test_kafka_mapping(error: confluent_kafka.KafkaError, expected: type[Grokpip
     ],
 )
 def test_kafka_python_mapping(error: kafka.errors.KafkaError, expected: type[GrokpipeError]) -> None:
-    with pytest.raises(expected) as caught, kafka_errors("creating topic"):
+    with pytest.raises(expected) as caught, admin_errors("creating topic"):
         raise error
     assert caught.value.retriable is (expected is KafkaUnavailable)
     assert caught.value.__cause__ is error

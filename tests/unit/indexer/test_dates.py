@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from grokpipe.envelope import format_timestamp
-from grokpipe.indexer import dates
 from grokpipe.indexer.dates import (
     NAMED,
     DateParser,
@@ -276,7 +275,7 @@ def test_a_result_another_now_would_change_is_not_remembered() -> None:
     [1_795_421_708_000_000_000, 1_795_421_708_123_456_789, 1_795_421_708_999_999_999, 1_795_421_709_000_000_001],
 )
 def test_now_text_is_format_timestamp_of_now(monkeypatch: pytest.MonkeyPatch, ns: int) -> None:
-    monkeypatch.setattr(dates.time, "time_ns", lambda: ns)
+    monkeypatch.setattr("grokpipe.indexer.dates.time.time_ns", lambda: ns)
     expected = format_timestamp(datetime.fromtimestamp(ns // 1000 / 1_000_000, UTC))
     assert now_text() == expected
     assert now_text() == expected  # the same millisecond: the text kept

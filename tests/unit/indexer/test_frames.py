@@ -137,10 +137,12 @@ def test_all_library_trace_falls_back_to_the_innermost_frame() -> None:
 
 def test_prefixes_are_configurable() -> None:
     frames = python_frames(PY_TRACE)
-    assert (
-        culprit_frame(frames, (*DEFAULT_LIBRARY_PREFIXES, "/srv/billing/pricing.py")).file == "/srv/billing/worker.py"
-    )  # type: ignore[union-attr]
-    assert culprit_frame(frames, ()).file == "/usr/lib/python3.11/json/decoder.py"  # type: ignore[union-attr]
+    configured = culprit_frame(frames, (*DEFAULT_LIBRARY_PREFIXES, "/srv/billing/pricing.py"))
+    bare = culprit_frame(frames, ())
+    assert configured is not None
+    assert bare is not None
+    assert configured.file == "/srv/billing/worker.py"
+    assert bare.file == "/usr/lib/python3.11/json/decoder.py"
 
 
 def test_no_frames() -> None:

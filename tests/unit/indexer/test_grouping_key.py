@@ -255,7 +255,7 @@ def test_fingerprint_step_overrides_the_key_from_chosen_fields(tmp_path: Path) -
         found = get(Router.load(library(root, steps))(event(**fields)), "error.grouping_key")
         return found if isinstance(found, str) else None
 
-    grouped = [{"grouping_key": {}}]
+    grouped: list[dict[str, Any]] = [{"grouping_key": {}}]
     by_service = [*grouped, {"fingerprint": {"fields": ["service.name", "error.type"]}}]
     with_default = [*grouped, {"fingerprint": {"fields": ["{{ default }}", "service.name"]}}]
     default_only = [*grouped, {"fingerprint": {"fields": ["{{default}}"]}}]

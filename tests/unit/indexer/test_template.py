@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from grokpipe.indexer.template import downgrade, logs_template
+from grokpipe.indexer.template import logs_template
+from grokpipe.indices import downgrade
 
 
 def properties(mapping: dict[str, Any], prefix: str = "") -> dict[str, str]:

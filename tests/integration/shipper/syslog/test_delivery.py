@@ -7,6 +7,7 @@ import socket
 import threading
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -26,7 +27,7 @@ def frames(start: int, count: int) -> bytes:
     )
 
 
-def check(events: list[dict], expected: int) -> None:
+def check(events: list[dict[str, Any]], expected: int) -> None:
     """Every sequence number present; each carries one event.id however often Kafka got it."""
     ids: dict[int, set[str]] = {}
     for event in events:

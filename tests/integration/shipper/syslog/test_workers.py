@@ -289,7 +289,10 @@ def test_a_change_of_workers_strands_no_spooled_message(own_stack: EmbeddedStack
                     conn.sendall(
                         b"".join(b"<134>1 2026-11-23T06:00:00Z h a - - - conn=%d seq=%d\n" % (c, i) for i in range(500))
                     )
-            depth = lambda: shipper.health()["inputs"]["syslog:change"]["spool"]["depth"]  # noqa: E731
+
+            def depth() -> int:
+                return int(shipper.health()["inputs"]["syslog:change"]["spool"]["depth"])
+
             assert wait_for(lambda: depth() == CONNECTIONS * 500, timeout=120)
             workers = shipper.health()["inputs"]["syslog:change"]["workers"]
             assert all(w["spool"]["depth"] > 0 for w in workers)  # both workers hold some

@@ -21,7 +21,7 @@ from grokpipe.api.rules.conditions import Evaluation, window_for
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.runner import RunResult
 from grokpipe.api.throttle import RuleState
-from grokpipe.errors import elasticsearch_errors
+from grokpipe.elasticsearch_client import elasticsearch_errors
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 #: documents in the window per query value (the fake server's data)

@@ -1,0 +1,200 @@
+"""``grokpipe-error-groups``: one document per fingerprint, every write a compare-and-set. Elasticsearch
+failures reach callers as ``NotFound``, ``Conflict`` or ``SearchFailed`` (502; retriable when it was away)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from grokpipe.api.errors import Conflict, NotFound, SearchFailed, search_failed
+from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.elasticsearch_client import elasticsearch_errors
+from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, ElasticsearchNotFound
+from grokpipe.indices import create_index
+
+_KEYWORD = {"type": "keyword"}
+_DATE = {"type": "date"}
+MAPPING: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "@timestamp": _DATE,  # = last_seen, for Kibana's time filter
+        "title": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}},
+        "type": _KEYWORD,
+        "culprit": _KEYWORD,
+        "level": _KEYWORD,
+        "datasets": _KEYWORD,
+        "hosts": _KEYWORD,
+        "status": _KEYWORD,
+        "first_seen": _DATE,
+        "last_seen": _DATE,
+        "resolved_at": _DATE,
+        "regressed_at": _DATE,
+        "ignore_until": _DATE,
+        "created": _DATE,
+        "count": {"type": "long"},
+        "merged_into": _KEYWORD,
+        "aliases": _KEYWORD,
+        "pending": _KEYWORD,
+        "owner": {"properties": {"name": _KEYWORD, "email": _KEYWORD}},
+    },
+}
+SYNC_STATE_ID = "error-groups-watermark"  # not the lease document (api.groups.sync.LEASE_ID)
+
+
+@dataclass(frozen=True)
+class Versioned:
+    group: ErrorGroup
+    seq_no: int
+    primary_term: int
+
+
+class GroupStore:
+    def __init__(self, es: Elasticsearch, index: str, state_index: str) -> None:
+        self.es = es
+        self.index = index
+        self.state_index = state_index
+
+    def ensure(self) -> None:
+        create_index(self.es, self.index, MAPPING)
+
+    def refresh(self) -> None:
+        try:
+            with elasticsearch_errors(f"refreshing {self.index}"):
+                self.es.indices.refresh(index=self.index)
+        except ElasticsearchError as exc:
+            raise search_failed(f"refreshing {self.index}", exc) from exc
+
+    def _versioned(self, hit: dict[str, Any]) -> Versioned:
+        group = ErrorGroup.model_validate(hit["_source"] | {"id": hit["_id"]})
+        return Versioned(group, int(hit["_seq_no"]), int(hit["_primary_term"]))
+
+    def get(self, group_id: str) -> Versioned:
+        try:
+            with elasticsearch_errors(f"reading error group {group_id}"):
+                hit = dict(self.es.get(index=self.index, id=group_id))
+        except ElasticsearchNotFound:
+            raise NotFound(f"error group {group_id} not found") from None
+        except ElasticsearchError as exc:
+            raise search_failed("reading error group", exc) from exc
+        return self._versioned(hit)
+
+    def many(self, ids: list[str]) -> dict[str, Versioned]:
+        if not ids:
+            return {}
+        try:
+            with elasticsearch_errors(f"reading {len(ids)} error groups"):
+                resp = self.es.mget(index=self.index, ids=ids)
+        except ElasticsearchNotFound:  # no index yet
+            return {}
+        except ElasticsearchError as exc:
+            raise search_failed("reading error groups", exc) from exc
+        return {d["_id"]: self._versioned(d) for d in resp["docs"] if d.get("found")}
+
+    def _body(self, group: ErrorGroup) -> dict[str, Any]:
+        body = group.model_dump(mode="json", exclude={"id"})
+        body["@timestamp"] = body["last_seen"]
+        return body
+
+    def create(self, group: ErrorGroup) -> Versioned | None:
+        """None if another writer created it first."""
+        try:
+            with elasticsearch_errors(f"creating error group {group.id}"):
+                resp = self.es.index(index=self.index, id=group.id, document=self._body(group), op_type="create")
+        except ElasticsearchConflict:
+            return None
+        except ElasticsearchError as exc:
+            raise search_failed("creating an error group", exc) from exc
+        return Versioned(group, int(resp["_seq_no"]), int(resp["_primary_term"]))
+
+    def write(self, current: Versioned, group: ErrorGroup) -> Versioned | None:
+        """None if the document changed since ``current`` was read."""
+        try:
+            with elasticsearch_errors(f"writing error group {group.id}"):
+                resp = self.es.index(
+                    index=self.index,
+                    id=group.id,
+                    document=self._body(group),
+                    if_seq_no=current.seq_no,
+                    if_primary_term=current.primary_term,
+                )
+        except ElasticsearchConflict:
+            return None
+        except ElasticsearchError as exc:
+            raise search_failed("writing an error group", exc) from exc
+        return Versioned(group, int(resp["_seq_no"]), int(resp["_primary_term"]))
+
+    def write_many(self, items: list[tuple[Versioned | None, ErrorGroup]], chunk: int = 500) -> list[Versioned | None]:
+        """:meth:`create` or :meth:`write` for many groups in bulk requests; None where someone else won."""
+        out: list[Versioned | None] = []
+        for i in range(0, len(items), chunk):
+            part = items[i : i + chunk]
+            operations: list[dict[str, Any]] = []
+            for current, group in part:
+                meta: dict[str, Any] = {"_index": self.index, "_id": group.id}
+                if current is None:
+                    operations.append({"create": meta})
+                else:
+                    meta |= {"if_seq_no": current.seq_no, "if_primary_term": current.primary_term}
+                    operations.append({"index": meta})
+                operations.append(self._body(group))
+            try:
+                with elasticsearch_errors("writing error groups"):
+                    resp = self.es.bulk(operations=operations)
+            except ElasticsearchError as exc:
+                raise search_failed("writing error groups", exc) from exc
+            for (_, group), item in zip(part, resp["items"], strict=True):
+                result = next(iter(item.values()))
+                status = int(result.get("status", 500))
+                if status in (200, 201):
+                    out.append(Versioned(group, int(result["_seq_no"]), int(result["_primary_term"])))
+                elif status == 409:
+                    out.append(None)
+                else:
+                    raise SearchFailed(
+                        f"writing error group {group.id} failed: HTTP {status}", error=result.get("error")
+                    )
+        return out
+
+    def update(self, group_id: str, change: Callable[[ErrorGroup], ErrorGroup], attempts: int = 10) -> ErrorGroup:
+        """Read-modify-write until no one else wrote in between (the sync writes the same documents)."""
+        for _ in range(attempts):
+            current = self.get(group_id)
+            written = self.write(current, change(current.group))
+            if written is not None:
+                self.refresh()
+                return written.group
+        raise Conflict(f"error group {group_id} keeps changing; retry")
+
+    def search(self, body: dict[str, Any]) -> tuple[list[ErrorGroup], int]:
+        try:
+            with elasticsearch_errors("searching error groups"):
+                resp = self.es.search(index=self.index, track_total_hits=True, **body)
+        except ElasticsearchNotFound:
+            return [], 0
+        except ElasticsearchError as exc:
+            raise search_failed("searching error groups", exc) from exc
+        groups = [self._versioned(h | {"_seq_no": 0, "_primary_term": 0}).group for h in resp["hits"]["hits"]]
+        return groups, int(resp["hits"]["total"]["value"])
+
+    def watermark(self) -> datetime:
+        """Events ingested before it are in the stored counts."""
+        try:
+            with elasticsearch_errors("reading the error-group watermark"):
+                src = self.es.get(index=self.state_index, id=SYNC_STATE_ID)["_source"]
+        except ElasticsearchNotFound:
+            return EPOCH
+        except ElasticsearchError as exc:
+            raise search_failed("reading the error-group watermark", exc) from exc
+        value = src.get("watermark")
+        return datetime.fromisoformat(value) if value else EPOCH
+
+    def save_watermark(self, moment: datetime) -> None:
+        try:
+            with elasticsearch_errors("saving the error-group watermark"):
+                self.es.index(index=self.state_index, id=SYNC_STATE_ID, document={"watermark": moment.isoformat()})
+        except ElasticsearchError as exc:
+            raise search_failed("saving the error-group watermark", exc) from exc

@@ -1,0 +1,92 @@
+"""How a group changes when new events of it are seen: counts, first/last seen, regressions, ignores.
+
+Pure functions over :class:`ErrorGroup`; the sync applies them and writes the result with
+compare-and-set, so a transition (and the notification it queues) happens once across replicas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from grokpipe.api.groups.schemas import ErrorGroup
+from grokpipe.api.groups.stats import KeyStats, get
+from grokpipe.fieldnames import ERROR_CULPRIT, ERROR_TITLE
+
+
+@dataclass(frozen=True)
+class NotifyPolicy:
+    enabled: bool
+    levels: frozenset[str]
+    realert: timedelta
+
+    def allows(self, group: ErrorGroup, now: datetime, *, first: bool) -> bool:
+        if not self.enabled or (self.levels and (group.level or "") not in self.levels):
+            return False
+        return first or group.notified_at is None or now - group.notified_at >= self.realert
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return min(x for x in (a, b) if x is not None) if a or b else None
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max(x for x in (a, b) if x is not None) if a or b else None
+
+
+def _merge_top(old: list[str], new: list[str], limit: int = 5) -> list[str]:
+    return list(dict.fromkeys([*new, *old]))[:limit]
+
+
+def observe(group: ErrorGroup | None, stats: KeyStats, added: int, settled_through: datetime) -> ErrorGroup:
+    """``group`` (None: new) after ``stats``; ``added`` settled events join its stored count.
+
+    Idempotent except for ``added``, which the caller computes from ``settled_through`` bounds.
+    """
+    latest = stats.latest
+    base = group or ErrorGroup(id=stats.key)
+    line = get(latest, "log.origin.file.line")
+    update = {
+        "count": base.count + added,
+        "settled_through": max(base.settled_through, settled_through),
+        "first_seen": _earliest(base.first_seen, stats.first_seen),
+        "last_seen": _latest(base.last_seen, stats.last_seen),
+        "hosts": _merge_top(base.hosts, stats.hosts),
+        "datasets": _merge_top(base.datasets, stats.datasets),
+    }
+    if stats.last_seen is not None and (base.last_seen is None or stats.last_seen >= base.last_seen):
+        update["samples"] = _merge_top(base.samples, stats.samples)
+        # the newest event describes the group: a title that got better with a new indexer wins
+        update |= {
+            "title": str(get(latest, ERROR_TITLE) or base.title or ""),
+            "type": get(latest, "error.type") or base.type,
+            "culprit": get(latest, ERROR_CULPRIT) or base.culprit,
+            "level": get(latest, "log.level") or base.level,
+            "origin_file": get(latest, "log.origin.file.name") or base.origin_file,
+            "origin_line": int(line) if isinstance(line, int | str) and str(line).isdigit() else base.origin_line,
+        }
+    return base.model_copy(update=update)
+
+
+def react(
+    group: ErrorGroup, *, newest: datetime | None, total: int, now: datetime, policy: NotifyPolicy, created: bool
+) -> ErrorGroup:
+    """Status after events up to ``newest`` (of this group or its aliases): new, regressed, ignore over."""
+    pending = list(group.pending)
+    update: dict[str, object] = {}
+    if created:
+        update["created"] = now
+        if policy.allows(group, now, first=True) and "new" not in pending:
+            pending.append("new")
+    elif group.status == "resolved" and newest is not None and group.resolved_at and newest > group.resolved_at:
+        # when it happened again (the event's time), so a digest lists it in the period it recurred
+        update |= {"status": "unresolved", "regressed_at": min(newest, now), "resolved_at": None}
+        if policy.allows(group, now, first=False) and "regressed" not in pending:
+            pending.append("regressed")
+    if group.status == "ignored":
+        over_time = group.ignore_until is not None and now >= group.ignore_until
+        over_count = group.ignore_until_count is not None and total >= group.ignore_until_count
+        if over_time or over_count:
+            update |= {"status": "unresolved", "ignore_until": None, "ignore_until_count": None}
+    update["pending"] = pending
+    return group.model_copy(update=update)

@@ -1,0 +1,275 @@
+"""Rules as typed models end to end: what users send (RuleCreate/RuleUpdate), what they get (RulePublic)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from croniter import croniter  # type: ignore[import-untyped]
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from grokpipe.api.responses import NotificationOutcome
+from grokpipe.api.rules.durations import Duration, parse_duration
+from grokpipe.fieldnames import ERROR_GROUPING_KEY
+from grokpipe.timeutil import time_zone
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AnyCondition(Strict):
+    """Every match fires (per group)."""
+
+    type: Literal["any"]
+
+
+class ThresholdCondition(Strict):
+    """ElastAlert ``frequency``: count ≥ ``count`` in the window, per group."""
+
+    type: Literal["threshold"]
+    count: int = Field(ge=1)
+
+
+class FlatlineCondition(Strict):
+    """Count < ``count`` per group, including groups seen in the previous ``history`` that went silent."""
+
+    type: Literal["flatline"]
+    count: int = Field(ge=1)
+    history: Duration = "1d"
+
+
+class NewTermCondition(Strict):
+    """A value of ``field`` not seen in the ``history`` before the window."""
+
+    type: Literal["new_term"]
+    field: str
+    history: Duration = "7d"
+
+
+class SpikeCondition(Strict):
+    """Window count vs the previous window: ratio ≥ ``ratio`` (up), ≤ 1/``ratio`` (down) or either (both)."""
+
+    type: Literal["spike"]
+    ratio: float = Field(gt=1)
+    direction: Literal["up", "down", "both"] = "up"
+    min_count: int = Field(default=1, ge=0)
+
+
+class MetricCondition(Strict):
+    """``agg`` of ``field`` per group compared with ``value``."""
+
+    type: Literal["metric"]
+    field: str
+    agg: Literal["avg", "min", "max", "sum", "cardinality"]
+    op: Literal["above", "below"] = "above"
+    value: float
+
+
+Condition = Annotated[
+    AnyCondition | ThresholdCondition | FlatlineCondition | NewTermCondition | SpikeCondition | MetricCondition,
+    Field(discriminator="type"),
+]
+
+
+class Schedule(Strict):
+    """Either ``interval`` (aligned to the epoch so replicas agree on ticks) or ``cron`` in ``timezone``."""
+
+    interval: Duration | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Schedule:
+        if (self.interval is None) == (self.cron is None):
+            raise ValueError("set exactly one of schedule.interval or schedule.cron")
+        if self.cron is not None and not croniter.is_valid(self.cron):
+            raise ValueError(f"invalid cron expression {self.cron!r}")
+        time_zone(self.timezone)
+        return self
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first tick strictly after ``moment`` (aware datetimes)."""
+        if self.interval is not None:
+            step = parse_duration(self.interval).total_seconds()
+            ts = moment.timestamp()
+            return datetime.fromtimestamp((ts // step + 1) * step, moment.tzinfo)
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        nxt: datetime = croniter(self.cron, local).get_next(datetime)
+        return nxt.astimezone(moment.tzinfo)
+
+    def previous(self, tick: datetime) -> datetime:
+        """The tick before ``tick``: a digest sent at ``tick`` covers ``[previous(tick), tick)``."""
+        if self.interval is not None:
+            return tick - parse_duration(self.interval)
+        local = tick.astimezone(ZoneInfo(self.timezone))
+        prev: datetime = croniter(self.cron, local).get_prev(datetime)
+        return prev.astimezone(tick.tzinfo)
+
+
+_EXAMPLE: dict[str, Any] = {
+    "name": "PHP fatal errors",
+    "index": "logs-*",
+    "query": 'event.dataset:php.error AND log.level:"fatal"',
+    "schedule": {"interval": "1m"},
+    "window": "5m",
+    "group_by": [ERROR_GROUPING_KEY],
+    "condition": {"type": "threshold", "count": 1},
+    "realert": "1d",
+    "notify": ["ops-webhook"],
+}
+
+
+class RuleBody(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    enabled: bool = True
+    index: str = "logs-*"
+    time_field: str = "@timestamp"
+    query: str | None = Field(default=None, description="Lucene query, as typed in Kibana")
+    dsl: dict[str, Any] | None = Field(default=None, description="raw Elasticsearch query (no scripts)")
+    schedule: Schedule = Field(default_factory=lambda: Schedule(interval="1m"))
+    window: Duration = "5m"
+    query_delay: Duration = "0s"
+    group_by: list[str] = Field(default_factory=list, max_length=3)
+    condition: Condition
+    realert: Duration = "0s"
+    recovery: bool = True
+    notify: list[str] = Field(default_factory=list)
+    sample_size: int = Field(default=5, ge=0, le=50)
+    silenced_until: datetime | None = None
+    tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _query_xor_dsl(self) -> RuleBody:
+        if self.query is not None and self.dsl is not None:
+            raise ValueError("set query (Lucene) or dsl, not both")
+        return self
+
+    @field_validator("silenced_until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("silenced_until needs a timezone (e.g. 2026-01-01T00:00:00Z)")
+        return value
+
+    @property
+    def window_td(self) -> timedelta:
+        return parse_duration(self.window)
+
+    @property
+    def delay_td(self) -> timedelta:
+        return parse_duration(self.query_delay)
+
+    @property
+    def realert_td(self) -> timedelta:
+        return parse_duration(self.realert)
+
+
+class RuleCreate(RuleBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+
+class RuleUpdate(Strict):
+    """PATCH: only the given keys change; the result is validated as a whole rule."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enabled": False}]})
+    name: str | None = None
+    description: str | None = None
+    enabled: bool | None = None
+    index: str | None = None
+    time_field: str | None = None
+    query: str | None = None
+    dsl: dict[str, Any] | None = None
+    schedule: Schedule | None = None
+    window: Duration | None = None
+    query_delay: Duration | None = None
+    group_by: list[str] | None = None
+    condition: Condition | None = None
+    realert: Duration | None = None
+    recovery: bool | None = None
+    notify: list[str] | None = None
+    sample_size: int | None = None
+    silenced_until: datetime | None = None
+    tags: list[str] | None = None
+
+
+class Saved(BaseModel):
+    """Identity and the concurrency token of a stored definition (rule, digest)."""
+
+    id: str
+    version: str = Field(description="opaque token '<seq_no>:<primary_term>'; send it back as If-Match")
+    created: datetime
+    updated: datetime
+
+
+class Rule(RuleBody, Saved):
+    """A stored rule: the body plus identity and the concurrency token."""
+
+
+class RulePublic(Rule):
+    pass
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class PreviewRequest(Strict):
+    rule: RuleCreate
+    start: datetime
+    end: datetime
+
+
+# ---------------------------------------------------------------- results (responses of preview, run, ack)
+
+
+class FindingPreview(BaseModel):
+    """One group the condition holds for, as ``POST /rules/preview`` lists it."""
+
+    group: dict[str, Any] = Field(description="the group_by fields' values ({} without group_by)")
+    key: str = Field(description="the group's key, as alerts and acknowledgements name it")
+    count: int
+    value: float | None = Field(default=None, description="the metric's value (metric and spike conditions)")
+    previous: int | None = Field(default=None, description="the earlier window's count (spike)")
+    sample_ids: list[str | None] = Field(default_factory=list)
+
+
+class RulePreview(BaseModel):
+    total: int = Field(description="matching events in the window")
+    groups: int = Field(description="groups seen")
+    findings: list[FindingPreview]
+
+
+class RunWindow(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class RunAlert(BaseModel):
+    """One alert a run raised, with each notifier's outcome."""
+
+    kind: str = Field(description="fired or recovered")
+    group_key: str | None
+    notified: bool
+    notifications: dict[str, NotificationOutcome]
+
+
+class RuleRunResult(BaseModel):
+    tick: datetime
+    window: RunWindow
+    total: int
+    findings: int
+    alerts: list[RunAlert]
+
+
+class Acknowledged(BaseModel):
+    rule_id: str
+    group_key: str
+    acknowledged: bool

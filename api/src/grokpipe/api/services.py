@@ -1,0 +1,125 @@
+"""The objects the lifespan builds and the routes use: one place to wire clients and scheduler."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch
+
+from grokpipe import elasticsearch_client
+from grokpipe.api.checks.service import Checks
+from grokpipe.api.config import ApiSettings
+from grokpipe.api.groups.blame import Blame
+from grokpipe.api.groups.counts import Counter
+from grokpipe.api.groups.digest import DigestRunner
+from grokpipe.api.groups.notify import GroupNotifier
+from grokpipe.api.groups.schemas import Digest
+from grokpipe.api.groups.service import ErrorGroups
+from grokpipe.api.groups.store import GroupStore
+from grokpipe.api.groups.sync import GroupSync
+from grokpipe.api.lease import Leases
+from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.rules.batch import BatchRunner
+from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.runner import Clock, FieldCache, RuleRunner
+from grokpipe.api.scheduler import Scheduler
+from grokpipe.api.store import DigestStore, RuleStore, ensure_indices
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: ApiSettings
+    es: Elasticsearch
+    store: RuleStore
+    fields: FieldCache
+    leases: Leases
+    dispatcher: Dispatcher
+    runner: RuleRunner
+    scheduler: Scheduler[Rule]
+    clock: Clock
+    groups: GroupStore
+    errors: ErrorGroups
+    group_sync: GroupSync
+    digests: DigestStore
+    digest_runner: DigestRunner
+    digest_scheduler: Scheduler[Digest]
+    checks: Checks
+
+    @classmethod
+    def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
+        es = elasticsearch_client.elasticsearch(settings.elasticsearch)
+        ensure_indices(es, settings.indices)
+        owner = settings.scheduler.replica_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        leases = Leases(es, settings.indices.state, owner, settings.scheduler.lease_seconds)
+        fields = FieldCache(es)
+        dispatcher = Dispatcher(settings.notifiers, settings.delivery)
+        store = RuleStore(es, settings.indices.rules)
+        runner = RuleRunner(
+            es, indices=settings.indices, dispatcher=dispatcher, leases=leases, clock=clock, fields=fields
+        )
+        batcher = BatchRunner.configured(runner, settings.scheduler)
+        scheduler = Scheduler(store, runner, settings.scheduler, clock, batcher=batcher)
+        indices, errors = settings.indices, settings.errors
+        groups = GroupStore(es, indices.error_groups, indices.state)
+        groups.ensure()
+        counter = Counter(es, groups, errors.index)
+        notifier = GroupNotifier(
+            es,
+            groups,
+            counter,
+            dispatcher,
+            notify=errors.notify,
+            alerts_index=indices.alerts,
+            owners=settings.owners,
+            clock=clock,
+        )
+        sync = GroupSync(
+            es, groups, counter, errors, leases=leases, blame=Blame(settings.blame), notifier=notifier, clock=clock
+        )
+        digests = DigestStore(es, indices.digests)
+        digest_runner = DigestRunner(
+            es, groups, counter, dispatcher, leases, alerts_index=indices.alerts, owners=settings.owners, clock=clock
+        )
+        digest_scheduler = Scheduler(digests, digest_runner, settings.scheduler, clock, kind="digest", workers=2)
+        return cls(
+            settings,
+            es,
+            store,
+            fields,
+            leases,
+            dispatcher,
+            runner,
+            scheduler,
+            clock,
+            groups,
+            ErrorGroups(groups, counter, clock),
+            sync,
+            digests,
+            digest_runner,
+            digest_scheduler,
+            Checks(es, settings, dispatcher, leases, clock),
+        )
+
+    def start(self) -> None:
+        """The background work: rule and digest schedules, and the error-group store's updates."""
+        self.scheduler.start()
+        self.digest_scheduler.start()
+        self.checks.start()
+        if self.settings.errors.enabled:
+            self.group_sync.start()
+
+    def close(self) -> None:
+        self.group_sync.stop()
+        self.checks.stop()
+        self.digest_scheduler.stop()
+        self.scheduler.stop()
+        self.leases.close()
+        self.dispatcher.close()
+        self.es.close()

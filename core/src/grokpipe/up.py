@@ -1,0 +1,110 @@
+"""``grokpipe up``: the whole pipeline on one machine, on the embedded Kafka + Elasticsearch.
+
+Starts noida-db, creates the topic, then every service whose example config exists, each as its
+own process (as in production). Ctrl-C or SIGTERM stops the services first (so they flush), then
+the servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from grokpipe import logs
+from grokpipe.cli import commands
+from grokpipe.embedded import EmbeddedStack
+from grokpipe.kafka_admin import ensure_topic
+from grokpipe.settings import KafkaSettings
+
+log = logging.getLogger("grokpipe.up")
+
+SERVICES = ("shipper", "indexer", "api")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--examples", type=Path, default=Path("examples"), help="folder with <service>.yml")
+    parser.add_argument("--data-dir", type=Path, default=Path(".grokpipe"), help="state of the whole stack")
+    parser.add_argument("--kafka-port", type=int, default=9092)
+    parser.add_argument("--elasticsearch-port", type=int, default=9200)
+    parser.add_argument("--partitions", type=int, default=4, help="partitions of the logs topic")
+
+
+def available_services(examples: Path) -> list[str]:
+    installed = commands()
+    return [name for name in SERVICES if name in installed and (examples / f"{name}.yml").is_file()]
+
+
+def console_url(examples: Path) -> str:
+    """Where the api serves the web console: ``http.listen`` of api.yml (or its env override) + ``/ui/``."""
+    import yaml
+
+    listen = os.environ.get("GROKPIPE_HTTP__LISTEN")
+    if not listen:
+        config = yaml.safe_load((examples / "api.yml").read_text()) or {}
+        listen = str((config.get("http") or {}).get("listen") or "127.0.0.1:8000")
+    host, _, port = listen.rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/ui/"
+
+
+def run(args: argparse.Namespace) -> int:
+    logs.setup()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    stack = EmbeddedStack(
+        args.data_dir / "noida",
+        kafka_port=args.kafka_port,
+        elasticsearch_port=args.elasticsearch_port,
+    )
+    stack.start()
+    env = os.environ | {
+        "GROKPIPE_KAFKA__BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+        "GROKPIPE_ELASTICSEARCH__HOSTS": stack.elasticsearch_url,
+    }
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        kafka = KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap])
+        ensure_topic(kafka, kafka.topic, partitions=args.partitions)
+        for name in available_services(args.examples):
+            argv = [sys.executable, "-m", "grokpipe.cli", name, "-c", str(args.examples / f"{name}.yml")]
+            service_env = env | {"GROKPIPE_DATA_DIR": str(args.data_dir / name)}  # for services with state
+            procs[name] = subprocess.Popen(argv, env=service_env, stdin=subprocess.DEVNULL)
+            log.info("started service", extra={"service": name, "pid": procs[name].pid})
+        console = (
+            f"Web console: {console_url(args.examples)} (log in with an API key from api.yml). "
+            if "api" in procs
+            else ""
+        )
+        print(
+            f"\ngrokpipe is up: Kafka {stack.kafka_bootstrap}, Elasticsearch {stack.elasticsearch_url}, "
+            f"services: {', '.join(procs) or 'none'}. {console}Ctrl-C stops everything.\n",
+            file=sys.stderr,
+            flush=True,
+        )
+        while not stop.wait(0.5):
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    log.error("service exited", extra={"service": name, "code": proc.returncode})
+                    stop.set()
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for proc in procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        stack.stop()
+    return 0

@@ -1,0 +1,172 @@
+"""``grokpipe errors scan``: the error groups in log files, offline, through the indexer's own pipelines.
+
+    grokpipe errors scan /var/log/nginx/error.log /var/log/php-fpm/error.log
+    grokpipe errors scan --dataset python.traceback --json-lines app.log
+
+Lines are joined into events as the shipper joins them (its multiline presets: ``php`` for
+nginx.error and php.error, ``python``, ``java``), then run through the dataset's pipeline. Without
+``--dataset`` each file's dataset is guessed: every routed pipeline is tried on the file's first
+lines and the one whose events carry the fewest parse-failure tags (``_grokparsefailure``,
+``_jsonparsefailure``... ) wins; on a tie, the one that extracts the most fields.
+
+Output: the distinct groups as a table (count, first seen, last seen, level, culprit, title), most
+frequent first; with ``--json-lines`` one object per grouped event,
+``{"line": N, "fingerprint": ..., "title": ..., "culprit": ...}`` (``line``: the event's first line
+in its file). Exit status 2 when a file cannot be read or the dataset is unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from grokpipe.fieldnames import ERROR_CULPRIT, ERROR_GROUPING_KEY, ERROR_TITLE
+from grokpipe.indexer.errors import PatternError, PipelineError
+from grokpipe.indexer.fields import Event, get
+from grokpipe.indexer.pipeline import DEFAULT_LIBRARY, Pipeline, Router
+from grokpipe.multiline import Multiline, MultilineSettings
+
+#: The shipper's multiline preset for each dataset whose events span lines (examples/shipper.yml).
+PRESETS: dict[str, Literal["php", "python", "java"]] = {
+    "nginx.error": "php",
+    "php.error": "php",
+    "python.traceback": "python",
+    "java.stacktrace": "java",
+}
+DETECT_LINES = 200
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="errors_command", required=True, metavar="COMMAND")
+    scan = sub.add_parser("scan", help="group the errors in log files, offline, with the datasets' pipelines")
+    scan.add_argument("--dataset", help="the files' dataset, e.g. nginx.error (default: guessed per file)")
+    scan.add_argument("--json-lines", action="store_true", help="one JSON object per grouped event")
+    scan.add_argument("--library", type=Path, default=DEFAULT_LIBRARY, help="grok_patterns folder")
+    scan.add_argument("--patterns-dir", type=Path, action="append", default=[], help="extra pattern folder")
+    scan.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+
+@dataclass(slots=True)
+class Group:
+    key: str
+    title: str
+    culprit: str
+    level: str
+    count: int = 0
+    first_seen: str = ""
+    last_seen: str = ""
+
+    def add(self, timestamp: str) -> None:
+        self.count += 1
+        if timestamp and (not self.first_seen or timestamp < self.first_seen):
+            self.first_seen = timestamp
+        if timestamp and timestamp > self.last_seen:
+            self.last_seen = timestamp
+
+
+def events(lines: Iterable[str], dataset: str) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each event, lines joined with the dataset's multiline preset."""
+    preset = PRESETS.get(dataset)
+    if preset is None:
+        for number, line in enumerate(lines, 1):
+            yield number, line
+        return
+    joiner = Multiline(MultilineSettings(preset=preset))
+    for number, line in enumerate(lines, 1):
+        for block in joiner.push(number, number, line, set()):
+            yield block.offset, "\n".join(block.lines)
+    last = joiner.flush()
+    if last is not None:
+        yield last.offset, "\n".join(last.lines)
+
+
+def process(pipeline: Pipeline, dataset: str, text: str) -> Event:
+    return pipeline({"message": text, "event": {"dataset": dataset}})
+
+
+def _leaves(node: Any) -> int:
+    return sum(_leaves(value) for value in node.values()) if isinstance(node, dict) else 1
+
+
+def score(router: Router, dataset: str, lines: list[str]) -> tuple[float, float]:
+    """(share of events with a failure tag, minus fields per event): lower is a better fit."""
+    pipeline = router.pipeline_for(dataset)
+    assert pipeline is not None
+    sample = [process(pipeline, dataset, text) for _, text in events(lines, dataset)]
+    if not sample:
+        return 1.0, 0.0
+    failed = sum(any(str(tag).startswith("_") for tag in event.get("tags") or []) for event in sample)
+    return failed / len(sample), -sum(_leaves(event) for event in sample) / len(sample)
+
+
+def detect(router: Router, lines: list[str]) -> str:
+    return min(router.datasets, key=lambda dataset: score(router, dataset, lines))
+
+
+def _read(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        for line in handle:
+            yield line.rstrip("\r\n")
+
+
+def table(groups: Iterable[Group]) -> str:
+    rows = [("COUNT", "FIRST SEEN", "LAST SEEN", "LEVEL", "CULPRIT", "TITLE")]
+    for group in sorted(groups, key=lambda g: (-g.count, g.first_seen, g.key)):
+        culprit = group.culprit if len(group.culprit) <= 60 else "…" + group.culprit[-59:]
+        seen = (group.first_seen or "-", group.last_seen or "-")
+        rows.append((str(group.count), *seen, group.level or "-", culprit, group.title))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join(
+        "  ".join([row[0].rjust(widths[0]), *(cell.ljust(w) for cell, w in zip(row[1:5], widths[1:], strict=True))])
+        + "  "
+        + row[5]
+        for row in rows
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        router = Router.load(args.library, args.patterns_dir)
+    except (PatternError, PipelineError) as exc:
+        print(f"grokpipe errors: {exc}", file=sys.stderr)
+        return 2
+    if args.dataset is not None and router.pipeline_for(args.dataset) is None:
+        print(
+            f"grokpipe errors: no pipeline for dataset {args.dataset!r} (known: {', '.join(router.datasets)})",
+            file=sys.stderr,
+        )
+        return 2
+    groups: dict[str, Group] = {}
+    out = sys.stdout
+    for path in args.files:
+        try:
+            dataset = args.dataset or detect(router, list(itertools.islice(_read(path), DETECT_LINES)))
+            pipeline = router.pipeline_for(dataset)
+            assert pipeline is not None
+            for line, text in events(_read(path), dataset):
+                event = process(pipeline, dataset, text)
+                key = get(event, ERROR_GROUPING_KEY)
+                if not isinstance(key, str):
+                    continue
+                title, culprit = str(get(event, ERROR_TITLE) or ""), str(get(event, ERROR_CULPRIT) or "")
+                if args.json_lines:
+                    record = {"line": line, "fingerprint": key, "title": title, "culprit": culprit}
+                    out.write(orjson.dumps(record).decode() + "\n")
+                    continue
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = Group(key, title, culprit, str(get(event, "log.level") or ""))
+                group.add(str(get(event, "@timestamp") or ""))
+        except OSError as exc:
+            print(f"grokpipe errors: {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    if not args.json_lines:
+        print(table(groups.values()) if groups else "no error groups")
+    return 0
