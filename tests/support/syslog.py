@@ -35,7 +35,9 @@ DOCKER_FRAMES: list[tuple[str, bytes, dict[str, Any]]] = [
     (
         "rfc5424micro, tag {{.FullID}}",
         b"<30>1 2026-11-23T06:00:01.123456Z dockerhost " + FULL_ID.encode() + b" 812 " + FULL_ID.encode() + b" - micro",
-        {"message": "micro", "timestamp": "2026-11-23T06:00:01.123Z", "container": {"id": FULL_ID}},
+        # a 64-character APP-NAME and MSGID: RFC 5424 allows 48 and 32, so the frame is kept and flagged
+        {"message": "micro", "timestamp": "2026-11-23T06:00:01.123Z", "container": {"id": FULL_ID},
+         "nonconformant": ["APP-NAME", "MSGID"]},
     ),
     (
         "rfc5424micro, tag docker/{{.Name}}/{{.ID}}",

@@ -47,21 +47,30 @@ def test_rfc5424_with_structured_data_escapes_and_bom() -> None:
 
 
 @pytest.mark.parametrize(
-    ("frame", "timestamp", "message"),
+    ("frame", "timestamp", "message", "tags"),
     [
         (
             b"<34>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time",
             "2003-08-24T12:14:15.000Z",
             "%% It's time",
+            None,
         ),
-        (b"<34>1 - - - - - -", NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z"), ""),
-        (b"<34>1 2026-11-23T06:00:00Z h a p m - ", "2026-11-23T06:00:00.000Z", ""),
-        (b"<34>1 2026-11-23T06:00:00.123456789+00:00 h a p m [x@1] with sd", "2026-11-23T06:00:00.123Z", "with sd"),
+        (b"<34>1 - - - - - -", NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "", None),
+        (b"<34>1 2026-11-23T06:00:00Z h a p m - ", "2026-11-23T06:00:00.000Z", "", None),
+        # TIME-SECFRAC is at most six digits (RFC 5424 6.2.3): read, kept, and flagged
+        (
+            b"<34>1 2026-11-23T06:00:00.123456789+00:00 h a p m [x@1] with sd",
+            "2026-11-23T06:00:00.123Z",
+            "with sd",
+            ["syslog_nonconformant"],
+        ),
     ],
 )
-def test_rfc5424_nilvalues_offsets_and_fractions(frame: bytes, timestamp: str, message: str) -> None:
+def test_rfc5424_nilvalues_offsets_and_fractions(
+    frame: bytes, timestamp: str, message: str, tags: list[str] | None
+) -> None:
     event = parse(frame)
-    assert (event["@timestamp"], event["message"], event.get("tags")) == (timestamp, message, None)
+    assert (event["@timestamp"], event["message"], event.get("tags")) == (timestamp, message, tags)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +94,8 @@ def test_rfc5424_nilvalues_offsets_and_fractions(frame: bytes, timestamp: str, m
             b"<13>Nov 23 06:00:00 root: logger to a socket",
             {"hostname": None, "appname": "root", "message": "logger to a socket"},
         ),
-        (b"<13>Nov 23 06:00:00 myhost free text", {"hostname": "myhost", "appname": None, "message": "free text"}),
+        # rsyslog: the first word after the hostname is the TAG, colon or not (tests/testsuites/8bit.parse1)
+        (b"<13>Nov 23 06:00:00 myhost free text", {"hostname": "myhost", "appname": "free", "message": "text"}),
         (
             b"<13>2026-11-23T07:00:00.5+01:00 myhost app[7]: iso",
             {"hostname": "myhost", "appname": "app", "pid": 7, "message": "iso", "ts": "2026-11-23T06:00:00.500Z"},
@@ -144,17 +154,18 @@ def test_timestamps_without_offset_use_the_configured_zone() -> None:
 @pytest.mark.parametrize(("name", "frame", "expected"), DOCKER_FRAMES, ids=[f[0] for f in DOCKER_FRAMES])
 def test_docker_frames(name: str, frame: bytes, expected: dict[str, Any]) -> None:
     event = parse(frame)
-    assert "tags" not in event
+    broken = expected.get("nonconformant")
+    assert event.get("tags") == (["syslog_nonconformant"] if broken else None)
+    assert event["log"]["syslog"].get("nonconformant") == broken
     check_docker_fields(event, expected)
 
 
 @pytest.mark.parametrize(
     "frame",
     [
-        b"no priority at all",
         b"<999>1 2026-11-23T06:00:00Z h a - - - x",
-        b"",
         b"<13",
+        b"<13 Nov 23 06:00:00 h app: unclosed PRI",
         b"<13>1 2026-11-23T06:00:00Z h a - - [broken sd",
     ],
 )
@@ -163,6 +174,32 @@ def test_what_fits_no_grammar_is_kept_whole_and_tagged(frame: bytes) -> None:
     assert event["message"] == frame.decode()
     assert event["tags"] == ["_syslogparsefailure"]
     assert event["@timestamp"] == "2026-11-23T06:30:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("frame", "fields"),
+    [
+        # rsyslog tests/testsuites/mark.parse1: no PRI, the rest parsed as usual
+        (
+            b"Feb 18 16:01:59 serverX -- MARK --",
+            {"hostname": "serverX", "appname": "--", "message": "MARK --", "ts": "2027-02-18T16:01:59.000Z"},
+        ),
+        (b"no priority at all", {"hostname": None, "appname": None, "message": "no priority at all"}),
+        (b"myapp: no priority", {"hostname": None, "appname": "myapp", "message": "no priority"}),
+        (b"", {"hostname": None, "appname": None, "message": ""}),
+    ],
+)
+def test_a_message_without_pri_gets_rsyslogs_default_priority(frame: bytes, fields: dict[str, Any]) -> None:
+    event = parse(frame)
+    syslog = event["log"]["syslog"]
+    assert event["tags"] == ["syslog_no_pri"]
+    assert (syslog["priority"], syslog["facility"]["name"], syslog["severity"]["name"]) == (13, "user", "notice")
+    assert (syslog.get("hostname"), syslog.get("appname"), event["message"]) == (
+        fields["hostname"],
+        fields["appname"],
+        fields["message"],
+    )
+    assert event["@timestamp"] == fields.get("ts", "2026-11-23T06:30:00.000Z")
 
 
 def test_invalid_utf8_is_replaced_and_tagged() -> None:

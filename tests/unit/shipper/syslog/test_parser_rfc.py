@@ -28,7 +28,7 @@ def parse(data: bytes) -> dict[str, Any]:
 def header(event: dict[str, Any]) -> dict[str, Any]:
     """What a test compares: the header fields, the message, the tags, the timestamps."""
     syslog = event.get("log", {}).get("syslog", {})
-    keys = ("version", "hostname", "appname", "procid", "msgid", "timestamp", "structured_data_raw")
+    keys = ("version", "hostname", "appname", "procid", "msgid", "timestamp", "structured_data_raw", "nonconformant")
     out = {key: syslog[key] for key in keys if key in syslog}
     out["priority"] = syslog.get("priority")
     out["message"] = event["message"]
@@ -93,9 +93,14 @@ RFC5424_CASES: list[tuple[str, bytes, dict[str, Any]]] = [
         },
     ),
     (
-        "nanoseconds are kept to the microsecond",
+        "nanoseconds are kept to the microsecond, and flagged (TIME-SECFRAC is 1*6DIGIT)",
         b"<13>1 2026-08-31T06:00:00.123456789Z h a - - - x",
-        {"timestamp": "2026-08-31T06:00:00.123456Z", "@timestamp": "2026-08-31T06:00:00.123Z"},
+        {
+            "timestamp": "2026-08-31T06:00:00.123456Z",
+            "@timestamp": "2026-08-31T06:00:00.123Z",
+            "tags": ["syslog_nonconformant"],
+            "nonconformant": ["TIMESTAMP"],
+        },
     ),
     (
         "milliseconds only: no separate timestamp",
@@ -127,7 +132,7 @@ RFC5424_CASES: list[tuple[str, bytes, dict[str, Any]]] = [
 def test_rfc5424(name: str, frame: bytes, expected: dict[str, Any]) -> None:
     got = header(parse(frame))
     assert {key: got.get(key) for key in expected} == expected
-    assert "tags" not in got
+    assert got.get("tags") == expected.get("tags")
 
 
 SD_CASES: list[tuple[str, bytes, dict[str, Any], str]] = [
@@ -161,18 +166,48 @@ SD_CASES: list[tuple[str, bytes, dict[str, Any], str]] = [
         "x",
     ),
     (
-        "6.3.2 forbids a repeated SD-ID; both elements are kept",
-        b'<165>1 2003-10-11T22:14:15.003Z h a - - [x@1 a="1"][x@1 a="2" b="3"] x',
-        {"x@1": [{"a": "1"}, {"a": "2", "b": "3"}]},
-        "x",
-    ),
-    (
         "escapes in values",
         b'<165>1 2003-10-11T22:14:15.003Z h a - - [x@1 q="a\\"b\\]c\\\\d" e=""] m',
         {"x@1": {"q": 'a"b]c\\d', "e": ""}},
         "m",
     ),
 ]
+
+SD_FLAGGED_CASES: list[tuple[str, bytes, dict[str, Any], str, list[str]]] = [
+    (
+        "6.3.2 forbids a repeated SD-ID; both elements are kept",
+        b'<165>1 2003-10-11T22:14:15.003Z h a - - [x@1 a="1"][x@1 a="2" b="3"] x',
+        {"x@1": [{"a": "1"}, {"a": "2", "b": "3"}]},
+        "x",
+        ["SD-ID-duplicate"],
+    ),
+    (
+        "an unescaped ] and a lone backslash in values are kept as sent",
+        b'<165>1 2003-10-11T22:14:15.003Z h a - - [x@1 a="]" b="c:\\temp\\new"] x',
+        {"x@1": {"a": "]", "b": "c:\\temp\\new"}},
+        "x",
+        ["PARAM-VALUE"],
+    ),
+    (
+        "an SD-ID and a PARAM-NAME over 32 characters",
+        b"<165>1 2003-10-11T22:14:15.003Z h a - - [" + b"i" * 33 + b" " + b"n" * 33 + b'="v"] x',
+        {"i" * 33: {"n" * 33: "v"}},
+        "x",
+        ["SD-ID"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "frame", "sd", "message", "rules"), SD_FLAGGED_CASES, ids=[c[0] for c in SD_FLAGGED_CASES]
+)
+def test_structured_data_that_breaks_the_grammar_is_kept_and_flagged(
+    name: str, frame: bytes, sd: dict[str, Any], message: str, rules: list[str]
+) -> None:
+    event = parse(frame)
+    syslog = event["log"]["syslog"]
+    assert (syslog["structured_data"], event["message"]) == (sd, message)
+    assert (event["tags"], syslog["nonconformant"]) == (["syslog_nonconformant"], rules)
 
 
 @pytest.mark.parametrize(("name", "frame", "sd", "message"), SD_CASES, ids=[c[0] for c in SD_CASES])
@@ -217,7 +252,7 @@ def test_a_malformed_sd_element_keeps_the_header(
 ) -> None:
     event = parse(frame)
     syslog = event["log"]["syslog"]
-    assert event["tags"] == ["_sdparsefailure"]
+    assert event["tags"] == ["_sdparsefailure", "syslog_nonconformant"]
     assert (syslog.get("structured_data", {}), syslog["structured_data_raw"], event["message"]) == (sd, raw, message)
     assert (bool(syslog["appname"]), bool(syslog["hostname"]), syslog["priority"]) == (True, True, 165)
     assert event["@timestamp"] == "2003-10-11T22:14:15.003Z"
@@ -225,7 +260,7 @@ def test_a_malformed_sd_element_keeps_the_header(
 
 def test_a_malformed_sd_element_and_invalid_utf8_keep_both_tags() -> None:
     event = parse(b"<165>1 2003-10-11T22:14:15.003Z h a - - [bad k=v] caf\xe9")
-    assert event["tags"] == ["invalid_utf8", "_sdparsefailure"]
+    assert event["tags"] == ["invalid_utf8", "_sdparsefailure", "syslog_nonconformant"]
 
 
 RFC3164_CASES: list[tuple[str, bytes, dict[str, Any]]] = [
@@ -240,9 +275,14 @@ RFC3164_CASES: list[tuple[str, bytes, dict[str, Any]]] = [
         },
     ),
     (
-        "5.4 example 2: no tag",
+        "5.4 example 2: the first word after the hostname is the TAG, as rsyslog reads it",
         b"<13>Feb  5 17:32:18 10.0.0.99 Use the BFG!",
-        {"hostname": "10.0.0.99", "message": "Use the BFG!", "@timestamp": "2027-02-05T17:32:18.000Z"},
+        {
+            "hostname": "10.0.0.99",
+            "appname": "Use",
+            "message": "the BFG!",
+            "@timestamp": "2027-02-05T17:32:18.000Z",
+        },
     ),
     (
         "upper-case month",
@@ -281,9 +321,9 @@ RFC3164_CASES: list[tuple[str, bytes, dict[str, Any]]] = [
         {"appname": "tag", "procid": "1234", "message": "message text"},
     ),
     (
-        "a bare word after the host is message text, not a tag",
+        "a bare word after the host is the TAG (rsyslog: only ':' and space end a TAG)",
         b"<30>Aug 30 23:00:00 host message text [not a pid]",
-        {"hostname": "host", "message": "message text [not a pid]"},
+        {"hostname": "host", "appname": "message", "message": "text [not a pid]"},
     ),
     (
         "rsyslog RSYSLOG_TraditionalForwardFormat",

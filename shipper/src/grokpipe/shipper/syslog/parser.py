@@ -1,27 +1,32 @@
-"""Syslog messages (RFC 5424, RFC 3164 as senders write it, Docker's formats) into ECS fields.
+"""Syslog messages (RFC 5424, RFC 3164 as rsyslog reads it, Docker's formats) into ECS fields.
 
-Senders disagree about RFC 3164, so the grammar here is the one seen in practice: a BSD timestamp
-with a space-padded day and no year, or an ISO one (rsyslog's high-precision forwarding), or none at
-all (Python's SysLogHandler, Docker's default unix format); a hostname or not; a tag with or without
-``[pid]``, with or without the colon after it (``host tag[1234] message``). Real senders also
-write the month in capitals (``AUG 30``), a space after the PRI (``<38> Aug 30 ...``) and a colon
-after the time (``Aug 30 23:00:00: host ...``, Cisco). What has no ``<PRI>`` fits no grammar: it is
-kept whole and tagged, never dropped.
+A frame that starts ``<PRI>VERSION SP`` (VERSION: one to three digits, no leading zero) and a
+timestamp or ``-`` is RFC 5424 (``rfc5424``: which rules it breaks, its structured data); anything
+else is RFC 3164 read the way rsyslog's ``pmrfc3164`` reads it (``rfc3164``: timestamp, hostname,
+TAG with or without a colon, and where grokpipe differs). Nothing is dropped:
 
-RFC 5424's VERSION is one to three digits without a leading zero. Structured data is
-``log.syslog.structured_data``: ``{SD-ID: {PARAM-NAME: value}}``. A PARAM-NAME repeated inside an
-element (which RFC 5424 6.3.3 allows, e.g. ``[origin ip="192.0.2.1" ip="192.0.2.129"]``) keeps all
-its values as a list in order; a repeated SD-ID (which 6.3.2 forbids) keeps both elements, the
-SD-ID then holding a list of their parameter maps: nothing a sender wrote is overwritten. An
-element that does not parse (``[id eventSource= "Application"]``) does not cost the header: the
-elements that parse are kept, the whole structured-data text as received goes to
-``log.syslog.structured_data_raw`` and the event is tagged ``_sdparsefailure``. Only when an
-element never ends (no ``]`` outside a quoted value) is there no telling SD from MSG, and the frame
-is kept whole as an unparsed message.
+* No ``<PRI>`` (``Feb 18 16:01:59 serverX -- MARK --``): rsyslog's default priority 13
+  (user.notice), the rest read as RFC 3164, tagged ``syslog_no_pri``.
+* An RFC 5424 frame that breaks the grammar (an APP-NAME of 60 characters, an unescaped ``]`` in a
+  PARAM-VALUE, the same SD-ID twice, nine fraction digits) keeps every field it has, is tagged
+  ``syslog_nonconformant``, and ``log.syslog.nonconformant`` lists the broken rules by their RFC 5424
+  names. A frame that starts ``<PRI>VERSION SP`` but has no readable RFC 5424 header is read as
+  RFC 3164 and tagged the same way, with the first rule it broke.
+* A PRI that does not close or is over 191 (``<13``, ``<999>``): rsyslog does not parse it either;
+  the frame is the message, tagged ``_syslogparsefailure``; so is a structured-data element that never
+  ends (no ``]`` outside a quoted value: no telling SD from MSG).
 
-``@timestamp`` has milliseconds (the envelope's contract); when the sender's timestamp is more
-precise (RFC 5424 allows six fraction digits, ``.000003``), ``log.syslog.timestamp`` keeps it to
-the microsecond, in UTC.
+Structured data is ``log.syslog.structured_data``: ``{SD-ID: {PARAM-NAME: value}}``. A PARAM-NAME
+repeated inside an element (which RFC 5424 6.3.3 allows, e.g. ``[origin ip="192.0.2.1" ip="192.0.2.129"]``)
+keeps all its values as a list in order; a repeated SD-ID (which 6.3.2 forbids) keeps both elements,
+the SD-ID then holding a list of their parameter maps. An element that does not parse
+(``[id eventSource= "Application"]``) does not cost the header: the elements that parse are kept, the
+structured-data text as received goes to ``log.syslog.structured_data_raw`` and the event is tagged
+``_sdparsefailure``.
+
+``@timestamp`` has milliseconds (the envelope's contract, a ``date`` in every index); when the
+sender's timestamp is more precise (RFC 5424 allows six fraction digits, ``.000003``),
+``log.syslog.timestamp`` keeps it to the microsecond, in UTC (docs/syslog.md says why).
 
 Docker's syslog driver (moby ``daemon/logger/syslog``, formatters from github.com/RackSec/srslog)
 writes, with ``tag`` defaulting to the 12-hex-digit container id and the pid being dockerd's:
@@ -40,7 +45,15 @@ from datetime import UTC, datetime, time, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from grokpipe.envelope import TAG_INVALID_UTF8, TAG_SD_PARSE_FAILURE, TAG_SYSLOG_PARSE_FAILURE, format_timestamp
+from grokpipe.envelope import (
+    TAG_INVALID_UTF8,
+    TAG_SD_PARSE_FAILURE,
+    TAG_SYSLOG_NO_PRI,
+    TAG_SYSLOG_NONCONFORMANT,
+    TAG_SYSLOG_PARSE_FAILURE,
+    format_timestamp,
+)
+from grokpipe.shipper.syslog import rfc3164, rfc5424
 from grokpipe.timeutil import nearest_year
 
 FACILITIES = (
@@ -49,32 +62,22 @@ FACILITIES = (
     "local5", "local6", "local7",
 )  # fmt: skip
 SEVERITIES = ("emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug")
+DEFAULT_PRIORITY = 13  # user.notice, what rsyslog assumes for a message without <PRI>
 _MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
 }
 _BOM = "\ufeff"
 
 _PRI = re.compile(r"<(\d{1,3})>")
-# the common RFC 5424 frame (a UTC timestamp, no structured data) in one match; _rfc5424 does the rest
+# the common conformant RFC 5424 frame (a UTC timestamp, no structured data) in one match; _rfc5424 does the rest
 _FAST_5424 = re.compile(
-    r"<(\d{1,3})>([1-9]\d{0,2}) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z (\S+) (\S+) (\S+) (\S+) (?:- |-\Z)"
+    r"<([1-9]\d{0,2}|0)>([1-9]\d{0,2}) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?Z "
+    r"([!-~]{1,255}) ([!-~]{1,48}) ([!-~]{1,128}) ([!-~]{1,32}) (?:- |-\Z)"
 )
 _RFC5424 = re.compile(r"([1-9]\d{0,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?")
-# a space after the PRI, any case for the month, a colon after the time: all written by real senders
-_BSD_TIME = re.compile(
-    r" *((?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)) +(\d{1,2})(?: (\d{4}))? (\d\d):(\d\d):(\d\d)"
-    r"(\.\d+)?:? +"
-)
-_ISO_TIME = re.compile(r" *(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?):? +")
-# TAG[PID]: -- a tag is what precedes the colon; it may hold '/', '.', '-' (docker/name, postfix/smtpd);
-# with a [PID] the colon may be missing (rsyslog's "host tag[1234] message")
-_TAG = re.compile(r"([^\s\[\]:]{1,128})(?:\[([^\]\s]{1,64})\])?(?::|(?<=\])(?= |$)) ?")
 _FRACTION = re.compile(r"\.(\d+)")
-_HOSTNAME = re.compile(r"([A-Za-z0-9_.:\-\[\]%]{1,255}) ")
 _UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z")
 _HEX_ID = re.compile(r"[0-9a-f]{12}|[0-9a-f]{64}")
-_SD_PARAM = re.compile(r' ([^\s=\]"]{1,32})="((?:[^"\\]|\\.)*)"', re.S)
-_SD_ESCAPE = re.compile(r"\\([\"\\\]])")
 
 
 class SyslogParser:
@@ -85,7 +88,7 @@ class SyslogParser:
         self._now = now or (lambda: datetime.now(UTC))
         self._bsd_cache: dict[tuple[str, ...], tuple[str, str | None]] = {}
         self._seconds: dict[str, bool] = {}
-        self._priorities: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # shared, never mutated
+        self._priorities: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}  # shared, never mutated
         self._containers: dict[str, dict[str, Any] | None] = {}
 
     def parse(self, data: bytes) -> dict[str, Any]:
@@ -117,23 +120,38 @@ class SyslogParser:
         if fast is not None:
             return fast
         pri = _PRI.match(text)
-        if pri is None or int(pri[1]) > 191:
-            return None
+        if pri is None:
+            if text.startswith("<"):  # a PRI that does not close: rsyslog does not parse it either
+                return None
+            fields = self._rfc3164(self._syslog(DEFAULT_PRIORITY), text)
+            _tag(fields, TAG_SYSLOG_NO_PRI)
+            return fields
         priority = int(pri[1])
-        syslog: dict[str, Any] = {
-            "priority": priority,
-            "facility": {"code": priority >> 3, "name": FACILITIES[priority >> 3]},
-            "severity": {"code": priority & 7, "name": SEVERITIES[priority & 7]},
-        }
+        if priority > 191:
+            return None
+        syslog = self._syslog(priority)
         rest = text[pri.end() :]
         header = _RFC5424.match(rest)
-        if header is not None and _looks_5424_time(header[2]):
-            return self._rfc5424(syslog, header, rest[header.end() :])
-        return self._rfc3164(syslog, rest)
+        if header is not None and (header[2] == "-" or header[2][:1].isdigit()):
+            return self._rfc5424(syslog, pri[1], header, rest[header.end() :])
+        fields = self._rfc3164(syslog, rest)
+        broken = rfc5424.first_broken_rule(rest)  # "<PRI>VERSION SP" and no readable RFC 5424 header
+        if broken is not None:
+            _nonconformant(fields, syslog, [broken])
+        return fields
+
+    def _syslog(self, priority: int) -> dict[str, Any]:
+        parts = self._priorities.get(priority)
+        if parts is None:
+            parts = self._priorities[priority] = (
+                {"code": priority >> 3, "name": FACILITIES[priority >> 3]},
+                {"code": priority & 7, "name": SEVERITIES[priority & 7]},
+            )
+        return {"priority": priority, "facility": parts[0], "severity": parts[1]}
 
     def _common_5424(self, text: str) -> dict[str, Any] | None:
-        """The frame most senders write (rsyslog, logger, Docker's rfc5424): the same fields as
-        ``_rfc5424`` at half the cost; None sends anything else down the general path."""
+        """The frame most senders write (rsyslog, logger, Docker's rfc5424), conformant: the same fields
+        as ``_rfc5424`` at half the cost; None sends anything else down the general path."""
         match = _FAST_5424.match(text)
         if match is None:
             return None
@@ -141,18 +159,8 @@ class SyslogParser:
         priority = int(pri)
         if priority > 191 or not self._valid_second(second):
             return None
-        parts = self._priorities.get(pri)
-        if parts is None:
-            parts = self._priorities[pri] = (
-                {"code": priority >> 3, "name": FACILITIES[priority >> 3]},
-                {"code": priority & 7, "name": SEVERITIES[priority & 7]},
-            )
-        syslog: dict[str, Any] = {
-            "priority": priority,
-            "facility": parts[0],
-            "severity": parts[1],
-            "version": int(version),
-        }
+        syslog = self._syslog(priority)
+        syslog["version"] = int(version)
         fields: dict[str, Any] = {"log": {"syslog": syslog}}
         if fraction is None:
             fields["@timestamp"] = f"{second}.000Z"
@@ -169,68 +177,75 @@ class SyslogParser:
             syslog["msgid"] = msgid
         return fields
 
-    def _rfc5424(self, syslog: dict[str, Any], header: re.Match[str], rest: str) -> dict[str, Any] | None:
+    def _rfc5424(self, syslog: dict[str, Any], pri: str, header: re.Match[str], rest: str) -> dict[str, Any] | None:
         version, stamp, hostname, appname, procid, msgid = header.groups()
         syslog["version"] = int(version)
         fields: dict[str, Any] = {"log": {"syslog": syslog}}
+        broken = rfc5424.header_violations(pri, stamp, (hostname, appname, procid, msgid))
         if stamp == "-":
             fields["@timestamp"] = format_timestamp(self._now())
         elif _UTC_STAMP.fullmatch(stamp) and self._valid_second(stamp[:19]):  # the common case, cheaply
             fields["@timestamp"] = f"{stamp[:19]}.{(stamp[20:-1] + '000')[:3]}Z"
             if len(stamp) > 24:  # more than milliseconds
                 syslog["timestamp"] = f"{stamp[:19]}.{(stamp[20:-1] + '00000')[:6]}Z"
-        else:
-            moment = _iso(stamp, self._tz)
-            if moment is None:
-                return None
+        elif (moment := _iso(stamp, self._tz)) is not None:
             fields["@timestamp"] = format_timestamp(moment)
             _keep_micro(syslog, stamp, moment)
+        else:  # no such time (Sep 31, 25:00): the receive time; TIMESTAMP is already noted
+            fields["@timestamp"] = format_timestamp(self._now())
         if rest.startswith("-"):
-            message = rest[2:] if rest.startswith("- ") else rest[1:]
+            if len(rest) > 1 and rest[1] != " ":
+                broken.append("STRUCTURED-DATA")
+            message = rest[1:] if rest[1:2] != " " else rest[2:]
         elif rest.startswith("["):
-            parsed = _structured_data(rest)
+            parsed = rfc5424.structured_data(rest)
             if parsed is None:
                 return None
-            elements, message, raw = parsed
+            elements, message, raw, sd_broken = parsed
             if elements:
                 syslog["structured_data"] = elements
             if raw is not None:
                 syslog["structured_data_raw"] = raw
-                fields["tags"] = [TAG_SD_PARSE_FAILURE]
-        else:
-            return None
+                _tag(fields, TAG_SD_PARSE_FAILURE)
+            broken += sd_broken
+        else:  # neither "-" nor "[": there is no structured data to tell from the message
+            broken.append("STRUCTURED-DATA")
+            message = rest
         if message.startswith(_BOM):
             message = message[1:]
         fields["message"] = message
         self._identity(fields, syslog, hostname, appname, procid)
         if msgid != "-":
             syslog["msgid"] = msgid
+        if broken:
+            _nonconformant(fields, syslog, broken)
         return fields
 
     def _rfc3164(self, syslog: dict[str, Any], rest: str) -> dict[str, Any]:
         fields: dict[str, Any] = {"log": {"syslog": syslog}}
-        stamp = _BSD_TIME.match(rest)
+        timed = True
+        stamp = rfc3164.BSD_TIME.match(rest)
         if stamp is not None:
             fields["@timestamp"], micro = self._bsd_time(stamp.groups())
             if micro is not None:
                 syslog["timestamp"] = micro
             rest = rest[stamp.end() :]
-        elif (iso := _ISO_TIME.match(rest)) is not None and (moment := _iso(iso[1], self._tz)) is not None:
+        elif (iso := rfc3164.ISO_TIME.match(rest)) is not None and (moment := _iso(iso[1], self._tz)) is not None:
             fields["@timestamp"] = format_timestamp(moment)
             _keep_micro(syslog, iso[1], moment)
             rest = rest[iso.end() :]
-        hostname = appname = procid = None
-        tag = _TAG.match(rest)
-        if tag is None and "@timestamp" in fields and (host := _HOSTNAME.match(rest)) is not None:
-            # after a timestamp comes the hostname (unless the tag follows at once, as in Docker's
-            # unix format); without a timestamp a first word is text, not a host
-            hostname, rest = host[1], rest[host.end() :]
-            tag = _TAG.match(rest)
-        if tag is not None:
-            appname, procid = tag[1], tag[2]
-            rest = rest[tag.end() :]
-        fields["message"] = rest
-        fields.setdefault("@timestamp", format_timestamp(self._now()))
+        else:
+            timed = False
+            fields["@timestamp"] = format_timestamp(self._now())
+        if not timed and rfc3164.HEADERLESS.match(rest):  # JSON or a bracketed line: no header
+            hostname, tag, message = None, "", rest
+        elif timed:
+            hostname, tag, message = rfc3164.host_and_tag(rest)
+        else:
+            hostname = None
+            tag, message = rfc3164.untimed_tag(rest)
+        appname, procid = rfc3164.program(tag) if tag else ("", "")
+        fields["message"] = message
         self._identity(fields, syslog, hostname or "-", appname or "-", procid or "-")
         return fields
 
@@ -278,7 +293,7 @@ class SyslogParser:
                 moment = moment.replace(tzinfo=self._tz)
             else:
                 moment = nearest_year(number, int(day), now, time(int(hour), int(minute), int(second), micro))
-        except ValueError:  # Feb 30, hour 25: the receive time rather than nothing
+        except ValueError:  # Feb 30, second 60: the receive time rather than nothing
             return format_timestamp(now), None
         formatted = format_timestamp(moment), (_micro(moment) if fraction and len(fraction) > 4 else None)
         if not year:  # the inferred year depends on now: cache only within the day
@@ -286,6 +301,15 @@ class SyslogParser:
                 self._bsd_cache.clear()
             self._bsd_cache[parts] = formatted
         return formatted
+
+
+def _tag(fields: dict[str, Any], tag: str) -> None:
+    fields.setdefault("tags", []).append(tag)
+
+
+def _nonconformant(fields: dict[str, Any], syslog: dict[str, Any], rules: list[str]) -> None:
+    syslog["nonconformant"] = rules
+    _tag(fields, TAG_SYSLOG_NONCONFORMANT)
 
 
 def _micro(moment: datetime) -> str:
@@ -298,92 +322,12 @@ def _keep_micro(syslog: dict[str, Any], stamp: str, moment: datetime) -> None:
         syslog["timestamp"] = _micro(moment)
 
 
-def _looks_5424_time(stamp: str) -> bool:
-    return stamp == "-" or (len(stamp) >= 19 and stamp[4] == "-" and stamp[10] == "T")
-
-
 def _iso(text: str, zone: tzinfo) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-
-
-def _structured_data(rest: str) -> tuple[dict[str, Any], str, str | None] | None:
-    """``[id k="v" ...][id2 ...] MSG`` with ``\\"``, ``\\\\`` and ``\\]`` escapes in values.
-
-    Returns (elements, message, the SD text when an element did not parse) or None when an element
-    never ends. Repeated names keep every value, as lists (see the module docstring).
-    """
-    elements: dict[str, Any] = {}
-    broken = False
-    pos = 0
-    while pos < len(rest) and rest[pos] == "[":
-        params = _sd_element(rest, pos)
-        if params is None:  # skip to the element's end, if it has one
-            end = _sd_element_end(rest, pos)
-            if end < 0:
-                return None
-            broken, pos = True, end
-            continue
-        sd_id, values, pos = params
-        _add(elements, sd_id, values)
-    message = rest[pos:]
-    if message.startswith(" "):
-        message = message[1:]
-    elif message:
-        return None
-    return elements, message, (rest[:pos] if broken else None)
-
-
-def _sd_element(rest: str, pos: int) -> tuple[str, dict[str, Any], int] | None:
-    """The element at ``rest[pos] == '['``: (SD-ID, params, index after ``]``), None if malformed."""
-    end_id = pos + 1
-    while end_id < len(rest) and rest[end_id] not in ' ]="':
-        end_id += 1
-    sd_id = rest[pos + 1 : end_id]
-    if not sd_id or end_id >= len(rest) or rest[end_id] in '="':
-        return None
-    params: dict[str, Any] = {}
-    pos = end_id
-    while rest.startswith(" ", pos):
-        param = _SD_PARAM.match(rest, pos)
-        if param is None:
-            return None
-        value = param[2]
-        _add(params, param[1], _SD_ESCAPE.sub(r"\1", value) if "\\" in value else value)
-        pos = param.end()
-    if not rest.startswith("]", pos):
-        return None
-    return sd_id, params, pos + 1
-
-
-def _sd_element_end(rest: str, pos: int) -> int:
-    """Index after the ``]`` that closes the element at ``pos`` (quotes and escapes honoured), or -1."""
-    quoted = False
-    i = pos + 1
-    while i < len(rest):
-        c = rest[i]
-        if c == "\\" and quoted:
-            i += 2
-            continue
-        if c == '"':
-            quoted = not quoted
-        elif c == "]" and not quoted:
-            return i + 1
-        i += 1
-    return -1
-
-
-def _add(into: dict[str, Any], key: str, value: Any) -> None:
-    """``into[key] = value``, or a list of every value once the key repeats."""
-    if key not in into:
-        into[key] = value
-    elif isinstance(into[key], list) and not isinstance(value, list):
-        into[key].append(value)
-    else:
-        into[key] = [into[key], value]
 
 
 def docker_container(tag: str) -> dict[str, Any] | None:
