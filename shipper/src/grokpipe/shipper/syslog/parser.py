@@ -74,7 +74,7 @@ _FAST_5424 = re.compile(
     r"<([1-9]\d{0,2}|0)>([1-9]\d{0,2}) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?Z "
     r"([!-~]{1,255}) ([!-~]{1,48}) ([!-~]{1,128}) ([!-~]{1,32}) (?:- |-\Z)"
 )
-_RFC5424 = re.compile(r"([1-9]\d{0,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?")
+_RFC5424 = re.compile(r"([1-9]\d{0,2}) (\S+) (\S+) (\S+) (\S+) (\S+)(?: |\Z)")
 _FRACTION = re.compile(r"\.(\d+)")
 _UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z")
 _HEX_ID = re.compile(r"[0-9a-f]{12}|[0-9a-f]{64}")
@@ -135,7 +135,7 @@ class SyslogParser:
         if header is not None and (header[2] == "-" or header[2][:1].isdigit()):
             return self._rfc5424(syslog, pri[1], header, rest[header.end() :])
         fields = self._rfc3164(syslog, rest)
-        broken = rfc5424.first_broken_rule(rest)  # "<PRI>VERSION SP" and no readable RFC 5424 header
+        broken = rfc5424.first_broken_rule(pri[1], rest)  # "<PRI>VERSION SP" and no readable RFC 5424 header
         if broken is not None:
             _nonconformant(fields, syslog, [broken])
         return fields
@@ -238,7 +238,7 @@ class SyslogParser:
             timed = False
             fields["@timestamp"] = format_timestamp(self._now())
         if not timed and rfc3164.HEADERLESS.match(rest):  # JSON or a bracketed line: no header
-            hostname, tag, message = None, "", rest
+            hostname, tag, message = None, "", rest[1:] if rest.startswith(" ") else rest
         elif timed:
             hostname, tag, message = rfc3164.host_and_tag(rest)
         else:

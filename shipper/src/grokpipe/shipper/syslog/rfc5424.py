@@ -70,12 +70,14 @@ def strict_timestamp(stamp: str) -> bool:
     return True
 
 
-def first_broken_rule(after_pri: str) -> str | None:
+def first_broken_rule(pri: str, after_pri: str) -> str | None:
     """For a frame that starts ``<PRI>VERSION SP`` but whose header is not six space-separated
     fields: the first rule it breaks, reading the fields left to right (None if it is not such a frame)."""
     version = _VERSION_SP.match(after_pri)
     if version is None:
         return None
+    if len(pri) > 1 and pri[0] == "0":
+        return "PRI"
     parts = after_pri[version.end() :].split(" ", 5)
     stamp = parts[0]
     if stamp != "-" and not strict_timestamp(stamp):
