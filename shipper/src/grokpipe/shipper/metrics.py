@@ -53,6 +53,12 @@ class ShipperMetrics:
             ["input", "listener"],
             registry=r,
         )
+        self.syslog_flagged = Counter(
+            "grokpipe_shipper_syslog_flagged",
+            "Messages kept but flagged: tag syslog_no_pri (no <PRI>) or syslog_nonconformant (breaks RFC 5424)",
+            ["input", "listener", "tag"],
+            registry=r,
+        )
         self.syslog_dropped = Counter(
             "grokpipe_shipper_syslog_dropped",
             "Datagrams dropped because the spool was full or the disk failed",

@@ -1,5 +1,5 @@
 """Bad input over the wire: random bytes, oversize frames, invalid UTF-8, stalled and surplus
-connections. The server keeps serving, tags what it cannot parse, and drops nothing."""
+connections. The server keeps serving, tags what it cannot read as syslog, and drops nothing."""
 
 from __future__ import annotations
 
@@ -39,18 +39,21 @@ def test_garbage_oversize_and_invalid_utf8_are_tagged_not_dropped(
         udp.sendto(b"<13>Nov 23 06:00:00 h app: " + b"B" * 3000, ("127.0.0.1", p))
     events = consume(stack.kafka_bootstrap, topic, expect=54)
     assert len(events) == 54
-    failed = [e for e in events if "_syslogparsefailure" in e.get("tags", [])]
-    assert len(failed) == 50
-    assert all(e["message"] == e["event"]["original"] for e in failed)
+    # no <PRI>: read as rsyslog reads it (priority 13), tagged, the frame kept in event.original
+    no_pri = [e for e in events if "syslog_no_pri" in e.get("tags", [])]
+    assert len(no_pri) == 50
+    assert sorted(e["event"]["original"] for e in no_pri) == sorted(g.decode(errors="replace") for g in garbage)
+    assert all(e["log"]["syslog"]["priority"] == 13 for e in no_pri)
     truncated = [e for e in events if "truncated" in e.get("tags", [])]
     assert len(truncated) == 2
     assert all(len(e["event"]["original"]) == 1024 for e in truncated)
-    invalid = [e for e in events if "invalid_utf8" in e.get("tags", []) and "_syslogparsefailure" not in e["tags"]]
+    invalid = [e for e in events if "invalid_utf8" in e.get("tags", []) and "syslog_no_pri" not in e["tags"]]
     assert [e["message"] for e in invalid] == ["caf\ufffd"]
     assert any(e["message"] == "still fine" and "tags" not in e for e in events)
+    flagged = {"input": "test", "listener": f"tcp://127.0.0.1:{p}", "tag": "syslog_no_pri"}
+    assert sample(shipper, "grokpipe_shipper_syslog_flagged_total", **flagged) == 50
     assert (
-        sample(shipper, "grokpipe_shipper_syslog_parse_failures_total", input="test", listener=f"tcp://127.0.0.1:{p}")
-        == 50
+        sample(shipper, "grokpipe_shipper_syslog_parse_failures_total", input="test", listener=flagged["listener"]) == 0
     )
 
 

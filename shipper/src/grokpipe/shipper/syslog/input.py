@@ -21,6 +21,8 @@ from typing import Any
 
 from grokpipe.envelope import (
     TAG_INVALID_UTF8,
+    TAG_SYSLOG_NO_PRI,
+    TAG_SYSLOG_NONCONFORMANT,
     TAG_SYSLOG_PARSE_FAILURE,
     TAG_TRUNCATED,
     Envelope,
@@ -56,7 +58,8 @@ _DATAGRAM_LIMIT = 4096  # reads queued before datagrams are dropped rather than 
 _BATCH_FRAMES = 2000  # messages the worker parses and spools at once
 _LINGER = 0.002  # seconds the worker waits for more after a small read (a datagram) ...
 _LINGER_FRAMES = 64  # ... of fewer frames than this
-_COUNTED_TAGS = frozenset({TAG_SYSLOG_PARSE_FAILURE, TAG_TRUNCATED, TAG_INVALID_UTF8})
+_FLAGGED_TAGS = frozenset({TAG_SYSLOG_NO_PRI, TAG_SYSLOG_NONCONFORMANT})
+_COUNTED_TAGS = frozenset({TAG_SYSLOG_PARSE_FAILURE, TAG_TRUNCATED, TAG_INVALID_UTF8}) | _FLAGGED_TAGS
 _TRUNCATED = (TAG_TRUNCATED,)
 
 
@@ -274,6 +277,8 @@ class SyslogInput:
                 m.events.labels(name).inc(count)
             elif what == TAG_SYSLOG_PARSE_FAILURE:
                 m.syslog_parse_failures.labels(name, str(listener)).inc(count)
+            elif what in _FLAGGED_TAGS:
+                m.syslog_flagged.labels(name, str(listener), what).inc(count)
             elif what == TAG_TRUNCATED:
                 m.truncated.labels(name).inc(count)
             else:
