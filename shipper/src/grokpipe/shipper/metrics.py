@@ -82,7 +82,13 @@ class ShipperMetrics:
         )
         self.syslog_connections_refused = Counter(
             "grokpipe_shipper_syslog_connections_refused",
-            "Stream connections refused at max_connections",
+            "Stream connections refused at max_connections or max_connections_per_source",
+            ["input", "listener"],
+            registry=r,
+        )
+        self.syslog_connections_shed = Counter(
+            "grokpipe_shipper_syslog_connections_shed",
+            "Silent stream connections of the busiest source closed to serve a new source at max_connections",
             ["input", "listener"],
             registry=r,
         )

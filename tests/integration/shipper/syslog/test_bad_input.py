@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from support.shipper import wait_for
 
 from grokpipe.embedded import EmbeddedStack, free_port
 from grokpipe.shipper.service import Shipper
+from grokpipe.shipper.syslog.sources import QUIET
 
 StartShipper = Callable[..., Shipper]
 
@@ -90,3 +92,53 @@ def test_stalled_and_surplus_connections_do_not_stop_others(
     # a stalled connection's partial frame is kept when the idle timeout closes it
     partial: list[Any] = [e for e in events if e["process"]["name"] == "stalled"]
     assert len(partial) == 40
+
+
+def _connect_from(source: str, port: int) -> socket.socket:
+    """A TCP connection from another loopback address (Linux routes all of 127/8 to lo): another source."""
+    conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    conn.bind((source, 0))
+    conn.connect(("127.0.0.1", port))
+    return conn
+
+
+def test_one_source_cannot_lock_out_the_others(start_shipper: StartShipper, stack: EmbeddedStack, topic: str) -> None:
+    """max_connections idle connections from one address used to refuse every new sender until the idle
+    timeout; now the busiest source's longest-silent connection gives way to a new source."""
+    p = free_port()
+    listener = f"tcp://127.0.0.1:{p}"
+    shipper = start_shipper([listener], max_connections=8, idle_timeout=600.0, workers=1)
+    hog = [_connect_from("127.0.0.2", p) for _ in range(8)]
+    try:
+        assert wait_for(lambda: shipper.health()["inputs"]["syslog:test"]["connections"] == 8, timeout=20)
+        time.sleep(QUIET + 0.2)  # let them be silent long enough to be shed (not a timing assertion)
+        with _connect_from("127.0.0.3", p) as conn:
+            conn.sendall(b"<13>Nov 23 06:00:00 h newcomer: served while the listener was full\n")
+        events = consume(stack.kafka_bootstrap, topic, expect=1)
+        assert [e["message"] for e in events] == ["served while the listener was full"]
+        assert sample(shipper, "grokpipe_shipper_syslog_connections_shed_total", input="test", listener=listener) == 1
+        assert shipper.health()["inputs"]["syslog:test"]["connections"] <= 8
+    finally:
+        for conn in hog:
+            conn.close()
+
+
+def test_a_source_gets_at_most_max_connections_per_source(
+    start_shipper: StartShipper, stack: EmbeddedStack, topic: str
+) -> None:
+    p = free_port()
+    listener = f"tcp://127.0.0.1:{p}"
+    shipper = start_shipper([listener], max_connections=8, max_connections_per_source=3, workers=1)
+    hog = [_connect_from("127.0.0.2", p) for _ in range(5)]
+    try:
+        refused = {"input": "test", "listener": listener}
+        assert wait_for(lambda: sample(shipper, "grokpipe_shipper_syslog_connections_refused_total", **refused) == 2)
+        assert shipper.health()["inputs"]["syslog:test"]["connections"] == 3
+        with _connect_from("127.0.0.3", p) as conn:
+            conn.sendall(b"<13>Nov 23 06:00:00 h other: another source is served\n")
+        events = consume(stack.kafka_bootstrap, topic, expect=1)
+        assert [e["message"] for e in events] == ["another source is served"]
+        assert sample(shipper, "grokpipe_shipper_syslog_connections_shed_total", **refused) == 0
+    finally:
+        for conn in hog:
+            conn.close()

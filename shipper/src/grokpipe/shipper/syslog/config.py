@@ -87,7 +87,17 @@ class SyslogInputSettings(Section):
     timezone: str = Field(default="UTC", description="for timestamps sent without an offset (RFC 3164)")
     max_message_bytes: int = Field(default=64 * 1024, ge=480, description="longer messages are cut and tagged")
     idle_timeout: float = Field(default=600.0, gt=0, description="seconds before a silent stream connection closes")
-    max_connections: int = Field(default=1024, ge=1, description="per stream listener; more are refused")
+    max_connections: int = Field(
+        default=1024,
+        ge=1,
+        description="per stream listener; when full, the busiest source's longest-silent connection gives way"
+        " to a new source, or the new connection is refused",
+    )
+    max_connections_per_source: int = Field(
+        default=64,
+        ge=1,
+        description="per TCP/TLS listener and source address (an IPv6 /64), in each worker process; more are refused",
+    )
     receive_buffer_bytes: int | None = Field(default=8 * 1024 * 1024, ge=65536, description="SO_RCVBUF for UDP")
     socket_mode: int = Field(default=0o666, description="permissions of unix socket files")
     tls: TlsSettings | None = None

@@ -322,6 +322,9 @@ class _Metrics(ListenerEvents):
     def refused(self, listener: ListenAddress) -> None:
         self._m.syslog_connections_refused.labels(self._name, str(listener)).inc()
 
+    def shed(self, listener: ListenAddress) -> None:
+        self._m.syslog_connections_shed.labels(self._name, str(listener)).inc()
+
     def dropped(self, listener: ListenAddress, count: int) -> None:
         self._m.syslog_dropped.labels(self._name, str(listener)).inc(count)
 

@@ -27,6 +27,7 @@ from typing import Any
 from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
 from grokpipe.shipper.syslog.framing import Frame, FrameDecoder
 from grokpipe.shipper.syslog.slots import ConnectionAdmission
+from grokpipe.shipper.syslog.sources import Held, shed_candidate, source_key
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class Listeners:
         self._error: BaseException | None = None
         self._closers: list[Callable[[], Any]] = []
         self._streams: set[_Stream] = set()
+        self._per_source: dict[tuple[ListenAddress, str], int] = {}  # open connections of each TCP/TLS source
         self._datagram_readers: list[_Datagrams] = []
         self._paused = False
         self._unix_paths: list[str] = []
@@ -261,19 +263,51 @@ class Listeners:
     # -- called by the protocols (loop thread) --------------------------------------------------
 
     def _admit(self, stream: _Stream) -> bool:
-        if not self._admission.admit(stream.listener):
-            self._events.refused(stream.listener)
+        """``max_connections_per_source``, then ``max_connections`` (a full listener sheds first; see sources.py)."""
+        listener, source = stream.listener, stream.source
+        if (
+            source is not None
+            and self._per_source.get((listener, source), 0) >= self._settings.max_connections_per_source
+        ):
+            self._events.refused(listener)
+            return False
+        if not self._admission.admit(listener) and not self._shed_for(stream):
+            self._events.refused(listener)
             return False
         self._streams.add(stream)
-        self._events.opened(stream.listener)
+        if source is not None:
+            self._per_source[listener, source] = self._per_source.get((listener, source), 0) + 1
+        self._events.opened(listener)
         if self._paused:
             stream.set_reading(False)
         return True
+
+    def _shed_for(self, stream: _Stream) -> bool:
+        """Close the connection the busiest source can spare, and take its slot for ``stream``. Not while
+        paused: a connection we are not reading only looks silent."""
+        if stream.source is None or self._paused:
+            return False
+        held = [s for s in self._streams if s.listener == stream.listener and s.source is not None]
+        index = shed_candidate(
+            [Held(s.source or "", s.last_read, s.decoder.buffered) for s in held], stream.source, time.monotonic()
+        )
+        if index is None:
+            return False
+        held[index].shed()
+        self._events.shed(stream.listener)
+        return self._admission.admit(stream.listener)
 
     def _gone(self, stream: _Stream) -> None:
         if stream in self._streams:
             self._streams.discard(stream)
             self._admission.release(stream.listener)
+            if stream.source is not None:
+                key = (stream.listener, stream.source)
+                left = self._per_source.get(key, 1) - 1
+                if left > 0:
+                    self._per_source[key] = left
+                else:
+                    self._per_source.pop(key, None)
             self._events.closed(stream.listener)
 
     def _stream_frames(self, item: Received) -> None:
@@ -292,6 +326,8 @@ class ListenerEvents:
     def closed(self, listener: ListenAddress) -> None: ...
 
     def refused(self, listener: ListenAddress) -> None: ...
+
+    def shed(self, listener: ListenAddress) -> None: ...
 
     def dropped(self, listener: ListenAddress, count: int) -> None: ...
 
@@ -338,6 +374,7 @@ class _Stream(asyncio.Protocol):
         self.decoder = FrameDecoder(owner._settings.max_message_bytes)
         self.transport: asyncio.Transport | None = None
         self.peer: Peer = None
+        self.source: str | None = None  # what max_connections_per_source counts; None for unix sockets
         self.last_read = time.monotonic()
         self.reading = True
 
@@ -347,6 +384,7 @@ class _Stream(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple):
             self.peer = (str(peer[0]), int(peer[1]))
+            self.source = source_key(self.peer[0])
         if not self.owner._admit(self):
             transport.abort()
             self.transport = None
@@ -383,6 +421,16 @@ class _Stream(asyncio.Protocol):
         if self.transport is not None:
             log.debug("closing syslog connection", extra={"reason": why, "source.ip": self.peer})
             self.transport.close()
+
+    def shed(self) -> None:
+        """Close now and give the slot back at once (it holds no partial message: nothing to hand over)."""
+        transport = self.transport
+        if transport is None:
+            return
+        log.debug("shedding a silent syslog connection for a new source", extra={"source.ip": self.peer})
+        self.owner._gone(self)
+        self.transport = None  # connection_lost has nothing left to do
+        transport.close()
 
 
 class _Datagrams:
