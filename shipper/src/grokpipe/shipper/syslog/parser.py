@@ -181,7 +181,7 @@ class SyslogParser:
         version, stamp, hostname, appname, procid, msgid = header.groups()
         syslog["version"] = int(version)
         fields: dict[str, Any] = {"log": {"syslog": syslog}}
-        broken = rfc5424.header_violations(pri, stamp, (hostname, appname, procid, msgid))
+        read = True
         if stamp == "-":
             fields["@timestamp"] = format_timestamp(self._now())
         elif _UTC_STAMP.fullmatch(stamp) and self._valid_second(stamp[:19]):  # the common case, cheaply
@@ -191,8 +191,11 @@ class SyslogParser:
         elif (moment := _iso(stamp, self._tz)) is not None:
             fields["@timestamp"] = format_timestamp(moment)
             _keep_micro(syslog, stamp, moment)
-        else:  # no such time (Sep 31, 25:00): the receive time; TIMESTAMP is already noted
+        else:  # no such time (Sep 31, 25:00): the receive time
+            read = False
             fields["@timestamp"] = format_timestamp(self._now())
+        conforms = stamp == "-" or (read and rfc5424.STRICT_TIME.fullmatch(stamp) is not None)
+        broken = rfc5424.header_violations(pri, conforms, (hostname, appname, procid, msgid))
         if rest.startswith("-"):
             if len(rest) > 1 and rest[1] != " ":
                 broken.append("STRUCTURED-DATA")

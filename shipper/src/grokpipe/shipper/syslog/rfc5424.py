@@ -33,10 +33,12 @@ from datetime import datetime
 from typing import Any
 
 _PRINTABLE_MAX = {"HOSTNAME": 255, "APP-NAME": 48, "PROCID": 128, "MSGID": 32}
-_STRICT_TIME = re.compile(
-    r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d{1,6})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
-)  # fmt: skip
-_PARAM = re.compile(r' ([^ =\]"]+)="((?:[^"\\]|\\.)*)"', re.S)
+STRICT_TIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d{1,6})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)")
+_SD_ID_END = re.compile(r'[^ \]="]*')
+# SD-NAME: 1*32 PRINTUSASCII except '=', SP, ']', '"'; a conformant PARAM-VALUE escapes '"', '\' and ']'
+_SD_NAME = re.compile(r"[!#-<>-\\^-~]{1,32}")
+_PARAM = re.compile(r' ([!#-<>-\\^-~]{1,32})="((?:[^"\\\]]|\\["\\\]])*)"', re.S)
+_ANY_PARAM = re.compile(r' ([^ =\]"]+)="((?:[^"\\]|\\.)*)"', re.S)
 _ESCAPE = re.compile(r"\\([\"\\\]])")
 _VERSION_SP = re.compile(r"[1-9]\d{0,2} ")
 
@@ -46,12 +48,25 @@ def printable(value: str) -> bool:
     return value.isascii() and value.isprintable() and " " not in value
 
 
-def header_violations(pri: str, stamp: str, fields: tuple[str, str, str, str]) -> list[str]:
-    """The rules that PRI, TIMESTAMP and (HOSTNAME, APP-NAME, PROCID, MSGID) break, in order."""
+def header_violations(pri: str, stamp_conforms: bool, fields: tuple[str, str, str, str]) -> list[str]:
+    """The rules that PRI, TIMESTAMP and (HOSTNAME, APP-NAME, PROCID, MSGID), split at spaces, break, in order."""
+    host, app, procid, msgid = fields
+    joined = host + app + procid + msgid
+    if (
+        stamp_conforms
+        and (len(pri) == 1 or pri[0] != "0")
+        and len(host) <= 255
+        and len(app) <= 48
+        and len(procid) <= 128
+        and len(msgid) <= 32
+        and joined.isascii()
+        and joined.isprintable()
+    ):
+        return []  # the common case, in one pass
     broken: list[str] = []
     if len(pri) > 1 and pri[0] == "0":
         broken.append("PRI")
-    if stamp != "-" and not strict_timestamp(stamp):
+    if not stamp_conforms:
         broken.append("TIMESTAMP")
     for (rule, limit), value in zip(_PRINTABLE_MAX.items(), fields, strict=True):
         if value != "-" and (len(value) > limit or not printable(value)):
@@ -60,7 +75,8 @@ def header_violations(pri: str, stamp: str, fields: tuple[str, str, str, str]) -
 
 
 def strict_timestamp(stamp: str) -> bool:
-    match = _STRICT_TIME.fullmatch(stamp)
+    """``stamp`` is RFC 5424's TIMESTAMP (not NILVALUE) and names a time that exists."""
+    match = STRICT_TIME.fullmatch(stamp)
     if match is None:
         return False
     try:
@@ -121,49 +137,30 @@ def structured_data(rest: str) -> tuple[dict[str, Any], str, str | None, list[st
 def _element(rest: str, pos: int) -> tuple[tuple[str, dict[str, Any], int] | None, str]:
     """The element at ``rest[pos] == '['``: ((SD-ID, params, index after ``]``) or None when it does
     not parse, the first rule it breaks or "")."""
-    end_id = pos + 1
-    while end_id < len(rest) and rest[end_id] not in ' ]="':
-        end_id += 1
+    end_id = _SD_ID_END.match(rest, pos + 1).end()  # type: ignore[union-attr]  # matches the empty string
     sd_id = rest[pos + 1 : end_id]
     if not sd_id or end_id >= len(rest) or rest[end_id] in '="':
         return None, "SD-ID"
-    rule = "" if len(sd_id) <= 32 and printable(sd_id) else "SD-ID"
+    rule = "" if _SD_NAME.fullmatch(sd_id) else "SD-ID"
     params: dict[str, Any] = {}
     pos = end_id
     while rest.startswith(" ", pos):
         param = _PARAM.match(rest, pos)
-        if param is None:
-            name = rest[pos + 1 :].split("=", 1)[0]
-            return None, ("PARAM-VALUE" if name and printable(name) else "PARAM-NAME")
+        if param is None:  # not conformant: read it anyway, and say which rule it breaks
+            param = _ANY_PARAM.match(rest, pos)
+            if param is None:
+                name = rest[pos + 1 :].split("=", 1)[0]
+                return None, ("PARAM-VALUE" if name and printable(name) else "PARAM-NAME")
+            if not rule:
+                rule = "PARAM-VALUE" if _SD_NAME.fullmatch(param[1]) else "PARAM-NAME"
         name, value = param[1], param[2]
-        if not rule and (len(name) > 32 or not printable(name)):
-            rule = "PARAM-NAME"
-        if "\\" in value or "]" in value:
-            if not rule and not _escaped(value):
-                rule = "PARAM-VALUE"
-            if "\\" in value:
-                value = _ESCAPE.sub(r"\1", value)
+        if "\\" in value:
+            value = _ESCAPE.sub(r"\1", value)
         add(params, name, value)
         pos = param.end()
     if not rest.startswith("]", pos):
         return None, "PARAM-VALUE"
     return (sd_id, params, pos + 1), rule
-
-
-def _escaped(value: str) -> bool:
-    """Every ``]`` and backslash in a PARAM-VALUE as received is part of an escape (``\\]``, ``\\"``, ``\\\\``)."""
-    i = 0
-    while i < len(value):
-        c = value[i]
-        if c == "\\":
-            if value[i + 1 : i + 2] not in ('"', "\\", "]"):
-                return False
-            i += 2
-            continue
-        if c == "]":
-            return False
-        i += 1
-    return True
 
 
 def _element_end(rest: str, pos: int) -> int:
@@ -198,4 +195,12 @@ def add(into: dict[str, Any], key: str, value: Any) -> None:
         into[key] = [into[key], value]
 
 
-__all__ = ["add", "first_broken_rule", "header_violations", "printable", "strict_timestamp", "structured_data"]
+__all__ = [
+    "STRICT_TIME",
+    "add",
+    "first_broken_rule",
+    "header_violations",
+    "printable",
+    "strict_timestamp",
+    "structured_data",
+]
