@@ -2,8 +2,8 @@
 
 ``python bench/syslog_agreement.py`` prints, for each group of tests/support/syslog_peers.py (rsyslog's
 testbench cases, RFC 3164 and RFC 5424; a strict RFC 5424 parser's valid and invalid cases), how
-many cases agree. ``--parser FILE`` measures another version of ``shipper/syslog/parser.py`` (for
-example main's: ``git show main:shipper/syslog/parser.py > /tmp/parser_main.py``) in the same
+many cases agree. ``--parser FILE`` measures another version of the parser module (for example the
+one before rsyslog's rules: ``git show 7274c07:shipper/src/grokpipe/shipper/syslog/parser.py > /tmp/p.py``) in the same
 table; ``--show`` lists the cases that disagree and why. Not a benchmark of speed: nothing is timed.
 """
 
