@@ -159,8 +159,16 @@ class SyslogParser:
         priority = int(pri)
         if priority > 191 or not self._valid_second(second):
             return None
-        syslog = self._syslog(priority)
-        syslog["version"] = int(version)
+        parts = self._priorities.get(priority)
+        if parts is None:  # _syslog inlined: most messages take this path
+            self._syslog(priority)
+            parts = self._priorities[priority]
+        syslog: dict[str, Any] = {
+            "priority": priority,
+            "facility": parts[0],
+            "severity": parts[1],
+            "version": int(version),
+        }
         fields: dict[str, Any] = {"log": {"syslog": syslog}}
         if fraction is None:
             fields["@timestamp"] = f"{second}.000Z"
