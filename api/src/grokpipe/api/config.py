@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -114,6 +115,32 @@ class OwnerContact(Section):
     slack: str | None = Field(default=None, description="Slack member id, e.g. U123ABC")
 
 
+class ConsoleSettings(Section):
+    """How messages show times and link back to the console."""
+
+    base_url: str | None = Field(
+        default=None,
+        description="where people open the api (https://grokpipe.example.com); messages link to its /ui pages",
+    )
+    timezone: str = Field(default="UTC", description="the IANA time zone messages show times in (Asia/Shanghai)")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return url.rstrip("/") if url else url
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (an IANA name such as Asia/Shanghai)") from None
+        return name
+
+
 class ErrorGroupSettings(Section):
     enabled: bool = True
     index: str = Field(default="logs-*", description="where events with error.grouping_key are")
@@ -173,6 +200,7 @@ class ApiSettings(ServiceSettings):
     errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
     blame: BlameSettings = Field(default_factory=BlameSettings)
     checks: CheckSettings = Field(default_factory=CheckSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     #: commit author e-mail -> who to @-mention in digests and error notifications
     owners: dict[str, OwnerContact] = Field(default_factory=dict)
     #: rules created at start if no rule with their ``id`` exists (the example rule of ``make run``)

@@ -22,6 +22,7 @@ from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.groups.sync import GroupSync
 from grokpipe.api.lease import Leases
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.render import Presentation
 from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.runner import Clock, FieldCache, RuleRunner
@@ -59,7 +60,7 @@ class Services:
         owner = settings.scheduler.replica_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         leases = Leases(es, settings.indices.state, owner, settings.scheduler.lease_seconds)
         fields = FieldCache(es)
-        dispatcher = Dispatcher(settings.notifiers, settings.delivery)
+        dispatcher = Dispatcher(settings.notifiers, settings.delivery, Presentation.of(settings))
         store = RuleStore(es, settings.indices.rules)
         runner = RuleRunner(
             es, indices=settings.indices, dispatcher=dispatcher, leases=leases, clock=clock, fields=fields

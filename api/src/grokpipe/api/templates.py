@@ -15,38 +15,48 @@ Part = Literal["markdown", "html"]
 _ENV = SandboxedEnvironment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
 _HTML_ENV = SandboxedEnvironment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
-TITLE = "[{{ kind | upper }}] {{ rule.name }}{% if group %} · {{ group.values() | join(' / ') }}{% endif %}"
+TITLE = "[{{ kind | upper }}] {{ rule.name }}{% if group %} · {{ labels.values() | join(' / ') }}{% endif %}"
 
+# Markdown (DingTalk; Slack and the e-mail text part convert it). A line that ends in a tag keeps its
+# newline with ``+%}``: trim_blocks would otherwise join it to the next line ("- **count**: 5- **window**").
 MARKDOWN = """\
 ### {{ title }}
-- **count**: {{ count }}{% if previous is not none %} (previous window: {{ previous }}){% endif %}
-{% if value is not none %}- **value**: {{ value }}
+- **count**: {{ count }}{% if previous is not none %} (previous window: {{ previous }}){% endif +%}
+{% if value is not none %}
+- **value**: {{ value }}
 {% endif %}
-- **window**: {{ start }} → {{ end }}
-{% for k, v in group.items() %}- **{{ k }}**: {{ v }}
+- **window**: {{ when(start) }} → {{ when(end) }}
+{% for k, v in labels.items() %}
+- **{{ 'error' if k == 'error.grouping_key' else k }}**: {{ v }}
 {% endfor %}
+{% if url %}
+- [open in grokpipe]({{ url }})
+{% endif %}
 {% if samples %}
 
-{% for doc in samples %}> {{ doc.get('message', '') | truncate(300) }}
+{% for doc in samples %}
+> {{ doc.get('message', '') | truncate(300) }}
 
-{% endfor %}{% endif %}"""
+{% endfor %}
+{% endif %}"""
 
 HTML = """\
 <html><body style="font-family:sans-serif">
-<h2>{{ title }}</h2>
+<h2>{% if url %}<a href="{{ url }}">{{ title }}</a>{% else %}{{ title }}{% endif %}</h2>
 <table cellpadding="6" style="border-collapse:collapse" border="1">
 <tr><th align="left">rule</th><td>{{ rule.name }}</td></tr>
 <tr><th align="left">status</th><td>{{ kind }}</td></tr>
-<tr><th align="left">window</th><td>{{ start }} → {{ end }}</td></tr>
+<tr><th align="left">window</th><td>{{ when(start) }} → {{ when(end) }}</td></tr>
 <tr><th align="left">count</th><td>{{ count }}</td></tr>
-{% for k, v in group.items() %}<tr><th align="left">{{ k }}</th><td>{{ v }}</td></tr>
+{% for k, v in labels.items() %}<tr><th align="left">{{ 'error' if k == 'error.grouping_key' else k }}</th>\
+<td>{{ v }}</td></tr>
 {% endfor %}
 </table>
 {% if samples %}
 <h3>First matching events</h3>
 <table cellpadding="6" style="border-collapse:collapse" border="1">
 <tr><th>@timestamp</th><th>host</th><th>message</th></tr>
-{% for doc in samples %}<tr><td>{{ doc.get('@timestamp', '') }}</td>\
+{% for doc in samples %}<tr><td>{{ when(doc.get('@timestamp', '')) }}</td>\
 <td>{{ (doc.get('host') or {}).get('name', '') }}</td><td>{{ doc.get('message', '') | truncate(500) }}</td></tr>
 {% endfor %}
 </table>
@@ -65,28 +75,31 @@ ERROR_MARKDOWN = """\
 ### {{ title }}
 - **culprit**: {{ group.culprit or 'unknown' }}
 - **level**: {{ group.level or 'unknown' }}
-- **events**: {{ group.total }} since {{ group.first_seen }}
-- **last seen**: {{ group.last_seen }}
-{% if group.owner %}- **owner**: {{ group.owner.name }} <{{ group.owner.email }}>
+- **events**: {{ group.total }} since {{ when(group.first_seen) }}
+- **last seen**: {{ when(group.last_seen) }}
+- **owner**: {{ owner(group.owner) }}
+{% if url %}
+- [open in grokpipe]({{ url }})
 {% endif %}
 {% if samples %}
 
-{% for doc in samples %}> {{ doc.get('message', '') | truncate(300) }}
+{% for doc in samples %}
+> {{ doc.get('message', '') | truncate(300) }}
 
-{% endfor %}{% endif %}"""
+{% endfor %}
+{% endif %}"""
 
 ERROR_HTML = """\
 <html><body style="font-family:sans-serif">
-<h2>{{ title }}</h2>
+<h2>{% if url %}<a href="{{ url }}">{{ title }}</a>{% else %}{{ title }}{% endif %}</h2>
 <table cellpadding="6" style="border-collapse:collapse" border="1">
 <tr><th align="left">title</th><td>{{ group.title }}</td></tr>
 <tr><th align="left">culprit</th><td>{{ group.culprit or 'unknown' }}</td></tr>
 <tr><th align="left">level</th><td>{{ group.level or 'unknown' }}</td></tr>
 <tr><th align="left">events</th><td>{{ group.total }}</td></tr>
-<tr><th align="left">first seen</th><td>{{ group.first_seen }}</td></tr>
-<tr><th align="left">last seen</th><td>{{ group.last_seen }}</td></tr>
-<tr><th align="left">owner</th><td>{% if group.owner %}{{ group.owner.name }} &lt;{{ group.owner.email }}&gt;\
-{% else %}unknown{% endif %}</td></tr>
+<tr><th align="left">first seen</th><td>{{ when(group.first_seen) }}</td></tr>
+<tr><th align="left">last seen</th><td>{{ when(group.last_seen) }}</td></tr>
+<tr><th align="left">owner</th><td>{{ owner(group.owner) }}</td></tr>
 </table>
 </body></html>"""
 
@@ -97,13 +110,14 @@ DIGEST_TITLE = (
 
 DIGEST_MARKDOWN = """\
 ### {{ title }}
-{{ period.start }} → {{ period.end }}
+{{ when(period.start) }} → {{ when(period.end) }}
 
 {% for row in rows %}
-{{ loop.index }}. {% if row.flag != 'ongoing' %}**[{{ row.flag | upper }}]** {% endif %}{{ row.title | truncate(160) }}
+{% set row_url = link('errors/' ~ row.id) %}
+{{ loop.index }}. {% if row.flag != 'ongoing' %}**[{{ row.flag | upper }}]** {% endif %}\
+{% if row_url %}[{{ row.title | truncate(160) }}]({{ row_url }}){% else %}{{ row.title | truncate(160) }}{% endif +%}
    - {{ row.culprit or 'unknown' }} · {{ row.count }} in the period, {{ row.total }} in all\
- · first seen {{ row.first_seen }}\
-{% if row.owner %} · owner {{ row.owner.name }}{% if row.mention %} @{{ row.mention }}{% endif %}{% endif %}
+ · first seen {{ when(row.first_seen) }}{% if row.owner %} · owner {{ owner(row.owner) }}{% endif +%}
 
 {% else %}
 No errors in this period.
@@ -112,15 +126,16 @@ No errors in this period.
 DIGEST_HTML = """\
 <html><body style="font-family:sans-serif">
 <h2>{{ title }}</h2>
-<p>{{ period.start }} → {{ period.end }}</p>
+<p>{{ when(period.start) }} → {{ when(period.end) }}</p>
 <table cellpadding="6" style="border-collapse:collapse" border="1">
 <tr><th>status</th><th>error</th><th>culprit</th><th>count</th><th>total</th><th>first seen</th><th>owner</th></tr>
-{% for row in rows %}<tr class="{{ row.flag }}"\
+{% for row in rows %}{% set row_url = link('errors/' ~ row.id) %}<tr class="{{ row.flag }}"\
 {% if row.flag == 'new' %} style="background:#fde2e2"\
 {% elif row.flag == 'regressed' %} style="background:#fff3cd"{% endif %}>\
-<td>{{ row.flag }}</td><td>{{ row.title | truncate(300) }}</td><td>{{ row.culprit or '' }}</td>\
-<td align="right">{{ row.count }}</td><td align="right">{{ row.total }}</td><td>{{ row.first_seen }}</td>\
-<td>{% if row.owner %}{{ row.owner.name }} &lt;{{ row.owner.email }}&gt;{% endif %}</td></tr>
+<td>{{ row.flag }}</td><td>{% if row_url %}<a href="{{ row_url }}">{{ row.title | truncate(300) }}</a>\
+{% else %}{{ row.title | truncate(300) }}{% endif %}</td><td>{{ row.culprit or '' }}</td>\
+<td align="right">{{ row.count }}</td><td align="right">{{ row.total }}</td><td>{{ when(row.first_seen) }}</td>\
+<td>{% if row.owner %}{{ owner(row.owner) }}{% endif %}</td></tr>
 {% endfor %}
 </table>
 </body></html>"""

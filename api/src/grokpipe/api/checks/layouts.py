@@ -10,8 +10,12 @@ CHECK_TITLE = "[{{ kind | upper }}] {{ check.name }}{% if kind == 'down' %}: {{ 
 
 CHECK_MARKDOWN = """\
 ### {{ title }}
-- **run**: {{ run.started }} ({{ run.run_id }})
-{% if since %}- **down since**: {{ since }}
+- **run**: {{ when(run.started) }} ({{ run.run_id }})
+{% if since %}
+- **down since**: {{ when(since) }}
+{% endif %}
+{% if url %}
+- [open in grokpipe]({{ url }})
 {% endif %}
 {% for row in rows %}
 - {% if row.status == 'down' %}**FAILED**{% else %}OK{% endif %} {{ row.row_key or check.name }}\
@@ -21,8 +25,8 @@ CHECK_MARKDOWN = """\
 
 CHECK_HTML = """\
 <html><body style="font-family:sans-serif">
-<h2>{{ title }}</h2>
-<p>run {{ run.started }} ({{ run.run_id }}){% if since %}, down since {{ since }}{% endif %}</p>
+<h2>{% if url %}<a href="{{ url }}">{{ title }}</a>{% else %}{{ title }}{% endif %}</h2>
+<p>run {{ when(run.started) }} ({{ run.run_id }}){% if since %}, down since {{ when(since) }}{% endif %}</p>
 <table cellpadding="6" style="border-collapse:collapse" border="1">
 <tr><th>row</th><th>status</th><th>error</th></tr>
 {% for row in rows %}<tr class="{{ row.status }}"{% if row.status == 'down' %} style="background:#fde2e2"{% endif %}>\
@@ -40,7 +44,9 @@ REPORT_MARKDOWN = """\
 **executed {{ totals.executed }}; passed {{ totals.passed }}; failed {{ totals.failed }}**
 
 {% for row in rows %}
-- {% if row.failed %}**FAILED**{% else %}OK{% endif %} {{ row.label }}: \
+{% set row_url = link('checks/' ~ row.check_id) if row.check_id else none %}
+- {% if row.failed %}**FAILED**{% else %}OK{% endif %} \
+{% if row_url %}[{{ row.label }}]({{ row_url }}){% else %}{{ row.label }}{% endif %}: \
 {% for pair in row.pairs %}{{ pair[0] }} {{ pair[1] }}{% if not loop.last %} · {% endif %}{% endfor %}\
 {% if row.failed and row.error %} — {{ row.error | truncate(200) }}{% endif %}
 
@@ -57,5 +63,5 @@ REPORT_HTML = """\
 {% for cell in row.cells %}<td>{{ cell }}</td>{% endfor %}</tr>
 {% endfor %}
 </table>
-<p style="color:#666">{{ generated }}</p>
+<p style="color:#666">{{ when(generated) }}</p>
 </body></html>"""

@@ -120,6 +120,7 @@ class ReportRunner:
         rows = [
             {
                 "label": f"{r.check_name} {r.row_key}".strip(),
+                "check_id": r.check_id,
                 "cells": r.cells,
                 "pairs": [[t, c] for t, c in zip(titles, r.cells, strict=True)],
                 "failed": r.status != "up",

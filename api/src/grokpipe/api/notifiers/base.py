@@ -9,6 +9,7 @@ import httpx
 
 from grokpipe.api import templates
 from grokpipe.api.errors import DeliveryFailed
+from grokpipe.api.notifiers.render import DEFAULT, OwnerFormat, Presentation, labels, page, plain_owner
 
 
 @dataclass(frozen=True)
@@ -41,18 +42,26 @@ class Message:
     data: dict[str, Any] = field(default_factory=dict)
     mentions: Mentions = field(default_factory=Mentions)
 
-    def context(self) -> dict[str, Any]:
-        ctx = self.data | {
-            "kind": self.kind,
-            "rule": self.rule,
-            "group": self.group,
-            "count": self.count,
-            "start": self.start,
-            "end": self.end,
-            "value": self.value,
-            "previous": self.previous,
-            "samples": self.samples,
-        }
+    def context(self, presentation: Presentation = DEFAULT, owner: OwnerFormat = plain_owner) -> dict[str, Any]:
+        """The template context; ``presentation`` and ``owner`` are the channel's (times, links, mentions)."""
+        path = page(self.layout, self.rule, self.group, self.data)
+        ctx = (
+            presentation.helpers(owner)
+            | self.data
+            | {
+                "kind": self.kind,
+                "rule": self.rule,
+                "group": self.group,
+                "count": self.count,
+                "start": self.start,
+                "end": self.end,
+                "value": self.value,
+                "previous": self.previous,
+                "samples": self.samples,
+                "labels": labels(self.group, self.samples),
+                "url": presentation.link(path) if path else None,
+            }
+        )
         ctx["title"] = templates.render(templates.LAYOUTS[self.layout].title, ctx)
         return ctx
 
@@ -68,6 +77,10 @@ class Notifier(Protocol):
     name: str
 
     def send(self, message: Message, client: httpx.Client) -> None: ...
+
+    def preview(self, message: Message) -> dict[str, Any]:
+        """What :meth:`send` would deliver (``text``, ``html``, the request ``body``), without secrets."""
+        ...
 
 
 def check_response(response: httpx.Response) -> None:

@@ -1,4 +1,8 @@
-"""DingTalk custom robot: markdown message, ``at`` mobiles/all, signed URL (timestamp + HMAC-SHA256)."""
+"""DingTalk custom robot: markdown message, ``at`` mobiles/all, signed URL (timestamp + HMAC-SHA256).
+
+An owner with a ``dingtalk_mobile`` contact is written ``name @mobile`` where the template names them,
+and the mobile is listed in ``at.atMobiles``: DingTalk highlights a mention only when both are there.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,16 @@ import hashlib
 import hmac
 import time
 import urllib.parse
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.config import DingTalkNotifier
+from grokpipe.api.config import DingTalkNotifier, OwnerContact
 from grokpipe.api.errors import DeliveryFailed
 from grokpipe.api.notifiers.base import Message, check_response
+from grokpipe.api.notifiers.render import DEFAULT, Presentation
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -22,27 +29,48 @@ def sign(secret: str, timestamp_ms: int) -> str:
     return urllib.parse.quote_plus(base64.b64encode(digest).decode())
 
 
+def owner_mention(owner: Mapping[str, Any] | None, contact: OwnerContact | None) -> str:
+    if not owner:
+        return "unknown"
+    name = str(owner.get("name", ""))
+    return f"{name} @{contact.dingtalk_mobile}" if contact and contact.dingtalk_mobile else name
+
+
 class DingTalk:
-    def __init__(self, name: str, config: DingTalkNotifier) -> None:
+    def __init__(self, name: str, config: DingTalkNotifier, presentation: Presentation = DEFAULT) -> None:
         self.name = name
         self.config = config
+        self.presentation = presentation
 
-    def send(self, message: Message, client: httpx.Client) -> None:
-        ctx = message.context()
+    def body(self, message: Message) -> dict[str, Any]:
+        ctx = message.context(self.presentation, owner_mention)
         text = templates.render(message.template("markdown", self.config.template), ctx)
         mobiles = list(dict.fromkeys([*self.config.at_mobiles, *message.mentions.dingtalk_mobiles]))
-        if mobiles:  # DingTalk highlights a mention only when the text carries "@<mobile>" too
-            text += "\n\n" + " ".join(f"@{m}" for m in mobiles)
+        missing = [m for m in mobiles if f"@{m}" not in text]
+        if missing:  # DingTalk highlights a mention only when the text carries "@<mobile>" too
+            text += "\n\n" + " ".join(f"@{m}" for m in missing)
+        return {
+            "msgtype": "markdown",
+            "markdown": {"title": ctx["title"], "text": text},
+            "at": {"atMobiles": mobiles, "isAtAll": self.config.at_all},
+        }
+
+    def preview(self, message: Message) -> dict[str, Any]:
+        body = self.body(message)
+        return {
+            "channel": "dingtalk",
+            "title": body["markdown"]["title"],
+            "text": body["markdown"]["text"],
+            "body": body,
+        }
+
+    def send(self, message: Message, client: httpx.Client) -> None:
+        body = self.body(message)
         url = self.config.url
         if self.config.secret is not None:
             ts = int(time.time() * 1000)
             sep = "&" if "?" in url else "?"
             url = f"{url}{sep}timestamp={ts}&sign={sign(self.config.secret.get_secret_value(), ts)}"
-        body = {
-            "msgtype": "markdown",
-            "markdown": {"title": ctx["title"], "text": text},
-            "at": {"atMobiles": mobiles, "isAtAll": self.config.at_all},
-        }
         response = client.post(url, json=body)
         check_response(response)
         # DingTalk answers 200 with {"errcode": N} on refusals (bad signature, rate limit).

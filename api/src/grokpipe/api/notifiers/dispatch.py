@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -23,6 +24,7 @@ from grokpipe.api.errors import DeliveryFailed
 from grokpipe.api.notifiers.base import Message, Notifier
 from grokpipe.api.notifiers.dingtalk import DingTalk
 from grokpipe.api.notifiers.email import Email
+from grokpipe.api.notifiers.render import DEFAULT, Presentation
 from grokpipe.api.notifiers.slack import Slack
 from grokpipe.api.notifiers.webhook import Webhook
 from grokpipe.api.responses import NotificationOutcome
@@ -31,20 +33,25 @@ from grokpipe.retry import Backoff, RetryPolicy, retry
 log = logging.getLogger(__name__)
 
 
-def build(name: str, config: NotifierConfig, timeout: float) -> Notifier:
+def build(name: str, config: NotifierConfig, timeout: float, presentation: Presentation = DEFAULT) -> Notifier:
     if isinstance(config, WebhookNotifier):
-        return Webhook(name, config)
+        return Webhook(name, config, presentation)
     if isinstance(config, DingTalkNotifier):
-        return DingTalk(name, config)
+        return DingTalk(name, config, presentation)
     if isinstance(config, SlackNotifier):
-        return Slack(name, config)
+        return Slack(name, config, presentation)
     if isinstance(config, EmailNotifier):
-        return Email(name, config, timeout)
+        return Email(name, config, timeout, presentation)
     raise TypeError(type(config).__name__)
 
 
 class Dispatcher:
-    def __init__(self, configs: Mapping[str, NotifierConfig], delivery: DeliverySettings) -> None:
+    def __init__(
+        self,
+        configs: Mapping[str, NotifierConfig],
+        delivery: DeliverySettings,
+        presentation: Presentation = DEFAULT,
+    ) -> None:
         self.delivery = delivery
         # retries after the first try, waiting backoff, 2 x backoff... up to a minute (the upper half of each
         # drawn at random)
@@ -52,12 +59,20 @@ class Dispatcher:
             Backoff(initial=delivery.backoff, cap=max(delivery.backoff, 60.0), jitter=0.5),
             attempts=delivery.retries + 1,
         )
-        self.notifiers = {name: build(name, cfg, delivery.timeout) for name, cfg in configs.items()}
+        self.notifiers = {name: build(name, cfg, delivery.timeout, presentation) for name, cfg in configs.items()}
         self.client = httpx.Client(timeout=delivery.timeout)
         logs.quiet_http_clients()  # also where the api runs embedded, without grokpipe.logs.setup()
 
     def close(self) -> None:
         self.client.close()
+
+    def preview(self, names: list[str], message: Message) -> dict[str, dict[str, Any]]:
+        """What each named notifier would receive, rendered in its channel's format; nothing is sent."""
+        out: dict[str, dict[str, Any]] = {}
+        for name in names:
+            notifier = self.notifiers.get(name)
+            out[name] = notifier.preview(message) if notifier else {"channel": None, "error": "unknown notifier"}
+        return out
 
     def deliver(self, names: list[str], message: Message) -> dict[str, NotificationOutcome]:
         return {name: self._one(name, message) for name in names}

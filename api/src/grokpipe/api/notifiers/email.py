@@ -1,36 +1,90 @@
-"""Email over SMTP (plain, STARTTLS or SSL; optional auth) with an HTML table of matches."""
+"""Email over SMTP (plain, STARTTLS or SSL; optional auth): an HTML part and a plain-text part.
+
+The owner is written with name and address; links are ``<a>`` in the HTML part and ``text: url`` in
+the plain one. A refused delivery names the server's reply code and text, never the password.
+"""
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
+from typing import Any
 
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.config import EmailNotifier
+from grokpipe.api.config import EmailNotifier, OwnerContact
 from grokpipe.api.errors import DeliveryFailed
 from grokpipe.api.notifiers.base import Message
+from grokpipe.api.notifiers.render import DEFAULT, Presentation
+
+_HEADING = re.compile(r"^#{1,6}\s+(.*)$", re.MULTILINE)
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+
+
+def plain_text(markdown: str) -> str:
+    """The markdown templates as a mail reader shows plain text: no ``###`` or ``**``, links as ``text: url``."""
+    text = _HEADING.sub(lambda m: m.group(1) + "\n" + "=" * min(len(m.group(1)), 72), markdown)
+    text = _BOLD.sub(r"\1", text)
+    return _LINK.sub(r"\1: \2", text)
+
+
+def owner_address(owner: Mapping[str, Any] | None, contact: OwnerContact | None) -> str:
+    if not owner:
+        return "unknown"
+    email = owner.get("email") or ""
+    return f"{owner.get('name', '')} <{email}>" if email else str(owner.get("name", ""))
+
+
+def smtp_failure(exc: BaseException) -> str:
+    """``SMTP 550 5.1.1 <x@y>: Recipient address rejected (SMTPRecipientsRefused)``: what the server said."""
+    name = type(exc).__name__
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = [_reply(code, text) for code, text in exc.recipients.values()]
+        return f"SMTP {'; '.join(replies)} ({name})" if replies else f"SMTP {name}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"SMTP {_reply(exc.smtp_code, exc.smtp_error)} ({name})"
+    return f"SMTP {name}"
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(said.split())[:300]}".strip()
 
 
 class Email:
-    def __init__(self, name: str, config: EmailNotifier, timeout: float = 10.0) -> None:
+    def __init__(
+        self, name: str, config: EmailNotifier, timeout: float = 10.0, presentation: Presentation = DEFAULT
+    ) -> None:
         self.name = name
         self.config = config
         self.timeout = timeout
+        self.presentation = presentation
+
+    def parts(self, message: Message) -> tuple[str, str, str]:
+        """Subject, plain text, HTML."""
+        ctx = message.context(self.presentation, owner_address)
+        text = plain_text(templates.render(message.template("markdown", None), ctx))
+        html = templates.render(message.template("html", self.config.template), ctx, html=True)
+        return ctx["title"], text, html
 
     def build(self, message: Message) -> EmailMessage:
-        ctx = message.context()
+        subject, text, html = self.parts(message)
         mail = EmailMessage()
-        mail["Subject"] = ctx["title"]
+        mail["Subject"] = subject
         mail["From"] = self.config.sender
         mail["To"] = ", ".join(self.config.to)
-        mail.set_content(templates.render(message.template("markdown", None), ctx))
-        mail.add_alternative(
-            templates.render(message.template("html", self.config.template), ctx, html=True), subtype="html"
-        )
+        mail.set_content(text)
+        mail.add_alternative(html, subtype="html")
         return mail
+
+    def preview(self, message: Message) -> dict[str, Any]:
+        subject, text, html = self.parts(message)
+        return {"channel": "email", "title": subject, "text": text, "html": html, "to": list(self.config.to)}
 
     def send(self, message: Message, client: httpx.Client) -> None:
         cfg = self.config
@@ -48,4 +102,4 @@ class Email:
                     smtp.login(cfg.username, cfg.password.get_secret_value())
                 smtp.send_message(mail)
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryFailed(f"SMTP {type(exc).__name__}") from None
+            raise DeliveryFailed(smtp_failure(exc)) from None

@@ -1,33 +1,76 @@
-"""Slack incoming webhook: ``text`` fallback plus mrkdwn blocks."""
+"""Slack incoming webhook: a header block with the title, the body as mrkdwn, ``text`` as the fallback.
+
+Slack has no headings and its own link and bold syntax: the markdown templates are converted
+(:func:`mrkdwn`), and an owner with a ``slack`` member id is mentioned as ``<@id>``.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.config import SlackNotifier
+from grokpipe.api.config import OwnerContact, SlackNotifier
 from grokpipe.api.notifiers.base import Message, check_response
+from grokpipe.api.notifiers.render import DEFAULT, Presentation
+
+_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+
+
+def mrkdwn(markdown: str, title: str | None = None) -> str:
+    """Markdown to Slack mrkdwn: headings become bold lines (the one repeating ``title`` goes), ``- `` a
+    bullet, ``**b**`` ``*b*``, ``[t](u)`` ``<u|t>``."""
+    lines: list[str] = []
+    for raw in markdown.splitlines():
+        heading = _HEADING.match(raw)
+        if heading and heading.group(1).strip() == (title or "").strip():
+            continue
+        if heading:
+            lines.append(f"**{heading.group(1)}**")
+        elif raw.lstrip().startswith("- "):  # mrkdwn has no lists: a bullet reads as one
+            lines.append(raw.replace("- ", "• ", 1))
+        else:
+            lines.append(raw)
+    text = "\n".join(lines).strip("\n")
+    text = _BOLD.sub(r"*\1*", text)
+    return _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '/')}>", text)
+
+
+def owner_mention(owner: Mapping[str, Any] | None, contact: OwnerContact | None) -> str:
+    if not owner:
+        return "unknown"
+    return f"<@{contact.slack}>" if contact and contact.slack else str(owner.get("name", ""))
 
 
 class Slack:
-    def __init__(self, name: str, config: SlackNotifier) -> None:
+    def __init__(self, name: str, config: SlackNotifier, presentation: Presentation = DEFAULT) -> None:
         self.name = name
         self.config = config
+        self.presentation = presentation
 
-    def send(self, message: Message, client: httpx.Client) -> None:
-        ctx = message.context()
-        text = templates.render(message.template("markdown", self.config.template), ctx).replace("**", "*")
-        if message.mentions.slack_users:
-            text += "\n" + " ".join(f"<@{user}>" for user in message.mentions.slack_users)
-        body: dict[str, Any] = {
-            "text": ctx["title"],
-            "blocks": [
-                {"type": "header", "text": {"type": "plain_text", "text": ctx["title"][:150]}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
-            ],
-        }
+    def body(self, message: Message) -> dict[str, Any]:
+        ctx = message.context(self.presentation, owner_mention)
+        text = mrkdwn(templates.render(message.template("markdown", self.config.template), ctx), ctx["title"])
+        missing = [u for u in message.mentions.slack_users if f"<@{u}>" not in text]
+        if missing:
+            text += "\n" + " ".join(f"<@{user}>" for user in missing)
+        blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": ctx["title"][:150]}}]
+        if text:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+        body: dict[str, Any] = {"text": ctx["title"], "blocks": blocks}
         if self.config.channel:
             body["channel"] = self.config.channel
-        check_response(client.post(self.config.url.get_secret_value(), json=body))
+        return body
+
+    def preview(self, message: Message) -> dict[str, Any]:
+        body = self.body(message)
+        text = next((b["text"]["text"] for b in body["blocks"] if b["type"] == "section"), "")
+        return {"channel": "slack", "title": body["text"], "text": text, "body": body}
+
+    def send(self, message: Message, client: httpx.Client) -> None:
+        check_response(client.post(self.config.url.get_secret_value(), json=self.body(message)))

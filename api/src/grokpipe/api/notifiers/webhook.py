@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from grokpipe.api import templates
 from grokpipe.api.config import WebhookNotifier
 from grokpipe.api.notifiers.base import Message, check_response
+from grokpipe.api.notifiers.render import DEFAULT, Presentation
+
+_HELPERS = ("when", "link", "owner")
 
 
 class Webhook:
-    def __init__(self, name: str, config: WebhookNotifier) -> None:
+    def __init__(self, name: str, config: WebhookNotifier, presentation: Presentation = DEFAULT) -> None:
         self.name = name
         self.config = config
+        self.presentation = presentation
+
+    def body(self, message: Message) -> dict[str, Any]:
+        ctx = message.context(self.presentation)
+        body = {k: v for k, v in ctx.items() if k not in ("title", *_HELPERS)} | {"title": ctx["title"]}
+        body["text"] = templates.render(message.template("markdown", self.config.template), ctx)
+        return body
+
+    def preview(self, message: Message) -> dict[str, Any]:
+        body = self.body(message)
+        return {"channel": "webhook", "title": body["title"], "text": body["text"], "body": body}
 
     def send(self, message: Message, client: httpx.Client) -> None:
-        ctx = message.context()
-        body = {k: v for k, v in ctx.items() if k != "title"} | {"title": ctx["title"]}
-        body["text"] = templates.render(message.template("markdown", self.config.template), ctx)
         headers = {k: v.get_secret_value() for k, v in self.config.headers.items()}
-        check_response(client.post(self.config.url, json=body, headers=headers))
+        check_response(client.post(self.config.url, json=self.body(message), headers=headers))

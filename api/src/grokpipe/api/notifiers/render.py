@@ -1,0 +1,104 @@
+"""What every channel adds to a message's template context: times in one zone, console links, owners.
+
+Templates call ``when(ts)`` (a time in ``console.timezone``, to the second), read ``url`` (the
+message's own console page) and ``link(path)`` (another one), and ``owner(o)`` (the author of a
+culprit line). ``owner`` is the channel's business: DingTalk writes ``@mobile`` (and lists it in
+``at.atMobiles``), Slack ``<@member>``, e-mail the name and address. Without ``console.base_url``
+there are no links; without a contact for the author, the name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from grokpipe.api.config import ApiSettings, OwnerContact
+
+OwnerFormat = Callable[[Mapping[str, Any] | None, OwnerContact | None], str]
+
+
+def plain_owner(owner: Mapping[str, Any] | None, contact: OwnerContact | None) -> str:
+    """The owner as a person reads it anywhere: ``name <email>``."""
+    if not owner:
+        return "unknown"
+    email = owner.get("email") or ""
+    return f"{owner.get('name', '')} <{email}>" if email else str(owner.get("name", ""))
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """``console`` and ``owners`` of the api config, as the channels use them."""
+
+    base_url: str | None = None
+    timezone: str = "UTC"
+    owners: Mapping[str, OwnerContact] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, settings: ApiSettings) -> Presentation:
+        return cls(settings.console.base_url, settings.console.timezone, settings.owners)
+
+    def when(self, value: object) -> str:
+        """``2026-12-07 10:41:03 CST`` for an ISO string or datetime; anything else as given."""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return str(value)
+        if not isinstance(value, datetime):
+            return "" if value is None else str(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    def link(self, path: str) -> str | None:
+        """The console page ``/ui/<path>``, or None without ``console.base_url``."""
+        return f"{self.base_url}/ui/{path.lstrip('/')}" if self.base_url else None
+
+    def contact(self, owner: Mapping[str, Any] | None) -> OwnerContact | None:
+        return self.owners.get(str(owner.get("email"))) if owner else None
+
+    def helpers(self, owner_format: OwnerFormat = plain_owner) -> dict[str, Any]:
+        """The functions templates call."""
+        return {
+            "when": self.when,
+            "link": self.link,
+            "owner": lambda o=None: owner_format(o, self.contact(o)),
+        }
+
+
+DEFAULT = Presentation()
+
+
+def page(layout: str, rule: Mapping[str, Any], group: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+    """The console path of what a message is about (an error group, a rule, a check)."""
+    if layout == "error" and group.get("id"):
+        return f"errors/{group['id']}"
+    if layout == "alert":
+        key = group.get("error.grouping_key")
+        if key:
+            return f"errors/{key}"
+        return f"rules/{rule['id']}" if rule.get("id") else None
+    if layout == "check":
+        check = data.get("check") or {}
+        return f"checks/{check['id']}" if check.get("id") else None
+    if layout == "digest":
+        return "errors"
+    if layout == "report":
+        return "checks"
+    return None
+
+
+def labels(group: Mapping[str, Any], samples: list[dict[str, Any]]) -> dict[str, str]:
+    """How each group-by value reads: a grouping key by its error's title (from a sample), others as they are."""
+    out = {str(k): str(v) for k, v in group.items()}
+    if "error.grouping_key" in group:
+        for doc in samples:
+            title = (doc.get("error") or {}).get("title") if isinstance(doc.get("error"), dict) else None
+            title = title or doc.get("error.title")
+            if title:
+                out["error.grouping_key"] = str(title)
+                break
+    return out
