@@ -117,7 +117,11 @@ def test_history_unreachable_keeps_the_throttle_state(
         assert services.runner.run(rule, T0 + 2 * STEP) is not None
         assert [b["kind"] for b in bodies] == ["fired", "recovered"]
     assert services.runner.history.pending == 0
-    assert history(es, services.settings.indices.alerts) == [("fired", "G", True), ("recovered", "G", True)]
+    assert history(es, services.settings.indices.alerts) == [
+        ("fired", "G", True),
+        ("suppressed", "G", False),  # the tick realert held back
+        ("recovered", "G", True),
+    ]
 
 
 def test_history_refused_is_dropped_and_the_throttle_state_kept(
@@ -164,13 +168,17 @@ def test_elasticsearch_stopped_while_notifying_keeps_the_throttle_state(
             assert [b["kind"] for b in bodies] == ["fired"]
             assert set(services.leases.state(rule.id).groups) == {"G"}
             assert services.runner.history.pending == 0  # the run that reached Elasticsearch wrote it
-            assert history(es, settings.indices.alerts) == [("fired", "G", True)]
+            assert history(es, settings.indices.alerts) == [("fired", "G", True), ("suppressed", "G", False)]
 
             clock.now = T0 + 2 * STEP
             assert services.runner.run(rule, T0 + 2 * STEP) is not None
             assert [b["kind"] for b in bodies] == ["fired", "recovered"]
             assert services.runner.history.pending == 0
-            assert history(es, settings.indices.alerts) == [("fired", "G", True), ("recovered", "G", True)]
+            assert history(es, settings.indices.alerts) == [
+                ("fired", "G", True),
+                ("suppressed", "G", False),
+                ("recovered", "G", True),
+            ]
         finally:
             services.close()
             es.close()

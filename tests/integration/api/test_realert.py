@@ -67,7 +67,10 @@ def test_one_notification_per_day_then_one_recovery(
     kinds = [
         (h["_source"]["kind"], h["_source"]["group_key"], h["_source"]["notified"]) for h in history["hits"]["hits"]
     ]
-    assert kinds == [("fired", "G", True), ("recovered", "G", True)]
+    # the first tick realert held back is recorded (once, with its reason), never silently dropped
+    assert kinds == [("fired", "G", True), ("suppressed", "G", False), ("recovered", "G", True)]
+    reason = history["hits"]["hits"][1]["_source"]["reason"]
+    assert reason.startswith("within realert (86400s) of the last notification at ")
 
 
 def test_acknowledge_and_silence(es: Elasticsearch, make_services: Callable[..., Services], clock: FakeClock) -> None:

@@ -67,15 +67,32 @@ def test_react_regressions(
         assert after.regressed_at == newest  # when it recurred, not when the pass noticed
 
 
-def test_react_new_groups_notify_once_and_respect_levels_and_realert() -> None:
+def test_react_new_groups_notify_once_and_respect_levels() -> None:
     group = ErrorGroup(id="k", level="warning")
     assert react(group, newest=T, total=1, now=T, policy=ON, created=True).pending == ["new"]
     assert react(group, newest=T, total=1, now=T, policy=OFF, created=True).pending == []
     critical_only = NotifyPolicy(enabled=True, levels=frozenset({"critical"}), realert=timedelta(0))
     assert react(group, newest=T, total=1, now=T, policy=critical_only, created=True).pending == []
+
+
+def test_a_regression_within_realert_of_the_new_notification_is_notified() -> None:
+    """A regression is a new fact, not a repeat: realert of the group's first message does not hold it back."""
     recently = ErrorGroup(id="k", status="resolved", resolved_at=T - H, notified_at=T - timedelta(minutes=5))
     after = react(recently, newest=T, total=1, now=T, policy=ON, created=False)
-    assert (after.status, after.pending) == ("unresolved", [])  # regressed, but within realert
+    assert (after.status, after.pending, after.suppressed) == ("unresolved", ["regressed"], [])
+
+
+def test_a_group_flapping_within_realert_is_held_back_with_the_reason_recorded() -> None:
+    flapping = ErrorGroup(
+        id="k", status="resolved", resolved_at=T - timedelta(minutes=10), regressed_at=T - timedelta(minutes=20)
+    )
+    after = react(flapping, newest=T, total=1, now=T, policy=ON, created=False)
+    assert (after.status, after.pending) == ("unresolved", ["suppressed"])
+    assert after.suppressed == [
+        "regressed again within errors.realert (1h) of its last regression at 2026-01-05T11:40:00+00:00"
+    ]
+    later = flapping.model_copy(update={"regressed_at": T - 2 * H, "resolved_at": T - H})
+    assert react(later, newest=T, total=1, now=T, policy=ON, created=False).pending == ["regressed"]
 
 
 @pytest.mark.parametrize(

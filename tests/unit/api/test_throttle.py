@@ -25,7 +25,7 @@ def test_a_day_of_matches_notifies_once_then_recovers_once() -> None:
     for minute in range(24 * 60):
         state, actions = _run(state, ["g"], T + timedelta(minutes=minute))
         sent += actions
-    assert sent == [("fired", "g", True)]
+    assert sent == [("fired", "g", True), ("suppressed", "g", False)]  # the first held-back match is recorded
     state, actions = _run(state, ["g"], T + DAY)  # still matching a day later: realert
     assert actions == [("fired", "g", True)]
     for minute in range(1, 60):
@@ -38,7 +38,7 @@ def test_a_day_of_matches_notifies_once_then_recovers_once() -> None:
 def test_groups_are_independent() -> None:
     state, actions = _run(RuleState(), ["a"], T)
     state, actions = _run(state, ["a", "b"], T + timedelta(minutes=1))
-    assert actions == [("fired", "b", True)]
+    assert actions == [("suppressed", "a", False), ("fired", "b", True)]
 
 
 def test_silence_records_without_notifying() -> None:
@@ -52,6 +52,8 @@ def test_acknowledged_group_is_quiet_until_it_recovers() -> None:
     state, _ = _run(RuleState(), ["a"], T, realert=timedelta(0))
     state.groups["a"].acknowledged = True
     state, actions = _run(state, ["a"], T + timedelta(minutes=1), realert=timedelta(0))
+    assert actions == [("suppressed", "a", False)]
+    state, actions = _run(state, ["a"], T + timedelta(minutes=1, seconds=30), realert=timedelta(0))
     assert actions == []
     state, actions = _run(state, [], T + timedelta(minutes=2), realert=timedelta(0))
     assert actions == [("recovered", "a", True)]
@@ -63,3 +65,13 @@ def test_recovery_can_be_off() -> None:
     state, _ = _run(RuleState(), ["a"], T)
     _, actions = _run(state, [], T + timedelta(minutes=1), recovery=False)
     assert actions == [("recovered", "a", False)]
+
+
+def test_what_realert_holds_back_is_recorded_once_with_the_reason() -> None:
+    state, _ = _run(RuleState(), ["a"], T)
+    _, actions = decide(
+        state, [Finding({"k": "a"}, 1)], T + timedelta(minutes=1), realert=DAY, recovery=True, silenced_until=None
+    )
+    assert [(a.kind, a.reason) for a in actions] == [
+        ("suppressed", "within realert (86400s) of the last notification at 2026-01-05T00:00:00+00:00")
+    ]

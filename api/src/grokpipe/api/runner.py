@@ -204,6 +204,7 @@ class RuleRunner:
             value=message.value,
             window={"start": message.start, "end": message.end},
             sample_ids=[s.get("_id") for s in message.samples],
+            **({"reason": action.reason} if action.reason else {}),
         )
         log.info("alert " + action.kind, extra={"rule.id": rule.id, "group": action.key, "notified": action.notify})
         return doc

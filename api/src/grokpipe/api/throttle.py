@@ -15,6 +15,7 @@ class GroupState(BaseModel):
     since: datetime
     last_notified: datetime | None = None
     acknowledged: bool = False
+    held: bool = Field(default=False, description="a held-back match was recorded since the last notification")
     group: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -28,11 +29,21 @@ class RuleState(BaseModel):
 
 @dataclass(frozen=True)
 class Action:
-    kind: Literal["fired", "recovered"]
+    kind: Literal["fired", "recovered", "suppressed"]
     key: str
     group: dict[str, Any]
     notify: bool
     finding: Finding | None = None
+    reason: str | None = None
+
+
+def _reason(old: GroupState, silenced_until: datetime | None, now: datetime, realert: timedelta) -> str:
+    if old.acknowledged:
+        return "acknowledged: quiet until it recovers"
+    if silenced_until is not None and now < silenced_until:
+        return f"silenced until {silenced_until.isoformat(timespec='seconds')}"
+    last = old.last_notified.isoformat(timespec="seconds") if old.last_notified else "never"
+    return f"within realert ({int(realert.total_seconds())}s) of the last notification at {last}"
 
 
 def decide(
@@ -56,9 +67,16 @@ def decide(
             continue
         due = old.last_notified is None or now - old.last_notified >= realert
         notify = due and not silenced and not old.acknowledged
-        groups[finding.key] = old.model_copy(update={"last_notified": now if notify else old.last_notified})
+        # the first match held back after a notification is recorded (suppressed, with the reason), not each tick
+        held = not notify and not old.held
+        groups[finding.key] = old.model_copy(
+            update={"last_notified": now if notify else old.last_notified, "held": not notify and (old.held or held)}
+        )
         if notify:
             actions.append(Action("fired", finding.key, finding.group, True, finding))
+        elif held:
+            reason = _reason(old, silenced_until, now, realert)
+            actions.append(Action("suppressed", finding.key, finding.group, False, finding, reason))
     for key, old in state.groups.items():
         if key not in groups:
             actions.append(Action("recovered", key, old.group, recovery and not silenced))

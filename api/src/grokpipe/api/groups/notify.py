@@ -69,17 +69,40 @@ class GroupNotifier:
         sent = 0
         for group in groups:
             for kind in list(group.pending):
+                if kind == "suppressed":
+                    self._suppressed(group)
+                    continue
                 self._deliver(group, kind)
                 sent += 1
-            self.store.update(group.id, self._delivered(set(group.pending)))
+            self.store.update(group.id, self._delivered(set(group.pending), list(group.suppressed)))
         return sent
 
-    def _delivered(self, done: set[str]) -> Callable[[ErrorGroup], ErrorGroup]:
+    def _delivered(self, done: set[str], recorded: list[str]) -> Callable[[ErrorGroup], ErrorGroup]:
         def change(group: ErrorGroup) -> ErrorGroup:
             pending = [p for p in group.pending if p not in done]
-            return group.model_copy(update={"pending": pending, "notified_at": self.clock()})
+            update: dict[str, object] = {"pending": pending, "suppressed": group.suppressed[len(recorded) :]}
+            if done - {"suppressed"}:
+                update["notified_at"] = self.clock()
+            return group.model_copy(update=update)
 
         return change
+
+    def _suppressed(self, group: ErrorGroup) -> None:
+        """What a throttle held back, in the alert history: never dropped without a trace."""
+        for reason in group.suppressed:
+            self.history.record(
+                "error-groups",
+                "suppressed",
+                rule=RULE,
+                tick=self.clock(),
+                count=group.count,
+                notified=False,
+                notifications={},
+                group_key=group.id,
+                group={"id": group.id, "title": group.title, "culprit": group.culprit},
+                reason=reason,
+            )
+            log.info("error group notification suppressed", extra={"group": group.id, "reason": reason})
 
     def _deliver(self, group: ErrorGroup, kind: str) -> None:
         total = self.counter.totals([group]).get(group.id, group.count)

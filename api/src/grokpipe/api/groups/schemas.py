@@ -59,7 +59,12 @@ class ErrorGroup(BaseModel):
     merged_into: str | None = None
     created: datetime | None = None
     notified_at: datetime | None = None
-    pending: list[Literal["new", "regressed"]] = Field(default_factory=list, description="notifications due")
+    pending: list[Literal["new", "regressed", "suppressed"]] = Field(
+        default_factory=list, description="notifications due (suppressed: a record of those held back)"
+    )
+    suppressed: list[str] = Field(
+        default_factory=list, description="why notifications were held back, until recorded in the alert history"
+    )
 
 
 class GroupPublic(BaseModel):

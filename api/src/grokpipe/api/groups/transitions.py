@@ -16,14 +16,34 @@ from grokpipe.fieldnames import ERROR_CULPRIT, ERROR_TITLE
 
 @dataclass(frozen=True)
 class NotifyPolicy:
+    """Which transitions notify. A new group and a regression are new facts: both notify whatever was sent
+    before. ``realert`` only holds back a group that flaps (regressed again within ``realert`` of its last
+    regression), and what it holds back is recorded in ``/alerts`` as suppressed, with the reason."""
+
     enabled: bool
     levels: frozenset[str]
     realert: timedelta
 
-    def allows(self, group: ErrorGroup, now: datetime, *, first: bool) -> bool:
-        if not self.enabled or (self.levels and (group.level or "") not in self.levels):
-            return False
-        return first or group.notified_at is None or now - group.notified_at >= self.realert
+    def wanted(self, group: ErrorGroup) -> bool:
+        return self.enabled and (not self.levels or (group.level or "") in self.levels)
+
+    def held_back(self, group: ErrorGroup, now: datetime) -> str | None:
+        """Why a regression of ``group`` (as it was before it) is not notified, or None: notify it."""
+        last = group.regressed_at
+        if last is not None and now - last < self.realert:
+            return (
+                f"regressed again within errors.realert ({_human(self.realert)}) of its last regression"
+                f" at {last.isoformat(timespec='seconds')}"
+            )
+        return None
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -76,12 +96,17 @@ def react(
     update: dict[str, object] = {}
     if created:
         update["created"] = now
-        if policy.allows(group, now, first=True) and "new" not in pending:
+        if policy.wanted(group) and "new" not in pending:
             pending.append("new")
     elif group.status == "resolved" and newest is not None and group.resolved_at and newest > group.resolved_at:
         # when it happened again (the event's time), so a digest lists it in the period it recurred
         update |= {"status": "unresolved", "regressed_at": min(newest, now), "resolved_at": None}
-        if policy.allows(group, now, first=False) and "regressed" not in pending:
+        reason = policy.held_back(group, now) if policy.wanted(group) else None
+        if reason is not None:
+            update["suppressed"] = [*group.suppressed, reason]
+            if "suppressed" not in pending:
+                pending.append("suppressed")
+        elif policy.wanted(group) and "regressed" not in pending:
             pending.append("regressed")
     if group.status == "ignored":
         over_time = group.ignore_until is not None and now >= group.ignore_until

@@ -20,7 +20,7 @@ def list_alerts(
     services: ServicesDep,
     _: ReadAccess,
     rule_id: str | None = None,
-    kind: Literal["fired", "recovered", "new", "regressed", "digest"] | None = None,
+    kind: Literal["fired", "recovered", "new", "regressed", "suppressed", "digest"] | None = None,
     group_key: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
