@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from elasticsearch import Elasticsearch
-from support.api import ADMIN_KEY, READ_KEY, FakeClock, Receiver, http_receiver, new_logs_index, serve
+from support.api import ADMIN_KEY, READ_KEY, FakeClock, http_receiver, new_logs_index, serve
 from support.groups import add, event
 
 from grokpipe.api.app import create_app
