@@ -1,4 +1,5 @@
-"""``grokpipe api -c examples/api.yml`` serves, seeds the example rule, and that rule finds PHP fatals."""
+"""``grokpipe api -c examples/api.yml`` serves, seeds the example rule, and that rule finds PHP error bursts
+(not each new error: the error groups send that one message)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_example_config_serves_and_seeds_the_php_rule(stack: EmbeddedStack, es: 
                 log__level="critical",
                 error__grouping_key=key,
             )
-            for key in ("k1", "k1", "k2")
+            for key in ["k1"] * 51 + ["k2"] * 3
         ]
         + [doc(now - timedelta(minutes=2), event__dataset="php.error", log__level="warning", error__grouping_key="w")],
     )
@@ -44,10 +45,10 @@ def test_example_config_serves_and_seeds_the_php_rule(stack: EmbeddedStack, es: 
     headers = {"X-API-Key": "dev-admin-key"}
     try:
         wait_healthy(url, proc)
-        rule = httpx.get(f"{url}/rules/php-fatal-errors", headers=headers).json()
-        assert (rule["realert"], rule["group_by"]) == ("1d", ["error.grouping_key"])
-        run = httpx.post(f"{url}/rules/php-fatal-errors/run", headers=headers, timeout=60).json()
-        assert sorted(a["group_key"] for a in run["alerts"]) == ["k1", "k2"]
+        rule = httpx.get(f"{url}/rules/php-error-bursts", headers=headers).json()
+        assert (rule["realert"], rule["group_by"], rule["recovery"]) == ("1h", ["error.grouping_key"], False)
+        run = httpx.post(f"{url}/rules/php-error-bursts/run", headers=headers, timeout=60).json()
+        assert sorted(a["group_key"] for a in run["alerts"]) == ["k1"]  # k2's three events are no burst
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
