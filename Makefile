@@ -8,7 +8,7 @@ DISTS := core grok_patterns shipper indexer api
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(DISTS:%=%/pyproject.toml) | sha1sum | cut -c1-12)
 # Debian packages the tests and benchmarks drive as real peers (and the browser of the console tests); the lib* ones
 # are what syslog-ng needs, which bench/indexer.py unpacks under .grokpipe/peers (installing it would remove rsyslog).
-SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils openssl procps chromium chromium-driver fonts-dejavu-core libivykis0 libnet1 libjson-c5 libwrap0 libglib2.0-0 libpcre3
+SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils openssl procps chromium chromium-driver fonts-dejavu-core libivykis0 libnet1 libjson-c5 libwrap0 libglib2.0-0 libpcre3 subversion
 # named for the package list, so adding a package installs it on machines that had the old list
 SYSTEM_STAMP := .grokpipe/.system-packages-$(shell echo $(SYSTEM_PACKAGES) | sha1sum | cut -c1-12)
 

@@ -55,7 +55,7 @@ def wait(predicate, timeout: float = 90.0):  # type: ignore[no-untyped-def]
     raise AssertionError("timed out")
 
 
-def test_php_fatal_in_nginx_log_fires_the_seeded_rule_and_becomes_one_group(
+def test_php_fatal_in_nginx_log_becomes_one_group_and_one_message(
     stack: EmbeddedStack, topic: str, tmp_path: Path, es: Elasticsearch
 ) -> None:
     shutil.copytree(ROOT / "examples" / "logs", tmp_path / "examples" / "logs")

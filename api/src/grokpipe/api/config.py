@@ -97,15 +97,46 @@ class IndicesSettings(Section):
 
 
 class BlameRepo(Section):
-    """Files logged under ``path_prefix`` live in the git checkout ``checkout`` (same relative path)."""
+    """Files logged under ``path_prefix`` live in this repository at the same relative path.
+
+    git: ``checkout`` is a local clone. svn: ``checkout`` is a working copy, or ``url`` the repository
+    (``svn://``, ``https://``). An svn password is never written here: ``password_file`` or ``password_env``
+    names where it is, and it reaches ``svn`` on its standard input (``--password-from-stdin``).
+    """
 
     path_prefix: str = Field(min_length=1)
-    checkout: Path
+    vcs: Literal["git", "svn"] = "git"
+    checkout: Path | None = None
+    url: str | None = None
+    username: str | None = None
+    password_file: Path | None = None
+    password_env: str | None = None
+
+    @model_validator(mode="after")
+    def _source(self) -> BlameRepo:
+        if self.vcs == "git":
+            if self.checkout is None:
+                raise ValueError("checkout: a git repository needs its local clone")
+            extra = [k for k in ("url", "username", "password_file", "password_env") if getattr(self, k)]
+            if extra:
+                raise ValueError(f"{extra[0]}: only for vcs: svn (git blame reads the local clone)")
+            return self
+        if (self.checkout is None) == (self.url is None):
+            raise ValueError("svn: give either checkout (a working copy) or url (the repository), not both")
+        if self.password_file and self.password_env:
+            raise ValueError("password_file and password_env: give one")
+        if (self.password_file or self.password_env) and not self.username:
+            raise ValueError("username: needed with password_file or password_env")
+        return self
 
 
 class BlameSettings(Section):
     repos: list[BlameRepo] = Field(default_factory=list)
-    timeout: float = Field(default=5.0, gt=0, description="seconds one git command may take")
+    timeout: float = Field(default=5.0, gt=0, description="seconds one git or svn command may take")
+    #: svn records a user name only: author -> e-mail (``ann: ann@example.com``) or ``Name <e-mail>``
+    authors: dict[str, str] = Field(default_factory=dict)
+    refresh_limit: int = Field(default=500, ge=1, description="groups whose owner one refresh pass recomputes")
+    revision_ttl: float = Field(default=60.0, ge=0, description="seconds a repository's revision is reused")
 
 
 class OwnerContact(Section):

@@ -82,7 +82,15 @@ class Services:
             clock=clock,
         )
         sync = GroupSync(
-            es, groups, counter, errors, leases=leases, blame=Blame(settings.blame), notifier=notifier, clock=clock
+            es,
+            groups,
+            counter,
+            errors,
+            leases=leases,
+            blame=Blame(settings.blame),
+            blame_limit=settings.blame.refresh_limit,
+            notifier=notifier,
+            clock=clock,
         )
         digests = DigestStore(es, indices.digests)
         digest_runner = DigestRunner(

@@ -206,3 +206,11 @@ class SyncSummary(BaseModel):
     settled_before: datetime = Field(
         description="the new watermark: events ingested before it are in the stored counts"
     )
+
+
+class OwnersRefreshed(BaseModel):
+    """``POST /errors/owners/refresh``: owners looked up again."""
+
+    checked: int = Field(description="groups with a culprit file and line")
+    updated: int = Field(description="groups whose owner or lookup stamp changed")
+    complete: bool = Field(description="false: blame.refresh_limit was reached; call again for the rest")

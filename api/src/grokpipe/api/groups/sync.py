@@ -26,6 +26,7 @@ from grokpipe.api.errors import NotFound, SearchFailed
 from grokpipe.api.groups.blame import Blame
 from grokpipe.api.groups.counts import Counter
 from grokpipe.api.groups.notify import GroupNotifier
+from grokpipe.api.groups.owners import OwnerRefresh, RefreshResult, with_owner
 from grokpipe.api.groups.reconcile import reconcile
 from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
 from grokpipe.api.groups.stats import INGESTED, PAGE, KeyStats, changes_search, fold, get, parse_time
@@ -65,6 +66,7 @@ class GroupSync:
         leases: Leases,
         blame: Blame,
         notifier: GroupNotifier,
+        blame_limit: int = 500,
         clock: Clock,
     ) -> None:
         self.es = es
@@ -73,6 +75,7 @@ class GroupSync:
         self.settings = settings
         self.leases = leases
         self.blame = blame
+        self.owners = OwnerRefresh(store, blame, blame_limit)
         self.notifier = notifier
         self.clock = clock
         self.policy = NotifyPolicy(
@@ -174,6 +177,8 @@ class GroupSync:
                 log.warning("error groups repaired", extra={"groups": len(result.repaired)})
         if stats or result.repaired:
             self.store.refresh()  # so this pass's own queued notifications are found right away
+        if self.owners.due():  # blame config or a revision changed: owners of groups with no new events too
+            self.owners.run()
         self.notifier.deliver_pending()
         self._unignore_due(now)
         metrics.GROUP_SYNCS.labels(outcome="ok").inc()
@@ -272,11 +277,12 @@ class GroupSync:
             result.regressed.append(key)
 
     def _with_owner(self, group: ErrorGroup) -> ErrorGroup:
-        origin = f"{group.origin_file}:{group.origin_line}" if group.origin_file and group.origin_line else None
-        if origin is None or group.owner_for == origin:
-            return group
-        owner = self.blame.owner(group.origin_file, group.origin_line)
-        return group.model_copy(update={"owner": owner or group.owner, "owner_for": origin})
+        return with_owner(group, self.blame)
+
+    def refresh_owners(self, *, force: bool = False) -> RefreshResult:
+        """Owners looked up again where the config or a revision changed (``force``: all), bounded."""
+        with self._lock:
+            return self.owners.run(force=force)
 
     def _react_target(self, target: str, newest: datetime | None, now: datetime, result: SyncResult) -> None:
         for _ in range(10):

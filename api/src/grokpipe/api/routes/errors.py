@@ -8,7 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
-from grokpipe.api.groups.schemas import GroupDetail, GroupPublic, GroupStatus, IgnoreRequest, MergeRequest, SyncSummary
+from grokpipe.api.groups.schemas import (
+    GroupDetail,
+    GroupPublic,
+    GroupStatus,
+    IgnoreRequest,
+    MergeRequest,
+    OwnersRefreshed,
+    SyncSummary,
+)
 from grokpipe.api.groups.service import Sort
 from grokpipe.api.groups.stats import Interval
 from grokpipe.api.rules.schemas import Page
@@ -56,6 +64,15 @@ def sync_now(services: ServicesDep, _: AdminAccess, reconcile: bool = False) -> 
         repaired=result.repaired,
         settled_before=result.settled_before,
     )
+
+
+@router.post("/owners/refresh")
+def refresh_owners(services: ServicesDep, _: AdminAccess) -> OwnersRefreshed:
+    """Look every group's owner up again now (newest first, at most ``blame.refresh_limit``; call again
+    while ``complete`` is false). The sync does it by itself after a ``blame`` config change or a new
+    revision of a repository."""
+    result = services.group_sync.refresh_owners(force=True)
+    return OwnersRefreshed(checked=result.checked, updated=result.updated, complete=result.complete)
 
 
 @router.get("/{group_id}")
