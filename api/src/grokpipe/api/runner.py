@@ -20,7 +20,7 @@ from grokpipe.api.lease import Claim, Leases
 from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.responses import AlertRecord
-from grokpipe.api.rules.conditions import Evaluation, build_search, evaluate, window_for
+from grokpipe.api.rules.conditions import Evaluation, Finding, build_search, evaluate, window_for
 from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, plain_keywords, vet_dsl
 from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.api.throttle import Action, decide
@@ -176,12 +176,15 @@ class RuleRunner:
         metrics.RULE_DURATION.observe(time.monotonic() - began)
         return result
 
-    def _act(self, rule: Rule, action: Action, tick: datetime, start: datetime, end: datetime) -> AlertRecord:
-        finding = action.finding
-        message = Message(
-            kind=action.kind,
+    @staticmethod
+    def message(
+        rule: Rule, kind: str, group: dict[str, Any], finding: Finding | None, *, start: datetime, end: datetime
+    ) -> Message:
+        """What a rule's notifiers render for one group (also ``POST /rules/{id}/preview``)."""
+        return Message(
+            kind=kind,
             rule={"id": rule.id, "name": rule.name, "description": rule.description},
-            group=action.group,
+            group=group,
             count=finding.count if finding else 0,
             start=start.isoformat(),
             end=end.isoformat(),
@@ -189,6 +192,9 @@ class RuleRunner:
             previous=finding.previous if finding else None,
             samples=finding.samples if finding else [],
         )
+
+    def _act(self, rule: Rule, action: Action, tick: datetime, start: datetime, end: datetime) -> AlertRecord:
+        message = self.message(rule, action.kind, action.group, action.finding, start=start, end=end)
         outcomes = self.dispatcher.deliver(rule.notify, message) if action.notify else {}
         doc = self.history.record(
             "rule",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule
 from grokpipe.api.groups.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
+from grokpipe.api.notifiers.preview import DigestMessagesPreview, rendered
 from grokpipe.api.rules.schemas import Page
 from grokpipe.api.services import Services
 
@@ -64,6 +65,17 @@ def get_digest(digest_id: str, services: ServicesDep, _: ReadAccess, response: R
     digest = services.digests.get(digest_id)
     response.headers["ETag"] = digest.version
     return digest
+
+
+@router.post("/{digest_id}/preview")
+def preview_digest_messages(digest_id: str, services: ServicesDep, _: ReadAccess) -> DigestMessagesPreview:
+    """The stored digest for the period up to now, and what each of its notifiers would receive (the
+    rendered message per channel, the e-mail's HTML too). Nothing is sent."""
+    digest = services.digests.get(digest_id)
+    start, end = _current_period(digest, services.clock())
+    report = services.digest_runner.report(digest, start, end, digest.id)
+    message = services.digest_runner.message(digest, report)
+    return DigestMessagesPreview(report=report, messages=rendered(services.dispatcher, digest.notify, message))
 
 
 @router.put("/{digest_id}")

@@ -11,6 +11,7 @@ from grokpipe.api.checks import validate
 from grokpipe.api.checks.schemas import Report, ReportBody, ReportCreate, ReportResult, ReportUpdate
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule
+from grokpipe.api.notifiers.preview import ReportMessagesPreview, rendered
 from grokpipe.api.rules.schemas import Page
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -49,6 +50,17 @@ def get_report(report_id: str, services: ServicesDep, _: ReadAccess, response: R
     report = services.checks.reports.get(report_id)
     response.headers["ETag"] = report.version
     return report
+
+
+@router.post("/{report_id}/preview")
+def preview_report_messages(report_id: str, services: ServicesDep, _: ReadAccess) -> ReportMessagesPreview:
+    """The stored report's table now, and what each of its notifiers would receive (the rendered message
+    per channel, the e-mail's HTML too). Nothing is sent."""
+    report = services.checks.reports.get(report_id)
+    runner = services.checks.report_runner
+    result = runner.build(report, report.id)
+    message = runner.message(report, result)
+    return ReportMessagesPreview(result=result, messages=rendered(services.dispatcher, report.notify, message))
 
 
 @router.put("/{report_id}")

@@ -9,6 +9,8 @@ from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.notifiers.preview import GroupMessages, RuleMessagesPreview, rendered
+from grokpipe.api.rules.conditions import window_for
 from grokpipe.api.rules.schemas import (
     Acknowledged,
     FindingPreview,
@@ -80,6 +82,36 @@ def preview_rule(body: PreviewRequest, services: ServicesDep, _: ReadAccess) -> 
         for f in evaluation.findings
     ]
     return RulePreview(total=evaluation.total, groups=evaluation.groups_seen, findings=findings)
+
+
+@router.post("/{rule_id}/preview")
+def preview_rule_messages(
+    rule_id: str, services: ServicesDep, _: ReadAccess, limit: Annotated[int, Query(ge=1, le=50)] = 5
+) -> RuleMessagesPreview:
+    """The stored rule over its window ending now, and what each of its notifiers would receive for each
+    group it finds: the rendered message per channel (the e-mail's HTML too). Nothing is sent or changed."""
+    rule = services.store.get(rule_id)
+    start, end = window_for(rule, services.clock())
+    evaluation = services.runner.search(rule, start, end)
+    groups = [
+        GroupMessages(
+            group=f.group,
+            key=f.key,
+            messages=rendered(
+                services.dispatcher,
+                rule.notify,
+                services.runner.message(rule, "fired", f.group, f, start=start, end=end),
+            ),
+        )
+        for f in evaluation.findings[:limit]
+    ]
+    return RuleMessagesPreview(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        total=evaluation.total,
+        findings=len(evaluation.findings),
+        groups=groups,
+    )
 
 
 @router.get("/{rule_id}")
