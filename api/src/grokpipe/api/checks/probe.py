@@ -44,6 +44,10 @@ class AddressRefused(ProbeError):
     pass
 
 
+class _StaleConnection(ProbeError):
+    """No response: the connection was closed or reset under the request (sent again if it was reused)."""
+
+
 def refusal(address: str) -> str | None:
     """Why connecting to ``address`` is refused, or None (pure: the policy's table-driven test)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -103,7 +107,7 @@ class _GuardedTransport(httpx.HTTPTransport):
 
     def __init__(self, allow_link_local: bool) -> None:
         super().__init__(trust_env=False, retries=0)
-        self._pool = httpcore.ConnectionPool(
+        self.pool = self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=10,
             max_keepalive_connections=5,
@@ -124,12 +128,27 @@ class Answer:
         return self.content.decode("utf-8", errors="replace")
 
 
+#: methods a client may send again when the connection failed before any response (RFC 9110 9.2.2)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+
+
 class Session:
-    """The requests of one matrix row: one client, so cookies set by a login reach the next steps."""
+    """The requests of one matrix row: one client, so cookies set by a login reach the next steps.
+
+    A pooled keep-alive connection can be closed by the server just as a request goes out on it (its
+    keep-alive timeout ran out during a ``wait``): that is no failure of the target. So a ``wait``
+    drops the pooled connections (:meth:`forget_connections`), and an idempotent request that got no
+    response on a reused connection is sent once more, on a new one.
+    """
 
     def __init__(self, *, allow_link_local: bool, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self.client = httpx.Client(transport=_GuardedTransport(allow_link_local), trust_env=False)
+        self.allow_link_local = allow_link_local
+        self.client = self._client()
+
+    def _client(self, cookies: httpx.Cookies | None = None) -> httpx.Client:
+        self.transport = _GuardedTransport(self.allow_link_local)
+        return httpx.Client(transport=self.transport, trust_env=False, cookies=cookies)
 
     def __enter__(self) -> Session:
         return self
@@ -137,7 +156,38 @@ class Session:
     def __exit__(self, *_: object) -> None:
         self.client.close()
 
+    def forget_connections(self) -> None:
+        """Connect anew for the next request (the cookies stay)."""
+        old = self.client
+        self.client = self._client(old.cookies)
+        old.close()
+
+    def _pooled(self, url: str) -> bool:
+        """Whether an idle keep-alive connection to ``url``'s origin waits in the pool (the next request
+        to it would reuse it)."""
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL:
+            return False
+        if parsed.scheme not in ("http", "https"):
+            return False
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        origin = httpcore.Origin(parsed.scheme.encode(), parsed.host.encode(), port)
+        return any(c.is_idle() and c.can_handle_request(origin) for c in self.transport.pool.connections)
+
     def send(self, request: Rendered, *, timeout: float, follow_redirects: bool) -> Answer:
+        reused = request.method.upper() in IDEMPOTENT and self._pooled(request.url)
+        try:
+            return self._send(request, timeout=timeout, follow_redirects=follow_redirects)
+        except _StaleConnection as exc:
+            if not reused:
+                raise ProbeError(exc.reason) from None
+        try:  # the server closed the kept-alive connection under this request: once more, on a new one
+            return self._send(request, timeout=timeout, follow_redirects=follow_redirects)
+        except _StaleConnection as exc:
+            raise ProbeError(exc.reason) from None
+
+    def _send(self, request: Rendered, *, timeout: float, follow_redirects: bool) -> Answer:
         began = time.perf_counter()
         try:
             with self.client.stream(
@@ -163,6 +213,8 @@ class Session:
             raise ProbeError(f"invalid URL: {exc}") from None
         except httpx.UnsupportedProtocol:
             raise ProbeError("only http:// and https:// URLs are supported") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise _StaleConnection(f"{type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
             raise ProbeError(f"{type(exc).__name__}: {exc}") from None
 

@@ -151,6 +151,7 @@ class CheckRunner:
                 if isinstance(step, WaitStep):
                     seconds = parse_duration(step.wait).total_seconds()
                     self.sleep(seconds)
+                    session.forget_connections()  # a server's keep-alive may run out during the wait
                     steps.append(StepResult(name=step.name, kind="wait", status="passed", duration_ms=seconds * 1000))
                     continue
                 lacking = sorted(needs(step) & set(missing))
