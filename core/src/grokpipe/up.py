@@ -1,8 +1,9 @@
 """``grokpipe up``: the whole pipeline on one machine, on the embedded Kafka + Elasticsearch.
 
-Starts noida-db, creates the topic, then every service whose example config exists, each as its
-own process (as in production). Ctrl-C or SIGTERM stops the services first (so they flush), then
-the servers.
+Checks that every port the stack will listen on is free (naming the service and the config key of one
+that is not), starts noida-db, creates the topic, then every service whose example config exists, each
+as its own process (as in production), and prints the "grokpipe is up" banner with the URLs once each
+answers its health check. Ctrl-C or SIGTERM stops the services first (so they flush), then the servers.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from grokpipe import logs
+from grokpipe import endpoints, logs
 from grokpipe.cli import commands
 from grokpipe.embedded import EmbeddedStack
 from grokpipe.kafka_admin import ensure_topic
@@ -26,6 +27,8 @@ from grokpipe.settings import KafkaSettings
 log = logging.getLogger("grokpipe.up")
 
 SERVICES = ("shipper", "indexer", "api")
+#: seconds ``grokpipe up`` waits for every service to answer before printing the banner anyway
+READY_TIMEOUT = 180.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,26 +44,19 @@ def available_services(examples: Path) -> list[str]:
     return [name for name in SERVICES if name in installed and (examples / f"{name}.yml").is_file()]
 
 
-def console_url(examples: Path) -> str:
-    """Where the api serves the web console: ``http.listen`` of api.yml (or its env override) + ``/ui/``."""
-    import yaml
-
-    listen = os.environ.get("GROKPIPE_HTTP__LISTEN")
-    if not listen:
-        config = yaml.safe_load((examples / "api.yml").read_text()) or {}
-        listen = str((config.get("http") or {}).get("listen") or "127.0.0.1:8000")
-    host, _, port = listen.rpartition(":")
-    if host in ("", "0.0.0.0", "::", "[::]"):
-        host = "127.0.0.1"
-    return f"http://{host}:{port}/ui/"
-
-
 def run(args: argparse.Namespace) -> int:
     logs.setup()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
+    services = available_services(args.examples)
+    found = endpoints.endpoints(args.examples, services, kafka_port=args.kafka_port, es_port=args.elasticsearch_port)
+    try:
+        endpoints.check_free(found)
+    except endpoints.PortInUse as exc:
+        print(f"grokpipe up: {exc}", file=sys.stderr)
+        return 2
     stack = EmbeddedStack(
         args.data_dir / "noida",
         kafka_port=args.kafka_port,
@@ -75,27 +71,25 @@ def run(args: argparse.Namespace) -> int:
     try:
         kafka = KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap])
         ensure_topic(kafka, kafka.topic, partitions=args.partitions)
-        for name in available_services(args.examples):
+        for name in services:
             argv = [sys.executable, "-m", "grokpipe.cli", name, "-c", str(args.examples / f"{name}.yml")]
             service_env = env | {"GROKPIPE_DATA_DIR": str(args.data_dir / name)}  # for services with state
             procs[name] = subprocess.Popen(argv, env=service_env, stdin=subprocess.DEVNULL)
             log.info("started service", extra={"service": name, "pid": procs[name].pid})
-        console = (
-            f"Web console: {console_url(args.examples)} (log in with an API key from api.yml). "
-            if "api" in procs
-            else ""
-        )
-        print(
-            f"\ngrokpipe is up: Kafka {stack.kafka_bootstrap}, Elasticsearch {stack.elasticsearch_url}, "
-            f"services: {', '.join(procs) or 'none'}. {console}Ctrl-C stops everything.\n",
-            file=sys.stderr,
-            flush=True,
-        )
-        while not stop.wait(0.5):
+
+        def exited() -> bool:
             for name, proc in procs.items():
                 if proc.poll() is not None:
                     log.error("service exited", extra={"service": name, "code": proc.returncode})
                     stop.set()
+            return stop.is_set()
+
+        # the banner once every service answers its health check (and syslog accepts connections)
+        late = endpoints.wait_ready(found, timeout=READY_TIMEOUT, stop=exited)
+        if not stop.is_set():
+            print(endpoints.banner(found, list(procs), late=late), file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            exited()
     finally:
         for proc in procs.values():
             if proc.poll() is None:
