@@ -120,3 +120,38 @@ def test_errors_exit_2(argv: list[str], fragment: str) -> None:
     done = scan(*argv)
     assert done.returncode == 2
     assert fragment in done.stderr
+
+
+def test_each_files_dataset_is_named_on_stderr(logs: dict[str, Path]) -> None:
+    done = scan(logs["nginx"], logs["python"])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"grokpipe errors: {logs['nginx']}: dataset nginx.error (guessed from its first 200 lines; "
+        "--dataset to choose)",
+        f"grokpipe errors: {logs['python']}: dataset python.traceback (guessed from its first 200 lines; "
+        "--dataset to choose)",
+    ]
+    forced = scan("--dataset", "nginx.error", logs["nginx"])
+    assert forced.stderr == f"grokpipe errors: {logs['nginx']}: dataset nginx.error (--dataset)\n"
+
+
+def test_a_reader_that_stops_early_gets_no_broken_pipe_message(tmp_path: Path) -> None:
+    """``grokpipe errors scan --json-lines big.log | head -1``: far more output than a pipe holds."""
+    big = tmp_path / "big.log"
+    big.write_text(NGINX * 2000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grokpipe.cli", "errors", "scan", "--json-lines", str(big)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    stderr = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 141
+    assert orjson.loads(first)["line"] == 1
+    assert "Broken pipe" not in stderr
+    assert "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr

@@ -12,13 +12,15 @@ lines and the one whose events carry the fewest parse-failure tags (``_grokparse
 Output: the distinct groups as a table (count, first seen, last seen, level, culprit, title), most
 frequent first; with ``--json-lines`` one object per grouped event,
 ``{"line": N, "fingerprint": ..., "title": ..., "culprit": ...}`` (``line``: the event's first line
-in its file). Exit status 2 when a file cannot be read or the dataset is unknown.
+in its file). Each file's dataset is named on stderr. Exit status 2 when a file cannot be read or the
+dataset is unknown; 141 when the output's reader went away (``| head``), quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -131,7 +133,21 @@ def table(groups: Iterable[Group]) -> str:
     )
 
 
+#: the exit status of a command whose reader went away (as if killed by SIGPIPE, like head's other writers)
+BROKEN_PIPE = 141
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `grokpipe errors scan ... | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit, so no second error
+        os.close(devnull)
+        return BROKEN_PIPE
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         router = Router.load(args.library, args.patterns_dir)
     except (PatternError, PipelineError) as exc:
@@ -148,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             dataset = args.dataset or detect(router, list(itertools.islice(_read(path), DETECT_LINES)))
+            how = "--dataset" if args.dataset else f"guessed from its first {DETECT_LINES} lines; --dataset to choose"
+            print(f"grokpipe errors: {path}: dataset {dataset} ({how})", file=sys.stderr)
             pipeline = router.pipeline_for(dataset)
             assert pipeline is not None
             for line, text in events(_read(path), dataset):
@@ -164,9 +182,12 @@ def run(args: argparse.Namespace) -> int:
                 if group is None:
                     group = groups[key] = Group(key, title, culprit, str(get(event, "log.level") or ""))
                 group.add(str(get(event, "@timestamp") or ""))
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             print(f"grokpipe errors: {path}: {exc.strerror or exc}", file=sys.stderr)
             return 2
     if not args.json_lines:
         print(table(groups.values()) if groups else "no error groups")
+    sys.stdout.flush()  # here, where a closed pipe is handled, not at exit
     return 0
