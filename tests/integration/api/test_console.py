@@ -160,6 +160,8 @@ def console(stack: EmbeddedStack, es: Elasticsearch, tmp_path_factory: pytest.Te
                     "name": "metrics",
                     "request": {"url": f"{url}/metrics", "headers": {"X-API-Key": "{{ secrets.key }}"}},
                     "assert": ["[STATUS] == 200"],
+                    "store": {"code": "[STATUS]", "session": "[BODY]"},
+                    "show": ["code"],  # stored values are secret in the console unless shown
                 },
             ],
             "tags": ["smoke"],
@@ -362,6 +364,11 @@ def test_checks_page_shows_latest_status_per_row_and_steps(console: Console) -> 
     assert "[STATUS] == 200" in missing.text
     assert CHECK_SECRET not in c.driver.page_source
     assert "token" in c.driver.find_element("css selector", "details.card summary").text  # the name only
+    healthz = c.driver.find_element("css selector", "details.row-result[data-row='path=healthz']")
+    metrics = healthz.find_element("css selector", "tr[data-step='metrics']").get_attribute("textContent")
+    assert "stored code = 200" in metrics
+    assert "stored session (hidden: not in the step's show)" in metrics
+    assert "grokpipe_" not in metrics  # the stored /metrics body is not on the page
     c.shoot("check-light")
     color_scheme(c.driver, "dark")
     c.shoot("check-dark")

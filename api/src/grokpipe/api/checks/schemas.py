@@ -47,7 +47,18 @@ class RequestStep(Strict):
     request: HttpRequest
     assertions: list[str] = Field(default_factory=list, alias="assert", description="conditions that must hold")
     store: dict[str, str] = Field(default_factory=dict, description="context name -> expression, e.g. [BODY].a")
+    show: list[str] = Field(
+        default_factory=list,
+        description="stored names the console may show (a counter); the others are treated as secret (a session)",
+    )
     model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+    @model_validator(mode="after")
+    def _shown_are_stored(self) -> RequestStep:
+        unknown = sorted(set(self.show) - set(self.store))
+        if unknown:
+            raise ValueError(f"show: {', '.join(unknown)} not in store")
+        return self
 
 
 class WaitStep(Strict):

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from grokpipe.api.checks.schemas import CheckPublic, RunRecord
+from grokpipe.api.checks.schemas import CheckPublic, RequestStep, RunRecord, WaitStep
 from grokpipe.api.console.access import ServicesDep, Viewer
 from grokpipe.api.console.render import page
 
@@ -68,6 +68,11 @@ def checks_list(request: Request, session: Viewer, services: ServicesDep) -> HTM
     )
 
 
+def shown_stored(steps: list[RequestStep | WaitStep]) -> set[str]:
+    """Stored values are secret (a session cookie, a token) unless their step lists them in ``show``."""
+    return {name for step in steps if isinstance(step, RequestStep) for name in step.show}
+
+
 @router.get("/checks/{check_id}", response_class=HTMLResponse)
 def check_page(
     *,
@@ -89,6 +94,7 @@ def check_page(
         title=check.name,
         check=check,
         definition=definition,
+        shown=shown_stored(check.steps),
         runs=runs_of(history.items),
         total=history.total,
         offset=offset,
