@@ -56,7 +56,7 @@ def test_conversion(text: str, expected: dict[str, Any]) -> None:
 
 
 ERRORS: list[tuple[str, dict[str, Any]]] = [
-    ("event.dataset:(a", {"position": 16}),
+    ("event.dataset:(a", {"position": 14}),  # where the unclosed parenthesis opens
     ("a AND", {"position": 5}),
     ("x:)", {"position": 2}),
     ("nope:1 AND also:2", {"fields": ["also", "nope"]}),

@@ -21,6 +21,7 @@ from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers
 from grokpipe.api.routes import checks as check_routes
 from grokpipe.api.routes import demo as demo_routes
 from grokpipe.api.routes import reports as report_routes
+from grokpipe.api.rules import hints
 from grokpipe.api.rules.schemas import RuleCreate
 from grokpipe.api.runner import Clock
 from grokpipe.api.services import Services, utc_now
@@ -116,7 +117,13 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return _error(422, "validation_error", "request body or parameters are invalid", {"errors": errors})
+        errors: list[dict[str, Any]] = []
+        for e in exc.errors():
+            error = {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+            hint = hints.elastalert_hint(e["loc"], e["type"])
+            if hint is not None:
+                error["hint"] = hint
+            errors.append(error)
+        return _error(422, "validation_error", hints.summary(errors), {"errors": errors})
 
     return app

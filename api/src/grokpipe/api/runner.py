@@ -20,6 +20,7 @@ from grokpipe.api.lease import Claim, Leases
 from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.responses import AlertRecord
+from grokpipe.api.rules import hints
 from grokpipe.api.rules.conditions import Evaluation, Finding, build_search, evaluate, window_for
 from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, plain_keywords, vet_dsl
 from grokpipe.api.rules.schemas import Rule, RuleBody
@@ -70,9 +71,7 @@ class FieldCache:
         known = {rule.time_field, *rule.group_by}
         unknown = sorted(f for f in known if fields and f not in fields)
         if unknown:
-            from grokpipe.api.errors import InvalidRule
-
-            raise InvalidRule(f"unknown fields: {', '.join(unknown)}", fields=unknown)
+            raise hints.unknown_fields(unknown, fields)
         if rule.dsl is not None:
             return vet_dsl(rule.dsl, fields)
         return lucene_to_dsl(rule.query or "", fields)

@@ -17,6 +17,7 @@ from luqum.exceptions import IllegalCharacterError, ParseError
 from luqum.parser import parser
 
 from grokpipe.api.errors import InvalidRule
+from grokpipe.api.rules import hints
 
 NUMERIC = frozenset(
     {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
@@ -95,13 +96,12 @@ def lucene_to_dsl(text: str, fields: FieldTypes) -> dict[str, Any]:
         return {"match_all": {}}
     try:
         node = parser.parse(text)
-    except IllegalCharacterError as exc:
-        raise InvalidRule("query syntax error", reason=str(exc), position=_position(str(exc), text)) from None
-    except ParseError as exc:
+    except (IllegalCharacterError, ParseError) as exc:
+        hints.check_syntax(text)  # an unclosed parenthesis or quote, named as such
         raise InvalidRule("query syntax error", reason=str(exc), position=_position(str(exc), text)) from None
     unknown = sorted(_unknown_fields(node, fields)) if fields else []
     if unknown:
-        raise InvalidRule(f"unknown fields: {', '.join(unknown)}", fields=unknown)
+        raise hints.unknown_fields(unknown, fields)
     return _Converter(fields).convert(node, None)
 
 
@@ -131,7 +131,7 @@ def vet_dsl(query: Mapping[str, Any], fields: FieldTypes) -> dict[str, Any]:
         raise InvalidRule("server-side code is not allowed in rule queries", reason="script", paths=found_code)
     unknown = sorted(f for f in used if fields and f not in fields)
     if unknown:
-        raise InvalidRule(f"unknown fields: {', '.join(unknown)}", fields=unknown)
+        raise hints.unknown_fields(unknown, fields)
     return dict(query)
 
 
