@@ -201,7 +201,7 @@ class RuleRunner:
             rule={"id": rule.id, "name": rule.name},
             tick=tick,
             count=message.count,
-            notified=action.notify,
+            notified=action.notify and bool(rule.notify),  # a rule without notifiers only records
             notifications=outcomes,
             group_key=action.key,
             refresh=False,

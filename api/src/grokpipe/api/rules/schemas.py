@@ -138,7 +138,11 @@ class RuleBody(Strict):
     condition: Condition
     realert: Duration = "0s"
     recovery: bool = True
-    notify: list[str] = Field(default_factory=list)
+    notify: list[str] = Field(
+        default_factory=list,
+        description="notifier names from api.yml; none: the rule only records its alerts in /alerts "
+        "(notified: false), to watch in the console",
+    )
     sample_size: int = Field(default=5, ge=0, le=50)
     silenced_until: datetime | None = None
     tags: list[str] = Field(default_factory=list)
