@@ -133,8 +133,8 @@ def test_php_fatal_in_nginx_log_becomes_one_group_and_one_message(
 
         def about_keys() -> list[dict[str, Any]]:
             messages = httpx.get(f"{url}/sink/webhook", headers=admin).json()
-            group = lambda m: m.get("group") or {}  # noqa: E731
-            return [m for m in messages if {group(m).get("id"), group(m).get("error.grouping_key")} & keys]
+            groups = [(m, m.get("group") or {}) for m in messages]
+            return [m for m, g in groups if {g.get("id"), g.get("error.grouping_key")} & keys]
 
         sink = wait(lambda: (found := about_keys()) and len(found) >= 2 and found)
         time.sleep(2)

@@ -45,18 +45,17 @@ def available_services(examples: Path) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    services = available_services(args.examples)
+    found = endpoints.endpoints(args.examples, services, kafka_port=args.kafka_port, es_port=args.elasticsearch_port)
+    try:
+        endpoints.check_free(found)  # before anything starts (or logging is set up)
+    except endpoints.PortInUse as exc:
+        print(f"grokpipe up: {exc}", file=sys.stderr)
+        return 2
     logs.setup()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-
-    services = available_services(args.examples)
-    found = endpoints.endpoints(args.examples, services, kafka_port=args.kafka_port, es_port=args.elasticsearch_port)
-    try:
-        endpoints.check_free(found)
-    except endpoints.PortInUse as exc:
-        print(f"grokpipe up: {exc}", file=sys.stderr)
-        return 2
     stack = EmbeddedStack(
         args.data_dir / "noida",
         kafka_port=args.kafka_port,

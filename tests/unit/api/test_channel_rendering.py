@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import smtplib
+from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from grokpipe.api.config import DingTalkNotifier, EmailNotifier, OwnerContact, SlackNotifier, WebhookNotifier
 from grokpipe.api.notifiers.base import Mentions, Message
@@ -21,7 +23,7 @@ SHANGHAI = Presentation(
     {"ann@example.com": OwnerContact(dingtalk_mobile="13800000000", slack="U1ANN")},
 )
 OWNER = {"name": "Ann", "email": "ann@example.com", "commit": "abc"}
-GROUP = {
+GROUP: dict[str, Any] = {
     "id": "k1",
     "title": "PHP Fatal error: Uncaught Error: Call to undefined function foo()",
     "culprit": "/srv/a.php:12",
@@ -46,7 +48,7 @@ NEW_ERROR = Message(
 def channels(presentation: Presentation) -> dict[str, DingTalk | Slack | Email | Webhook]:
     return {
         "dingtalk": DingTalk("d", DingTalkNotifier(type="dingtalk", url="http://x"), presentation),
-        "slack": Slack("s", SlackNotifier(type="slack", url="http://x"), presentation),
+        "slack": Slack("s", SlackNotifier(type="slack", url=SecretStr("http://x")), presentation),
         "email": Email("e", EmailNotifier(type="email", host="h", sender="a@b", to=["c@d"]), 1.0, presentation),
         "webhook": Webhook("w", WebhookNotifier(type="webhook", url="http://x"), presentation),
     }

@@ -185,7 +185,7 @@ class GroupSync:
         if result.keys:
             log.info(
                 "error groups updated",
-                extra={"keys": result.keys, "created": len(result.created), "regressed": len(result.regressed)},
+                extra={"keys": result.keys, "groups.created": len(result.created), "regressed": len(result.regressed)},
             )
         return result
 
