@@ -320,6 +320,14 @@ def test_rules_page_preview_and_history(console: Console) -> None:
     shown = sorted(e.get_attribute("data-finding") for e in c.rows("tr[data-finding]"))
     assert shown == sorted(f["key"] for f in preview["findings"]) == sorted([PDO, MEMORY])
     assert f"{preview['total']} matching events" in c.driver.find_element("css selector", ".preview-summary").text
+    (message,) = c.driver.find_elements("css selector", "details.message-preview")  # the rule's one notifier
+    assert (message.get_attribute("data-notifier"), message.get_attribute("data-channel")) == (
+        "dingtalk-ops",
+        "dingtalk",
+    )
+    text = message.find_element("css selector", "pre.message-text").get_attribute("textContent")
+    assert text.startswith("### [FIRED] ")
+    assert DINGTALK_TOKEN not in c.driver.page_source
     history = [e.get_attribute("data-kind") for e in c.rows("tr[data-alert-id]")]
     assert history == ["fired"]
     c.shoot("rule-light")

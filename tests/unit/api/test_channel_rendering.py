@@ -159,3 +159,10 @@ def test_mrkdwn_drops_the_heading_that_repeats_the_title() -> None:
 )
 def test_smtp_failure_names_the_servers_code_and_text(exc: BaseException, expected: str) -> None:
     assert smtp_failure(exc) == expected
+
+
+def test_a_multiline_sample_stays_one_quote() -> None:
+    message = Message(
+        "fired", {"id": "r", "name": "r"}, {}, 1, "s", "e", samples=[{"message": "Fatal\nStack trace:\n#0"}]
+    )
+    assert "> Fatal\n> Stack trace:\n> #0" in render(MARKDOWN, message.context())

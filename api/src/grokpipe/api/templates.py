@@ -35,7 +35,7 @@ MARKDOWN = """\
 {% if samples %}
 
 {% for doc in samples %}
-> {{ doc.get('message', '') | truncate(300) }}
+> {{ doc.get('message', '') | truncate(300) | replace('\\n', '\\n> ') }}
 
 {% endfor %}
 {% endif %}"""
@@ -84,7 +84,7 @@ ERROR_MARKDOWN = """\
 {% if samples %}
 
 {% for doc in samples %}
-> {{ doc.get('message', '') | truncate(300) }}
+> {{ doc.get('message', '') | truncate(300) | replace('\\n', '\\n> ') }}
 
 {% endfor %}
 {% endif %}"""

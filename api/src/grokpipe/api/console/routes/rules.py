@@ -12,6 +12,7 @@ from grokpipe.api.console.access import ServicesDep, Viewer
 from grokpipe.api.console.render import page
 from grokpipe.api.console.routes.alerts import history
 from grokpipe.api.errors import ApiError
+from grokpipe.api.notifiers.preview import rendered
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.throttle import RuleState
 
@@ -93,6 +94,16 @@ def rule_page(
                     "total": evaluation.total,
                     "groups": evaluation.groups_seen,
                     "findings": evaluation.findings,
+                    # what each notifier would receive for the first group, rendered in its channel's format
+                    "messages": rendered(
+                        services.dispatcher,
+                        rule.notify,
+                        services.runner.message(
+                            rule, "fired", evaluation.findings[0].group, evaluation.findings[0], start=begin, end=finish
+                        ),
+                    )
+                    if evaluation.findings
+                    else {},
                 }
     default_end = finish or now
     default_start = begin or default_end - rule.window_td
