@@ -32,7 +32,7 @@ from pathlib import Path
 _BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _BENCH]
 
-from grokpipe.shipper.syslog.spool import Spool, SpoolSettings  # noqa: E402
+from grokpipe.shipper.spool import Spool, SpoolSettings  # noqa: E402
 
 VALUE = b"x" * 200
 
@@ -133,7 +133,7 @@ def load() -> str:
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
-SPOOL_PATHS = ("shipper/syslog/spool", "shipper/syslog/spool.py", "shipper/syslog/segments.py")
+SPOOL_PATHS = ("shipper/spool", "shipper/syslog/spool", "shipper/syslog/spool.py", "shipper/syslog/segments.py")
 
 
 def export(repo: Path, revision: str, into: Path, paths: Sequence[str] = ()) -> None:
@@ -161,7 +161,7 @@ def compare(baseline: str, records: int, repeat: int, root: Path) -> None:
                 shutil.rmtree(target)
             target.unlink(missing_ok=True)
         listed = subprocess.run(
-            ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", baseline, "--", "shipper/syslog/"],
+            ["git", "-C", str(repo), "ls-tree", "-r", "--name-only", baseline, "--", "shipper/"],
             capture_output=True,
             text=True,
             check=True,

@@ -23,7 +23,7 @@ from grokpipe.embedded import EmbeddedStack
 from grokpipe.settings import KafkaSettings
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher, PublisherSettings
-from grokpipe.shipper.syslog.spool import Spool, SpoolSettings
+from grokpipe.shipper.spool import Spool, SpoolSettings
 
 WRITERS = 4
 KILL_AFTER = 4_000  # records put (in total) before the kill
@@ -38,7 +38,7 @@ import orjson
 from grokpipe.settings import KafkaSettings
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher, PublisherSettings
-from grokpipe.shipper.syslog.spool import Spool, SpoolSettings
+from grokpipe.shipper.spool import Spool, SpoolSettings
 
 directory, counters, fsync, bootstrap, topic, writers, segment_bytes = sys.argv[1:]
 writers = int(writers)

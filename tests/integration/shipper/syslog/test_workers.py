@@ -178,7 +178,7 @@ def alive(pid: int) -> bool:
     return True
 
 
-DRAIN = b"grokpipe.shipper.syslog.spool.child"  # in a drain process's command line
+DRAIN = b"grokpipe.shipper.spool.child"  # in a drain process's command line
 
 
 def crash_a_worker_mid_stream(

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from grokpipe.settings import Section
-from grokpipe.shipper.syslog.spool import SpoolSettings
+from grokpipe.shipper.spool import SpoolSettings
 from grokpipe.timeutil import time_zone
 
 Transport = Literal["udp", "tcp", "tls", "unix", "unix-stream"]

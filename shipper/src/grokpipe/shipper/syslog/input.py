@@ -34,13 +34,13 @@ from grokpipe.envelope import (
 from grokpipe.retry import Backoff, RetryPolicy, retry
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher
+from grokpipe.shipper.spool import Spool, SpoolWriteError
+from grokpipe.shipper.spool.process import DrainProcessSettings
 from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
 from grokpipe.shipper.syslog.layout import input_root, leftovers
 from grokpipe.shipper.syslog.listeners import ListenerEvents, Listeners, Received
 from grokpipe.shipper.syslog.parser import SyslogParser
 from grokpipe.shipper.syslog.slots import ConnectionAdmission
-from grokpipe.shipper.syslog.spool import Spool, SpoolWriteError
-from grokpipe.shipper.syslog.spool.process import DrainProcessSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,28 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import Counter, Gauge
 
 from grokpipe.shipper.metrics import ShipperMetrics
+from grokpipe.shipper.spool.samples import Labels, Sample
 
-Labels = tuple[tuple[str, str], ...]
-Sample = tuple[str, Labels, float]  #: sample name, labels, value
 Key = tuple[str, Labels]
 
 _PARENT_ONLY = frozenset({"grokpipe_shipper_queue_depth", "grokpipe_shipper_kafka_connected"})
 _ACCUMULATED = frozenset({"grokpipe_shipper_syslog_kernel_drops"})
 _MAXIMUM = frozenset({"grokpipe_shipper_syslog_paused"})
-
-
-def snapshot(registry: CollectorRegistry) -> list[Sample]:
-    """Every sample of a worker's registry, small enough to pickle several times a second."""
-    samples: list[Sample] = []
-    for family in registry.collect():
-        for sample in family.samples:
-            if sample.name.endswith("_created"):
-                continue
-            samples.append((sample.name, tuple(sorted(sample.labels.items())), float(sample.value)))
-    return samples
 
 
 class MetricMerge:

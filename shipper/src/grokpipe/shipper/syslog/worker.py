@@ -27,12 +27,12 @@ from grokpipe import gctune, logs
 from grokpipe.settings import KafkaSettings
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher, PublisherSettings
+from grokpipe.shipper.spool.process import DrainProcessSettings
+from grokpipe.shipper.spool.samples import snapshot
 from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
 from grokpipe.shipper.syslog.input import Placement, SyslogInput
 from grokpipe.shipper.syslog.layout import input_root, wait_unlocked, worker_dir
 from grokpipe.shipper.syslog.slots import SharedSlots
-from grokpipe.shipper.syslog.spool.process import DrainProcessSettings
-from grokpipe.shipper.syslog.telemetry import snapshot
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The syslog spool: a bounded write-ahead log between the listeners and Kafka.
+"""The spool: a bounded write-ahead log between an input (syslog listeners, the Sentry endpoint) and Kafka.
 
 Every accepted message is appended to a segment file before ``put`` returns; a drain thread hands the
 records in order to ``publish`` (``Publisher.publish``) and Kafka's acknowledgements advance a
@@ -58,9 +58,9 @@ under every policy (there is no user-space write buffer):
 raises SpoolWriteError (retriable) when the disk refuses a write, which is rolled back.
 """
 
-from grokpipe.shipper.syslog.spool.drain import OnAck, Publish
-from grokpipe.shipper.syslog.spool.errors import SpoolError, SpoolWriteError
-from grokpipe.shipper.syslog.spool.settings import SpoolSettings
-from grokpipe.shipper.syslog.spool.spool import Spool
+from grokpipe.shipper.spool.drain import OnAck, Publish
+from grokpipe.shipper.spool.errors import SpoolError, SpoolWriteError
+from grokpipe.shipper.spool.settings import SpoolSettings
+from grokpipe.shipper.spool.spool import Spool
 
 __all__ = ["OnAck", "Publish", "Spool", "SpoolError", "SpoolSettings", "SpoolWriteError"]

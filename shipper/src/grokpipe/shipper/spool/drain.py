@@ -21,11 +21,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from grokpipe.shipper.errors import PublisherClosed
-from grokpipe.shipper.syslog.spool.errors import SpoolError
-from grokpipe.shipper.syslog.spool.handoff import MemoryHandoff
-from grokpipe.shipper.syslog.spool.segments import Record, read_records, segment_path
-from grokpipe.shipper.syslog.spool.watermark import Watermark
-from grokpipe.shipper.syslog.spool.writer import WritePosition
+from grokpipe.shipper.spool.errors import SpoolError
+from grokpipe.shipper.spool.handoff import MemoryHandoff
+from grokpipe.shipper.spool.segments import Record, read_records, segment_path
+from grokpipe.shipper.spool.watermark import Watermark
+from grokpipe.shipper.spool.writer import WritePosition
 
 log = logging.getLogger(__name__)
 

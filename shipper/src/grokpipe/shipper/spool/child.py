@@ -1,6 +1,6 @@
 """The drain process's side of ``process.py``: the drain, watermark, checkpoint and Kafka producer
 of one worker's spool, following the worker's writes. Started as
-``python -m grokpipe.shipper.syslog.spool.child FD`` by ``DrainProcess``."""
+``python -m grokpipe.shipper.spool.child FD`` by ``DrainProcess``."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from typing import Any
 from grokpipe import gctune, logs
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher
-from grokpipe.shipper.syslog.spool.checkpoint import Checkpointer
-from grokpipe.shipper.syslog.spool.drain import Drain
-from grokpipe.shipper.syslog.spool.handoff import MemoryHandoff
-from grokpipe.shipper.syslog.spool.process import POSITION, DrainSpec
-from grokpipe.shipper.syslog.spool.segments import segment_path
-from grokpipe.shipper.syslog.spool.watermark import Watermark
-from grokpipe.shipper.syslog.telemetry import snapshot
+from grokpipe.shipper.spool.checkpoint import Checkpointer
+from grokpipe.shipper.spool.drain import Drain
+from grokpipe.shipper.spool.handoff import MemoryHandoff
+from grokpipe.shipper.spool.process import POSITION, DrainSpec
+from grokpipe.shipper.spool.samples import snapshot
+from grokpipe.shipper.spool.segments import segment_path
+from grokpipe.shipper.spool.watermark import Watermark
 
 log = logging.getLogger(__name__)
 
@@ -194,5 +194,5 @@ def main(conn: Connection) -> None:
     child.send(("stopped",))
 
 
-if __name__ == "__main__":  # python -m grokpipe.shipper.syslog.spool.child FD (started by DrainProcess)
+if __name__ == "__main__":  # python -m grokpipe.shipper.spool.child FD (started by DrainProcess)
     main(Connection(int(sys.argv[1])))

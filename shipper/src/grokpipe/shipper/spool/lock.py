@@ -10,7 +10,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from grokpipe.shipper.syslog.spool.errors import SpoolError
+from grokpipe.shipper.spool.errors import SpoolError
 
 
 class DirectoryLock:

@@ -15,10 +15,10 @@ from pathlib import Path
 import orjson
 
 from grokpipe.atomic import atomic_write
-from grokpipe.shipper.syslog.spool.errors import SpoolError
-from grokpipe.shipper.syslog.spool.segments import segment_path
-from grokpipe.shipper.syslog.spool.watermark import Watermark
-from grokpipe.shipper.syslog.spool.writer import WritePosition
+from grokpipe.shipper.spool.errors import SpoolError
+from grokpipe.shipper.spool.segments import segment_path
+from grokpipe.shipper.spool.watermark import Watermark
+from grokpipe.shipper.spool.writer import WritePosition
 
 CHECKPOINT_VERSION = 1
 FILENAME = "checkpoint.json"

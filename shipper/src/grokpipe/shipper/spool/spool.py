@@ -1,4 +1,4 @@
-"""The Spool: a bounded write-ahead log between the syslog listeners and Kafka.
+"""The Spool: a bounded write-ahead log between an input and Kafka.
 
 This module composes the parts and owns the lifecycle: ``put`` admits (``admission``), appends to the
 open segment (``writer``), hands the record to the drain from memory (``handoff``) and fsyncs per
@@ -21,20 +21,20 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from grokpipe.shipper.syslog.spool.admission import Admission
-from grokpipe.shipper.syslog.spool.checkpoint import Checkpointer
-from grokpipe.shipper.syslog.spool.drain import Drain, Publish, PublishMany
-from grokpipe.shipper.syslog.spool.errors import SpoolError
-from grokpipe.shipper.syslog.spool.fsync import GroupFsync
-from grokpipe.shipper.syslog.spool.handoff import MemoryHandoff
-from grokpipe.shipper.syslog.spool.lock import DirectoryLock
-from grokpipe.shipper.syslog.spool.process import DrainProcess, DrainProcessSettings, Progress
-from grokpipe.shipper.syslog.spool.recovery import recover
-from grokpipe.shipper.syslog.spool.segments import encode_record
-from grokpipe.shipper.syslog.spool.settings import SpoolSettings
-from grokpipe.shipper.syslog.spool.watermark import Watermark
-from grokpipe.shipper.syslog.spool.writer import SegmentWriter
-from grokpipe.shipper.syslog.telemetry import Sample
+from grokpipe.shipper.spool.admission import Admission
+from grokpipe.shipper.spool.checkpoint import Checkpointer
+from grokpipe.shipper.spool.drain import Drain, Publish, PublishMany
+from grokpipe.shipper.spool.errors import SpoolError
+from grokpipe.shipper.spool.fsync import GroupFsync
+from grokpipe.shipper.spool.handoff import MemoryHandoff
+from grokpipe.shipper.spool.lock import DirectoryLock
+from grokpipe.shipper.spool.process import DrainProcess, DrainProcessSettings, Progress
+from grokpipe.shipper.spool.recovery import recover
+from grokpipe.shipper.spool.samples import Sample
+from grokpipe.shipper.spool.segments import encode_record
+from grokpipe.shipper.spool.settings import SpoolSettings
+from grokpipe.shipper.spool.watermark import Watermark
+from grokpipe.shipper.spool.writer import SegmentWriter
 
 log = logging.getLogger(__name__)
 

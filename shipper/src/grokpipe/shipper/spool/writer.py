@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Protocol
 
 from grokpipe.atomic import fsync_directory
-from grokpipe.shipper.syslog.spool.errors import SpoolWriteError
-from grokpipe.shipper.syslog.spool.segments import create_segment, segment_path
+from grokpipe.shipper.spool.errors import SpoolWriteError
+from grokpipe.shipper.spool.segments import create_segment, segment_path
 
 
 class WritePosition(Protocol):

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from grokpipe.shipper.syslog.spool.watermark import Position, Watermark
+from grokpipe.shipper.spool.watermark import Position, Watermark
 
 # Five records across two segments: (segment, offset just past the record, size).
 RECORDS: list[Position] = [(0, 10, 10), (0, 25, 15), (0, 40, 15), (1, 8, 8), (1, 20, 12)]

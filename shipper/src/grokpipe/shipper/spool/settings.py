@@ -1,4 +1,4 @@
-"""The spool's configuration: the ``spool`` key of a syslog input."""
+"""The spool's configuration: the ``spool`` key of a syslog or Sentry input."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from grokpipe.settings import Section
-from grokpipe.shipper.syslog.spool.segments import MiB
+from grokpipe.shipper.spool.segments import MiB
 
 
 class SpoolSettings(Section):

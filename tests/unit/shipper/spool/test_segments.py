@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grokpipe.atomic import atomic_write as write_atomically
-from grokpipe.shipper.syslog.spool.segments import (
+from grokpipe.shipper.spool.segments import (
     HEADER,
     READ_CHUNK,
     check_records,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from grokpipe.shipper.syslog.spool.segments import MiB
+from grokpipe.shipper.spool.segments import MiB
 
 MEMORY_BYTES = 8 * MiB  # record bytes handed to the drain from memory while it keeps up
 

@@ -14,8 +14,8 @@ import logging
 from pathlib import Path
 from typing import NamedTuple
 
-from grokpipe.shipper.syslog.spool.checkpoint import load_checkpoint
-from grokpipe.shipper.syslog.spool.segments import list_segments, scan_segment, segment_path
+from grokpipe.shipper.spool.checkpoint import load_checkpoint
+from grokpipe.shipper.spool.segments import list_segments, scan_segment, segment_path
 
 log = logging.getLogger(__name__)
 

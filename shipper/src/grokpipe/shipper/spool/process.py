@@ -38,8 +38,8 @@ from pathlib import Path
 
 from grokpipe.settings import KafkaSettings
 from grokpipe.shipper.publisher import PublisherSettings
-from grokpipe.shipper.syslog.spool.errors import SpoolError
-from grokpipe.shipper.syslog.telemetry import Sample
+from grokpipe.shipper.spool.errors import SpoolError
+from grokpipe.shipper.spool.samples import Sample
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class DrainProcess:
         fd = theirs.fileno()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "grokpipe.shipper.syslog.spool.child", str(fd)],
+                [sys.executable, "-m", "grokpipe.shipper.spool.child", str(fd)],
                 pass_fds=(fd, lock_fd),
                 close_fds=True,
             )

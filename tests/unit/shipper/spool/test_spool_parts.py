@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from grokpipe.shipper.syslog.spool import SpoolError, handoff
-from grokpipe.shipper.syslog.spool.admission import Admission
-from grokpipe.shipper.syslog.spool.checkpoint import checkpoint_position, load_checkpoint
-from grokpipe.shipper.syslog.spool.fsync import GroupFsync
-from grokpipe.shipper.syslog.spool.handoff import MemoryHandoff
-from grokpipe.shipper.syslog.spool.lock import DirectoryLock
-from grokpipe.shipper.syslog.spool.watermark import Watermark
+from grokpipe.shipper.spool import SpoolError, handoff
+from grokpipe.shipper.spool.admission import Admission
+from grokpipe.shipper.spool.checkpoint import checkpoint_position, load_checkpoint
+from grokpipe.shipper.spool.fsync import GroupFsync
+from grokpipe.shipper.spool.handoff import MemoryHandoff
+from grokpipe.shipper.spool.lock import DirectoryLock
+from grokpipe.shipper.spool.watermark import Watermark
 
 
 @pytest.mark.parametrize(

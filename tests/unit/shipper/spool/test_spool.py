@@ -15,9 +15,9 @@ import pytest
 from pydantic import ValidationError
 
 from grokpipe.shipper.errors import PublisherClosed
-from grokpipe.shipper.syslog.spool import Spool, SpoolError, SpoolSettings, SpoolWriteError
-from grokpipe.shipper.syslog.spool import handoff as spool_module
-from grokpipe.shipper.syslog.spool.segments import HEADER, decode_records, encode_record, segment_path
+from grokpipe.shipper.spool import Spool, SpoolError, SpoolSettings, SpoolWriteError
+from grokpipe.shipper.spool import handoff as spool_module
+from grokpipe.shipper.spool.segments import HEADER, decode_records, encode_record, segment_path
 
 OnAck = Callable[[], None]
 MiB = 1024 * 1024
