@@ -10,9 +10,10 @@ from pydantic import Field, model_validator
 from grokpipe.settings import HttpSettings, KafkaSettings, ServiceSettings
 from grokpipe.shipper.file.config import FileInputSettings
 from grokpipe.shipper.publisher import PublisherSettings
+from grokpipe.shipper.sentry.config import SentryInputSettings
 from grokpipe.shipper.syslog.config import SyslogInputSettings
 
-InputSettings = Annotated[FileInputSettings | SyslogInputSettings, Field(discriminator="type")]
+InputSettings = Annotated[FileInputSettings | SyslogInputSettings | SentryInputSettings, Field(discriminator="type")]
 
 
 class ShipperSettings(ServiceSettings):

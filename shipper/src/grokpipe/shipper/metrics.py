@@ -113,3 +113,25 @@ class ShipperMetrics:
             ["input"],
             registry=r,
         )
+        self.sentry_requests = Counter(
+            "grokpipe_shipper_sentry_requests",
+            "Requests to the Sentry input, by endpoint (envelope, store, cron) and HTTP status",
+            ["input", "endpoint", "status"],
+            registry=r,
+        )
+        self.sentry_items = Counter(
+            "grokpipe_shipper_sentry_items",
+            "Envelope items accepted by the Sentry input, by item type (log: per log record)",
+            ["input", "type"],
+            registry=r,
+        )
+        self.sentry_refused = Counter(
+            "grokpipe_shipper_sentry_refused",
+            "Sentry requests refused, by reason (forbidden, malformed, too_large, spool_full, project_rate_limit,"
+            " spool_failed)",
+            ["input", "reason"],
+            registry=r,
+        )
+        self.sentry_bytes = Counter(
+            "grokpipe_shipper_sentry_bytes", "Sentry request body bytes received, as sent", ["input"], registry=r
+        )

@@ -12,6 +12,7 @@ from grokpipe.shipper.file.config import FileInputSettings
 from grokpipe.shipper.file.input import FileInput
 from grokpipe.shipper.metrics import ShipperMetrics
 from grokpipe.shipper.publisher import Publisher
+from grokpipe.shipper.sentry.config import SentryInputSettings
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,18 @@ class Shipper:
     def _make_input(self, spec: Any) -> Input:
         if isinstance(spec, FileInputSettings):
             return FileInput(spec, self.publisher, self.metrics, data_dir=self.settings.data_dir, host=self.host)
+        if isinstance(spec, SentryInputSettings):
+            from grokpipe.shipper.sentry.input import SentryInput  # loads only when configured
+
+            sentry: Input = SentryInput(
+                spec,
+                self.publisher,
+                self.metrics,
+                data_dir=self.settings.data_dir,
+                host=self.host,
+                shutdown_timeout=self.settings.shutdown_timeout,
+            )
+            return sentry
         if spec.worker_count > 1:
             from grokpipe.shipper.syslog.workers import SyslogWorkers  # loads only when configured
 
