@@ -111,6 +111,8 @@ class Records:
         self, project: SentryProject, dataset: str, doc_id: str, payload: dict[str, Any], sdk: Any, item: str
     ) -> Pair:
         sentry: dict[str, Any] = {"project": project.id, "item": item, "payload": payload}
+        if not isinstance(sdk, dict):
+            sdk = payload.get("sdk")  # events carry their own; log and check-in envelopes have it in the header
         if isinstance(sdk, dict):
             sentry["sdk"] = sdk
         event: dict[str, Any] = {"@timestamp": utc_now_iso(), "service": {"name": project.name}, "sentry": sentry}
