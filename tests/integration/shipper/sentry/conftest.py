@@ -43,10 +43,16 @@ StartSentry = Callable[..., SentryShipper]
 
 @pytest.fixture
 def start_sentry(stack: EmbeddedStack, topic: str, data_dir: Path) -> Iterator[StartSentry]:
-    """``start_sentry(**input_settings)``: a shipper whose one input is ``type: sentry`` for project 1 ``shop``."""
+    """``start_sentry(**input_settings)``: a shipper whose one input is ``type: sentry`` for project 1 ``shop``
+    (``bootstrap_stack`` and ``topic_name``: another noida-db than the session's)."""
     running: list[Shipper] = []
 
-    def start(bootstrap_stack: EmbeddedStack | None = None, **options: Any) -> SentryShipper:
+    def start(
+        bootstrap_stack: EmbeddedStack | None = None,
+        topic_name: str | None = None,
+        shipper_options: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> SentryShipper:
         port, key = free_port(), uuid.uuid4().hex
         spec = {
             "type": "sentry",
@@ -55,8 +61,8 @@ def start_sentry(stack: EmbeddedStack, topic: str, data_dir: Path) -> Iterator[S
             "projects": [{"id": 1, "name": "shop", "keys": [key]}],
             **options,
         }
-        extra = options.pop("shipper", {}) if "shipper" in options else {}
-        shipper = Shipper(settings(bootstrap_stack or stack, topic, data_dir, [spec], **extra))
+        extra = shipper_options or {}
+        shipper = Shipper(settings(bootstrap_stack or stack, topic_name or topic, data_dir, [spec], **extra))
         shipper.start()
         running.append(shipper)
         return SentryShipper(shipper, port, key)
