@@ -254,8 +254,15 @@ class FingerprintOptions(Options):
         return tuple(f.strip() for f in value)
 
 
+class SentryOptions(Options):
+    """The ``sentry`` step has no options: it maps ``sentry.payload`` by ``sentry.item`` (indexer.sentry)."""
+
+    kind: ClassVar[str] = "sentry"
+
+
 #: Every step type's options, in the order the docs list them.
 STEP_OPTIONS: tuple[type[Options], ...] = (
     GrokOptions, DateOptions, ConvertOptions, ScaleOptions, RenameOptions, CopyOptions, SetOptions, RemoveOptions,
     TagOptions, LowercaseOptions, MapOptions, JsonOptions, IpOptions, GroupingKeyOptions, FingerprintOptions,
+    SentryOptions,
 )  # fmt: skip

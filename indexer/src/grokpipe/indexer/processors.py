@@ -37,10 +37,12 @@ from grokpipe.indexer.options import (
     RemoveOptions,
     RenameOptions,
     ScaleOptions,
+    SentryOptions,
     SetOptions,
     TagOptions,
     When,
 )
+from grokpipe.indexer.sentry import ecs as sentry_ecs
 
 TAG_JSON_PARSE_FAILURE = "_jsonparsefailure"
 
@@ -476,7 +478,21 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+class SentryEvent(Step):
+    """A Sentry event, log record or check-in from the shipper's Sentry input as ECS fields, with
+    Sentry-like grouping: see :mod:`indexer.sentry`."""
+
+    name = "sentry"
+
+    def __init__(self, spec: SentryOptions | Mapping[str, Any], context: Context) -> None:
+        super().__init__(SentryOptions.coerce(spec), context)
+
+    def __call__(self, event: Event) -> None:
+        sentry_ecs.apply(event)
+
+
 _STEP_TYPES: tuple[type[Step], ...] = (
     Grok, Date, Convert, Scale, Rename, Copy, Set, Remove, Tag, Lowercase, Map, Json, Ip, GroupingKey, FingerprintRule,
+    SentryEvent,
 )  # fmt: skip
 STEPS: dict[str, type[Step]] = {cls.name: cls for cls in _STEP_TYPES}
