@@ -12,7 +12,12 @@ SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils open
 # named for the package list, so adding a package installs it on machines that had the old list
 SYSTEM_STAMP := .grokpipe/.system-packages-$(shell echo $(SYSTEM_PACKAGES) | sha1sum | cut -c1-12)
 
-.PHONY: run test lint bench system-packages clean
+# npm packages the Sentry input's tests drive as real clients, pinned, in a project-local prefix
+NPM_DIR := .grokpipe/npm
+NPM_PACKAGES := @sentry/node@11.12.0 @sentry/cli@3.8.0
+NPM_STAMP := $(NPM_DIR)/.installed-$(shell echo $(NPM_PACKAGES) | sha1sum | cut -c1-12)
+
+.PHONY: run test lint bench system-packages npm-packages clean
 
 $(STAMP):
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -30,12 +35,19 @@ $(SYSTEM_STAMP):
 	fi
 	@mkdir -p $(dir $@) && touch $@
 
+npm-packages: $(NPM_STAMP)
+$(NPM_STAMP):
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	@mkdir -p $(NPM_DIR) && npm install --prefix $(NPM_DIR) --save-exact --no-audit --no-fund $(NPM_PACKAGES)
+	@rm -f $(NPM_DIR)/.installed-* && touch $@
+
 ## make run: the whole pipeline on the embedded Kafka + Elasticsearch (noida-db); Ctrl-C stops it.
 run: $(STAMP)
 	$(BIN)/grokpipe up
 
 ## make test: install what the tests need, then run unit, integration and end-to-end tests.
-test: $(STAMP) system-packages
+test: $(STAMP) system-packages npm-packages
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## make lint: ruff, mypy (code, tests and benches) and the architecture's import contracts.
