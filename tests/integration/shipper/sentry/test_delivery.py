@@ -149,3 +149,20 @@ def test_a_body_over_the_limit_is_413(start_sentry: StartSentry) -> None:
     running = start_sentry(limits={"body_bytes": 4096})
     assert post(running.port, running.key, envelope(uuid.uuid4().hex, padding=8192)).status == 413
     assert post(running.port, running.key, envelope(uuid.uuid4().hex)).status == 200
+
+
+def test_connections_past_max_connections_are_closed(start_sentry: StartSentry) -> None:
+    running = start_sentry(max_connections=1)
+    held = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
+    try:
+        held.request("POST", "/api/1/envelope/", envelope(uuid.uuid4().hex), {
+            "X-Sentry-Auth": f"Sentry sentry_key={running.key}, sentry_version=7"})  # fmt: skip
+        first = held.getresponse()
+        first.read()
+        assert first.status == 200  # this keep-alive connection holds the only slot
+        with pytest.raises((ConnectionError, http.client.HTTPException)):
+            post(running.port, running.key, envelope(uuid.uuid4().hex))
+        assert running.shipper.health()["inputs"]["sentry:sentry"]["connections_refused"] == 1
+    finally:
+        held.close()
+    assert wait_for(lambda: _answers(running.port, running.key), timeout=30)

@@ -57,6 +57,7 @@ class SentryInputSettings(Section):
     limits: SentryLimits = Field(default_factory=SentryLimits)
     retry_after: int = Field(default=10, ge=1, le=3600, description="seconds an SDK waits after a full spool's 429")
     idle_timeout: float = Field(default=60.0, gt=0, description="seconds before a silent keep-alive connection closes")
+    max_connections: int = Field(default=512, ge=1, description="open connections (a thread each); more are closed")
     tags: list[str] = Field(default_factory=list, description="added to every event")
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
 

@@ -55,6 +55,7 @@ class SentryInput:
             self.endpoint,
             max_body=settings.limits.body_bytes,
             idle_timeout=settings.idle_timeout,
+            max_connections=settings.max_connections,
         )
         metrics.spool_depth.labels(settings.name).set_function(lambda: self.spool.depth)
         metrics.spool_bytes.labels(settings.name).set_function(lambda: self.spool.bytes)
@@ -80,5 +81,6 @@ class SentryInput:
         return {
             "alive": self.server.alive and self.spool.draining,
             "listen": self.server.bound,
+            "connections_refused": self.server.refused,
             "spool": {"depth": self.spool.depth, "bytes": self.spool.bytes, "torn": self.spool.dropped_torn},
         }

@@ -64,13 +64,31 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], handler: Handler, *, max_body: int, idle_timeout: float) -> None:
+    def __init__(
+        self, address: tuple[str, int], handler: Handler, *, max_body: int, idle_timeout: float, max_connections: int
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.app = handler
         self.max_body = max_body
         self.idle_timeout = idle_timeout
         self.closing = False
+        self.slots = threading.BoundedSemaphore(max_connections)
+        self.refused = 0
         super().__init__(address, _RequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread per connection, up to ``max_connections``; past that the connection is closed at once."""
+        if not self.slots.acquire(blocking=False):
+            self.refused += 1
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -185,11 +203,20 @@ class HttpServer:
     """``start`` binds ``address`` and serves on a thread; ``stop`` stops accepting and answers 503
     on the connections still open."""
 
-    def __init__(self, address: tuple[str, int], handler: Handler, *, max_body: int, idle_timeout: float) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Handler,
+        *,
+        max_body: int,
+        idle_timeout: float,
+        max_connections: int = 512,
+    ) -> None:
         self._address = address
         self._handler = handler
         self._max_body = max_body
         self._idle_timeout = idle_timeout
+        self._max_connections = max_connections
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -202,11 +229,22 @@ class HttpServer:
         return f"[{text}]:{port}" if ":" in text else f"{text}:{port}"
 
     @property
+    def refused(self) -> int:
+        """Connections closed at ``max_connections``."""
+        return 0 if self._server is None else self._server.refused
+
+    @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        self._server = _Server(self._address, self._handler, max_body=self._max_body, idle_timeout=self._idle_timeout)
+        self._server = _Server(
+            self._address,
+            self._handler,
+            max_body=self._max_body,
+            idle_timeout=self._idle_timeout,
+            max_connections=self._max_connections,
+        )
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, name="sentry-http", daemon=True
         )
