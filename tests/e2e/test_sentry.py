@@ -94,12 +94,14 @@ def test_sentry_sdk_to_error_groups(stack: EmbeddedStack, topic: str, tmp_path: 
         assert wait_for(lambda: _answers(port, key), timeout=60)
         sentry_sdk.init(dsn=f"http://{key}@127.0.0.1:{port}/1", default_integrations=False, release="shop@1.0")
         try:
-            sent = []
+            sent: list[str] = []
             for order in ("A-1", "B-22", "C-333", "D-4444", "E-55555"):
                 try:
                     checkout(order)
                 except ValueError:
-                    sent.append(sentry_sdk.capture_exception())
+                    captured = sentry_sdk.capture_exception()
+                    assert captured is not None
+                    sent.append(captured)
         finally:
             sentry_sdk.get_client().close(timeout=10)
             sentry_sdk.get_global_scope().set_client(None)

@@ -79,6 +79,7 @@ def test_a_full_spool_answers_429_then_drains(own_stack: EmbeddedStack, start_se
     assert wait_for(lambda: post(running.port, running.key, envelope(uuid.uuid4().hex)).status == 200, timeout=30)
     with sdk(dsn=running.dsn, default_integrations=False):
         late = sentry_sdk.capture_message("after the spool drained")
+    assert late is not None
     events = consume(stack.kafka_bootstrap, topic, expect=len(accepted) + 2, timeout=120)
     ids = {e["event"]["id"] for e in events}
     assert {event_id("sentry", 1, i) for i in accepted} <= ids

@@ -57,6 +57,7 @@ def test_capture_exception_and_logging_integration(stack: EmbeddedStack, topic: 
             checkout("A-17")
         except ValueError:
             sent = sentry_sdk.capture_exception()
+        assert sent is not None
         log.error("payment %s declined", "P-9")
     events = by_dataset(consume(stack.kafka_bootstrap, topic, expect=2, idle=1), "sentry")
     assert len(events) == 2

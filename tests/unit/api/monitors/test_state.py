@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def play(config: MonitorConfig, steps: list[tuple[object, ...]]) -> tuple[MonitorState, list[Transition]]:
+def play(config: MonitorConfig, steps: Sequence[tuple[object, ...]]) -> tuple[MonitorState, list[Transition]]:
     """``("checkin", id, status, hours after T0)`` and ``("tick", hours after T0)``, in order."""
     state = new_state(config, T0)
     seen: list[Transition] = []

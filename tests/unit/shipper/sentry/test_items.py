@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -27,7 +29,7 @@ ENVELOPE = (
 )
 
 
-def records(project: SentryProject = SHOP, body: bytes = ENVELOPE) -> list[dict]:
+def records(project: SentryProject = SHOP, body: bytes = ENVELOPE) -> list[dict[str, Any]]:
     accepted = Records(host="collector").envelope(project, parse(body))
     return [orjson.loads(value) for _, value in accepted.records]
 
