@@ -12,7 +12,8 @@ SYSTEM_PACKAGES := rsyslog rsyslog-kafka rsyslog-gnutls util-linux bsdutils open
 # named for the package list, so adding a package installs it on machines that had the old list
 SYSTEM_STAMP := .grokpipe/.system-packages-$(shell echo $(SYSTEM_PACKAGES) | sha1sum | cut -c1-12)
 
-# npm packages the Sentry input's tests drive as real clients, pinned, in a project-local prefix
+# npm packages the Sentry input's tests drive as real clients, pinned, in a project-local prefix (no .bin links:
+# the tree holds no symlinks, tests/unit/grokpipe/test_layout.py; the tests run the CLI through node)
 NPM_DIR := .grokpipe/npm
 NPM_PACKAGES := @sentry/node@11.12.0 @sentry/cli@3.8.0
 NPM_STAMP := $(NPM_DIR)/.installed-$(shell echo $(NPM_PACKAGES) | sha1sum | cut -c1-12)
@@ -39,7 +40,7 @@ npm-packages: $(NPM_STAMP)
 $(NPM_STAMP):
 	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
-	@mkdir -p $(NPM_DIR) && npm install --prefix $(NPM_DIR) --save-exact --no-audit --no-fund $(NPM_PACKAGES)
+	@mkdir -p $(NPM_DIR) && npm install --prefix $(NPM_DIR) --save-exact --no-audit --no-fund --no-bin-links $(NPM_PACKAGES)
 	@rm -f $(NPM_DIR)/.installed-* && touch $@
 
 ## make run: the whole pipeline on the embedded Kafka + Elasticsearch (noida-db); Ctrl-C stops it.
