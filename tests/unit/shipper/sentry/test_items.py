@@ -92,3 +92,11 @@ def test_refused_items(body: bytes, error: type[Exception]) -> None:
 )
 def test_normal_id(value: object, expected: str | None) -> None:
     assert normal_id(value) == expected
+
+
+def test_record_keys_keep_a_monitor_in_order_and_spread_events() -> None:
+    builder = Records(host="collector")
+    keys = {k for status in ("ok", "error") for k, _ in builder.cron(SHOP, "backup", {"status": status}, None).records}
+    assert keys == {b"shop|backup"}
+    events = [builder.store(SHOP, b'{"message":"x"}').records[0][0] for _ in range(2)]
+    assert events[0] != events[1]

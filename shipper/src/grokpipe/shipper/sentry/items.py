@@ -117,7 +117,10 @@ class Records:
             sentry["sdk"] = sdk
         event: dict[str, Any] = {"@timestamp": utc_now_iso(), "service": {"name": project.name}, "sentry": sentry}
         self._wrappers[dataset].wrap(event, doc_id)
-        return record_key(project.name, dataset), encode(event)
+        # Kafka record key: a monitor's check-ins stay in order (one partition); events and log records
+        # spread over the partitions by their id
+        source = payload.get("monitor_slug") if item == "check_in" else doc_id
+        return record_key(project.name, str(source)), encode(event)
 
     def _check_size(self, item: Item) -> None:
         if len(item.payload) > self._event_bytes:
