@@ -68,6 +68,9 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="grokpipe-bench-sentry-latency-"))
     procs: list[subprocess.Popen[bytes]] = []
+    sent: dict[str, tuple[float, str]] = {}  # group key -> (sent at, event.id)
+    in_es: dict[str, float] = {}
+    in_errors: dict[str, float] = {}
     ns, topic, port, api_port = "b" + uuid.uuid4().hex[:8], "sentry.latency", free_port(), free_port()
     try:
         with EmbeddedStack(work / "noida") as stack:
@@ -106,7 +109,6 @@ def main() -> int:
                     pass
                 time.sleep(0.5)
             count = int(args.rate * args.seconds)
-            sent: dict[str, tuple[float, str]] = {}  # group key -> (sent at, event.id)
             sentry_sdk.init(dsn=f"http://{KEY}@127.0.0.1:{port}/1", default_integrations=False)
             start_at = time.monotonic()
 
@@ -124,8 +126,6 @@ def main() -> int:
 
             sender = threading.Thread(target=send)
             sender.start()
-            in_es: dict[str, float] = {}
-            in_errors: dict[str, float] = {}
             deadline = time.monotonic() + args.seconds + 180
             with httpx.Client(base_url=url, headers=ADMIN, timeout=30) as client:
                 while time.monotonic() < deadline and (sender.is_alive() or len(in_errors) < len(sent)):
@@ -159,6 +159,9 @@ def main() -> int:
     finally:
         for proc in procs:
             stop(proc)
+        if not sent or len(in_es) < len(sent):  # say why, from the services' own logs
+            for log in sorted(work.glob("*.log")):
+                print(f"== {log.name}", *log.read_text(errors="replace").splitlines()[-10:], sep="\n")
         shutil.rmtree(work, ignore_errors=True)
     rows: list[list[object]] = []
     for name, seen_at in (("in Elasticsearch", in_es), ("group in /errors", in_errors)):
