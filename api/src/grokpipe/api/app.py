@@ -20,6 +20,7 @@ from grokpipe.api.groups.schemas import DigestCreate
 from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, sink
 from grokpipe.api.routes import checks as check_routes
 from grokpipe.api.routes import demo as demo_routes
+from grokpipe.api.routes import monitors as monitor_routes
 from grokpipe.api.routes import reports as report_routes
 from grokpipe.api.rules import hints
 from grokpipe.api.rules.schemas import RuleCreate
@@ -101,6 +102,7 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
         app.include_router(sink.router)
     app.include_router(check_routes.router)
     app.include_router(report_routes.router)
+    app.include_router(monitor_routes.router)
     if settings.dev_sink:
         app.include_router(demo_routes.router)  # the example check's target
     app.mount("/ui", console_app(app, settings))  # the web console (api/console)
