@@ -7,10 +7,14 @@ import os
 import subprocess
 from pathlib import Path
 
+import orjson
 import pytest
+import sentry_sdk
 from support.kafka import consume
 
 from grokpipe.embedded import EmbeddedStack
+from grokpipe.indexer.documents import build
+from grokpipe.indexer.pipeline import Router
 
 from .conftest import StartSentry
 
@@ -73,3 +77,33 @@ def test_sentry_cli_send_event_and_monitors_run(
     checkins = [e["sentry"]["payload"] for e in events if e["event"]["dataset"] == "sentry.checkin"]
     assert sorted(c["status"] for c in checkins) == ["in_progress", "ok"]
     assert {c["monitor_slug"] for c in checkins} == {"qa-inspection"}
+
+
+def test_two_languages_never_share_a_group(
+    stack: EmbeddedStack, topic: str, start_sentry: StartSentry, tmp_path: Path
+) -> None:
+    """The same error type and message from Node and from Python: two groups (the indexer's pipeline)."""
+    running = start_sentry()
+    script = tmp_path / "app.js"
+    script.write_text(NODE_SCRIPT)
+    run(["node", str(script)], running.dsn, tmp_path)
+
+    def loadCart(cart: str) -> None:
+        raise TypeError(f"cart {cart} is undefined")
+
+    sentry_sdk.init(dsn=running.dsn, default_integrations=False)
+    try:
+        try:
+            loadCart("c-1")
+        except TypeError:
+            sentry_sdk.capture_exception()
+    finally:
+        sentry_sdk.get_client().close(timeout=10)
+        sentry_sdk.get_global_scope().set_client(None)
+    router = Router.load()
+    keys: dict[str, set[str]] = {}
+    for event in consume(stack.kafka_bootstrap, topic, expect=3, idle=1):
+        doc = build(orjson.dumps(event), topic, 0, 0, router=router, namespace="t").source
+        keys.setdefault(doc["sentry"]["platform"], set()).add(doc["error"]["grouping_key"])
+    assert len(keys["node"]) == 1  # c-1 and c-22: one group
+    assert keys["node"].isdisjoint(keys["python"])
