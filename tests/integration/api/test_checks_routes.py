@@ -217,12 +217,9 @@ def test_a_slow_target_delays_no_other_check(client: httpx.Client, app_url: tupl
         scheduler.rules = {slow.id: slow, fast.id: fast}
         now = services.clock()
         scheduler.next_due = {slow.id: now, fast.id: now}
-        began = time.monotonic()
         assert scheduler.step(now) == 2
         scheduler.running[fast.id].result(timeout=10)
-        fast_done = time.monotonic() - began
-        assert not scheduler.running[slow.id].done()
-        assert fast_done < 2.5
+        assert not scheduler.running[slow.id].done()  # the fast check finished while the slow one still waits
         slow_run = scheduler.running[slow.id].result(timeout=10)
         assert isinstance(slow_run, CheckRun)
         assert (slow_run.rows[0].steps[0].response_time_ms or 0) >= 3000
