@@ -94,6 +94,7 @@ class IndicesSettings(Section):
     error_groups: str = "grokpipe-error-groups"
     checks: str = "grokpipe-checks"
     reports: str = "grokpipe-reports"
+    searches: str = "grokpipe-searches"
 
 
 class BlameRepo(Section):

@@ -7,6 +7,7 @@ Tree::
         ├── NotFound (404)
         ├── Conflict (409)                 stale update (if_seq_no/if_primary_term mismatch)
         ├── InvalidRule (422)              bad query, unknown fields, server-side code in DSL
+        │   └── InvalidQuery (422)         the same for a search (code invalid_query)
         ├── SearchFailed (502, retriable)  Elasticsearch refused or was unreachable
         └── DeliveryFailed (502, retriable) a notifier could not deliver
 
@@ -45,6 +46,10 @@ class Conflict(ApiError):
 class InvalidRule(ApiError):
     status = 422
     code = "invalid_rule"
+
+
+class InvalidQuery(InvalidRule):
+    code = "invalid_query"
 
 
 class SearchFailed(ApiError):

@@ -27,6 +27,8 @@ from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.runner import Clock, FieldCache, RuleRunner
 from grokpipe.api.scheduler import Scheduler
+from grokpipe.api.search.service import Searcher
+from grokpipe.api.search.store import SavedSearches
 from grokpipe.api.store import DigestStore, RuleStore, ensure_indices
 
 
@@ -52,6 +54,8 @@ class Services:
     digest_runner: DigestRunner
     digest_scheduler: Scheduler[Digest]
     checks: Checks
+    search: Searcher
+    saved_searches: SavedSearches
 
     @classmethod
     def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
@@ -114,6 +118,8 @@ class Services:
             digest_runner,
             digest_scheduler,
             Checks(es, settings, dispatcher, leases, clock),
+            Searcher(es, fields),
+            SavedSearches(es, indices.searches),
         )
 
     def start(self) -> None:

@@ -1,0 +1,118 @@
+"""``/search``: events matching a Lucene query in a time range, their histogram, a field's top values and
+the numbers of a numeric field (``/search/stats``); saved searches (``/search/saved``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.search.schemas import SavedSearch, SavedSearchCreate, SearchPage, Stats, TopValues
+from grokpipe.api.search.service import MAX_PAGE, TIME_FIELD, Order
+from grokpipe.api.search.timerange import TimeRange
+
+router = APIRouter(prefix="/search", tags=["search"])
+
+Q = Annotated[
+    str, Query(description="Lucene, as in Kibana and in rules: `http.response.status_code:500 AND host.name:web-1`")
+]
+Since = Annotated[str | None, Query(description="the last 15m, 1h, 7d... (default 15m when `from` is not given)")]
+From = Annotated[datetime | None, Query(alias="from", description="absolute range start (ISO 8601)")]
+Until = Annotated[datetime | None, Query(description="range end (ISO 8601; default now)")]
+Index = Annotated[str, Query(description="index pattern")]
+TimeField = Annotated[str, Query(description="the date field the range applies to (event.ingested for a live tail)")]
+
+
+def _range(services: ServicesDep, since: str | None, start: datetime | None, until: datetime | None) -> TimeRange:
+    return TimeRange.resolve(services.clock(), since=since, start=start, end=until)
+
+
+@router.get("")
+def search(
+    *,
+    services: ServicesDep,
+    _: ReadAccess,
+    q: Q = "",
+    since: Since = None,
+    start: From = None,
+    until: Until = None,
+    index: Index = "logs-*",
+    size: Annotated[int, Query(ge=0, le=MAX_PAGE)] = 50,
+    after: Annotated[str | None, Query(description="the `next` of the previous page")] = None,
+    fields: Annotated[str | None, Query(description="comma-separated fields to return (default: all)")] = None,
+    histogram: Annotated[bool, Query(description="also the count of matching events over time")] = False,
+    order: Order = "desc",
+    time_field: TimeField = TIME_FIELD,
+) -> SearchPage:
+    """Matching events, newest first, paged by `after` (search_after: no deep offsets)."""
+    columns = [f.strip() for f in (fields or "").split(",") if f.strip()]
+    return services.search.page(
+        q,
+        _range(services, since, start, until),
+        index=index,
+        size=size,
+        after=after,
+        columns=columns,
+        histogram=histogram,
+        order=order,
+        time_field=time_field,
+    )
+
+
+@router.get("/top")
+def top_values(
+    *,
+    services: ServicesDep,
+    _: ReadAccess,
+    field: str,
+    q: Q = "",
+    since: Since = None,
+    start: From = None,
+    until: Until = None,
+    index: Index = "logs-*",
+    size: Annotated[int, Query(ge=1, le=100)] = 10,
+    time_field: TimeField = TIME_FIELD,
+) -> TopValues:
+    """The most frequent values of `field` among the matching events."""
+    return services.search.top(
+        q, _range(services, since, start, until), field, index=index, size=size, time_field=time_field
+    )
+
+
+@router.get("/stats")
+def stats(
+    *,
+    services: ServicesDep,
+    _: ReadAccess,
+    field: Annotated[str, Query(description="a numeric field, e.g. http.request.duration")],
+    by: Annotated[str | None, Query(description="a keyword field: numbers per value (its top N)")] = None,
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
+    q: Q = "",
+    since: Since = None,
+    start: From = None,
+    until: Until = None,
+    index: Index = "logs-*",
+    time_field: TimeField = TIME_FIELD,
+) -> Stats:
+    """count, avg, min, max, p50, p90, p95 and p99 of `field`, overall and per value of `by`."""
+    return services.search.stats(
+        q, _range(services, since, start, until), field, by=by, top=top, index=index, time_field=time_field
+    )
+
+
+@router.get("/saved")
+def list_saved(services: ServicesDep, _: ReadAccess) -> list[SavedSearch]:
+    return services.saved_searches.list()
+
+
+@router.post("/saved", status_code=201)
+def save(services: ServicesDep, _: AdminAccess, body: SavedSearchCreate) -> SavedSearch:
+    return services.saved_searches.create(body)
+
+
+@router.delete("/saved/{search_id}", status_code=204)
+def delete_saved(services: ServicesDep, _: AdminAccess, search_id: str) -> Response:
+    services.saved_searches.delete(search_id)
+    return Response(status_code=204)
