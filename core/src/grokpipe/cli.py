@@ -27,6 +27,7 @@ HELP: dict[str, str] = {
     "api": "alert-rule API and scheduler",
     "grok": "grok debugger: test patterns and datasets against sample lines",
     "errors": "error groups in log files, offline: grokpipe errors scan FILE...",
+    "search": "search logs through the api: grokpipe search QUERY --since 15m",
     "up": "run the whole pipeline on the embedded Kafka + Elasticsearch",
     "rules": "ElastAlert2 rule files into grokpipe rules: grokpipe rules import FILE...",
 }

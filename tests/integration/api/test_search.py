@@ -3,63 +3,45 @@ has no ``percentiles`` aggregation: the numbers come from its ``histogram`` with
 
 from __future__ import annotations
 
-import copy
 import math
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from elasticsearch import Elasticsearch, helpers
-from support.api import ADMIN_KEY, LOGS_MAPPING, READ_KEY, T0, FakeClock, api_settings, doc, serve
+from elasticsearch import Elasticsearch
+from support.api import ADMIN_KEY, READ_KEY, T0, FakeClock, api_settings, serve
+from support.search import PATHS, N, access_index
+from support.search import duration as _duration
+from support.search import status as _status
 
 from grokpipe.api.app import create_app
 from grokpipe.embedded import EmbeddedStack
 
 ADMIN = {"X-API-Key": ADMIN_KEY}
 READ = {"X-API-Key": READ_KEY}
-PATHS = ("/", "/cart.php", "/api/items")
-N = 120
-
-
-def _duration(i: int) -> float:
-    """Skewed like request times: most fast, a long tail."""
-    return round(0.005 * (i % 40) + (2.5 if i % 17 == 0 else 0.0), 3)
-
-
-def _status(i: int) -> int:
-    return 500 if i % 10 == 0 else 200
 
 
 @pytest.fixture(scope="module")
 def logs(es: Elasticsearch) -> str:
-    mapping = copy.deepcopy(LOGS_MAPPING)
-    mapping["properties"]["url"]["properties"]["path"] = {"type": "keyword"}
-    mapping["properties"]["http"]["properties"]["request"] = {"properties": {"duration": {"type": "float"}}}
-    name = f"logs-searchtest-{uuid.uuid4().hex[:8]}"
-    es.indices.create(index=name, mappings=mapping)
-    docs = []
-    for i in range(N):
-        body = doc(
-            T0 - timedelta(seconds=5 * i + 1),
-            message="PHP Fatal error: Function name must be a string" if i == 7 else f"GET request {i}",
-            event__dataset="nginx.access",
-            event__id=f"e{i:04d}",
-            http__response__status_code=_status(i),
-            http__request__duration=_duration(i),
-            url__path=PATHS[i % 3],
-            host__name=f"web-{i % 2}",
-        )
-        docs.append({"_index": name, "_id": f"e{i:04d}", "_source": body})
-    helpers.bulk(es, docs, refresh=True)
-    return name
+    return access_index(es)
 
 
 @pytest.fixture(scope="module")
-def client(stack: EmbeddedStack) -> Iterator[httpx.Client]:
-    with serve(create_app(api_settings(stack), clock=FakeClock())) as url, httpx.Client(base_url=url, timeout=60) as c:
+def module_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="module")
+def api_url(stack: EmbeddedStack, module_clock: FakeClock) -> Iterator[str]:
+    with serve(create_app(api_settings(stack), clock=module_clock)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(api_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, timeout=60) as c:
         yield c
 
 
