@@ -96,3 +96,20 @@ def screenshot(driver: Any, path: Path) -> Path:
 
     path.write_bytes(base64.b64decode(data["data"]))
     return path
+
+
+def replaced(page: Any) -> bool:
+    """``page`` is no longer the document. Chromedriver sometimes says so with "Node with given id does
+    not belong to the document" rather than a stale element (SeleniumHQ/selenium#15401), which
+    ``expected_conditions.staleness_of`` does not catch."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc.msg):
+            return True
+        raise
+    return False

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from elasticsearch import Elasticsearch
 from support.api import ADMIN_KEY, READ_KEY, T0, FakeClock, api_settings, new_logs_index, serve
-from support.browser import chromium, color_scheme, phone, requested_urls, screenshot
+from support.browser import chromium, color_scheme, phone, replaced, requested_urls, screenshot
 from support.console_data import KINDS
 from support.console_data import events as example_events
 from support.groups import add
@@ -36,23 +36,6 @@ DINGTALK_SECRET = "SEC-dingtalk-signing-secret-77"
 CHECK_SECRET = "check-secret-token-31415"
 PDO, MEMORY, KEYERROR, NPE, UPSTREAM, SKU, VALUEERROR = (k.key for k in KINDS)
 NOW = T0 + timedelta(minutes=2)  # the api's clock: the events are in the hours and days before T0
-
-
-def replaced(page: Any) -> bool:
-    """``page`` is no longer the document. Chromedriver sometimes says so with "Node with given id does
-    not belong to the document" rather than a stale element (SeleniumHQ/selenium#15401), which
-    ``expected_conditions.staleness_of`` does not catch."""
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-
-    try:
-        page.is_enabled()
-    except StaleElementReferenceException:
-        return True
-    except WebDriverException as exc:
-        if "does not belong to the document" in str(exc.msg):
-            return True
-        raise
-    return False
 
 
 @dataclass
