@@ -153,3 +153,24 @@ def test_a_read_key_searches_but_only_an_admin_key_saves(client: httpx.Client) -
     assert [s["name"] for s in listed] == ["500s"]
     assert client.delete(f"/search/saved/{saved.json()['id']}", headers=ADMIN).status_code == 204
     assert _get(client, "/search/saved") == []
+
+
+def test_a_percentile_rule_fires_for_the_groups_whose_percentile_is_over(client: httpx.Client, logs: str) -> None:
+    rule = {
+        "name": "slow URLs",
+        "index": logs,
+        "query": "event.dataset:nginx.access",
+        "window": "15m",
+        "group_by": ["url.path"],
+        "condition": {"type": "percentile", "field": "http.request.duration", "percentile": 95, "value": 2.55},
+    }
+    body = {"rule": rule, "start": (T0 - timedelta(minutes=15)).isoformat(), "end": T0.isoformat()}
+    resp = client.post("/rules/preview", json=body, headers=READ)
+    assert resp.status_code == 200, resp.text
+    exact = {p: _exact([_duration(i) for i in range(N) if PATHS[i % 3] == p], 95) for p in PATHS}
+    fired = {f["key"]: f["value"] for f in resp.json()["findings"]}
+    assert set(fired) == {p for p, v in exact.items() if v > 2.55}
+    assert fired  # the data has a group over and one under
+    assert len(fired) < len(PATHS)
+    for path, value in fired.items():
+        assert abs(value - exact[path]) <= 2.55 * 0.02 + 1e-6

@@ -17,12 +17,16 @@ from grokpipe.api.rules.schemas import (
     FlatlineCondition,
     MetricCondition,
     NewTermCondition,
+    PercentileCondition,
     RuleBody,
     SpikeCondition,
     ThresholdCondition,
 )
+from grokpipe.api.search import percentiles
 
 GROUP_SIZE = 1000
+#: a percentile condition's reported value comes from buckets this fraction of its threshold wide
+PERCENTILE_RESOLUTION = 0.02
 UNGROUPED = "*"
 
 
@@ -75,6 +79,8 @@ def build_search(rule: RuleBody, query: dict[str, Any], start: datetime, end: da
     cond = rule.condition
     if isinstance(cond, MetricCondition):
         leaf["cur"]["aggs"] = {"m": {cond.agg: {"field": cond.field}}}
+    if isinstance(cond, PercentileCondition):
+        leaf["cur"]["aggs"] = percentile_aggs(cond)
     if isinstance(cond, SpikeCondition):
         leaf["prev"] = {"filter": {"range": {tf: {"gte": _iso(start - rule.window_td), "lt": _iso(start)}}}}
     if isinstance(cond, NewTermCondition):
@@ -145,6 +151,8 @@ def evaluate(rule: RuleBody, response: dict[str, Any], start: datetime) -> Evalu
         elif isinstance(cond, MetricCondition):
             value = leaf["cur"]["m"].get("value")
             fires = value is not None and (value > cond.value if cond.op == "above" else value < cond.value)
+        elif isinstance(cond, PercentileCondition):
+            fires, value = percentile_fires(cond, leaf["cur"])
         if fires:
             samples = [h for h in hits if all(str(_get(h, f)) == str(v) for f, v in group.items())]
             findings.append(Finding(group, count, value, previous, samples[: rule.sample_size]))
@@ -159,6 +167,36 @@ def spike_fires(cond: SpikeCondition, current: int, previous: int) -> bool:
     up = current >= cond.ratio * previous and current > 0
     down = previous >= cond.ratio * current and previous > 0
     return {"up": up, "down": down, "both": up or down}[cond.direction]
+
+
+def percentile_interval(cond: PercentileCondition) -> float:
+    return abs(cond.value) * PERCENTILE_RESOLUTION or 1.0
+
+
+def percentile_aggs(cond: PercentileCondition) -> dict[str, Any]:
+    """The values' stats, the count on the threshold's side that decides, and a histogram for the value."""
+    side = {"lte": cond.value} if cond.op == "above" else {"lt": cond.value}
+    return {
+        "s": {"stats": {"field": cond.field}},
+        "at": {"filter": {"range": {cond.field: side}}},
+        "h": {"histogram": {"field": cond.field, "interval": percentile_interval(cond), "min_doc_count": 1}},
+    }
+
+
+def percentile_fires(cond: PercentileCondition, cur: dict[str, Any]) -> tuple[bool, float | None]:
+    """Nearest rank: the p-th percentile of n values is the ceil(p n / 100)-th smallest. It is above v
+    when fewer than p n / 100 values are <= v, below v when at least p n / 100 values are < v."""
+    stats = cur.get("s", {})
+    n = int(stats.get("count") or 0)
+    if n == 0:
+        return False, None
+    rank = cond.percentile / 100.0 * n
+    at = int(cur.get("at", {}).get("doc_count", 0))
+    fires = at < rank if cond.op == "above" else at >= rank
+    low, high = float(stats["min"]), float(stats["max"])
+    buckets = [(float(b["key"]), int(b["doc_count"])) for b in cur.get("h", {}).get("buckets", [])]
+    value = percentiles.from_histogram(buckets, percentile_interval(cond), low, high, [cond.percentile])
+    return fires, value[percentiles.label(cond.percentile)]
 
 
 def window_for(rule: RuleBody, tick: datetime) -> tuple[datetime, datetime]:

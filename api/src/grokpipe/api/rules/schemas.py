@@ -69,8 +69,27 @@ class MetricCondition(Strict):
     value: float
 
 
+class PercentileCondition(Strict):
+    """The ``percentile`` of ``field`` per group compared with ``value`` ("p95 of http.request.duration per
+    url.path over 5m above 1.5"). Whether it fires is exact on every server: p95 is above 1.5 exactly
+    when fewer than 95% of the values are at most 1.5, which is a count. The value the alert reports is
+    computed from a histogram of the values, as ``/search/stats`` does, within 2% of ``value``."""
+
+    type: Literal["percentile"]
+    field: str
+    percentile: float = Field(default=95.0, gt=0, lt=100)
+    op: Literal["above", "below"] = "above"
+    value: float
+
+
 Condition = Annotated[
-    AnyCondition | ThresholdCondition | FlatlineCondition | NewTermCondition | SpikeCondition | MetricCondition,
+    AnyCondition
+    | ThresholdCondition
+    | FlatlineCondition
+    | NewTermCondition
+    | SpikeCondition
+    | MetricCondition
+    | PercentileCondition,
     Field(discriminator="type"),
 ]
 
@@ -240,7 +259,7 @@ class FindingPreview(BaseModel):
     group: dict[str, Any] = Field(description="the group_by fields' values ({} without group_by)")
     key: str = Field(description="the group's key, as alerts and acknowledgements name it")
     count: int
-    value: float | None = Field(default=None, description="the metric's value (metric and spike conditions)")
+    value: float | None = Field(default=None, description="the metric's value (metric and percentile conditions)")
     previous: int | None = Field(default=None, description="the earlier window's count (spike)")
     sample_ids: list[str | None] = Field(default_factory=list)
 
