@@ -63,6 +63,10 @@ def test_example_logs_are_parsed_and_searchable(
     assert [e["url"]["original"] for e in errors] == ["/cart.php"]
     assert errors[0]["source"]["ip"] == "198.51.100.23"
     assert errors[0]["@timestamp"] == "2026-11-22T08:15:08.000Z"
+    assert errors[0]["url"]["path"] == "/cart.php"
+    assert errors[0]["http"]["request"]["duration"] == 1.734  # nginx's $request_time, seconds
+    slow = search({"range": {"http.request.duration": {"gt": 1.5}}})
+    assert sorted(e["url"]["path"] for e in slow) == ["/cart.php", "/checkout.php"]
 
     fatal = search(
         {"bool": {"filter": [{"term": {"event.dataset": "php.error"}}, {"term": {"log.level": "critical"}}]}}

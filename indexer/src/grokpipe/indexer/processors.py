@@ -175,6 +175,9 @@ class Scale(Step):
         super().__init__(options, context)
         self._field = compile_path(options.field)
         self._factor = options.factor
+        # 0.000001 is applied as a division by 1,000,000: 15320 µs is then 0.01532 s, not 0.015319999999999999
+        inverse = 1 / options.factor if 0 < options.factor < 1 else 0.0
+        self._divisor = round(inverse) if inverse and abs(inverse - round(inverse)) < 1e-6 else None
         self._target = compile_path(options.target or options.field)
 
     def __call__(self, event: Event) -> None:
@@ -182,7 +185,7 @@ class Scale(Step):
         if value is None:
             return
         try:
-            scaled = float(value) * self._factor
+            scaled = float(value) / self._divisor if self._divisor else float(value) * self._factor
         except (TypeError, ValueError):
             add_tag(event, "_convertfailure")
             return
