@@ -16,16 +16,19 @@ cannot be reached, 2 on bad arguments.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import httpx
 import orjson
+
+if TYPE_CHECKING:  # httpx comes with the core's "search" extra; imported when the command runs
+    import httpx
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 DEFAULT_COLUMNS = ("event.dataset", "host.name", "message")
@@ -60,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    if importlib.util.find_spec("httpx") is None:
+        print("grokpipe search needs httpx: pip install 'grokpipe-core[search]'", file=sys.stderr)
+        return 2
     if not args.key:
         print(
             "grokpipe search: no API key: pass --key or set GROKPIPE_API_KEY (make run: dev-read-key)", file=sys.stderr
@@ -108,12 +114,16 @@ class SearchClient:
     """The api's ``/search`` endpoints over one HTTP connection; failures become :class:`SearchError`."""
 
     def __init__(self, url: str, key: str, transport: httpx.BaseTransport | None = None) -> None:
+        import httpx
+
         self.http = httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60, transport=transport)
 
     def close(self) -> None:
         self.http.close()
 
     def get(self, path: str, params: dict[str, Any]) -> Any:
+        import httpx
+
         try:
             resp = self.http.get(path, params=params)
         except httpx.HTTPError as exc:

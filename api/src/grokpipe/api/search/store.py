@@ -9,8 +9,9 @@ from elasticsearch import Elasticsearch
 
 from grokpipe.api.errors import NotFound, search_failed
 from grokpipe.api.search.schemas import SavedSearch, SavedSearchCreate
-from grokpipe.api.store import create_index
-from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound, elasticsearch_errors
+from grokpipe.elasticsearch_client import elasticsearch_errors
+from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
+from grokpipe.indices import create_index
 
 MAPPINGS = {"dynamic": False, "properties": {"name": {"type": "keyword"}, "created": {"type": "date"}}}
 #: saved searches listed at most (the page shows them in a menu)

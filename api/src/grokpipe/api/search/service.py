@@ -34,7 +34,8 @@ from grokpipe.api.search.schemas import (
     TopValues,
 )
 from grokpipe.api.search.timerange import TimeRange, bucket_width, iso
-from grokpipe.errors import ElasticsearchError, ElasticsearchRejected, elasticsearch_errors
+from grokpipe.elasticsearch_client import elasticsearch_errors
+from grokpipe.errors import ElasticsearchError, ElasticsearchRejected
 
 log = logging.getLogger(__name__)
 TIME_FIELD = "@timestamp"
