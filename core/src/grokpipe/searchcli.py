@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             return 0
         columns = [c.strip() for c in (args.fields or "").split(",") if c.strip()] or list(DEFAULT_COLUMNS)
         printer = Printer(out, columns, json_lines=args.json_lines, pick=bool(args.fields))
-        common = _common(args, fields=",".join([*columns, "event.ingested"]) if args.fields else None)
+        common = _common(args, fields=",".join(["@timestamp", *columns, "event.ingested"]) if args.fields else None)
         events, end = client.newest(_range(args) | common, args.limit)
         printer.print(reversed(events) if args.follow else events)
         if args.follow:
