@@ -54,7 +54,8 @@ class Logs:
         return [li.get_attribute("data-event-id") for li in self.all("li[data-event-id]")]
 
     def search(self, **params: Any) -> Any:
-        resp = self.api.get("/search", params={"index": self.index, "since": "15m"} | params, headers=READ)
+        query = {k: v for k, v in ({"index": self.index, "since": "15m"} | params).items() if v is not None}
+        resp = self.api.get("/search", params=query, headers=READ)
         assert resp.status_code == 200, resp.text
         return resp.json()
 
@@ -208,3 +209,19 @@ def test_a_read_key_can_search_but_not_save(logs: Logs) -> None:
         made = raw.post("/ui/logs/rule", data={"csrf": token, "q": "x", "index": c.index})
         assert made.status_code == 403
     assert [s["name"] for s in c.api.get("/search/saved", headers=READ).json()] == ["All 500s"]
+
+
+def test_an_absolute_range(logs: Logs) -> None:
+    c = logs
+    from selenium.webdriver.support.select import Select
+
+    c.open()
+    Select(c.find("#since")).select_by_value("custom")
+    assert c.find("#start").is_displayed()
+    for element_id, value in (("start", "2026-01-05T11:58"), ("until", "2026-01-05T11:59")):
+        field = c.find(f"#{element_id}")
+        c.driver.execute_script("arguments[0].value = arguments[1]", field, value)
+    c.click(c.find("#search"))
+    expected = c.search(since=None, **{"from": "2026-01-05T11:58:00Z", "until": "2026-01-05T11:59:00Z"})
+    assert c.listed() == [e["id"] for e in expected["events"]]
+    assert c.find("#total").get_attribute("data-total") == "12"

@@ -26,7 +26,7 @@ TimeField = Annotated[str, Query(description="the date field the range applies t
 
 
 def _range(services: ServicesDep, since: str | None, start: datetime | None, until: datetime | None) -> TimeRange:
-    return TimeRange.resolve(services.clock(), since=since, start=start, end=until)
+    return TimeRange.resolve(services.clock(), since=since or None, start=start, end=until)
 
 
 @router.get("")
