@@ -46,6 +46,9 @@ def access_index(es: Elasticsearch) -> str:
             url__path=PATHS[i % 3],
             host__name=f"web-{i % 2}",
         )
+        if i == 7:  # an error event: its group and its pattern
+            body |= {"error": {"grouping_key": "k-php-7", "title": "Fatal error: Function name must be a string"}}
+            body["log"] = {"level": "critical", "pattern": {"template": "PHP Fatal error: <*>"}}
         docs.append({"_index": name, "_id": f"e{i:04d}", "_source": body})
     helpers.bulk(es, docs, refresh=True)
     return name

@@ -106,6 +106,18 @@ def test_all_pages_by_older_links(logs: Logs) -> None:
     assert seen == [f"e{i:04d}" for i in range(120)]
 
 
+def test_an_event_shows_its_original_line_pattern_and_error_group(logs: Logs) -> None:
+    c = logs
+    c.open(q='"Function name must be a string"')
+    assert c.listed() == ["e0007"]
+    c.find("li[data-event-id] summary").click()
+    assert "Function name must be a string" in c.find("li[data-event-id] pre.message").text
+    assert "PHP Fatal error: <*>" in c.find("li[data-event-id] .event-detail").text
+    group = c.find("li[data-event-id] a.error-group")
+    assert group.get_attribute("href").endswith("/ui/errors/k-php-7")
+    assert group.text == "Fatal error: Function name must be a string"
+
+
 def test_a_bad_query_shows_where_it_is_wrong(logs: Logs) -> None:
     c = logs
     c.open(q="http.response.status_code:(500")

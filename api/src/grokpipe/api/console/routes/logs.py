@@ -26,6 +26,7 @@ from grokpipe.api.rules.schemas import RuleCreate
 from grokpipe.api.search.schemas import SavedSearchCreate, SearchPage, Stats, TopValues
 from grokpipe.api.search.timerange import QUICK, TimeRange
 from grokpipe.api.services import Services
+from grokpipe.fieldnames import ERROR_GROUPING_KEY, ERROR_TITLE, LOG_PATTERN_KEY, LOG_PATTERN_TEMPLATE
 
 router = APIRouter()
 PAGE = 50
@@ -121,8 +122,9 @@ def logs_page(
             "event": e,
             "fields": _ordered(e.fields),
             "line": e.fields.get("event.original") or e.fields.get("message") or "",
-            "group": e.fields.get("error.grouping_key"),
-            "pattern": e.fields.get("log.pattern.template") or e.fields.get("log.pattern.key"),
+            "group": e.fields.get(ERROR_GROUPING_KEY),
+            "group_title": e.fields.get(ERROR_TITLE),
+            "pattern": e.fields.get(LOG_PATTERN_TEMPLATE) or e.fields.get(LOG_PATTERN_KEY),
         }
         for e in (result.events if result else [])
     ]
