@@ -1,6 +1,7 @@
 """Search benchmark: what the Logs page and ``grokpipe search`` cost on the embedded server.
 
-Run with ``make bench BENCH=search`` (or ``python bench/search.py --events 50000``). One noida-db of its
+Run with ``make bench BENCH=search`` (or ``python bench/search.py --events 50000``). The default, 20,000 events, is
+what ``grokpipe up`` keeps the embedded server to (the indexer's retention, ``max_events``). One noida-db of its
 own, the indexer's index template, ``--events`` generated nginx access events (the last ``--hours``
 hours, 40 URL paths, 2% 5xx, request times with a long tail) bulk-written to
 ``logs-nginx.access-default``, then a real api (uvicorn, in-process) and an HTTP client asking what
@@ -217,7 +218,7 @@ VIEWS: list[tuple[str, str, View]] = [
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--events", type=int, default=20_000, help="events held (default: make run's retention)")
     parser.add_argument("--hours", type=float, default=1.0, help="the events span this many hours before now")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
