@@ -203,6 +203,15 @@ def test_save_this_search_and_make_a_rule_of_it(logs: Logs) -> None:
     assert (rule["query"], rule["group_by"], rule["index"]) == ("http.response.status_code:500", ["url.path"], c.index)
 
 
+def test_a_percentile_rule_previews_the_groups_over_it(logs: Logs) -> None:
+    c = logs
+    form = {"q": "event.dataset:nginx.access", "index": c.index, "condition": "percentile", "percentile": "95"}
+    form |= {"field": "http.request.duration", "value": "2.55", "group_by": "url.path", "window": "15m"}
+    c.driver.get(f"{c.url}/ui/logs/rule?{urlencode(form)}")
+    assert c.find("#would-fire").text == "1"
+    assert [r.get_attribute("data-finding") for r in c.all("tr[data-finding]")] == ["/api/items"]
+
+
 def test_a_read_key_can_search_but_not_save(logs: Logs) -> None:
     c = logs
     c.click(c.find("form[action$='/logout'] button"))
