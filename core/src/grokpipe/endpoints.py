@@ -154,6 +154,10 @@ def banner(found: list[Endpoint], services: list[str], *, late: list[Endpoint]) 
         if endpoint.service == "api" and endpoint.protocol == "http":
             lines.append(f"  Web console:   http://{host}:{endpoint.port}/ui/ (log in with an API key from api.yml)")
             lines.append(f"  API docs:      http://{host}:{endpoint.port}/docs")
+            lines.append(
+                f"  Search logs:   http://{host}:{endpoint.port}/ui/logs, or grokpipe search QUERY --since 15m"
+                f" --url http://{host}:{endpoint.port} --key KEY"
+            )
         elif endpoint.protocol in ("tcp", "udp") and endpoint.service not in ("Kafka", "Elasticsearch"):
             lines.append(f"  Syslog:        {endpoint.protocol}://{host}:{endpoint.port}  ({endpoint.service})")
     for endpoint in found:

@@ -108,6 +108,7 @@ def test_banner_lists_the_urls() -> None:
     assert "grokpipe is up: shipper, indexer, api." in text
     assert "Web console:   http://127.0.0.1:8000/ui/" in text
     assert "API docs:      http://127.0.0.1:8000/docs" in text
+    assert "Search logs:   http://127.0.0.1:8000/ui/logs, or grokpipe search QUERY" in text
     assert "Syslog:        tcp://127.0.0.1:5514" in text
     assert "Syslog:        udp://127.0.0.1:5514" in text
     assert "indexer health:http://127.0.0.1:5067/healthz" in text
