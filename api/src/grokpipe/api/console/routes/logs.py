@@ -23,7 +23,7 @@ from grokpipe.api.console.render import page
 from grokpipe.api.errors import ApiError, InvalidQuery
 from grokpipe.api.rules.query import NUMERIC, TEXT
 from grokpipe.api.rules.schemas import RuleCreate
-from grokpipe.api.search.schemas import SavedSearchCreate, SearchPage, Stats, TopValues
+from grokpipe.api.search.schemas import SavedSearch, SavedSearchCreate, SearchPage, Stats, TopValues
 from grokpipe.api.search.timerange import QUICK, TimeRange
 from grokpipe.api.services import Services
 from grokpipe.fieldnames import ERROR_GROUPING_KEY, ERROR_TITLE, LOG_PATTERN_KEY, LOG_PATTERN_TEMPLATE
@@ -66,6 +66,15 @@ def _span(services: Services, since: str, start: str, until: str) -> TimeRange:
     if since == "custom":
         return TimeRange.resolve(services.clock(), start=_parse_local(start), end=_parse_local(until))
     return TimeRange.resolve(services.clock(), since=since if since in QUICK else "15m")
+
+
+def saved_link(saved: SavedSearch) -> dict[str, str]:
+    """The page's parameters for a saved search: its quick range, or its absolute one."""
+    params = {"q": saved.query, "index": saved.index}
+    if saved.start is not None:
+        end = saved.end or datetime.now(UTC)
+        return params | {"since": "custom", "start": _local(saved.start), "until": _local(end)}
+    return params | {"since": saved.since or "15m"}
 
 
 def _problem(exc: ApiError) -> dict[str, Any]:
@@ -158,6 +167,7 @@ def logs_page(
         until_local=_local(default_end),
         link=lambda **over: "?" + urlencode({k: v for k, v in (state | over).items() if v not in ("", None)}),
         refine=refine,
+        saved_link=saved_link,
     )
 
 
