@@ -87,6 +87,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         common = _common(args, fields=",".join(["@timestamp", *columns, "event.ingested"]) if args.fields else None)
         events, end = client.newest(_range(args) | common, args.limit)
         printer.print(reversed(events) if args.follow else events)
+        if not events and not args.json_lines:
+            print("no events match in the range" + (" yet; following" if args.follow else ""), file=sys.stderr)
         if args.follow:
             skip = {str(event["id"]) for event in events}
             for batch in client.follow(common, start=end, interval=args.interval, skip=skip):

@@ -82,6 +82,12 @@ def test_stats_table(capsys: pytest.CaptureFixture[str], api_url: str, logs: str
     assert "percentiles from a histogram, each within" in out
 
 
+def test_no_match_says_so_on_stderr(capsys: pytest.CaptureFixture[str], api_url: str, logs: str) -> None:
+    code, out, err = _run(capsys, api_url, logs, "http.response.status_code:418", "--since", "1h")
+    assert (code, out) == (0, "")
+    assert "no events match" in err
+
+
 def test_refused_query_shows_where(capsys: pytest.CaptureFixture[str], api_url: str, logs: str) -> None:
     code, _, err = _run(capsys, api_url, logs, "http.response.status_code:abc")
     assert code == 1
