@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -16,6 +17,8 @@ from grokpipe.indices import create_index
 MAPPINGS = {"dynamic": False, "properties": {"name": {"type": "keyword"}, "created": {"type": "date"}}}
 #: saved searches listed at most (the page shows them in a menu)
 LIST_LIMIT = 500
+#: seconds a listing is reused, so a page view costs one search, not two (another replica's save shows after this)
+LIST_TTL = 30.0
 
 
 class SavedSearches:
@@ -23,6 +26,7 @@ class SavedSearches:
         self.es = es
         self.index = index
         self._ready = False
+        self._listed: tuple[float, list[SavedSearch]] | None = None
 
     def _ensure(self) -> None:
         if not self._ready:
@@ -44,16 +48,22 @@ class SavedSearches:
                 self.es.index(index=self.index, id=saved.id, document=saved.model_dump(mode="json"), refresh="wait_for")
         except ElasticsearchError as exc:
             raise search_failed(f"saving a search in {self.index}", exc) from exc
+        self._listed = None
         return saved
 
     def list(self) -> list[SavedSearch]:
+        cached = self._listed
+        if cached is not None and time.monotonic() - cached[0] < LIST_TTL:
+            return list(cached[1])
         self._ensure()
         try:
             with elasticsearch_errors(f"listing {self.index}"):
                 resp = self.es.search(index=self.index, size=LIST_LIMIT, sort=[{"name": "asc"}])
         except ElasticsearchError as exc:
             raise search_failed(f"listing {self.index}", exc) from exc
-        return [SavedSearch.model_validate(hit["_source"]) for hit in resp["hits"]["hits"]]
+        found = [SavedSearch.model_validate(hit["_source"]) for hit in resp["hits"]["hits"]]
+        self._listed = (time.monotonic(), found)
+        return list(found)
 
     def delete(self, search_id: str) -> None:
         try:
@@ -63,3 +73,5 @@ class SavedSearches:
             raise NotFound(f"no saved search {search_id}") from None
         except ElasticsearchError as exc:
             raise search_failed(f"deleting a search from {self.index}", exc) from exc
+        finally:
+            self._listed = None
