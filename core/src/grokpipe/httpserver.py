@@ -31,7 +31,8 @@ class OpsServer:
                     self._send(200, CONTENT_TYPE_LATEST, generate_latest(registry_))
                 elif self.path.startswith("/healthz"):
                     doc = health_()
-                    status = 200 if doc.get("status") == "ok" else 503
+                    # degraded: working, but something needs a person (the body says what): not a restart
+                    status = 200 if doc.get("status") in ("ok", "degraded") else 503
                     self._send(status, "application/json", orjson.dumps(doc))
                 else:
                     self._send(404, "text/plain", b"not found\n")

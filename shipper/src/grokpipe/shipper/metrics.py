@@ -13,7 +13,10 @@ class ShipperMetrics:
         self.bytes_read = Counter("grokpipe_shipper_bytes_read", "Bytes read from files", ["input"], registry=r)
         self.events = Counter("grokpipe_shipper_events", "Events handed to the publisher", ["input"], registry=r)
         self.truncated = Counter(
-            "grokpipe_shipper_lines_truncated", "Lines cut at max_line_bytes", ["input"], registry=r
+            "grokpipe_shipper_lines_truncated",
+            "Events cut at max_line_bytes or to the record limit",
+            ["input"],
+            registry=r,
         )
         self.invalid_utf8 = Counter(
             "grokpipe_shipper_invalid_utf8", "Events with invalid UTF-8 replaced", ["input"], registry=r
@@ -31,6 +34,15 @@ class ShipperMetrics:
         )
         self.kafka_errors = Counter(
             "grokpipe_shipper_kafka_errors", "Failed sends and connection attempts (all retried)", registry=r
+        )
+        self.dead_lettered = Counter(
+            "grokpipe_shipper_events_dead_lettered",
+            "Records Kafka refused for good, kept in the dead-letter file instead (by reason)",
+            ["reason"],
+            registry=r,
+        )
+        self.record_limit = Gauge(
+            "grokpipe_shipper_record_limit_bytes", "Largest record the publisher sends (the broker's limit)", registry=r
         )
         self.in_flight = Gauge(
             "grokpipe_shipper_queue_depth", "Events handed to Kafka and not yet acknowledged", registry=r

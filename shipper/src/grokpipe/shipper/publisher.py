@@ -7,6 +7,14 @@ shipper stops, so an outage delays events but never drops them. At most ``max_in
 are unacknowledged at once: beyond that ``publish`` blocks, which pauses the readers
 (backpressure) and bounds memory.
 
+A record is never larger than the cluster takes: at start the publisher asks the topic's and the
+brokers' limits (:mod:`.brokerlimits`) and every input encodes its events through :meth:`Publisher.encode`,
+which cuts an event to that limit and tags it ``truncated`` (:mod:`.recordfit`). A refusal that
+producing the same record again cannot fix is not retried: a record refused for its size is cut to
+half and produced once more (a limit the start-up question did not learn), and a record refused
+again, or for being invalid, goes to the dead letter (:mod:`.deadletter`), which acknowledges it to
+its source. Outages, leaders moving and the like are retried until they pass, as before.
+
 The producer is librdkafka's (``confluent-kafka``), not kafka-python's: the shipper's cost is
 dominated by the per-record send path, and librdkafka's is ~8x cheaper (measured in the issue
 note: 570k vs 70k records/s on this machine). Partitioning uses ``murmur2_random``, the Java
@@ -22,21 +30,33 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+import orjson
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from pydantic import Field
 
+from grokpipe.envelope import Event
 from grokpipe.errors import GrokpipeError
 from grokpipe.librdkafka import kafka_error, librdkafka_config
 from grokpipe.retry import Backoff
 from grokpipe.settings import KafkaSettings, Section
+from grokpipe.shipper import brokerlimits
+from grokpipe.shipper.deadletter import DeadLetter
 from grokpipe.shipper.errors import PublisherClosed
 from grokpipe.shipper.metrics import ShipperMetrics
+from grokpipe.shipper.recordfit import OVERHEAD, fit
 
 log = logging.getLogger(__name__)
 
 OnAck = Callable[[], None]
 Settled = Callable[[int], None]  #: told the sequence number of each acknowledged record of a batch
 Records = Sequence[tuple[bytes, bytes, *tuple[int, ...]]]  #: key and value first (spooled records)
+
+#: The broker or librdkafka refused the record for its size: cut it and produce it again.
+TOO_LARGE = frozenset({KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE, KafkaError.INVALID_MSG_SIZE})
+#: The record itself is refused: producing it again cannot succeed.
+INVALID = frozenset({KafkaError.INVALID_RECORD, KafkaError.INVALID_MSG, KafkaError.INVALID_TIMESTAMP})
+#: A record refused for its size is cut to half, down to this; refused smaller, it is dead-lettered.
+SMALLEST_CUT = 1024
 
 
 class PublisherSettings(Section):
@@ -49,16 +69,29 @@ class PublisherSettings(Section):
     )
     delivery_timeout_ms: int = Field(default=120_000, ge=1000, description="then a record is produced again")
     retry_backoff_max: float = Field(default=5.0, gt=0)
+    max_record_bytes: int = Field(
+        default=1_000_000,
+        ge=4096,
+        description="largest record sent (key + encoded event); lowered at start to the topic's and brokers' limits",
+    )
+    limits_timeout: float = Field(default=5.0, gt=0, description="seconds to wait at start for Kafka's limits")
 
 
 class Publisher:
     def __init__(
-        self, kafka: KafkaSettings, settings: PublisherSettings, metrics: ShipperMetrics, topic: str | None = None
+        self,
+        kafka: KafkaSettings,
+        settings: PublisherSettings,
+        metrics: ShipperMetrics,
+        topic: str | None = None,
+        dead_letter: DeadLetter | None = None,
     ) -> None:
         self._kafka = kafka
         self._settings = settings
         self._metrics = metrics
         self.topic = topic or kafka.topic
+        self.dead_letter = dead_letter or DeadLetter(metrics)
+        self.record_limit = settings.max_record_bytes  #: lowered by start() to what the cluster takes
         self._producer: Producer | None = None
         self._closing = threading.Event()
         self._retry: queue.SimpleQueue[tuple[bytes, bytes, OnAck | None] | None] = queue.SimpleQueue()
@@ -82,10 +115,12 @@ class Publisher:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self.learn_limit()
         config = librdkafka_config(self._kafka) | {
             "acks": "all",
             "linger.ms": self._settings.linger_ms,
-            "batch.size": self._settings.batch_size,
+            "batch.size": min(self._settings.batch_size, self.record_limit),
+            "message.max.bytes": self.record_limit,
             "batch.num.messages": 100_000,
             "compression.type": self._settings.compression_type or "none",
             "message.timeout.ms": self._settings.delivery_timeout_ms,
@@ -98,6 +133,24 @@ class Publisher:
         self._producer = Producer(config)
         for thread in self._threads:
             thread.start()
+
+    def learn_limit(self) -> int:
+        """Lower ``record_limit`` to the topic's and brokers' limits, if Kafka answers in time."""
+        found = brokerlimits.ask(self._kafka, self.topic, self._settings.limits_timeout)
+        if found is None:
+            log.warning(
+                "Kafka's record size limit is not known: using max_record_bytes",
+                extra={"max_record_bytes": self.record_limit},
+            )
+        else:
+            self.record_limit = brokerlimits.record_limit(self._settings.max_record_bytes, found)
+        self._metrics.record_limit.set(self.record_limit)
+        return self.record_limit
+
+    def encode(self, key: bytes, event: Event) -> bytes:
+        """The record value of ``event``, cut to the record limit and tagged ``truncated`` if needed: the
+        one encoding every input uses (``event`` is changed in place when cut)."""
+        return fit(event, key, self.record_limit)[0]
 
     @property
     def connected(self) -> bool:
@@ -195,6 +248,9 @@ class Publisher:
                     raise PublisherClosed("publisher is closing") from None
                 self._closing.wait(0.01)
             except KafkaException as exc:
+                error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+                if error is not None and self._refused(key, value, on_ack, error):
+                    return
                 self._error("Kafka refused a record, will retry", kafka_error(exc, "producing"))
                 self._retry.put((key, value, on_ack))
                 return
@@ -209,7 +265,7 @@ class Publisher:
                 on_ack()
             self._acked += 1
             self._acked_bytes += len(value)
-        else:
+        elif not self._refused(key, value, on_ack, err, sent=True):
             self._error("Kafka did not acknowledge a record, will retry", kafka_error(err, "delivery"))
             self._retry.put((key, value, on_ack))
 
@@ -220,8 +276,58 @@ class Publisher:
             self._acked += 1
             self._acked_bytes += len(msg)
         else:
-            self._error("Kafka did not acknowledge a record, will retry", kafka_error(err, "delivery"))
-            self._retry.put((msg.key() or b"", msg.value() or b"", functools.partial(settled, seq)))
+            key, value, on_ack = msg.key() or b"", msg.value() or b"", functools.partial(settled, seq)
+            if not self._refused(key, value, on_ack, err, sent=True):
+                self._error("Kafka did not acknowledge a record, will retry", kafka_error(err, "delivery"))
+                self._retry.put((key, value, on_ack))
+
+    def _refused(self, key: bytes, value: bytes, on_ack: OnAck | None, err: KafkaError, *, sent: bool = False) -> bool:
+        """Handle a refusal that producing the same record again cannot fix; False for any other error.
+
+        Too large: the event is cut to half its size (or to the record limit, if smaller) and produced
+        again, through the retry queue when this runs on the poll thread (``sent``: a delivery report);
+        an event already this small, or a value that is not an event, goes to the dead letter, and so
+        does an invalid record. The dead letter acknowledges it: its source moves on."""
+        code = err.code()
+        if code not in TOO_LARGE and code not in INVALID:
+            return False
+        self._metrics.kafka_errors.inc()
+        reason = f"{err.name()}: {err.str()}"
+        smaller = self._smaller(key, value) if code in TOO_LARGE else None
+        if smaller is not None:
+            log.warning(
+                "Kafka refused a record for its size: cut to half and produced again",
+                extra={"size": len(value), "cut_to": len(smaller), "record_limit": self.record_limit},
+            )
+            if sent:  # on the poll thread, which must not block in produce()
+                self._retry.put((key, smaller, on_ack))
+            else:
+                self._produce(key, smaller, on_ack)
+            return True
+        self.dead_letter.put(key, value, reason)
+        if on_ack is not None:
+            on_ack()
+        if sent:
+            self._acked += 1  # written by the poll thread only
+        else:
+            with self._lock:
+                self._sent -= 1  # never reached librdkafka: no longer in flight
+        return True
+
+    def _smaller(self, key: bytes, value: bytes) -> bytes | None:
+        """``value``'s event cut to half its size (at most the record limit), or None if it is no event
+        or already too small to cut."""
+        target = min(len(value) // 2, self.record_limit) + len(key) + OVERHEAD
+        if len(value) // 2 < SMALLEST_CUT:
+            return None
+        try:
+            event = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(event, dict):
+            return None
+        smaller, cut = fit(event, key, target)
+        return smaller if cut and len(smaller) < len(value) else None
 
     def _poll_loop(self) -> None:
         """Runs the delivery callbacks (librdkafka calls them from ``poll``), then the after-poll hooks."""
@@ -297,8 +403,9 @@ class Publisher:
 
     def _error(self, message: str, exc: GrokpipeError) -> None:
         """Count every error; log at most once a second so an outage does not flood the log. A record is
-        produced again even after a non-retriable error (the shipper never drops an event), so that one
-        is logged as an error: it needs a person (record too large, topic or authorization missing)."""
+        produced again after any other non-retriable error (a topic or authorization missing: fixed by a
+        person, then it goes through), so that one is logged as an error. The record's own refusals
+        (too large, invalid) never come here: :meth:`_refused` cuts or dead-letters them."""
         self._metrics.kafka_errors.inc()
         now = time.monotonic()
         if now - self._last_error_log >= 1.0:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from grokpipe.envelope import hostname
 from grokpipe.httpserver import OpsServer
 from grokpipe.shipper.config import ShipperSettings
+from grokpipe.shipper.deadletter import DeadLetter
 from grokpipe.shipper.file.config import FileInputSettings
 from grokpipe.shipper.file.input import FileInput
 from grokpipe.shipper.metrics import ShipperMetrics
@@ -36,7 +37,9 @@ class Shipper:
         self.settings = settings
         self.metrics = ShipperMetrics()
         self.host = settings.host_name or hostname()
-        self.publisher = Publisher(settings.kafka, settings.publisher, self.metrics)
+        self.publisher = Publisher(
+            settings.kafka, settings.publisher, self.metrics, dead_letter=DeadLetter(self.metrics, settings.data_dir)
+        )
         self.inputs: list[Input] = [self._make_input(spec) for spec in settings.inputs]
         self.ops = OpsServer(settings.http, self.metrics.registry, self.health)
 
@@ -99,8 +102,15 @@ class Shipper:
     def health(self) -> dict[str, Any]:
         inputs = {i.name: i.health() for i in self.inputs}
         ok = all(v.get("alive", True) for v in inputs.values())
+        dead_letter = self.publisher.dead_letter
+        status = "failing" if not ok else "degraded" if dead_letter.degraded else "ok"
         return {
-            "status": "ok" if ok else "failing",
-            "kafka": {"connected": self.publisher.connected, "in_flight": self.publisher.in_flight},
+            "status": status,
+            "kafka": {
+                "connected": self.publisher.connected,
+                "in_flight": self.publisher.in_flight,
+                "record_limit": self.publisher.record_limit,
+                "dead_lettered": dead_letter.health(),
+            },
             "inputs": inputs,
         }

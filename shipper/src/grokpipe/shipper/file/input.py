@@ -20,7 +20,6 @@ from grokpipe.envelope import (
     TAG_TRUNCATED,
     Envelope,
     Event,
-    encode,
     event_id,
     record_key,
     utc_now_iso,
@@ -158,20 +157,22 @@ class FileInput:
         key = record_key(host, stream)
         file_info = {"path": harvester.path, "inode": str(state.inode), "device_id": str(state.device)}
         timestamp = utc_now_iso()
-        wrap, publish = self._envelope.wrap, self._publisher.publish
+        wrap, encode, publish = self._envelope.wrap, self._publisher.encode, self._publisher.publish
         pending = harvester.pending
         truncated = invalid = 0
         for offset, end, text, tags in records:
             event: Event = {"@timestamp": timestamp, "message": text, "log": {"file": file_info, "offset": offset}}
             wrap(event, event_id(host, stream, offset), tags=tags)
-            if tags:
-                if TAG_TRUNCATED in tags:
+            value = encode(key, event)  # cut to what Kafka takes, and tagged, if the line is too long
+            flags = event.get("tags")
+            if flags:
+                if TAG_TRUNCATED in flags:
                     truncated += 1
-                if TAG_INVALID_UTF8 in tags:
+                if TAG_INVALID_UTF8 in flags:
                     invalid += 1
             token = Pending(end)
             pending.append(token)
-            publish(key, encode(event), token)
+            publish(key, value, token)
         self._m_events.inc(len(records))
         if truncated:
             self._m_truncated.inc(truncated)

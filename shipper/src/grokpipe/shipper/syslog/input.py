@@ -27,7 +27,6 @@ from grokpipe.envelope import (
     TAG_TRUNCATED,
     Envelope,
     Event,
-    encode,
     mint_event_id,
     record_key,
 )
@@ -99,6 +98,7 @@ class SyslogInput:
         self._parser = SyslogParser(settings.timezone)
         self._keys: dict[tuple[str, str], bytes] = {}  # Kafka record keys by (sender, app)
         self._envelope = Envelope(input_type="syslog", host=host, dataset=settings.dataset, tags=settings.tags)
+        self._encode = publisher.encode
         root = input_root(data_dir, settings.name)
         spool_dir = placement.spool_dir or root
         open_spool = functools.partial(
@@ -303,7 +303,7 @@ class SyslogInput:
             if len(self._keys) > 4096:
                 self._keys.clear()
             key = self._keys[sender, app] = record_key(sender, app)
-        return key, encode(event), event
+        return key, self._encode(key, event), event  # cut to what Kafka takes (and tagged) if too long
 
 
 class _Metrics(ListenerEvents):
