@@ -34,6 +34,12 @@ class GrokSettings(Section):
     library: Path = Field(default=DEFAULT_LIBRARY, description="folder with patterns/, pipelines/, routing.yml")
     extra_patterns: list[Path] = Field(default_factory=list, description="more pattern folders (e.g. logstash's)")
     timeout: float = Field(default=0.25, gt=0, description="seconds one grok search may take")
+    max_chars: int = Field(
+        default=65_536, ge=1024, description="characters of a field a grok step searches (longer: tagged _groklimit)"
+    )
+    event_budget: float = Field(
+        default=1.0, gt=0, description="seconds of pipeline steps per event; then the rest is skipped (_pipelinelimit)"
+    )
     timezone: str = Field(default="UTC", description="for timestamps written without an offset")
 
 

@@ -22,12 +22,14 @@ the message alone) with the message's first line masked (:func:`indexer.masking.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import regex
 
+from grokpipe.indexer import frames, masking
 from grokpipe.indexer.frames import DEFAULT_LIBRARY_PREFIXES, Frame, culprit_frame, parse_frames
 from grokpipe.indexer.masking import mask
 
@@ -69,6 +71,7 @@ class Fingerprint:
     culprit: str
     kind: str
     frame: Frame | None = None  # the frame that named an exception: log.origin.*
+    bounded: bool = False  # the message's first line or the trace was longer than what is read of it
 
 
 def digest(*parts: str) -> str:
@@ -106,7 +109,22 @@ def custom_key(values: Iterable[str]) -> str:
 
 
 def fingerprint(facts: ErrorFacts, grouping: Grouping = Grouping()) -> Fingerprint | None:
-    """The event's group, or None when it is not an error."""
+    """The event's group, or None when it is not an error. ``bounded`` when a bound of
+    :mod:`.masking` or :mod:`.frames` left part of the message or trace unread."""
+    found = _fingerprint(facts, grouping)
+    if found is None:
+        return None
+    trace_cut = found.kind == "exception" and frames.cut(facts.stack_trace)
+    if trace_cut or masking.cut(_first_line(facts.message or facts.text)):
+        return dataclasses.replace(found, bounded=True)
+    return found
+
+
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0]
+
+
+def _fingerprint(facts: ErrorFacts, grouping: Grouping) -> Fingerprint | None:
     if facts.type and facts.stack_trace:
         frame = culprit_frame(parse_frames(facts.stack_trace), grouping.library_prefixes)
         if frame is not None:

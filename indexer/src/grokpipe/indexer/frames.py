@@ -16,6 +16,10 @@ A frame is *library* code when its module (Python: the file path; Java: the clas
 with one of the library prefixes, or, for a prefix that is a bare directory name
 (``site-packages``), has it as a directory anywhere in the path. The frame that names the error is
 the innermost in-app one; a trace made only of library frames falls back to its innermost frame.
+
+Bounded work: a trace is read :data:`MAX_LINES` lines at most (the innermost end: Python's last
+lines, Java's first), and a line longer than :data:`MAX_LINE_CHARS` is no frame; :func:`cut` says
+whether a trace is past those bounds.
 """
 
 from __future__ import annotations
@@ -60,6 +64,10 @@ class Frame:
         return f"{self.file} in {self.function}" if self.language == "python" else self.function
 
 
+#: Lines of a trace read for frames (the innermost ones), and the longest line that can be a frame.
+MAX_LINES = 1000
+MAX_LINE_CHARS = 2000
+
 _PY_TRACEBACK = "Traceback (most recent call last):"
 _PY_FRAME = regex.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<function>\S.*?))?\s*$')
 _JAVA_FRAME = regex.compile(r"^\s*at\s+(?P<where>[^\s(]+)\((?P<source>[^)]*)\)")
@@ -71,7 +79,9 @@ def python_frames(trace: str) -> list[Frame]:
     """The frames of the last ``Traceback`` section, innermost first."""
     section = trace.rsplit(_PY_TRACEBACK, 1)[-1] if _PY_TRACEBACK in trace else trace
     frames: list[Frame] = []
-    for text in section.splitlines():
+    for text in section.splitlines()[-MAX_LINES:]:
+        if len(text) > MAX_LINE_CHARS:
+            continue
         found = _PY_FRAME.match(text)
         if found is not None:
             file = found["file"]
@@ -83,7 +93,9 @@ def python_frames(trace: str) -> list[Frame]:
 def java_frames(trace: str) -> list[Frame]:
     """The top-level exception's frames (before any ``Caused by:``), innermost first."""
     frames: list[Frame] = []
-    for text in trace.splitlines():
+    for text in trace.splitlines()[:MAX_LINES]:
+        if len(text) > MAX_LINE_CHARS:
+            continue
         if _JAVA_NEXT_SECTION.match(text):
             break
         found = _JAVA_FRAME.match(text)
@@ -99,6 +111,11 @@ def java_frames(trace: str) -> list[Frame]:
             line = int(source["line"]) if source["line"] else None
         frames.append(Frame(file, line, qualified, cls or qualified, "java"))
     return frames
+
+
+def cut(trace: str) -> bool:
+    """Whether :func:`parse_frames` leaves lines of ``trace`` unread."""
+    return trace.count("\n") >= MAX_LINES or any(len(line) > MAX_LINE_CHARS for line in trace.splitlines())
 
 
 def parse_frames(trace: str) -> list[Frame]:

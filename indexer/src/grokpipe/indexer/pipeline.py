@@ -7,13 +7,14 @@ a file that does not load fails the indexer at start, naming the file, the step,
 
 from __future__ import annotations
 
+import time
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from grokpipe.indexer import pipelinefile
 from grokpipe.indexer.errors import PatternError, PipelineError
-from grokpipe.indexer.fields import Event
+from grokpipe.indexer.fields import Event, add_tag
 from grokpipe.indexer.grok import PatternLibrary
 from grokpipe.indexer.pipelinefile import InvalidLibraryFile, PipelineFile, Problem, RoutingFile
 from grokpipe.indexer.processors import STEPS, Context, Step
@@ -23,15 +24,28 @@ from grokpipe.indexer.processors import STEPS, Context, Step
 DEFAULT_LIBRARY = Path(str(files("grokpipe.grok_patterns")))
 
 
+#: The event's steps took longer than the pipeline's ``budget``: the steps after that were skipped.
+TAG_PIPELINE_LIMIT = "_pipelinelimit"
+
+
 class Pipeline:
-    def __init__(self, name: str, steps: list[Step]) -> None:
+    """Steps in order. Each step bounds its own work (docs/bounds.md); ``budget`` (``grok.event_budget``)
+    bounds their sum: once an event has taken that long, its remaining steps are skipped and it is
+    tagged ``_pipelinelimit``, so one hostile event cannot hold up the batch behind it."""
+
+    def __init__(self, name: str, steps: list[Step], budget: float = 1.0) -> None:
         self.name = name
         self.steps = steps
+        self.budget = budget
 
     def __call__(self, event: Event) -> Event:
+        started = time.perf_counter()
         for step in self.steps:
             if not step.guarded or step.applies(event):
                 step(event)
+                if time.perf_counter() - started > self.budget:
+                    add_tag(event, TAG_PIPELINE_LIMIT)
+                    break
         return event
 
 
@@ -49,7 +63,7 @@ def compile_steps(name: str, parsed: PipelineFile, context: Context, source: str
             steps.append(STEPS[kind](spec.options, context))
         except (ValueError, PatternError) as exc:
             raise InvalidLibraryFile([Problem(source, str(exc), index, kind)]) from None
-    return Pipeline(name, steps)
+    return Pipeline(name, steps, context.event_budget)
 
 
 def load_file(path: Path, context: Context) -> Pipeline:
@@ -82,12 +96,15 @@ class Router:
         extra_pattern_dirs: list[Path] | None = None,
         grok_timeout: float = 0.25,
         timezone: str = "UTC",
+        *,
+        grok_max_chars: int = 65_536,
+        event_budget: float = 1.0,
     ) -> Router:
         try:
             library = PatternLibrary.from_dirs([library_dir / "patterns", *(extra_pattern_dirs or [])])
         except PatternError as exc:
             raise PipelineError(str(exc)) from None
-        context = Context(library, grok_timeout, timezone)
+        context = Context(library, grok_timeout, timezone, grok_max_chars, event_budget)
         routing_file = library_dir / "routing.yml"
         routing = pipelinefile.read(routing_file, RoutingFile) if routing_file.is_file() else RoutingFile()
         pipelines: dict[str, Pipeline] = {}

@@ -45,6 +45,9 @@ from grokpipe.indexer.options import (
 from grokpipe.indexer.sentry import ecs as sentry_ecs
 
 TAG_JSON_PARSE_FAILURE = "_jsonparsefailure"
+#: A step read only part of a long field (see each step's bound in docs/bounds.md).
+TAG_GROK_LIMIT = "_groklimit"
+TAG_GROUPING_LIMIT = "_groupinglimit"
 
 
 class Step:
@@ -77,10 +80,19 @@ class Step:
 class Context:
     """What steps need at compile time: the pattern library and the pipeline's defaults."""
 
-    def __init__(self, library: PatternLibrary, grok_timeout: float, timezone: str) -> None:
+    def __init__(
+        self,
+        library: PatternLibrary,
+        grok_timeout: float,
+        timezone: str,
+        grok_max_chars: int = 65_536,
+        event_budget: float = 1.0,
+    ) -> None:
         self.library = library
         self.grok_timeout = grok_timeout
         self.timezone = timezone
+        self.grok_max_chars = grok_max_chars
+        self.event_budget = event_budget
 
 
 class Grok(Step):
@@ -95,6 +107,7 @@ class Grok(Step):
         self._groks = [context.library.compile(p) for p in options.patterns]
         self._tag = options.tag_on_failure  # None: no tag
         self._timeout = context.grok_timeout
+        self._max_chars = context.grok_max_chars
 
     def __call__(self, event: Event) -> None:
         text = get_at(event, self._field)
@@ -102,6 +115,9 @@ class Grok(Step):
             if self._tag:
                 add_tag(event, self._tag)
             return
+        if len(text) > self._max_chars:  # searched in its head only: a search's time grows with the text
+            text = text[: self._max_chars]
+            add_tag(event, TAG_GROK_LIMIT)
         for grok in self._groks:
             try:
                 if grok.store(event, text, timeout=self._timeout):  # captures put in place
@@ -430,6 +446,8 @@ class GroupingKey(Step):
         found = fingerprint(self.facts(event), self._grouping)
         if found is None:
             return
+        if found.bounded:
+            add_tag(event, TAG_GROUPING_LIMIT)
         put(event, self._target, found.key)
         put(event, ERROR_TITLE, found.title)
         if found.culprit:

@@ -33,6 +33,12 @@ string (:attr:`Scrubber.candidate`) rules them out; only the rest run the rules.
 plain key that came out unchanged are remembered (a bounded set of short strings: user agents,
 referrers, paths repeat), so the next event's copy costs one dict lookup. ``scrub.patterns``
 are user regexes and run on every string.
+
+Bounded work per string: the candidate search of a long string (over :data:`_LONG` characters) is
+one substring search per candidate word, not the alternation (which costs ~0.2 s a MiB); and each
+rule masks at most :data:`MAX_MASKS` values in one string: past that, the rest of the string is
+masked whole and the event tagged ``_scrublimit`` (a 900 KB line of ``token=a&token=a&...`` took
+3-6 s of masking before this bound). Nothing is left unmasked to save time.
 """
 
 from __future__ import annotations
@@ -49,6 +55,9 @@ from grokpipe.indexer.fields import Event, add_tag
 
 MASK = "[Filtered]"
 TAG = "scrubbed"
+#: A string had more than MAX_MASKS values for one rule: the rest of it was masked whole.
+TAG_LIMIT = "_scrublimit"
+MAX_MASKS = 1000
 
 #: A key containing one of these is secret.
 SUBSTRINGS = (
@@ -84,6 +93,8 @@ _USERINFO = re.compile(r"(?P<head>://[^/\s:@\"'<>]+:)(?P<value>[^/\s@\"'<>]+)(?=
 _NAME_PARTS = re.compile(r"[.\[\]]")
 #: The cache of unchanged values: at most this many, each at most this long.
 _CLEAN_ENTRIES, _CLEAN_LENGTH = 10_000, 256
+#: Strings longer than this are searched for candidate words one word at a time (see the module note).
+_LONG = 4096
 
 
 def normalise_key(key: str) -> str:
@@ -111,6 +122,8 @@ class Scrubber:
         alternatives = "|".join(re.escape(term).replace("_", "[_-]") for term in terms)
         # searched in the lower-cased text: re's IGNORECASE is ~15x slower on an alternation of words
         self.candidate = re.compile(alternatives)
+        self._terms = tuple(variant for term in terms for variant in _spellings(term))
+        self._limited = False  # a rule hit MAX_MASKS in the event being scrubbed
         # "sig=x" is the shortest text a rule masks; a secret field's value is masked whatever its length
         self._shortest = 1 if self._patterns else 5
         globs = "|".join(fnmatch.translate(glob) for glob in settings.disable_datasets)
@@ -124,9 +137,18 @@ class Scrubber:
         return self.enabled and (self._disabled is None or self._disabled.match(dataset) is None)
 
     def __call__(self, event: Event) -> Event:
+        self._limited = False
         if self._walk(event, "", _SKIP, self._clean_message(event.get("message"))):
             add_tag(event, TAG)
+            if self._limited:
+                add_tag(event, TAG_LIMIT)
         return event
+
+    def has_candidate(self, lowered: str) -> bool:
+        """Whether a candidate word is in the lower-cased text."""
+        if len(lowered) <= _LONG:
+            return self.candidate.search(lowered) is not None
+        return any(term in lowered for term in self._terms)
 
     def _clean_message(self, message: Any) -> str:
         """``message`` if no rule could match anywhere in it, else "". What a pipeline parses out of
@@ -135,7 +157,7 @@ class Scrubber:
         final sigma depends on its neighbours). User patterns run on every string: then "" too."""
         if self._patterns or type(message) is not str:
             return ""
-        if self.candidate.search(message.lower()) is not None or ("://" in message and "@" in message):
+        if self.has_candidate(message.lower()) or ("://" in message and "@" in message):
             return ""
         return message
 
@@ -165,17 +187,34 @@ class Scrubber:
     def text(self, text: str) -> str:
         """``text`` with every credential masked (the same object when there was none)."""
         out = text
+        sub = self._sub
         if "://" in out and "@" in out:
-            out = _USERINFO.sub(_mask_value, out)
-        if self.candidate.search(out.lower()) is not None:
-            out = _AUTHORIZATION.sub(_mask_value, out)
-            out = _COOKIE.sub(_mask_cookies, out)
-            out = _BEARER.sub(_mask_value, out)
+            out = sub(_USERINFO, _mask_value, out)
+        if self.has_candidate(out.lower()):
+            out = sub(_AUTHORIZATION, _mask_value, out)
+            out = sub(_COOKIE, _mask_cookies, out)
+            out = sub(_BEARER, _mask_value, out)
             for rule in (_QUOTED, _KV, _ARROW, _HEADER):
-                out = rule.sub(self._mask_if_secret, out)
+                out = sub(rule, self._mask_if_secret, out)
         for pattern in self._patterns:
-            out = pattern.sub(_mask_pattern, out)
+            out = sub(pattern, _mask_pattern, out)
         return text if out == text else out
+
+    def _sub(self, rule: re.Pattern[str], mask: Callable[[re.Match[str]], str], text: str) -> str:
+        """``rule.sub(mask, text)`` for at most :data:`MAX_MASKS` matches; past them, the rest of the
+        text is masked whole (and the event tagged ``_scrublimit``)."""
+        last = [0, 0]  # matches, end of the last one
+
+        def counted(match: re.Match[str]) -> str:
+            last[0] += 1
+            last[1] = match.end()
+            return mask(match)
+
+        out = rule.sub(counted, text, count=MAX_MASKS)
+        if last[0] < MAX_MASKS or last[1] >= len(text):
+            return out
+        self._limited = True
+        return out[: len(out) - (len(text) - last[1])] + MASK
 
     # -- walking the event (the hot path: type() checks, one call per container) ---------------
 
@@ -195,6 +234,7 @@ class Scrubber:
         changed = False
         if isinstance(node, dict):
             secret_keys, shortest, candidate, clean = self._secret, self._shortest, self.candidate, self._clean
+            has = self._has_in
             for name, value in node.items():
                 kind = type(value)
                 if kind is str:
@@ -203,7 +243,10 @@ class Scrubber:
                             continue
                         if not self._patterns and (
                             len(value) < shortest
-                            or (candidate.search(value.lower()) is None and ("://" not in value or "@" not in value))
+                            or (
+                                (candidate.search(value.lower()) is None if len(value) <= _LONG else not has(value))
+                                and ("://" not in value or "@" not in value)
+                            )
                         ):  # nothing a rule could match
                             self._remember_clean(value)
                             continue
@@ -226,6 +269,9 @@ class Scrubber:
                     changed = self._walk(value, key, _NOTHING, text) or changed
         return changed
 
+    def _has_in(self, value: str) -> bool:
+        return self.has_candidate(value.lower())
+
     def _remember_clean(self, value: str) -> None:
         if len(value) <= _CLEAN_LENGTH:  # long texts (messages) seldom repeat: not worth the memory
             if len(self._clean) >= _CLEAN_ENTRIES:  # bounded: unique values (ids, URLs) must not grow it
@@ -242,6 +288,15 @@ class Scrubber:
         base = match.start()
         quote = value[0] if value[0] in "\"'" and len(value) > 1 and value[-1] == value[0] else ""
         return match[0][: start - base] + f"{quote}{MASK}{quote}" + match[0][end - base :]
+
+
+def _spellings(term: str) -> list[str]:
+    """``api_key`` is also written ``api-key`` (the alternation's ``[_-]``)."""
+    parts = term.split("_")
+    spellings = [parts[0]]
+    for part in parts[1:]:
+        spellings = [f"{head}{sep}{part}" for head in spellings for sep in "_-"]
+    return spellings
 
 
 def _working_directory(key: str, value: str) -> bool:

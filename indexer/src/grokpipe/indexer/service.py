@@ -34,7 +34,14 @@ class Indexer:
         self.settings = settings
         self.metrics = IndexerMetrics()
         grok = settings.grok
-        self.router = Router.load(grok.library, grok.extra_patterns, grok.timeout, grok.timezone)
+        self.router = Router.load(
+            grok.library,
+            grok.extra_patterns,
+            grok.timeout,
+            grok.timezone,
+            grok_max_chars=grok.max_chars,
+            event_budget=grok.event_budget,
+        )
         self.es = elasticsearch(settings.elasticsearch)
         self._stop = threading.Event()
         self.writer = BulkWriter(self.es, settings.retry, self.metrics, self._stop)

@@ -117,7 +117,18 @@ def _start_worker(grok: GrokSettings, scrub: ScrubSettings, namespace: str, log_
 
     logs.setup(log_level)
     global _state
-    _state = (Router.load(grok.library, grok.extra_patterns, grok.timeout, grok.timezone), Scrubber(scrub), namespace)
+    _state = (
+        Router.load(
+            grok.library,
+            grok.extra_patterns,
+            grok.timeout,
+            grok.timezone,
+            grok_max_chars=grok.max_chars,
+            event_budget=grok.event_budget,
+        ),
+        Scrubber(scrub),
+        namespace,
+    )
     # What is loaded now lives as long as the process: out of the collector's way, so that its
     # rounds over the young documents of each task do not walk the compiled pipelines as well.
     gc.freeze()
