@@ -13,7 +13,7 @@ import pytest
 from grokpipe.envelope import event_id
 from grokpipe.shipper.file import identity
 from grokpipe.shipper.file.config import FileInputSettings
-from grokpipe.shipper.file.discovery import Found
+from grokpipe.shipper.file.discovery import Found, watched_dirs
 from grokpipe.shipper.file.harvester import Harvester
 from grokpipe.shipper.file.prospector import Prospector, Start, plan_start
 from grokpipe.shipper.file.registry import FileState, Registry
@@ -192,3 +192,45 @@ def test_a_known_file_resumes_at_its_offset_and_gone_files_are_forgotten(logs: P
         assert {s.key for s in registry} == {key}
     finally:
         close_all(harvesters)
+
+
+def test_at_start_a_file_renamed_out_of_the_globs_is_finished_from_its_offset(logs: Path) -> None:
+    """The registry knows access.log at offset 6; while the shipper was down it grew and became
+    access.log.1 (out of ``*.log``). The next start reads it from 6 under its new name; a copy with
+    the same first line but another inode, and an entry whose file is gone, are not taken for it."""
+    (logs / "access.log").write_text("first\nsecond\n")
+    p, registry = prospector(logs)
+    harvesters: dict[str, Harvester] = {}
+    scan(p, harvesters)
+    (key,) = harvesters
+    registry.advance(key, 6, str(logs / "access.log"), NOW)
+    close_all(harvesters)
+    with (logs / "access.log").open("a") as out:
+        out.write("third\n")
+    (logs / "access.log").rename(logs / "access.log.1")
+    (logs / "copy.log.2").write_text("first\nsecond\nthird\n")
+    registry.put(state(key="gone", inode=123456789))
+    restarted = Prospector(settings(paths=[str(logs / "*.log")]), registry)
+    (renamed,) = scan(restarted, {})
+    try:
+        assert (renamed.path, renamed.state.key, renamed.state.offset) == (str(logs / "access.log.1"), key, 6)
+        assert renamed.gone_since == 0.0  # closed like any file that left the globs
+        records, _ = renamed.read(1024, 0.0)
+        assert [r.text for r in records] == ["second", "third"]
+        assert {s.key for s in registry} == {key}
+    finally:
+        renamed.close()
+    assert scan(restarted, {renamed.state.key: renamed}) == []  # only at start
+
+
+@pytest.mark.parametrize(
+    ("paths", "dirs"),
+    [
+        (["/var/log/nginx/*.log"], ["/var/log/nginx"]),
+        (["/var/log/nginx/access.log", "/var/log/nginx/error*.log"], ["/var/log/nginx"]),
+        (["/var/log/*/app.log", "/srv/**/*.log"], ["/var/log", "/srv"]),
+        (["/*.log"], ["/"]),
+    ],
+)
+def test_watched_dirs(paths: list[str], dirs: list[str]) -> None:
+    assert watched_dirs(paths) == dirs

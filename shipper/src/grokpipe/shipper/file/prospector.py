@@ -13,11 +13,19 @@ Every ``scan_frequency`` it lists the files the globs match (:mod:`.discovery`) 
 
 Then it forgets the registry state of files that are gone, left the globs, or idle past
 ``clean_inactive``. The input owns the harvesters and runs them; the prospector only starts them.
+
+At start (the first scan), a registry entry whose file the globs no longer find is looked for in the
+directory of its last path before it is forgotten: a file renamed out of the globs while the shipper
+was stopped or crashed (``access.log`` -> ``access.log.1`` under ``*.log``) is the same device, inode
+and fingerprint under another name, and is read from its acknowledged offset to its end, then
+closed like any file that left the globs (``close_timeout``). Filebeat forgets it (beats#39732).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -26,6 +34,8 @@ from grokpipe.shipper.file import discovery, identity
 from grokpipe.shipper.file.config import FileInputSettings
 from grokpipe.shipper.file.harvester import Harvester
 from grokpipe.shipper.file.registry import FileState, Registry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +128,12 @@ class Prospector:
         for ident, harvester in open_inodes.items():
             if ident not in found and not harvester.closing:
                 harvester.gone_since = harvester.gone_since or mono
+        if self._first_scan:
+            for state in self._registry:
+                if (state.device, state.inode) not in found and state.key not in harvesters:
+                    renamed = self._renamed_away(state, mono)
+                    if renamed is not None:
+                        started[state.key] = renamed
         self._clean(found, now, {*harvesters, *started})
         self._first_scan = False
         return list(started.values())
@@ -159,6 +175,49 @@ class Prospector:
             os.close(fd)
             raise
         return start.state, fd
+
+    def _renamed_away(self, state: FileState, mono: float) -> Harvester | None:
+        """A harvester for ``state``'s file found under another name in the directory of its last
+        path (same device, inode and fingerprint) with bytes past the acknowledged offset, or None."""
+        directory = os.path.dirname(state.path) or "."
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            return None
+        for entry in entries:
+            try:
+                if entry.inode() != state.inode or entry.stat(follow_symlinks=False).st_dev != state.device:
+                    continue
+            except OSError:
+                continue
+            try:
+                fd = os.open(entry.path, os.O_RDONLY)
+            except OSError:
+                return None
+            st = os.fstat(fd)
+            if (
+                (st.st_dev, st.st_ino) != (state.device, state.inode)
+                or not stat.S_ISREG(st.st_mode)
+                or st.st_size <= state.offset
+                or not identity.matches(fd, state.fp)
+            ):
+                os.close(fd)
+                return None
+            harvester = Harvester(
+                entry.path,
+                state,
+                max_line_bytes=self._settings.max_line_bytes,
+                multiline=self._settings.multiline,
+                now=mono,
+                fd=fd,
+            )
+            harvester.gone_since = mono  # out of the globs: finished and closed after close_timeout
+            log.info(
+                "finishing a file renamed out of the paths while the shipper was down",
+                extra={"log.file.path": entry.path, "previous_path": state.path, "log.offset": state.offset},
+            )
+            return harvester
+        return None
 
     def _clean(self, found: Mapping[tuple[int, int], discovery.Found], now: float, open_keys: set[str]) -> None:
         """Forget deleted files, files that left the globs, and files idle past clean_inactive."""
