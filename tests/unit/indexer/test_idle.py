@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from grokpipe.indexer import idle
 from grokpipe.indexer.idle import IdleFetch
@@ -127,3 +127,36 @@ def test_a_rebalance_starts_over_and_resumes_what_is_assigned() -> None:
     assert consumer.paused == set()
     rest.rest(fake(consumer))  # position forgotten: the committed offset is asked again
     assert consumer.committed_calls == 1
+
+
+class BusyCoordinator(FakeConsumer):
+    """committed() fails the first ``failures`` times (the group coordinator busy after a restart)."""
+
+    def __init__(self, failures: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.failures = failures
+
+    def committed(self, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        if self.failures:
+            self.failures -= 1
+            self.committed_calls += 1
+            raise KafkaException(KafkaError(KafkaError.COORDINATOR_LOAD_IN_PROGRESS))
+        return super().committed(partitions, timeout)
+
+
+def test_a_committed_offset_that_could_not_be_asked_is_asked_again_not_guessed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Committed at its end (10) and nothing new: the partition rests once the offset is known. Taking
+    the log start (0) for an offset that could not be asked kept it fetching for ever."""
+    consumer = BusyCoordinator(1, ends={0: 10}, committed={0: 10})
+    rest = IdleFetch()
+    rest.rest(fake(consumer))
+    assert consumer.paused == set()  # not known yet: not taken for read to its end either
+    rest.rest(fake(consumer))
+    assert consumer.committed_calls == 1  # not asked again before ASK_AGAIN
+    monkeypatch.setattr(idle, "ASK_AGAIN", 0.0)
+    rest._ask_at = 0.0
+    rest.rest(fake(consumer))
+    assert consumer.paused == {0}
+    assert consumer.committed_calls == 2

@@ -13,6 +13,13 @@ resumed; they stay resumed until read up to that end, so a resume is never undon
 came back. On Apache Kafka, which holds empty fetches, this costs a line at most :data:`IDLE_REST`
 of latency and saves nothing but also breaks nothing.
 
+A partition whose position is not known is never taken for one read to its end: before its first
+record the position is the committed offset, and a committed offset that could not be asked (the
+group coordinator busy, as right after a replica was killed and rejoined) is asked again
+:data:`ASK_AGAIN` seconds later. Taking the log start for it instead (as this module once did) kept
+a partition idle at its committed end fetching for ever: the busy loop above, ~60% of a core in
+librdkafka's broker thread, until the next rebalance.
+
 Delivery is unchanged: a pause drops what librdkafka prefetched for the partition, and the resume
 fetches again from the position after the last record handed to the consumer, so nothing is
 skipped and nothing handed twice. Offsets are committed by the consumer from its batches, as before.
@@ -33,6 +40,8 @@ IDLE_REST = 0.05
 POLL_WAIT = 0.01
 #: How long a poll waits while every partition rests: records cannot come, callbacks can.
 REST_WAIT = IDLE_REST
+#: Seconds before committed offsets that could not be asked are asked again.
+ASK_AGAIN = 1.0
 
 Partition = tuple[str, int]
 
@@ -45,6 +54,7 @@ class IdleFetch:
         self._ends: dict[Partition, int] = {}  # log ends learnt by asking (ListOffsets)
         self._paused: set[Partition] = set()
         self._look_at = 0.0
+        self._ask_at = 0.0  # when committed offsets may be asked again after a failure
         self._resume_all = False
 
     def read(self, topic: str, partition: int, offset: int) -> None:
@@ -56,6 +66,7 @@ class IdleFetch:
         self._next.clear()
         self._ends.clear()
         self._paused.clear()
+        self._ask_at = 0.0
         self._resume_all = True
 
     def poll_wait(self, consumer: KafkaConsumer) -> float:
@@ -76,7 +87,11 @@ class IdleFetch:
         assigned = [tp for tp in consumer.assignment() if (tp.topic, tp.partition) not in self._paused]
         if not assigned:
             return
-        drained = [tp for tp in assigned if self._at_end(consumer, tp, self._position(consumer, tp, assigned))]
+        drained = []
+        for tp in assigned:
+            position = self._position(consumer, tp, assigned)
+            if position is not None and self._at_end(consumer, tp, position):
+                drained.append(tp)
         if not drained:
             return
         with contextlib.suppress(KafkaException):
@@ -85,18 +100,25 @@ class IdleFetch:
                 self._look_at = time.monotonic() + IDLE_REST
             self._paused.update((tp.topic, tp.partition) for tp in drained)
 
-    def _position(self, consumer: KafkaConsumer, tp: TopicPartition, assigned: list[TopicPartition]) -> int:
+    def _position(self, consumer: KafkaConsumer, tp: TopicPartition, assigned: list[TopicPartition]) -> int | None:
         """Where we read next: after our last record; before any, the committed offset (asked once
-        for all such partitions); with none, the low watermark (``auto.offset.reset: earliest``)."""
+        for all such partitions); with none, the low watermark (``auto.offset.reset: earliest``).
+        None while the committed offset could not be asked (asked again after :data:`ASK_AGAIN`)."""
         key = (tp.topic, tp.partition)
         if key not in self._next:
+            if time.monotonic() < self._ask_at:
+                return None
             unknown = [p for p in assigned if (p.topic, p.partition) not in self._next]
             try:
                 committed = consumer.committed(unknown, timeout=2.0)
             except KafkaException:
-                committed = unknown  # offsets left OFFSET_INVALID: the low watermark stands in
+                committed = []
             for p in committed:
-                self._next[(p.topic, p.partition)] = p.offset
+                if p.error is None:
+                    self._next[(p.topic, p.partition)] = p.offset
+            if key not in self._next:
+                self._ask_at = time.monotonic() + ASK_AGAIN
+                return None
         return self._resolved(consumer, tp)
 
     def _resolved(self, consumer: KafkaConsumer, tp: TopicPartition) -> int:
