@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         for name in services:
             argv = [sys.executable, "-m", "grokpipe.cli", name, "-c", str(args.examples / f"{name}.yml")]
             service_env = env | {"GROKPIPE_DATA_DIR": str(args.data_dir / name)}  # for services with state
+            if name == "indexer":  # the embedded server's ceiling (docs/capacity.md); never on a real cluster
+                service_env = {"GROKPIPE_RETENTION__ENABLED": "true"} | service_env
             procs[name] = subprocess.Popen(argv, env=service_env, stdin=subprocess.DEVNULL)
             log.info("started service", extra={"service": name, "pid": procs[name].pid})
 

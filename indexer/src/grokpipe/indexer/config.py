@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from grokpipe.indexer.pipeline import DEFAULT_LIBRARY
+from grokpipe.indexer.retention import RetentionSettings
 from grokpipe.settings import ElasticsearchSettings, HttpSettings, KafkaSettings, Section, ServiceSettings
 
 
@@ -107,6 +108,7 @@ class IndexerSettings(ServiceSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     grok: GrokSettings = Field(default_factory=GrokSettings)
     scrub: ScrubSettings = Field(default_factory=ScrubSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     workers: int = Field(
         default=1,
         ge=1,

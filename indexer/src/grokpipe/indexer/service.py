@@ -13,6 +13,7 @@ from grokpipe.indexer.config import IndexerSettings
 from grokpipe.indexer.consumer import Consumer
 from grokpipe.indexer.metrics import IndexerMetrics
 from grokpipe.indexer.pipeline import Router
+from grokpipe.indexer.retention import Retention
 from grokpipe.indexer.template import install_templates
 from grokpipe.retry import Backoff, RetryPolicy, retry
 
@@ -46,6 +47,9 @@ class Indexer:
         self._stop = threading.Event()
         self.writer = BulkWriter(self.es, settings.retry, self.metrics, self._stop)
         self.consumer = Consumer(settings, self.router, self.writer, self.metrics)
+        self.retention = (
+            Retention(self.es, settings.retention, settings.namespace) if settings.retention.enabled else None
+        )
         self.ops = OpsServer(settings.http, self.metrics.registry, self.health)
         self._thread = threading.Thread(target=self._run, name="indexer", daemon=True)
 
@@ -58,6 +62,8 @@ class Indexer:
         self.ops.start()
         self.setup()
         self._thread.start()
+        if self.retention is not None:
+            self.retention.start()
         log.info("indexer started", extra={"datasets": self.router.datasets, "topic": self.settings.kafka.topic})
 
     def _run(self) -> None:
@@ -72,10 +78,18 @@ class Indexer:
         self._stop.set()
         self.consumer.stop()
         self._thread.join(timeout)
+        if self.retention is not None:
+            self.retention.stop()
         self.ops.stop()
         self.es.close()
         log.info("indexer stopped")
 
     def health(self) -> dict[str, Any]:
         alive = self._thread.is_alive()
-        return {"status": "ok" if alive and self.consumer.error is None else "failing", "consumer_alive": alive}
+        status = "ok" if alive and self.consumer.error is None else "failing"
+        doc: dict[str, Any] = {"status": status, "consumer_alive": alive}
+        if self.retention is not None:
+            doc["retention"] = self.retention.health()
+            if status == "ok" and self.retention.warn:
+                doc["status"] = "degraded"  # near the embedded store's ceiling (docs/capacity.md)
+        return doc
