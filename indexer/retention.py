@@ -1,8 +1,8 @@
 """Retention for the embedded default: keep ``logs-*-<namespace>`` inside what the server holds.
 
 The embedded server (noida-db) keeps every document in memory and scans on every search: its memory
-grows ~19 MiB per 1,000 events and a console search (a term filter plus a terms aggregation) takes
-seconds past 20,000 (docs/capacity.md). So where ``grokpipe up`` runs it, the indexer deletes, every
+grows ~19 MiB per 1,000 events and a console search (a term filter plus a terms aggregation) took
+2.5 s at 20,000 events and 7.8 s at 50,000 where it was measured (docs/capacity.md). So where ``grokpipe up`` runs it, the indexer deletes, every
 ``interval`` seconds:
 
 * events older than ``max_age_days`` (by ``@timestamp``);
@@ -35,7 +35,7 @@ PAGE = 10_000
 
 class RetentionSettings(Section):
     enabled: bool = Field(default=False, description="on for the embedded default only (grokpipe up)")
-    max_events: int = Field(default=50_000, ge=100, description="events kept in logs-*-<namespace>")
+    max_events: int = Field(default=20_000, ge=100, description="events kept in logs-*-<namespace>")
     max_age_days: float = Field(default=7.0, gt=0, description="events older than this are deleted")
     interval: float = Field(default=60.0, gt=0, description="seconds between passes")
     warn_ratio: float = Field(default=0.8, gt=0, le=1, description="past this share of max_events: degraded")
