@@ -2,8 +2,8 @@
 
 The embedded server (noida-db) keeps every document in memory and scans on every search: its memory
 grows ~19 MiB per 1,000 events and a console search (a term filter plus a terms aggregation) took
-2.5 s at 20,000 events and 7.8 s at 50,000 where it was measured (docs/capacity.md). So where ``grokpipe up`` runs it, the indexer deletes, every
-``interval`` seconds:
+2.5 s at 20,000 events and 7.8 s at 50,000 where it was measured (docs/capacity.md). So where
+``grokpipe up`` runs it, the indexer deletes, every ``interval`` seconds:
 
 * events older than ``max_age_days`` (by ``@timestamp``);
 * the oldest events past ``max_events``, down to ``trim_ratio`` of it (one delete per 10,000 events,

@@ -52,9 +52,9 @@ except OSError:
     _LIBC = None
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: SIGTERM when the starting thread's process dies (a killed test run or ``up``),
-    so no server is left behind. Only a ctypes call on a library loaded before the fork."""
+    so no server or service is left behind. Only a ctypes call on a library loaded before the fork."""
     if _LIBC is not None:
         _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -117,7 +117,7 @@ class EmbeddedStack:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 (async-signal-safe: one prctl call)
+            preexec_fn=die_with_parent,  # noqa: PLW1509 (async-signal-safe: one prctl call)
         )
         assert self._proc.stdout is not None
         self._pump = threading.Thread(target=self._pump_output, args=(self._proc.stdout,), daemon=True)

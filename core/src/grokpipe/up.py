@@ -20,7 +20,7 @@ from pathlib import Path
 
 from grokpipe import endpoints, logs
 from grokpipe.cli import commands
-from grokpipe.embedded import EmbeddedStack
+from grokpipe.embedded import EmbeddedStack, die_with_parent
 from grokpipe.kafka_admin import ensure_topic
 from grokpipe.settings import KafkaSettings
 
@@ -75,7 +75,14 @@ def run(args: argparse.Namespace) -> int:
             service_env = env | {"GROKPIPE_DATA_DIR": str(args.data_dir / name)}  # for services with state
             if name == "indexer":  # the embedded server's ceiling (docs/capacity.md); never on a real cluster
                 service_env = {"GROKPIPE_RETENTION__ENABLED": "true"} | service_env
-            procs[name] = subprocess.Popen(argv, env=service_env, stdin=subprocess.DEVNULL)
+            # SIGTERM when up dies, even by kill -9: a service left running holds its port and its
+            # consumer group's instance id against the next ``make run`` (it stops and flushes as on Ctrl-C)
+            procs[name] = subprocess.Popen(
+                argv,
+                env=service_env,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 (async-signal-safe: one prctl call)
+            )
             log.info("started service", extra={"service": name, "pid": procs[name].pid})
 
         def exited() -> bool:
