@@ -25,8 +25,8 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _BENCH]
 import orjson  # noqa: E402
 import yaml  # noqa: E402
 
-from grokpipe.kafka_admin import ensure_topic  # noqa: E402
 from grokpipe.embedded import EmbeddedStack, free_port  # noqa: E402
+from grokpipe.kafka_admin import ensure_topic  # noqa: E402
 from grokpipe.settings import KafkaSettings  # noqa: E402
 
 sys.path.append(_BENCH)

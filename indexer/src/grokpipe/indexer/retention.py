@@ -24,7 +24,8 @@ from typing import Any
 from elasticsearch import Elasticsearch
 from pydantic import Field, model_validator
 
-from grokpipe.errors import ElasticsearchError, elasticsearch_errors
+from grokpipe.elasticsearch_client import elasticsearch_errors
+from grokpipe.errors import ElasticsearchError
 from grokpipe.settings import Section
 
 log = logging.getLogger(__name__)
