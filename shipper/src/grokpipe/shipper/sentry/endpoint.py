@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import orjson
@@ -47,14 +48,20 @@ class SpoolWriter(Protocol):
 
 class SentryEndpoint:
     def __init__(
-        self, settings: SentryInputSettings, spool: SpoolWriter, metrics: ShipperMetrics, *, host: str
+        self,
+        settings: SentryInputSettings,
+        spool: SpoolWriter,
+        metrics: ShipperMetrics,
+        *,
+        host: str,
+        encode: Callable[[bytes, dict[str, Any]], bytes] | None = None,
     ) -> None:
         self._settings = settings
         self._spool = spool
         self._metrics = metrics
         self._name = settings.name
         self._projects = Projects(settings.projects)
-        self._records = Records(host=host, tags=settings.tags, event_bytes=settings.limits.event_bytes)
+        self._records = Records(host=host, tags=settings.tags, event_bytes=settings.limits.event_bytes, encode=encode)
         self._buckets = None if settings.rate_limit is None else TokenBuckets(settings.rate_limit)
 
     def __call__(self, request: Request) -> Response:

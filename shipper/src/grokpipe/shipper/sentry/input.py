@@ -49,7 +49,7 @@ class SentryInput:
             publish_many=publisher.publish_many,
         )
         publisher.after_poll(self.spool.settle)
-        self.endpoint = SentryEndpoint(settings, self.spool, metrics, host=host)
+        self.endpoint = SentryEndpoint(settings, self.spool, metrics, host=host, encode=publisher.encode)
         self.server = HttpServer(
             settings.address,
             self.endpoint,

@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import orjson
 
 from grokpipe.envelope import Envelope as EventEnvelope
-from grokpipe.envelope import encode, event_id, record_key, utc_now_iso
+from grokpipe.envelope import encode as encode_event
+from grokpipe.envelope import event_id, record_key, utc_now_iso
 from grokpipe.shipper.sentry.config import SentryProject
 from grokpipe.shipper.sentry.envelope import Envelope, Item
 from grokpipe.shipper.sentry.errors import Malformed, TooLarge
@@ -100,8 +101,18 @@ def _object(value: Any, what: str) -> dict[str, Any]:
 class Records:
     """Builds the Kafka records of one input (its host, tags)."""
 
-    def __init__(self, *, host: str, tags: Sequence[str] = (), event_bytes: int = 1024 * 1024) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        tags: Sequence[str] = (),
+        event_bytes: int = 1024 * 1024,
+        encode: Callable[[bytes, dict[str, Any]], bytes] | None = None,
+    ) -> None:
+        """``encode`` is the publisher's (every input's one encoding, cut to what Kafka takes); the plain
+        envelope encoding when none is given."""
         self._event_bytes = event_bytes
+        self._encode = encode or (lambda _key, event: encode_event(event))
         self._wrappers = {
             dataset: EventEnvelope(input_type="sentry", host=host, dataset=dataset, tags=tags)
             for dataset in (DATASET_EVENT, DATASET_LOG, DATASET_CHECKIN)
@@ -120,7 +131,8 @@ class Records:
         # Kafka record key: a monitor's check-ins stay in order (one partition); events and log records
         # spread over the partitions by their id
         source = payload.get("monitor_slug") if item == "check_in" else doc_id
-        return record_key(project.name, str(source)), encode(event)
+        key = record_key(project.name, str(source))
+        return key, self._encode(key, event)
 
     def _check_size(self, item: Item) -> None:
         if len(item.payload) > self._event_bytes:
