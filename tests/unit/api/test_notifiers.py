@@ -6,14 +6,20 @@ import base64
 import hashlib
 import hmac
 import urllib.parse
+from datetime import UTC, datetime
 
 import pytest
 
 from grokpipe.api.config import ApiSettings
-from grokpipe.api.notifiers.base import Message
-from grokpipe.api.notifiers.dingtalk import sign
+from grokpipe.api.notifiers.dingtalk.notifier import sign
+from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.templates import HTML, render
 from grokpipe.settings import ConfigError
+
+
+def _message() -> Message:
+    now = datetime.now(UTC)
+    return Message(kind="fired", rule=Subject(name="r"), count=0, start=now, end=now)
 
 
 def test_dingtalk_sign_matches_the_documented_scheme() -> None:
@@ -23,13 +29,14 @@ def test_dingtalk_sign_matches_the_documented_scheme() -> None:
 
 
 def test_html_template_escapes_and_tabulates() -> None:
+    now = datetime.now(UTC)
     msg = Message(
-        "fired",
-        {"name": "<b>r</b>"},
-        {"k": "v"},
-        2,
-        "s",
-        "e",
+        kind="fired",
+        rule=Subject(name="<b>r</b>"),
+        group={"k": "v"},
+        count=2,
+        start=now,
+        end=now,
         samples=[{"message": "<script>", "host": {"name": "h1"}}],
     )
     html = render(HTML, msg.context(), html=True)
@@ -42,7 +49,7 @@ def test_sandbox_blocks_python_internals() -> None:
     from jinja2.exceptions import SecurityError
 
     with pytest.raises(SecurityError):
-        render("{{ rule.__class__.__mro__ }}", Message("fired", {}, {}, 0, "s", "e").context())
+        render("{{ rule.__class__.__mro__ }}", _message().context())
 
 
 def test_config_keeps_secrets_out_of_repr() -> None:

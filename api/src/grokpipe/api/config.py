@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from grokpipe.api.checks.sealing import valid_key
+from grokpipe.api.notifiers.channels import HANDLES, NotifierConfig
+from grokpipe.api.notifiers.people import People
 from grokpipe.api.rules.durations import Duration
 from grokpipe.settings import ElasticsearchSettings, HttpSettings, Section, ServiceSettings
 
@@ -22,47 +24,6 @@ class AuthSettings(Section):
 
     admin_keys: list[SecretStr] = Field(default_factory=list)
     read_keys: list[SecretStr] = Field(default_factory=list)
-
-
-class WebhookNotifier(Section):
-    type: Literal["webhook"]
-    url: str
-    headers: dict[str, SecretStr] = Field(default_factory=dict)
-    template: str | None = None
-
-
-class DingTalkNotifier(Section):
-    type: Literal["dingtalk"]
-    url: str  # https://oapi.dingtalk.com/robot/send?access_token=...
-    secret: SecretStr | None = None
-    at_mobiles: list[str] = Field(default_factory=list)
-    at_all: bool = False
-    template: str | None = None
-
-
-class SlackNotifier(Section):
-    type: Literal["slack"]
-    url: SecretStr  # the incoming-webhook URL is itself the secret
-    channel: str | None = None
-    template: str | None = None
-
-
-class EmailNotifier(Section):
-    type: Literal["email"]
-    host: str
-    port: int = 25
-    security: Literal["none", "starttls", "ssl"] = "none"
-    username: str | None = None
-    password: SecretStr | None = None
-    sender: str
-    to: list[str] = Field(min_length=1)
-    template: str | None = None
-
-
-Notifier = Annotated[
-    WebhookNotifier | DingTalkNotifier | SlackNotifier | EmailNotifier,
-    Field(discriminator="type"),
-]
 
 
 class DeliverySettings(Section):
@@ -141,10 +102,22 @@ class BlameSettings(Section):
 
 
 class OwnerContact(Section):
-    """How to @-mention an author (keyed by the e-mail address in their commits)."""
+    """A person's handles, one per channel that mentions people (``dingtalk_mobile: "138..."``, ``slack: U123``):
+    the keys are the channels' own (:data:`grokpipe.api.notifiers.channels.HANDLES`), an unknown key is an error."""
 
-    dingtalk_mobile: str | None = None
-    slack: str | None = Field(default=None, description="Slack member id, e.g. U123ABC")
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @model_validator(mode="after")
+    def _known_handles(self) -> OwnerContact:
+        for key, value in (self.model_extra or {}).items():
+            if key not in HANDLES:
+                raise ValueError(f"{key}: not a channel's handle (one of {', '.join(sorted(HANDLES))})")
+            if not isinstance(value, str):
+                raise ValueError(f"{key}: a string (quote a number: '13800000000')")
+        return self
+
+    def handles(self) -> dict[str, str]:
+        return {k: str(v) for k, v in (self.model_extra or {}).items()}
 
 
 class ConsoleSettings(Section):
@@ -225,7 +198,7 @@ class ApiSettings(ServiceSettings):
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     http: ApiHttpSettings = Field(default_factory=ApiHttpSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
-    notifiers: dict[str, Notifier] = Field(default_factory=dict)
+    notifiers: dict[str, NotifierConfig] = Field(default_factory=dict)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     indices: IndicesSettings = Field(default_factory=IndicesSettings)
@@ -244,6 +217,10 @@ class ApiSettings(ServiceSettings):
     #: ``make run`` passes a data dir to every service; the api keeps its state in Elasticsearch
     data_dir: str | None = None
     log_level: str = "INFO"
+
+    def people(self) -> People:
+        """``owners:`` as the notifiers resolve them."""
+        return People({email: contact.handles() for email, contact in self.owners.items()})
 
     @model_validator(mode="after")
     def _keys_required(self) -> ApiSettings:

@@ -17,8 +17,8 @@ from grokpipe.api.config import IndicesSettings
 from grokpipe.api.errors import search_failed
 from grokpipe.api.history import History
 from grokpipe.api.lease import Claim, Leases
-from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.message import Kind, Message, Subject
 from grokpipe.api.responses import AlertRecord
 from grokpipe.api.rules import hints
 from grokpipe.api.rules.conditions import Evaluation, Finding, build_search, evaluate, window_for
@@ -177,16 +177,16 @@ class RuleRunner:
 
     @staticmethod
     def message(
-        rule: Rule, kind: str, group: dict[str, Any], finding: Finding | None, *, start: datetime, end: datetime
+        rule: Rule, kind: Kind, group: dict[str, Any], finding: Finding | None, *, start: datetime, end: datetime
     ) -> Message:
         """What a rule's notifiers render for one group (also ``POST /rules/{id}/preview``)."""
         return Message(
             kind=kind,
-            rule={"id": rule.id, "name": rule.name, "description": rule.description},
+            rule=Subject(id=rule.id, name=rule.name, description=rule.description),
             group=group,
             count=finding.count if finding else 0,
-            start=start.isoformat(),
-            end=end.isoformat(),
+            start=start,
+            end=end,
             value=finding.value if finding else None,
             previous=finding.previous if finding else None,
             samples=finding.samples if finding else [],

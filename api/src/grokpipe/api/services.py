@@ -64,7 +64,10 @@ class Services:
         owner = settings.scheduler.replica_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         leases = Leases(es, settings.indices.state, owner, settings.scheduler.lease_seconds)
         fields = FieldCache(es)
-        dispatcher = Dispatcher(settings.notifiers, settings.delivery, Presentation.of(settings))
+        console = settings.console
+        dispatcher = Dispatcher(
+            settings.notifiers, settings.delivery, Presentation(console.base_url, console.timezone, settings.people())
+        )
         store = RuleStore(es, settings.indices.rules)
         runner = RuleRunner(
             es, indices=settings.indices, dispatcher=dispatcher, leases=leases, clock=clock, fields=fields
@@ -82,7 +85,7 @@ class Services:
             dispatcher,
             notify=errors.notify,
             alerts_index=indices.alerts,
-            owners=settings.owners,
+            people=settings.people(),
             clock=clock,
         )
         sync = GroupSync(
@@ -98,7 +101,7 @@ class Services:
         )
         digests = DigestStore(es, indices.digests)
         digest_runner = DigestRunner(
-            es, groups, counter, dispatcher, leases, alerts_index=indices.alerts, owners=settings.owners, clock=clock
+            es, groups, counter, dispatcher, leases, alerts_index=indices.alerts, people=settings.people(), clock=clock
         )
         digest_scheduler = Scheduler(digests, digest_runner, settings.scheduler, clock, kind="digest", workers=2)
         return cls(

@@ -13,6 +13,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 from prometheus_client import Counter
+from pydantic import BaseModel
 
 from grokpipe.api.checks.results import ResultStore
 from grokpipe.api.checks.schemas import Report, ReportBody, ReportColumn, ReportResult, ReportRow, RunRecord
@@ -20,11 +21,43 @@ from grokpipe.api.checks.store import CheckStore
 from grokpipe.api.errors import NotFound
 from grokpipe.api.history import History
 from grokpipe.api.lease import Leases
-from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
+
+
+class ReportTitle(BaseModel):
+    name: str
+    description: str | None
+
+
+class ReportLine(BaseModel):
+    label: str
+    check_id: str
+    cells: list[str]
+    pairs: list[list[str]]  # [column title, cell]
+    failed: bool
+    status: str
+
+
+class ReportTotals(BaseModel):
+    executed: int
+    passed: int
+    failed: int
+
+
+class ReportFacts(BaseModel):
+    """The ``report`` layout's context: the report, its columns, one line per check row, totals."""
+
+    report: ReportTitle
+    columns: list[str]
+    rows: list[ReportLine]
+    totals: ReportTotals
+    generated: str  # ISO 8601
+
+
 REPORTS = Counter("grokpipe_api_check_reports_total", "Check reports sent", ["outcome"])
 _STEP_LABELS = {"passed": "OK", "failed": "FAILED", "skipped": "SKIPPED"}
 
@@ -118,31 +151,31 @@ class ReportRunner:
     def message(self, report: ReportBody, result: ReportResult) -> Message:
         titles = result.columns
         rows = [
-            {
-                "label": f"{r.check_name} {r.row_key}".strip(),
-                "check_id": r.check_id,
-                "cells": r.cells,
-                "pairs": [[t, c] for t, c in zip(titles, r.cells, strict=True)],
-                "failed": r.status != "up",
-                "status": r.status,
-            }
+            ReportLine(
+                label=f"{r.check_name} {r.row_key}".strip(),
+                check_id=r.check_id,
+                cells=r.cells,
+                pairs=[[t, c] for t, c in zip(titles, r.cells, strict=True)],
+                failed=r.status != "up",
+                status=r.status,
+            )
             for r in result.rows
         ]
+        facts = ReportFacts(
+            report=ReportTitle(name=report.name, description=report.description),
+            columns=titles,
+            rows=rows,
+            totals=ReportTotals(executed=result.executed, passed=result.passed, failed=result.failed),
+            generated=result.generated.isoformat(),
+        )
         return Message(
             kind="report",
-            rule={"id": result.report_id, "name": report.name, "description": report.description},
-            group={},
+            rule=Subject(id=result.report_id, name=report.name, description=report.description),
             count=result.failed,
-            start=result.generated.isoformat(),
-            end=result.generated.isoformat(),
+            start=result.generated,
+            end=result.generated,
             layout="report",
-            data={
-                "report": {"name": report.name, "description": report.description},
-                "columns": titles,
-                "rows": rows,
-                "totals": {"executed": result.executed, "passed": result.passed, "failed": result.failed},
-                "generated": result.generated.isoformat(),
-            },
+            facts=facts,
         )
 
     def send(self, report: Report, tick: datetime) -> ReportResult:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from elasticsearch import Elasticsearch
 from prometheus_client import Counter
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from grokpipe.api.checks import alerts, validate
 from grokpipe.api.checks.alerts import CheckAction, CheckState
@@ -28,13 +28,43 @@ from grokpipe.api.config import ApiSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
 from grokpipe.api.lease import Leases
-from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.responses import AlertRecord
 from grokpipe.api.runner import Clock
 from grokpipe.api.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
+
+
+class CheckTitle(BaseModel):
+    id: str
+    name: str
+    description: str | None
+
+
+class RunFacts(BaseModel):
+    run_id: str
+    started: str  # ISO 8601
+    up: int
+    down: int
+
+
+class RowFacts(BaseModel):
+    row_key: str
+    status: str
+    error: str | None
+
+
+class CheckFacts(BaseModel):
+    """The ``check`` layout's context: the check, its run, each row's status, since when it is down."""
+
+    check: CheckTitle
+    run: RunFacts
+    rows: list[RowFacts]
+    since: str | None  # ISO 8601; None in a recovery
+
+
 CHECK_RUNS = Counter("grokpipe_api_check_runs_total", "Check runs by outcome", ["outcome"])
 
 
@@ -101,22 +131,21 @@ class CheckService:
     def _act(
         self, check: Check, run: CheckRun, action: CheckAction, *, before: CheckState, after: CheckState, tick: datetime
     ) -> AlertRecord:
-        since = (after.since or before.since or tick).isoformat()
-        rows = [{"row_key": r.row_key, "status": r.status, "error": r.error} for r in run.rows]
+        since = after.since or before.since or tick
+        facts = CheckFacts(
+            check=CheckTitle(id=check.id, name=check.name, description=check.description),
+            run=RunFacts(run_id=run.run_id, started=run.started.isoformat(), up=run.up, down=run.down),
+            rows=[RowFacts(row_key=r.row_key, status=r.status, error=r.error) for r in run.rows],
+            since=since.isoformat() if action.kind == "fired" else None,
+        )
         message = Message(
             kind="down" if action.kind == "fired" else "recovered",
-            rule={"id": check.id, "name": check.name, "description": check.description},
-            group={},
+            rule=Subject(id=check.id, name=check.name, description=check.description),
             count=run.down,
             start=since,
-            end=run.started.isoformat(),
+            end=run.started,
             layout="check",
-            data={
-                "check": {"id": check.id, "name": check.name, "description": check.description},
-                "run": {"run_id": run.run_id, "started": run.started.isoformat(), "up": run.up, "down": run.down},
-                "rows": rows,
-                "since": since if action.kind == "fired" else None,
-            },
+            facts=facts,
         )
         outcomes = self.dispatcher.deliver(check.notify, message) if action.notify else {}
         doc = self.history.record(
@@ -128,7 +157,7 @@ class CheckService:
             notified=action.notify,
             notifications=outcomes,
             check={"id": check.id, "run_id": run.run_id},
-            rows=rows,
+            rows=[r.model_dump() for r in facts.rows],
         )
         log.info("check alert " + action.kind, extra={"check.id": check.id, "notified": action.notify})
         return doc

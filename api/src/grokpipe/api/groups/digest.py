@@ -8,27 +8,52 @@ count). The tick is claimed with the same lease as rules, so replicas send each 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch
+from pydantic import BaseModel
 
 from grokpipe.api import metrics
-from grokpipe.api.config import OwnerContact
 from grokpipe.api.groups.counts import Counter
-from grokpipe.api.groups.notify import mentions
 from grokpipe.api.groups.schemas import Digest, DigestBody, DigestReport, DigestRow, ErrorGroup
 from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
 from grokpipe.api.lease import Leases
-from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.message import Message, Subject
+from grokpipe.api.notifiers.people import People
 from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 _ORDER = {"new": 0, "regressed": 1, "ongoing": 2}
+
+
+class DigestTitle(BaseModel):
+    name: str
+    description: str | None
+
+
+class DigestPeriod(BaseModel):
+    start: str  # ISO 8601, as the templates show it with when()
+    end: str
+
+
+class DigestTotals(BaseModel):
+    new: int
+    regressed: int
+    groups: int
+    events: int
+
+
+class DigestFacts(BaseModel):
+    """The ``digest`` layout's context: the digest, its period, its rows and totals."""
+
+    digest: DigestTitle
+    period: DigestPeriod
+    rows: list[DigestRow]
+    totals: DigestTotals
 
 
 def lease_id(digest_id: str) -> str:
@@ -45,7 +70,7 @@ class DigestRunner:
         leases: Leases,
         *,
         alerts_index: str,
-        owners: Mapping[str, OwnerContact],
+        people: People,
         clock: Clock,
     ) -> None:
         self.es = es
@@ -54,7 +79,7 @@ class DigestRunner:
         self.dispatcher = dispatcher
         self.leases = leases
         self.history = History(es, alerts_index, clock)
-        self.owners = owners
+        self.people = people
         self.clock = clock
 
     def report(self, digest: DigestBody, start: datetime, end: datetime, digest_id: str | None = None) -> DigestReport:
@@ -115,7 +140,6 @@ class DigestRunner:
             flag = "new"
         elif group.regressed_at is not None and start <= group.regressed_at < end:
             flag = "regressed"
-        contact = self.owners.get(group.owner.email) if group.owner else None
         return DigestRow(
             id=group.id,
             flag=flag,
@@ -127,31 +151,24 @@ class DigestRunner:
             first_seen=group.first_seen,
             last_seen=group.last_seen,
             owner=group.owner,
-            mention=contact.dingtalk_mobile if contact else None,
         )
 
     def message(self, digest: DigestBody, report: DigestReport) -> Message:
-        data = {
-            "digest": {"name": digest.name, "description": digest.description},
-            "period": {"start": report.start.isoformat(), "end": report.end.isoformat()},
-            "rows": [r.model_dump(mode="json") for r in report.rows],
-            "totals": {
-                "new": report.new,
-                "regressed": report.regressed,
-                "groups": report.groups,
-                "events": report.events,
-            },
-        }
+        facts = DigestFacts(
+            digest=DigestTitle(name=digest.name, description=digest.description),
+            period=DigestPeriod(start=report.start.isoformat(), end=report.end.isoformat()),
+            rows=report.rows,
+            totals=DigestTotals(new=report.new, regressed=report.regressed, groups=report.groups, events=report.events),
+        )
         return Message(
             kind="digest",
-            rule={"id": report.digest_id, "name": digest.name, "description": digest.description},
-            group={},
+            rule=Subject(id=report.digest_id, name=digest.name, description=digest.description),
             count=report.events,
-            start=report.start.isoformat(),
-            end=report.end.isoformat(),
+            start=report.start,
+            end=report.end,
             layout="digest",
-            data=data,
-            mentions=mentions([r.owner for r in report.rows], self.owners),
+            facts=facts,
+            mentions=self.people.mentions([r.owner for r in report.rows]),
         )
 
     def send(self, digest: Digest, start: datetime, end: datetime, tick: datetime) -> DigestReport:

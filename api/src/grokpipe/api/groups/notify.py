@@ -8,30 +8,23 @@ A crash in between re-delivers on the next pass: at least once, never lost.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from elasticsearch import Elasticsearch
 
-from grokpipe.api.config import OwnerContact
 from grokpipe.api.errors import SearchFailed
 from grokpipe.api.groups.counts import Counter
-from grokpipe.api.groups.schemas import ErrorGroup, GroupPublic, Owner
+from grokpipe.api.groups.schemas import ErrorGroup, GroupPublic
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
-from grokpipe.api.notifiers.base import Mentions, Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.message import Event, Kind, Message, Subject
+from grokpipe.api.notifiers.people import People
 from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 RULE = {"id": "error-groups", "name": "Error groups", "description": "new and regressed error groups"}
-
-
-def mentions(owners: list[Owner | None], contacts: Mapping[str, OwnerContact]) -> Mentions:
-    found = [contacts.get(o.email) for o in owners if o is not None]
-    return Mentions(
-        dingtalk_mobiles=tuple(dict.fromkeys(c.dingtalk_mobile for c in found if c and c.dingtalk_mobile)),
-        slack_users=tuple(dict.fromkeys(c.slack for c in found if c and c.slack)),
-    )
+SUBJECT = Subject(id=RULE["id"], name=RULE["name"], description=RULE["description"])
 
 
 class GroupNotifier:
@@ -44,7 +37,7 @@ class GroupNotifier:
         *,
         notify: list[str],
         alerts_index: str,
-        owners: Mapping[str, OwnerContact],
+        people: People,
         clock: Clock,
     ) -> None:
         self.es = es
@@ -53,7 +46,7 @@ class GroupNotifier:
         self.dispatcher = dispatcher
         self.notify = notify
         self.history = History(es, alerts_index, clock)
-        self.owners = owners
+        self.people = people
         self.clock = clock
 
     def deliver_pending(self) -> int:
@@ -104,21 +97,21 @@ class GroupNotifier:
             )
             log.info("error group notification suppressed", extra={"group": group.id, "reason": reason})
 
-    def _deliver(self, group: ErrorGroup, kind: str) -> None:
+    def _deliver(self, group: ErrorGroup, kind: Kind) -> None:
         total = self.counter.totals([group]).get(group.id, group.count)
         public = GroupPublic.of(group, count=total, total=total)
         now = self.clock()
         samples = self._samples(group)
         message = Message(
             kind=kind,
-            rule=RULE,
-            group=public.model_dump(mode="json"),
+            rule=SUBJECT,
+            group=public,
             count=total,
-            start=(group.first_seen or now).isoformat(),
-            end=(group.last_seen or now).isoformat(),
+            start=group.first_seen or now,
+            end=group.last_seen or now,
             samples=samples,
             layout="error",
-            mentions=mentions([group.owner], self.owners),
+            mentions=self.people.mentions([group.owner]),
         )
         outcomes = self.dispatcher.deliver(self.notify, message)
         self.history.record(
@@ -135,7 +128,7 @@ class GroupNotifier:
         )
         log.info("error group " + kind, extra={"group": group.id, "culprit": group.culprit})
 
-    def _samples(self, group: ErrorGroup) -> list[dict[str, object]]:
+    def _samples(self, group: ErrorGroup) -> list[Event]:
         if not group.samples:
             return []
         try:

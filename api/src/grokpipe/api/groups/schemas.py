@@ -180,7 +180,6 @@ class DigestRow(BaseModel):
     first_seen: datetime | None
     last_seen: datetime | None
     owner: Owner | None
-    mention: str | None = None
 
 
 class DigestReport(BaseModel):

@@ -1,76 +1,55 @@
-"""The notifier seam and the message every notifier renders from."""
+"""The notifier seam: what a channel package provides (:class:`Channel`) and what its notifier does.
+
+A channel is one package under ``grokpipe.api.notifiers`` (``dingtalk/``, ``feishu/``...) holding its config
+model, its notifier (rendering and sending) and its ``CHANNEL`` record; :mod:`grokpipe.api.notifiers.channels`
+lists the records, and everything else (api.yml's ``notifiers:`` and ``owners:``, the dispatcher, previews)
+is built from that list.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
+from pydantic import BaseModel, Field
 
-from grokpipe.api import templates
 from grokpipe.api.errors import DeliveryFailed
-from grokpipe.api.notifiers.render import DEFAULT, OwnerFormat, Presentation, labels, page, plain_owner
+from grokpipe.api.notifiers.message import Message
+from grokpipe.api.notifiers.render import DEFAULT, Presentation
+from grokpipe.settings import Section
+
+__all__ = [
+    "SETUP",
+    "Channel",
+    "Handle",
+    "Message",
+    "Notifier",
+    "NotifierSettings",
+    "Rendered",
+    "Setup",
+    "check_response",
+]
 
 
-@dataclass(frozen=True)
-class Mentions:
-    """Who a message @-mentions where the channel supports it (error owners in digests)."""
+class NotifierSettings(Section):
+    """One ``notifiers:`` entry of api.yml; each channel's model narrows ``type`` to its own name."""
 
-    dingtalk_mobiles: tuple[str, ...] = ()
-    slack_users: tuple[str, ...] = ()
+    type: str
+    template: str | None = None
 
 
-@dataclass(frozen=True)
-class Message:
-    """Everything a template may use.
+class Rendered(BaseModel):
+    """One notifier's message. Secrets (webhook URLs and headers, passwords) are never part of it."""
 
-    ``layout`` picks the default templates (``alert`` for rules, ``error`` for new/regressed error
-    groups, ``digest`` for error digests, ``check`` for checks down/recovered, ``report`` for check
-    reports); ``data`` is that layout's own context.
-    """
-
-    kind: str  # fired | recovered | new | regressed | digest | down | report
-    rule: dict[str, Any]
-    group: dict[str, Any]
-    count: int
-    start: str
-    end: str
-    value: float | None = None
-    previous: int | None = None
-    samples: list[dict[str, Any]] = field(default_factory=list)
-    layout: templates.Layout = "alert"
-    data: dict[str, Any] = field(default_factory=dict)
-    mentions: Mentions = field(default_factory=Mentions)
-
-    def context(self, presentation: Presentation = DEFAULT, owner: OwnerFormat = plain_owner) -> dict[str, Any]:
-        """The template context; ``presentation`` and ``owner`` are the channel's (times, links, mentions)."""
-        path = page(self.layout, self.rule, self.group, self.data)
-        ctx = (
-            presentation.helpers(owner)
-            | self.data
-            | {
-                "kind": self.kind,
-                "rule": self.rule,
-                "group": self.group,
-                "count": self.count,
-                "start": self.start,
-                "end": self.end,
-                "value": self.value,
-                "previous": self.previous,
-                "samples": self.samples,
-                "labels": labels(self.group, self.samples),
-                "url": presentation.link(path) if path else None,
-            }
-        )
-        ctx["title"] = templates.render(templates.LAYOUTS[self.layout].title, ctx)
-        return ctx
-
-    def template(self, kind: templates.Part, override: str | None) -> str:
-        """The notifier's own ``template:`` replaces the body of rule alerts only: other layouts have other context."""
-        if override is not None and self.layout == "alert":
-            return override
-        chosen = templates.LAYOUTS[self.layout]
-        return chosen.markdown if kind == "markdown" else chosen.html
+    channel: str | None = Field(description="the notifier's type (dingtalk, slack...); null for an unknown notifier")
+    title: str | None = None
+    text: str | None = Field(default=None, description="as the channel shows it (markdown, mrkdwn, plain text)")
+    html: str | None = Field(default=None, description="the HTML part of an e-mail")
+    body: dict[str, Any] | None = Field(default=None, description="the JSON the channel is sent")
+    to: list[str] | None = None
+    error: str | None = None
 
 
 class Notifier(Protocol):
@@ -78,9 +57,42 @@ class Notifier(Protocol):
 
     def send(self, message: Message, client: httpx.Client) -> None: ...
 
-    def preview(self, message: Message) -> dict[str, Any]:
-        """What :meth:`send` would deliver (``text``, ``html``, the request ``body``), without secrets."""
+    def preview(self, message: Message) -> Rendered:
+        """What :meth:`send` would deliver (text, HTML, the request body), without secrets."""
         ...
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every notifier is built with besides its own config: how messages read, how long a delivery may take."""
+
+    presentation: Presentation = DEFAULT
+    timeout: float = 10.0
+
+
+SETUP = Setup()
+
+
+@dataclass(frozen=True)
+class Handle:
+    """A key of an ``owners:`` entry in api.yml that a channel mentions people by (``dingtalk_mobile: 138...``)."""
+
+    key: str
+    description: str
+
+
+C = TypeVar("C", bound=NotifierSettings)
+
+
+@dataclass(frozen=True)
+class Channel(Generic[C]):
+    """One channel: its ``type:`` in api.yml (``name``), its config model, how its notifier is built, the
+    ``owners:`` handles it mentions people by."""
+
+    name: str
+    config: type[C]
+    notifier: Callable[[str, C, Setup], Notifier]
+    handles: tuple[Handle, ...] = ()
 
 
 def check_response(response: httpx.Response) -> None:

@@ -4,51 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 import httpx
 
 from grokpipe import logs
 from grokpipe.api import metrics
-from grokpipe.api.config import (
-    DeliverySettings,
-    DingTalkNotifier,
-    EmailNotifier,
-    SlackNotifier,
-    WebhookNotifier,
-)
-from grokpipe.api.config import (
-    Notifier as NotifierConfig,
-)
+from grokpipe.api.config import DeliverySettings
 from grokpipe.api.errors import DeliveryFailed
-from grokpipe.api.notifiers.base import Message, Notifier
-from grokpipe.api.notifiers.dingtalk import DingTalk
-from grokpipe.api.notifiers.email import Email
+from grokpipe.api.notifiers.base import Notifier, NotifierSettings, Rendered, Setup
+from grokpipe.api.notifiers.channels import BY_TYPE
+from grokpipe.api.notifiers.message import Message
 from grokpipe.api.notifiers.render import DEFAULT, Presentation
-from grokpipe.api.notifiers.slack import Slack
-from grokpipe.api.notifiers.webhook import Webhook
 from grokpipe.api.responses import NotificationOutcome
 from grokpipe.retry import Backoff, RetryPolicy, retry
 
 log = logging.getLogger(__name__)
 
 
-def build(name: str, config: NotifierConfig, timeout: float, presentation: Presentation = DEFAULT) -> Notifier:
-    if isinstance(config, WebhookNotifier):
-        return Webhook(name, config, presentation)
-    if isinstance(config, DingTalkNotifier):
-        return DingTalk(name, config, presentation)
-    if isinstance(config, SlackNotifier):
-        return Slack(name, config, presentation)
-    if isinstance(config, EmailNotifier):
-        return Email(name, config, timeout, presentation)
-    raise TypeError(type(config).__name__)
+def build(name: str, config: NotifierSettings, timeout: float, presentation: Presentation = DEFAULT) -> Notifier:
+    """The notifier of one ``notifiers:`` entry, by its channel's registration (:mod:`.channels`)."""
+    return BY_TYPE[config.type].notifier(name, config, Setup(presentation, timeout))
 
 
 class Dispatcher:
     def __init__(
         self,
-        configs: Mapping[str, NotifierConfig],
+        configs: Mapping[str, NotifierSettings],
         delivery: DeliverySettings,
         presentation: Presentation = DEFAULT,
     ) -> None:
@@ -66,12 +47,12 @@ class Dispatcher:
     def close(self) -> None:
         self.client.close()
 
-    def preview(self, names: list[str], message: Message) -> dict[str, dict[str, Any]]:
+    def preview(self, names: list[str], message: Message) -> dict[str, Rendered]:
         """What each named notifier would receive, rendered in its channel's format; nothing is sent."""
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, Rendered] = {}
         for name in names:
             notifier = self.notifiers.get(name)
-            out[name] = notifier.preview(message) if notifier else {"channel": None, "error": "unknown notifier"}
+            out[name] = notifier.preview(message) if notifier else Rendered(channel=None, error="unknown notifier")
         return out
 
     def deliver(self, names: list[str], message: Message) -> dict[str, NotificationOutcome]:

@@ -5,28 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from grokpipe.api.checks.schemas import ReportResult
 from grokpipe.api.groups.schemas import DigestReport
-from grokpipe.api.notifiers.base import Message
+from grokpipe.api.notifiers.base import Rendered
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.message import Message
 
-
-class Rendered(BaseModel):
-    """One notifier's message. Secrets (webhook URLs and headers, passwords) are never part of it."""
-
-    channel: str | None = Field(description="dingtalk, slack, email or webhook; null for an unknown notifier")
-    title: str | None = None
-    text: str | None = Field(default=None, description="as the channel shows it (markdown, mrkdwn, plain text)")
-    html: str | None = Field(default=None, description="the HTML part of an e-mail")
-    body: dict[str, Any] | None = Field(default=None, description="the JSON the channel is sent")
-    to: list[str] | None = None
-    error: str | None = None
+__all__ = [
+    "DigestMessagesPreview",
+    "GroupMessages",
+    "Rendered",
+    "ReportMessagesPreview",
+    "RuleMessagesPreview",
+    "rendered",
+]
 
 
 def rendered(dispatcher: Dispatcher, names: list[str], message: Message) -> dict[str, Rendered]:
-    return {name: Rendered.model_validate(out) for name, out in dispatcher.preview(names, message).items()}
+    return dispatcher.preview(names, message)
 
 
 class GroupMessages(BaseModel):

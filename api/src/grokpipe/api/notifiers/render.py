@@ -2,9 +2,9 @@
 
 Templates call ``when(ts)`` (a time in ``console.timezone``, to the second), read ``url`` (the
 message's own console page) and ``link(path)`` (another one), and ``owner(o)`` (the author of a
-culprit line). ``owner`` is the channel's business: DingTalk writes ``@mobile`` (and lists it in
-``at.atMobiles``), Slack ``<@member>``, e-mail the name and address. Without ``console.base_url``
-there are no links; without a contact for the author, the name.
+culprit line). ``owner`` is the channel's business: each channel package resolves the person's handle it
+needs (DingTalk ``@mobile``, listed in ``at.atMobiles``; Slack ``<@member>``; Feishu ``<at id=...></at>``;
+e-mail the name and address). Without ``console.base_url`` there are no links; without a handle, the name.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from grokpipe.api.config import ApiSettings, OwnerContact
+from grokpipe.api.notifiers.people import People, Person
 
-OwnerFormat = Callable[[Mapping[str, Any] | None, OwnerContact | None], str]
+#: how a channel writes an owner (a person, or None for no owner)
+OwnerFormat = Callable[[Person | None], str]
 
 
-def plain_owner(owner: Mapping[str, Any] | None, contact: OwnerContact | None) -> str:
+def plain_owner(person: Person | None) -> str:
     """The owner as a person reads it anywhere: ``name <email>``."""
-    if not owner:
+    if person is None:
         return "unknown"
-    email = owner.get("email") or ""
-    return f"{owner.get('name', '')} <{email}>" if email else str(owner.get("name", ""))
+    return f"{person.name} <{person.email}>" if person.email else person.name
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,7 @@ class Presentation:
 
     base_url: str | None = None
     timezone: str = "UTC"
-    owners: Mapping[str, OwnerContact] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, settings: ApiSettings) -> Presentation:
-        return cls(settings.console.base_url, settings.console.timezone, settings.owners)
+    people: People = field(default_factory=People)
 
     def when(self, value: object) -> str:
         """``2026-12-07 10:41:03 CST`` for an ISO string or datetime; anything else as given."""
@@ -57,15 +53,12 @@ class Presentation:
         """The console page ``/ui/<path>``, or None without ``console.base_url``."""
         return f"{self.base_url}/ui/{path.lstrip('/')}" if self.base_url else None
 
-    def contact(self, owner: Mapping[str, Any] | None) -> OwnerContact | None:
-        return self.owners.get(str(owner.get("email"))) if owner else None
-
     def helpers(self, owner_format: OwnerFormat = plain_owner) -> dict[str, Any]:
         """The functions templates call."""
         return {
             "when": self.when,
             "link": self.link,
-            "owner": lambda o=None: owner_format(o, self.contact(o)),
+            "owner": lambda o=None: owner_format(self.people.of(o)),
         }
 
 

@@ -9,17 +9,16 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
-from collections.abc import Mapping
 from email.message import EmailMessage
-from typing import Any
 
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.config import EmailNotifier, OwnerContact
 from grokpipe.api.errors import DeliveryFailed
-from grokpipe.api.notifiers.base import Message
-from grokpipe.api.notifiers.render import DEFAULT, Presentation
+from grokpipe.api.notifiers.base import SETUP, Rendered, Setup
+from grokpipe.api.notifiers.email.config import EmailNotifier
+from grokpipe.api.notifiers.message import Message
+from grokpipe.api.notifiers.render import plain_owner
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$", re.MULTILINE)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -33,11 +32,8 @@ def plain_text(markdown: str) -> str:
     return _LINK.sub(r"\1: \2", text)
 
 
-def owner_address(owner: Mapping[str, Any] | None, contact: OwnerContact | None) -> str:
-    if not owner:
-        return "unknown"
-    email = owner.get("email") or ""
-    return f"{owner.get('name', '')} <{email}>" if email else str(owner.get("name", ""))
+#: e-mail writes an owner with the address of their commits: no handle needed
+owner_address = plain_owner
 
 
 def smtp_failure(exc: BaseException) -> str:
@@ -57,13 +53,11 @@ def _reply(code: int, text: bytes | str) -> str:
 
 
 class Email:
-    def __init__(
-        self, name: str, config: EmailNotifier, timeout: float = 10.0, presentation: Presentation = DEFAULT
-    ) -> None:
+    def __init__(self, name: str, config: EmailNotifier, setup: Setup = SETUP) -> None:
         self.name = name
         self.config = config
-        self.timeout = timeout
-        self.presentation = presentation
+        self.timeout = setup.timeout
+        self.presentation = setup.presentation
 
     def parts(self, message: Message) -> tuple[str, str, str]:
         """Subject, plain text, HTML."""
@@ -82,9 +76,9 @@ class Email:
         mail.add_alternative(html, subtype="html")
         return mail
 
-    def preview(self, message: Message) -> dict[str, Any]:
+    def preview(self, message: Message) -> Rendered:
         subject, text, html = self.parts(message)
-        return {"channel": "email", "title": subject, "text": text, "html": html, "to": list(self.config.to)}
+        return Rendered(channel="email", title=subject, text=text, html=html, to=list(self.config.to))
 
     def send(self, message: Message, client: httpx.Client) -> None:
         cfg = self.config

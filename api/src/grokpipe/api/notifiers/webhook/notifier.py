@@ -7,18 +7,18 @@ from typing import Any
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.config import WebhookNotifier
-from grokpipe.api.notifiers.base import Message, check_response
-from grokpipe.api.notifiers.render import DEFAULT, Presentation
+from grokpipe.api.notifiers.base import SETUP, Rendered, Setup, check_response
+from grokpipe.api.notifiers.message import Message
+from grokpipe.api.notifiers.webhook.config import WebhookNotifier
 
 _HELPERS = ("when", "link", "owner")
 
 
 class Webhook:
-    def __init__(self, name: str, config: WebhookNotifier, presentation: Presentation = DEFAULT) -> None:
+    def __init__(self, name: str, config: WebhookNotifier, setup: Setup = SETUP) -> None:
         self.name = name
         self.config = config
-        self.presentation = presentation
+        self.presentation = setup.presentation
 
     def body(self, message: Message) -> dict[str, Any]:
         ctx = message.context(self.presentation)
@@ -26,9 +26,9 @@ class Webhook:
         body["text"] = templates.render(message.template("markdown", self.config.template), ctx)
         return body
 
-    def preview(self, message: Message) -> dict[str, Any]:
+    def preview(self, message: Message) -> Rendered:
         body = self.body(message)
-        return {"channel": "webhook", "title": body["title"], "text": body["text"], "body": body}
+        return Rendered(channel="webhook", title=body["title"], text=body["text"], body=body)
 
     def send(self, message: Message, client: httpx.Client) -> None:
         headers = {k: v.get_secret_value() for k, v in self.config.headers.items()}

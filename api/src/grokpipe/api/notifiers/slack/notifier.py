@@ -1,21 +1,24 @@
 """Slack incoming webhook: a header block with the title, the body as mrkdwn, ``text`` as the fallback.
 
 Slack has no headings and its own link and bold syntax: the markdown templates are converted
-(:func:`mrkdwn`), and an owner with a ``slack`` member id is mentioned as ``<@id>``.
+(:func:`mrkdwn`), and an owner with a ``slack`` member id (``owners:`` in api.yml) is mentioned as ``<@id>``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.config import OwnerContact, SlackNotifier
-from grokpipe.api.notifiers.base import Message, check_response
-from grokpipe.api.notifiers.render import DEFAULT, Presentation
+from grokpipe.api.notifiers.base import SETUP, Rendered, Setup, check_response
+from grokpipe.api.notifiers.message import Message
+from grokpipe.api.notifiers.people import Person
+from grokpipe.api.notifiers.slack.config import SlackNotifier
+
+#: the ``owners:`` key Slack mentions a person by (their member id)
+MEMBER = "slack"
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -41,22 +44,24 @@ def mrkdwn(markdown: str, title: str | None = None) -> str:
     return _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '/')}>", text)
 
 
-def owner_mention(owner: Mapping[str, Any] | None, contact: OwnerContact | None) -> str:
-    if not owner:
+def owner_mention(person: Person | None) -> str:
+    if person is None:
         return "unknown"
-    return f"<@{contact.slack}>" if contact and contact.slack else str(owner.get("name", ""))
+    member = person.handle(MEMBER)
+    return f"<@{member}>" if member else person.name
 
 
 class Slack:
-    def __init__(self, name: str, config: SlackNotifier, presentation: Presentation = DEFAULT) -> None:
+    def __init__(self, name: str, config: SlackNotifier, setup: Setup = SETUP) -> None:
         self.name = name
         self.config = config
-        self.presentation = presentation
+        self.presentation = setup.presentation
 
     def body(self, message: Message) -> dict[str, Any]:
         ctx = message.context(self.presentation, owner_mention)
         text = mrkdwn(templates.render(message.template("markdown", self.config.template), ctx), ctx["title"])
-        missing = [u for u in message.mentions.slack_users if f"<@{u}>" not in text]
+        members = dict.fromkeys(m for m in (p.handle(MEMBER) for p in message.mentions) if m)
+        missing = [u for u in members if f"<@{u}>" not in text]
         if missing:
             text += "\n" + " ".join(f"<@{user}>" for user in missing)
         blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": ctx["title"][:150]}}]
@@ -67,10 +72,10 @@ class Slack:
             body["channel"] = self.config.channel
         return body
 
-    def preview(self, message: Message) -> dict[str, Any]:
+    def preview(self, message: Message) -> Rendered:
         body = self.body(message)
         text = next((b["text"]["text"] for b in body["blocks"] if b["type"] == "section"), "")
-        return {"channel": "slack", "title": body["text"], "text": text, "body": body}
+        return Rendered(channel="slack", title=body["text"], text=text, body=body)
 
     def send(self, message: Message, client: httpx.Client) -> None:
         check_response(client.post(self.config.url.get_secret_value(), json=self.body(message)))

@@ -1,7 +1,8 @@
 """DingTalk custom robot: markdown message, ``at`` mobiles/all, signed URL (timestamp + HMAC-SHA256).
 
-An owner with a ``dingtalk_mobile`` contact is written ``name @mobile`` where the template names them,
-and the mobile is listed in ``at.atMobiles``: DingTalk highlights a mention only when both are there.
+An owner with a ``dingtalk_mobile`` handle (``owners:`` in api.yml) is written ``name @mobile`` where the
+template names them, and the mobile is listed in ``at.atMobiles``: DingTalk highlights a mention only when
+both are there.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import hashlib
 import hmac
 import time
 import urllib.parse
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.config import DingTalkNotifier, OwnerContact
 from grokpipe.api.errors import DeliveryFailed
-from grokpipe.api.notifiers.base import Message, check_response
-from grokpipe.api.notifiers.render import DEFAULT, Presentation
+from grokpipe.api.notifiers.base import SETUP, Rendered, Setup, check_response
+from grokpipe.api.notifiers.dingtalk.config import DingTalkNotifier
+from grokpipe.api.notifiers.message import Message
+from grokpipe.api.notifiers.people import Person
+
+#: the ``owners:`` key DingTalk mentions a person by
+MOBILE = "dingtalk_mobile"
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -29,23 +33,24 @@ def sign(secret: str, timestamp_ms: int) -> str:
     return urllib.parse.quote_plus(base64.b64encode(digest).decode())
 
 
-def owner_mention(owner: Mapping[str, Any] | None, contact: OwnerContact | None) -> str:
-    if not owner:
+def owner_mention(person: Person | None) -> str:
+    if person is None:
         return "unknown"
-    name = str(owner.get("name", ""))
-    return f"{name} @{contact.dingtalk_mobile}" if contact and contact.dingtalk_mobile else name
+    mobile = person.handle(MOBILE)
+    return f"{person.name} @{mobile}" if mobile else person.name
 
 
 class DingTalk:
-    def __init__(self, name: str, config: DingTalkNotifier, presentation: Presentation = DEFAULT) -> None:
+    def __init__(self, name: str, config: DingTalkNotifier, setup: Setup = SETUP) -> None:
         self.name = name
         self.config = config
-        self.presentation = presentation
+        self.presentation = setup.presentation
 
     def body(self, message: Message) -> dict[str, Any]:
         ctx = message.context(self.presentation, owner_mention)
         text = templates.render(message.template("markdown", self.config.template), ctx)
-        mobiles = list(dict.fromkeys([*self.config.at_mobiles, *message.mentions.dingtalk_mobiles]))
+        mentioned = [m for m in (p.handle(MOBILE) for p in message.mentions) if m]
+        mobiles = list(dict.fromkeys([*self.config.at_mobiles, *mentioned]))
         missing = [m for m in mobiles if f"@{m}" not in text]
         if missing:  # DingTalk highlights a mention only when the text carries "@<mobile>" too
             text += "\n\n" + " ".join(f"@{m}" for m in missing)
@@ -55,14 +60,9 @@ class DingTalk:
             "at": {"atMobiles": mobiles, "isAtAll": self.config.at_all},
         }
 
-    def preview(self, message: Message) -> dict[str, Any]:
+    def preview(self, message: Message) -> Rendered:
         body = self.body(message)
-        return {
-            "channel": "dingtalk",
-            "title": body["markdown"]["title"],
-            "text": body["markdown"]["text"],
-            "body": body,
-        }
+        return Rendered(channel="dingtalk", title=body["markdown"]["title"], text=body["markdown"]["text"], body=body)
 
     def send(self, message: Message, client: httpx.Client) -> None:
         body = self.body(message)
