@@ -10,6 +10,7 @@ import json
 import socket
 import subprocess
 import threading
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -135,6 +136,8 @@ def http_receiver(secret: str = "dingtalk-secret") -> Iterator[Receiver]:
                 receiver.requests.append(Received(parsed.path, query, dict(self.headers), body))
             if parsed.path == "/dingtalk":
                 self._answer(200, _dingtalk_verdict(receiver.secret, query, body))
+            elif parsed.path.startswith(FEISHU_HOOK):
+                self._answer(200, _feishu_verdict(receiver.secret, body))
             else:
                 self._answer(200, {"ok": True})
 
@@ -167,6 +170,24 @@ def _dingtalk_verdict(secret: str, query: dict[str, str], body: dict[str, Any]) 
     if body.get("msgtype") != "markdown" or not md.get("title") or not md.get("text"):
         return {"errcode": 40035, "errmsg": "bad payload"}
     return {"errcode": 0, "errmsg": "ok"}
+
+
+FEISHU_HOOK = "/open-apis/bot/v2/hook/"
+
+
+def _feishu_verdict(secret: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Feishu's server-side checks: ``sign`` in the body is base64(HMAC-SHA256 keyed with ``timestamp\nsecret``
+    over nothing), the timestamp (seconds) within an hour of now; an ``interactive`` card with a header."""
+    ts = str(body.get("timestamp", ""))
+    key = f"{ts}\n{secret}".encode()
+    expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+    fresh = ts.isdigit() and abs(time.time() - int(ts)) < 3600
+    if not fresh or body.get("sign") != expected:
+        return {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}
+    card = body.get("card", {})
+    if body.get("msg_type") != "interactive" or not card.get("header") or not card.get("elements"):
+        return {"code": 9499, "msg": "Bad Request"}
+    return {"code": 0, "msg": "success", "data": {}}
 
 
 class _Mailbox:

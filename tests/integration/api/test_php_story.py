@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 from elasticsearch import Elasticsearch
-from support.api import FakeClock, fresh_indices, http_receiver, new_logs_index, smtp_server
+from support.api import FEISHU_HOOK, FakeClock, fresh_indices, http_receiver, new_logs_index, smtp_server
 from support.groups import add, event
 
 from grokpipe.api.app import seed_rules
@@ -51,7 +51,7 @@ def example_settings(stack: EmbeddedStack, logs: str, notifiers: dict[str, Any],
         "dev_sink": False,
         "console": {"base_url": BASE, "timezone": "Asia/Shanghai"},
         "blame": {"repos": [{"path_prefix": PREFIX, "checkout": str(repo)}]},
-        "owners": {"ann@example.com": {"dingtalk_mobile": "13800000000", "slack": "U1ANN"}},
+        "owners": {"ann@example.com": {"dingtalk_mobile": "13800000000", "slack": "U1ANN", "feishu": "ou_ann"}},
     }
     data["errors"] |= {"index": logs, "notify": names, "settle": 60}
     for rule in data["rules_seed"]:
@@ -70,6 +70,7 @@ def test_one_new_php_fatal_is_one_message_per_channel_naming_its_owner(
         notifiers = {
             "dingtalk": {"type": "dingtalk", "url": f"{receiver.url}/dingtalk", "secret": receiver.secret},
             "slack": {"type": "slack", "url": f"{receiver.url}/slack"},
+            "feishu": {"type": "feishu", "url": f"{receiver.url}{FEISHU_HOOK}tok", "secret": receiver.secret},
             "hook": {"type": "webhook", "url": f"{receiver.url}/hook"},
             "mail": {"type": "email", "host": smtp.host, "port": smtp.port, "sender": "a@example.com", "to": ["t@x"]},
         }
@@ -89,7 +90,8 @@ def test_one_new_php_fatal_is_one_message_per_channel_naming_its_owner(
             services.close()
 
     per_channel = Counter(r.path for r in receiver.requests) + Counter({"mail": len(smtp.mailbox.messages)})
-    assert per_channel == {"/dingtalk": 1, "/slack": 1, "/hook": 1, "mail": 1}
+    per_channel = Counter("feishu" if p.startswith(FEISHU_HOOK) else p for p in per_channel.elements())
+    assert per_channel == {"/dingtalk": 1, "/slack": 1, "feishu": 1, "/hook": 1, "mail": 1}
 
     [ding] = [r.body for r in receiver.requests if r.path == "/dingtalk"]
     assert ding["markdown"]["title"] == "[NEW ERROR] PHP Fatal error: Uncaught Error: Call to undefined function foo()"
@@ -104,6 +106,13 @@ def test_one_new_php_fatal_is_one_message_per_channel_naming_its_owner(
     assert "13800000000" not in text
     assert "###" not in text
     assert f"<{BASE}/ui/errors/k|open in grokpipe>" in text
+
+    [feishu] = [r.body for r in receiver.requests if r.path.startswith(FEISHU_HOOK)]
+    text = feishu["card"]["elements"][0]["content"]
+    assert "- **owner**: <at id=ou_ann></at>" in text
+    assert "13800000000" not in text
+    assert "2026-01-05 19:58:00 CST" in text
+    assert f"({BASE}/ui/errors/k)" in text
 
     [mail] = smtp.mailbox.messages
     html = str(next(p for p in mail.walk() if p.get_content_type() == "text/html").get_content())  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Field
 
-from grokpipe.api.notifiers import dingtalk, email, slack, webhook
+from grokpipe.api.notifiers import dingtalk, email, feishu, slack, webhook
 from grokpipe.api.notifiers.base import Channel, Handle, NotifierSettings
 
 CHANNELS: tuple[Channel[Any], ...] = (
@@ -18,6 +18,7 @@ CHANNELS: tuple[Channel[Any], ...] = (
     dingtalk.CHANNEL,
     slack.CHANNEL,
     email.CHANNEL,
+    feishu.CHANNEL,
 )
 
 BY_TYPE: dict[str, Channel[Any]] = {c.name: c for c in CHANNELS}
