@@ -16,6 +16,8 @@ from grokpipe.api.notifiers.dingtalk.config import DingTalkNotifier
 from grokpipe.api.notifiers.dingtalk.notifier import DingTalk
 from grokpipe.api.notifiers.email.config import EmailNotifier
 from grokpipe.api.notifiers.email.notifier import Email, smtp_failure
+from grokpipe.api.notifiers.feishu.config import FeishuNotifier
+from grokpipe.api.notifiers.feishu.notifier import Feishu
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People
 from grokpipe.api.notifiers.render import Presentation
@@ -25,7 +27,7 @@ from grokpipe.api.notifiers.webhook.config import WebhookNotifier
 from grokpipe.api.notifiers.webhook.notifier import Webhook
 from grokpipe.api.templates import MARKDOWN, render
 
-PEOPLE = People({"ann@example.com": {"dingtalk_mobile": "13800000000", "slack": "U1ANN"}})
+PEOPLE = People({"ann@example.com": {"dingtalk_mobile": "13800000000", "slack": "U1ANN", "feishu": "ou_ann"}})
 SHANGHAI = Presentation("https://gp.example.com", "Asia/Shanghai", PEOPLE)
 OWNER = Owner(name="Ann", email="ann@example.com", commit="abc")
 FIRST, LAST = (
@@ -78,13 +80,14 @@ def shown(rendered: Rendered) -> Shown:
     return Shown(rendered.title or "", rendered.text or "", rendered.html or "", rendered.body or {})
 
 
-def channels(presentation: Presentation) -> dict[str, DingTalk | Slack | Email | Webhook]:
+def channels(presentation: Presentation) -> dict[str, DingTalk | Slack | Email | Webhook | Feishu]:
     setup = Setup(presentation, timeout=1.0)
     return {
         "dingtalk": DingTalk("d", DingTalkNotifier(type="dingtalk", url="http://x"), setup),
         "slack": Slack("s", SlackNotifier(type="slack", url=SecretStr("http://x")), setup),
         "email": Email("e", EmailNotifier(type="email", host="h", sender="a@b", to=["c@d"]), setup),
         "webhook": Webhook("w", WebhookNotifier(type="webhook", url="http://x"), setup),
+        "feishu": Feishu("f", FeishuNotifier(type="feishu", url=SecretStr("http://x")), setup),
     }
 
 
@@ -95,6 +98,7 @@ def channels(presentation: Presentation) -> dict[str, DingTalk | Slack | Email |
         ("slack", "<@U1ANN>", "13800000000"),
         ("email", "Ann <ann@example.com>", "13800000000"),
         ("webhook", "Ann <ann@example.com>", "13800000000"),
+        ("feishu", "- **owner**: <at id=ou_ann></at>", "U1ANN"),
     ],
 )
 def test_each_channel_names_the_owner_its_own_way(channel: str, owner: str, absent: str) -> None:
@@ -117,14 +121,14 @@ def test_slack_has_no_markdown_headings_bold_or_links() -> None:
     assert preview.body["blocks"][0]["type"] == "header"
 
 
-@pytest.mark.parametrize("channel", ["dingtalk", "slack", "email", "webhook"])
+@pytest.mark.parametrize("channel", ["dingtalk", "slack", "email", "webhook", "feishu"])
 def test_times_are_in_the_configured_zone_to_the_second(channel: str) -> None:
     text = shown(channels(SHANGHAI)[channel].preview(NEW_ERROR)).text
     assert "2026-12-07 10:41:03 CST" in text
     assert ".123456" not in text
 
 
-@pytest.mark.parametrize("channel", ["dingtalk", "slack", "email", "webhook"])
+@pytest.mark.parametrize("channel", ["dingtalk", "slack", "email", "webhook", "feishu"])
 def test_links_need_console_base_url(channel: str) -> None:
     assert "https://gp.example.com/ui/errors/k1" in shown(channels(SHANGHAI)[channel].preview(NEW_ERROR)).text
     assert "/ui/" not in shown(channels(Presentation())[channel].preview(NEW_ERROR)).text
