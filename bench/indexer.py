@@ -10,7 +10,8 @@ c / min(a, b) (target >= 0.9) and ours / syslog-ng, and the load average. Not a 
 asserts a time.
 
 ``--stage a`` runs the parse stage alone, in memory, without servers (``--profile`` adds cProfile's
-top 25); ``--stage e2e`` runs the latency run alone.
+top 25; ``--json-lines`` adds the same requests as gunicorn JSON access lines); ``--stage e2e`` runs
+the latency run alone.
 
 The issue asks for 1M events; noida-db keeps every Kafka record and document as JSON on disk (~1.6 KB
 per small message), so the default is 100k and ``--events 1000000`` is there for a real cluster.
@@ -91,6 +92,33 @@ def shipped_event(rng: random.Random, i: int) -> bytes:
     return orjson.dumps(event)
 
 
+def json_access_line(rng: random.Random, i: int) -> str:
+    """The same request as :func:`access_line`, as gunicorn's JSON access log (docs/docker.md) writes it."""
+    ip = f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    url = rng.choice(PATHS).format(rng.randint(1, 99999))
+    path, _, query = url.partition("?")
+    minute, second = divmod(i // 100 % 3600, 60)
+    return orjson.dumps(
+        {
+            "request_address": ip,
+            "request_time": f"[22/Nov/2026:10:{minute:02d}:{second:02d} +0000]",
+            "request": f"GET {url} HTTP/1.1",
+            "http_status_code": str(rng.choice((200, 200, 200, 301, 404, 500))),
+            "http_request_url": path,
+            "http_query_string": query,
+            "request_headers": {"content-type": "-", "content-length": "-", "user-agent": rng.choice(AGENTS)},
+        }
+    ).decode()
+
+
+def shipped_json_event(rng: random.Random, i: int) -> bytes:
+    """:func:`shipped_event` for a gunicorn JSON access line (dataset gunicorn.access)."""
+    event = orjson.loads(shipped_event(rng, i))
+    event["message"] = json_access_line(rng, i)
+    event["event"]["dataset"] = "gunicorn.access"
+    return orjson.dumps(event)
+
+
 def produce(bootstrap: str, topic: str, count: int) -> None:
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "partitioner": "murmur2_random"})
     rng = random.Random(42)
@@ -157,24 +185,21 @@ def stage_pool(records: list[tuple[bytes, int, int]], topic: str, workers: int) 
         pool.close()
 
 
-def parse_stage_only(events: int, repeat: int, profile: bool, workers: int) -> int:
+def parse_stage_only(events: int, repeat: int, profile: bool, workers: int, json_lines: bool = False) -> int:
     """``--stage a``: stage (a) alone on records built in memory (no servers), without and with the
     scrubber the consumer always runs, then in ``workers`` processes; the best of ``repeat`` runs,
     by wall clock and by CPU time (on a busy machine the CPU figure is the steadier one).
-    ``--profile`` adds cProfile's top 25 by cumulative time."""
+    ``--profile`` adds cProfile's top 25 by cumulative time. ``json_lines``: also the same requests as
+    gunicorn JSON access lines (decoded, mapped to ECS, the rest kept under ``json``)."""
     rng = random.Random(42)
     records = [(shipped_event(rng, i), i % 16, i // 16) for i in range(events)]
     rows: list[list[object]] = []
-    for label, scrubber in (("no scrub", None), ("scrub (defaults)", Scrubber(ScrubSettings()))):
-        stage_grok(records[:2000], "bench-indexer", scrubber)  # warm caches (grok, key names, zoneinfo)
-        best_wall = best_cpu = float("inf")
-        for _ in range(repeat):
-            cpu = time.process_time()
-            wall, docs = stage_grok(records, "bench-indexer", scrubber)
-            best_cpu, best_wall = min(best_cpu, time.process_time() - cpu), min(best_wall, wall)
-            del docs
-        row: list[object] = [f"(a) decode + pipeline + route, {label}", events, best_wall, events / best_wall]
-        rows.append([*row, events / best_cpu])
+    kinds = [("nginx lines", records)]
+    if json_lines:
+        rng = random.Random(42)
+        kinds.append(("JSON lines", [(shipped_json_event(rng, i), i % 16, i // 16) for i in range(events)]))
+    for kind, records in kinds:
+        rows += _parse_rows(kind if json_lines else "", records, repeat, events)
     if workers > 1:
         wall, cpu = min(stage_pool(records, "bench-indexer", workers) for _ in range(repeat))
         rows.append(
@@ -187,6 +212,22 @@ def parse_stage_only(events: int, repeat: int, profile: bool, workers: int) -> i
         profiler.runcall(stage_grok, records, "bench-indexer", Scrubber(ScrubSettings()))
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     return 0
+
+
+def _parse_rows(kind: str, records: list[tuple[bytes, int, int]], repeat: int, events: int) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for label, scrubber in (("no scrub", None), ("scrub (defaults)", Scrubber(ScrubSettings()))):
+        stage_grok(records[:2000], "bench-indexer", scrubber)  # warm caches (grok, key names, zoneinfo)
+        best_wall = best_cpu = float("inf")
+        for _ in range(repeat):
+            cpu = time.process_time()
+            wall, docs = stage_grok(records, "bench-indexer", scrubber)
+            best_cpu, best_wall = min(best_cpu, time.process_time() - cpu), min(best_wall, wall)
+            del docs
+        prefix = f"(a) {kind}, " if kind else "(a) "
+        row: list[object] = [f"{prefix}decode + pipeline + route, {label}", events, best_wall, events / best_wall]
+        rows.append([*row, events / best_cpu])
+    return rows
 
 
 def stage_bulk(es: Elasticsearch, docs: list[Document], batch: int = 5000) -> float:
@@ -449,9 +490,12 @@ def main() -> int:
     parser.add_argument("--stage", choices=["a", "e2e"], help="a: the parse stage alone, in memory; e2e: latency")
     parser.add_argument("--repeat", type=int, default=3, help="with --stage a: runs, the best one counts")
     parser.add_argument("--profile", action="store_true", help="with --stage a: print a cProfile of it")
+    parser.add_argument(
+        "--json-lines", action="store_true", help="with --stage a: also the same requests as gunicorn JSON lines"
+    )
     args = parser.parse_args()
     if args.stage == "a":
-        return parse_stage_only(args.events, args.repeat, args.profile, args.workers)
+        return parse_stage_only(args.events, args.repeat, args.profile, args.workers, args.json_lines)
     with tempfile.TemporaryDirectory(prefix="bench-indexer-") as tmp:
         workdir = Path(tmp)
         if args.stage == "e2e":

@@ -14,7 +14,7 @@ each TCP round and for the UDP run):
   port), grokpipe's own counted drops, and the lost percentage; "uncounted" is what was lost without
   being counted anywhere (should be 0).
 
-grokpipe runs with its defaults (``workers``: the cores; spool fsync: interval) unless
+grokpipe runs with its defaults (``workers``: the cores; spool fsync: interval; ``multiline``: auto) unless
 ``--workers`` says otherwise. The machine's load average is printed beside the tables. Not a test:
 nothing here asserts a time.
 """
@@ -145,11 +145,16 @@ def measure(
 
 
 def start_grokpipe(
-    stack: EmbeddedStack, work: Path, topic: str, listen: str, workers: int | None
+    stack: EmbeddedStack, work: Path, topic: str, listen: str, workers: int | None, multiline: bool = True
 ) -> tuple[subprocess.Popen[bytes], int]:
+    """The shipper with its defaults (multiline: auto), or ``multiline: null`` when ``multiline`` is False."""
     http = free_port()
     config = work / f"shipper-{topic}.yml"
     spec: dict[str, object] = {"type": "syslog", "id": "bench", "listen": [listen]}
+    if not multiline:
+        spec["multiline"] = None
+    elif MULTILINE_TIMEOUT is not None:
+        spec["multiline"] = {"timeout": MULTILINE_TIMEOUT}
     if workers is not None:
         spec["workers"] = workers
     config.write_text(
@@ -244,15 +249,35 @@ def load() -> str:
 # -- the runs --------------------------------------------------------------------------------------
 
 
-def tcp_runs(work: Path, frames: list[bytes], connections: int, workers: int | None, repeat: int) -> list[list[object]]:
-    """``repeat`` rounds, each grokpipe then rsyslog (alternating, so a passing load hits both) on a
-    broker of the round's own (noida-db keeps every record: a broker holding the earlier rounds'
-    millions would slow the later ones); each row is the median round of its peer, with the range."""
+#: ``--multiline-timeout``: grokpipe's multiline timeout (default: its default, 1 s). Every stream's
+#: last message waits that long for a next line, which a run of a few seconds measures as well.
+MULTILINE_TIMEOUT: float | None = None
+
+PEER_NAMES = {
+    "grokpipe": "grokpipe",
+    "grokpipe-nomultiline": "grokpipe multiline: null",
+    "rsyslog": "rsyslog imtcp->omkafka",
+}
+
+
+def tcp_runs(
+    work: Path,
+    frames: list[bytes],
+    connections: int,
+    workers: int | None,
+    repeat: int,
+    peers: tuple[str, ...] = ("grokpipe", "rsyslog"),
+) -> list[list[object]]:
+    """``repeat`` rounds, each peer in turn (alternating, so a passing load hits all) on a broker of
+    the round's own (noida-db keeps every record: a broker holding the earlier rounds' millions would
+    slow the later ones); each row is the median round of its peer, with the range. The last column
+    is the peer's ratio to rsyslog; with ``grokpipe-nomultiline`` among the peers, grokpipe's (its
+    default, multiline: auto) also to that run: the cost of joining."""
     size = sum(len(f) + 1 for f in frames)
-    runs: dict[str, list[tuple[float, float, float]]] = {"grokpipe": [], "rsyslog": []}
+    runs: dict[str, list[tuple[float, float, float]]] = {peer: [] for peer in peers}
     for round_ in range(repeat):
         with EmbeddedStack(work / f"noida-tcp{connections}-{round_}") as stack:
-            for peer, result in tcp_round(stack, work, frames, connections, workers, round_).items():
+            for peer, result in tcp_round(stack, work, frames, connections, workers, round_, peers).items():
                 runs[peer].append(result)
     rows: list[list[object]] = []
     medians: dict[str, float] = {}
@@ -261,9 +286,13 @@ def tcp_runs(work: Path, frames: list[bytes], connections: int, workers: int | N
         rate, cpu, rss = results[len(results) // 2]
         medians[peer] = rate
         spread = f"{results[0][0]:,.0f}-{results[-1][0]:,.0f}"
-        name = f"grokpipe (workers {workers or 'default'})" if peer == "grokpipe" else "rsyslog imtcp->omkafka"
+        name = PEER_NAMES[peer] + (f" (workers {workers or 'default'})" if peer != "rsyslog" else "")
         rows.append([f"{name}, {connections} conn", rate, spread, size * rate / len(frames) / 1e6, cpu, rss, ""])
-    rows[0][-1] = f"{medians['grokpipe'] / medians['rsyslog']:.2f}x"
+    for row, peer in zip(rows, runs, strict=True):
+        if peer != "rsyslog":
+            row[-1] = f"{medians[peer] / medians['rsyslog']:.2f}x"
+    if "grokpipe-nomultiline" in medians:
+        rows[0][-1] = f"{rows[0][-1]} ({medians['grokpipe'] / medians['grokpipe-nomultiline']:.2f}x of null)"
     return rows
 
 
@@ -274,15 +303,17 @@ def tcp_round(
     connections: int,
     workers: int | None,
     round_: int,
+    peers: tuple[str, ...] = ("grokpipe", "rsyslog"),
 ) -> dict[str, tuple[float, float, float]]:
-    """One round, grokpipe then rsyslog: each peer's (messages/s, CPU s, peak RSS MiB)."""
+    """One round, each peer in turn: each peer's (messages/s, CPU s, peak RSS MiB)."""
     results: dict[str, tuple[float, float, float]] = {}
-    for peer in ("grokpipe", "rsyslog"):
+    for peer in peers:
         topic = f"tcp{connections}.{peer}.{round_}"
         ensure_topic(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]), topic, partitions=4)
         port = free_port()
-        if peer == "grokpipe":
-            proc, http = start_grokpipe(stack, work, topic, f"tcp://127.0.0.1:{port}", workers)
+        if peer != "rsyslog":
+            multiline = peer == "grokpipe"
+            proc, http = start_grokpipe(stack, work, topic, f"tcp://127.0.0.1:{port}", workers, multiline)
             done: Callable[[], float] = functools.partial(metric, http, "grokpipe_shipper_events_published")
         else:
             proc = start_rsyslog(stack, work, topic, "tcp", port)
@@ -342,15 +373,25 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="grokpipe's workers (default: its default)")
     parser.add_argument("--skip", choices=["tcp", "udp"], action="append", default=[])
     parser.add_argument("--repeat", type=int, default=3, help="TCP rounds per peer (alternating); medians shown")
+    parser.add_argument(
+        "--multiline-compare",
+        action="store_true",
+        help="the one-connection TCP run also without multiline (multiline: null): the cost of joining",
+    )
+    parser.add_argument("--multiline-timeout", type=float, help="grokpipe's multiline timeout (default: 1 s)")
     args = parser.parse_args()
+    global MULTILINE_TIMEOUT  # one setting of the whole run, read where the config is written
+    MULTILINE_TIMEOUT = args.multiline_timeout
     frames = messages(args.messages)
     size = sum(len(f) + 1 for f in frames)
     print(f"{args.messages:,} RFC 5424 messages, {size / 1e6:.1f} MB; {load()}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="grokpipe-bench-syslog-"))
     try:
         if "tcp" not in args.skip:
-            rows = tcp_runs(work, frames, 1, args.workers, args.repeat)
-            rows += tcp_runs(work, frames, args.connections, args.workers, args.repeat)
+            one: tuple[str, ...] = ("grokpipe", "grokpipe-nomultiline", "rsyslog")
+            rows = tcp_runs(work, frames, 1, args.workers, args.repeat, one if args.multiline_compare else one[::2])
+            if args.connections > 1:
+                rows += tcp_runs(work, frames, args.connections, args.workers, args.repeat)
             print()
             headers = ["TCP -> Kafka", "msgs/s (median)", f"range of {args.repeat}", "MB/s", "CPU s",
                        "peak RSS MiB", "grokpipe/rsyslog"]  # fmt: skip

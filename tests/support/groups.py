@@ -24,7 +24,7 @@ def event(key: str, at: datetime, ingested: datetime, **fields: Any) -> dict[str
         error__title=fields.pop("title", f"error {key}"),
         error__culprit=fields.pop("culprit", f"/app/{key}.php:7"),
         log__level=fields.pop("level", "critical"),
-        host__name="web-1",
+        host__name=fields.pop("host", "web-1"),
         message=f"PHP Fatal error: {key}",
         **fields,
     )

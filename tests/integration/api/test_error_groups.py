@@ -263,3 +263,22 @@ def test_reconcile_repairs_events_stamped_before_the_watermark(
     assert client.get("/errors/a", headers=READ).json()["total"] == 4 == es_count(es, index, "a")
     assert services.groups.get("late").group.count == 1
     assert client.get("/errors/late", headers=READ).json()["total"] == 1
+
+
+def test_the_list_filters_by_host_and_by_container(es: Elasticsearch, setup: tuple[Any, ...]) -> None:
+    client, services, index = setup
+    old = T0 - timedelta(minutes=10)
+    add(es, index, [event("a", T0 - timedelta(hours=1), old, container__name="whatweb-server-staging")])
+    add(es, index, [event("b", T0 - timedelta(hours=1), old, host="web-2", container__name="worker")])
+    add(es, index, [event("c", T0 - timedelta(hours=1), old)])
+    services.group_sync.run_once()
+
+    def ids(**params: str) -> list[str]:
+        return sorted(g["id"] for g in client.get("/errors", params=params, headers=READ).json()["items"])
+
+    assert ids() == ["a", "b", "c"]
+    assert ids(container="whatweb-server-staging") == ["a"]
+    assert ids(host="web-2") == ["b"]
+    assert ids(host="web-1", container="worker") == []
+    group = client.get("/errors", params={"container": "worker"}, headers=READ).json()["items"][0]
+    assert group["containers"] == ["worker"]

@@ -160,3 +160,16 @@ def test_parse_porcelain() -> None:
     assert owner.date == datetime.fromtimestamp(1767261600, UTC)
     assert parse_porcelain("0000000000000000000000000000000000000000 1 1 1\nauthor Not Committed Yet\n") is None
     assert parse_porcelain("") is None
+
+
+def test_containers_of_a_groups_events_are_kept_for_the_console_filter() -> None:
+    def hit(i: int, container: str | None) -> dict[str, object]:
+        source: dict[str, object] = {"@timestamp": "2026-01-05T10:00:00.000Z", "error": {"grouping_key": "k"}}
+        if container:
+            source["container"] = {"name": container}
+        return {"_id": str(i), "_source": source}
+
+    folded = fold([hit(1, "web"), hit(2, None), hit(3, "api"), hit(4, "web")], settled_before=T)["k"]
+    assert folded.containers == ["web", "api"]
+    group = observe(ErrorGroup(id="k", containers=["worker"]), folded, added=0, settled_through=T)
+    assert group.containers == ["web", "api", "worker"]  # the newest first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -98,5 +99,12 @@ def test_only_steps_with_a_when_are_checked(tmp_path: Path) -> None:
 def test_every_step_type_is_used_by_a_shipped_pipeline_or_tested() -> None:
     text = "\n".join(p.read_text() for p in (DEFAULT_LIBRARY / "pipelines").glob("*.yml"))
     unused = {name for name in STEPS if f"- {name}:" not in text}
-    # fingerprint (a user's override of the computed key) is tested in test_grouping_key.py
-    assert unused <= {"copy", "set", "remove", "tag", "lowercase", "convert", "rename", "fingerprint"}
+    # fingerprint (a user's override of the computed key) is tested in test_grouping_key.py, scale below
+    assert unused <= {"copy", "set", "remove", "tag", "lowercase", "convert", "rename", "fingerprint", "scale"}
+
+
+def test_scale_moves_a_number_into_another_unit() -> None:
+    step = STEPS["scale"]({"field": "event.duration_us", "factor": 1000, "target": "event.duration"}, None)  # type: ignore[arg-type]
+    event: dict[str, Any] = {"event": {"duration_us": "15320"}}
+    step(event)
+    assert event == {"event": {"duration": 15_320_000}}

@@ -1,8 +1,10 @@
 """Pipelines: one YAML file per dataset in ``grok_patterns/pipelines``, a list of steps.
 
 ``routing.yml`` maps a dataset (``event.dataset``) to its pipeline; a dataset without one passes
-through with only the envelope. Both are validated against :mod:`grokpipe.indexer.pipelinefile`;
-a file that does not load fails the indexer at start, naming the file, the step, its type and the key.
+through with only the envelope. Every pipeline starts with :class:`JsonMessage` (a message that is
+a JSON object becomes fields, :mod:`grokpipe.indexer.jsonlogs`), and so does a dataset without one.
+Both are validated against :mod:`grokpipe.indexer.pipelinefile`; a file that does not load fails
+the indexer at start, naming the file, the step, its type and the key.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from grokpipe.indexer import pipelinefile
 from grokpipe.indexer.errors import PatternError, PipelineError
 from grokpipe.indexer.fields import Event, add_tag
 from grokpipe.indexer.grok import PatternLibrary
+from grokpipe.indexer.jsonlogs import JsonMessage
 from grokpipe.indexer.pipelinefile import InvalidLibraryFile, PipelineFile, Problem, RoutingFile
 from grokpipe.indexer.processors import STEPS, Context, Step
 
@@ -26,6 +29,7 @@ DEFAULT_LIBRARY = Path(str(files("grokpipe.grok_patterns")))
 
 #: The event's steps took longer than the pipeline's ``budget``: the steps after that were skipped.
 TAG_PIPELINE_LIMIT = "_pipelinelimit"
+JSON_MESSAGE = JsonMessage()  #: runs before the steps of every pipeline
 
 
 class Pipeline:
@@ -40,6 +44,7 @@ class Pipeline:
 
     def __call__(self, event: Event) -> Event:
         started = time.perf_counter()
+        JSON_MESSAGE(event)
         for step in self.steps:
             if not step.guarded or step.applies(event):
                 step(event)
@@ -87,7 +92,10 @@ class Router:
     def __call__(self, event: Event) -> Event:
         dataset = event.get("event", {}).get("dataset") if isinstance(event.get("event"), dict) else None
         pipeline = self._pipelines.get(dataset or "")
-        return pipeline(event) if pipeline is not None else event
+        if pipeline is None:
+            JSON_MESSAGE(event)
+            return event
+        return pipeline(event)
 
     @classmethod
     def load(

@@ -43,6 +43,7 @@ class ErrorGroup(BaseModel):
     origin_line: int | None = None
     datasets: list[str] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
+    containers: list[str] = Field(default_factory=list, description="container.name of its events (Docker)")
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     count: int = 0
@@ -75,6 +76,7 @@ class GroupPublic(BaseModel):
     level: str | None
     datasets: list[str]
     hosts: list[str]
+    containers: list[str] = Field(default_factory=list)
     count: int = Field(description="events in the requested window")
     total: int = Field(description="events ever, including merged fingerprints")
     first_seen: datetime | None

@@ -34,9 +34,17 @@ class ErrorGroups:
         since: datetime | None,
         until: datetime | None,
         q: str | None,
+        host: str | None = None,
+        container: str | None = None,
     ) -> dict[str, Any]:
         filters: list[dict[str, Any]] = []
-        for name, value in (("status", status), ("level", level), ("datasets", dataset)):
+        for name, value in (
+            ("status", status),
+            ("level", level),
+            ("datasets", dataset),
+            ("hosts", host),
+            ("containers", container),
+        ):
             if value:
                 filters.append({"term": {name: value}})
         if since:
@@ -58,8 +66,12 @@ class ErrorGroups:
         sort: Sort = "count",
         offset: int = 0,
         limit: int = 50,
+        host: str | None = None,
+        container: str | None = None,
     ) -> Page[GroupPublic]:
-        query = self._filters(status=status, level=level, dataset=dataset, since=since, until=until, q=q)
+        query = self._filters(
+            status=status, level=level, dataset=dataset, since=since, until=until, q=q, host=host, container=container
+        )
         if sort == "count":
             groups, total = self._by_count(query, since, until, offset, limit)
         else:

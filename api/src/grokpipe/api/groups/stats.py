@@ -70,9 +70,10 @@ class KeyStats:
     latest: dict[str, Any] = field(default_factory=dict)
     hosts: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
+    containers: list[str] = field(default_factory=list)
 
 
-SOURCE_FIELDS = [KEY, INGESTED, "host.name", "event.dataset", *LATEST_FIELDS]
+SOURCE_FIELDS = [KEY, INGESTED, "host.name", "event.dataset", "container.name", *LATEST_FIELDS]
 PAGE = 5000
 
 
@@ -114,7 +115,11 @@ def fold(hits: list[dict[str, Any]], settled_before: datetime) -> dict[str, KeyS
             stats.settled += 1
         stats.first_seen = at if stats.first_seen is None else min(stats.first_seen, at)
         stats.last_seen = at if stats.last_seen is None else max(stats.last_seen, at)
-        for path, values in (("host.name", stats.hosts), ("event.dataset", stats.datasets)):
+        for path, values in (
+            ("host.name", stats.hosts),
+            ("event.dataset", stats.datasets),
+            ("container.name", stats.containers),
+        ):
             value = get(source, path)
             if isinstance(value, str) and value not in values and len(values) < SAMPLES:
                 values.append(value)

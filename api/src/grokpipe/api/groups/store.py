@@ -28,6 +28,7 @@ MAPPING: dict[str, Any] = {
         "level": _KEYWORD,
         "datasets": _KEYWORD,
         "hosts": _KEYWORD,
+        "containers": _KEYWORD,
         "status": _KEYWORD,
         "first_seen": _DATE,
         "last_seen": _DATE,

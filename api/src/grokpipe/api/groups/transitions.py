@@ -73,6 +73,7 @@ def observe(group: ErrorGroup | None, stats: KeyStats, added: int, settled_throu
         "last_seen": _latest(base.last_seen, stats.last_seen),
         "hosts": _merge_top(base.hosts, stats.hosts),
         "datasets": _merge_top(base.datasets, stats.datasets),
+        "containers": _merge_top(base.containers, stats.containers),
     }
     if stats.last_seen is not None and (base.last_seen is None or stats.last_seen >= base.last_seen):
         update["samples"] = _merge_top(base.samples, stats.samples)

@@ -27,6 +27,7 @@ from grokpipe.shipper.spool.process import POSITION, DrainSpec
 from grokpipe.shipper.spool.samples import snapshot
 from grokpipe.shipper.spool.segments import segment_path
 from grokpipe.shipper.spool.watermark import Watermark
+from grokpipe.shipper.syslog.joiner import JoiningPublish, StreamJoiner
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,19 @@ class _Child:
         self._sent = (0, 0)
         self.metrics = ShipperMetrics()
         self.publisher = Publisher(spec.settings.kafka, spec.settings.publisher, self.metrics)
+        multiline = spec.settings.multiline
+        joiner = (
+            None
+            if multiline is None
+            else StreamJoiner.preset(
+                multiline.preset,
+                timeout=multiline.timeout,
+                max_lines=multiline.max_lines,
+                encode=self.publisher.encode,
+            )
+        )
+        join = JoiningPublish(self.publisher.publish_many, joiner)
+        join.recovered = spec.records  # the worker writes nothing before its drain process is ready
         self._drain = Drain(
             directory=spec.directory,
             lock=self._lock,
@@ -77,7 +91,7 @@ class _Child:
             handoff=MemoryHandoff(),
             watermark=self._watermark,
             publish=self.publisher.publish,
-            publish_many=self.publisher.publish_many,
+            publish_many=join,
             ack=self._acks.append,
             settle=self._settle_locked,
             name=spec.name,

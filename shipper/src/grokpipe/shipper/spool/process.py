@@ -40,6 +40,7 @@ from grokpipe.settings import KafkaSettings
 from grokpipe.shipper.publisher import PublisherSettings
 from grokpipe.shipper.spool.errors import SpoolError
 from grokpipe.shipper.spool.samples import Sample
+from grokpipe.shipper.syslog.joiner import StreamMultiline
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class DrainProcessSettings:
     kafka: KafkaSettings
     publisher: PublisherSettings
     log_level: str = "INFO"
+    multiline: StreamMultiline | None = None  #: the drain joins stream messages (``joiner.py``)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class Spool:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._recovered_bytes = 0  # what start found on disk, unacknowledged
+        self.recovered_records = 0  #: records start found on disk: the drain's sequence numbers below it
         self._dropped_torn = 0
         self._watermark = Watermark()
         # With ``drain_process`` the drain, the watermark and the checkpoint live in a child process
@@ -115,6 +116,7 @@ class Spool:
             found = recover(self.directory, self.name)
             self._dropped_torn += found.dropped_torn
             self._recovered_bytes = found.bytes
+            self.recovered_records = found.records
             self._watermark.committed = found.start
             self._drain.segment, self._drain.offset = found.start
             self._checkpointer.saved = found.checkpoint

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from grokpipe.settings import Section
 from grokpipe.shipper.spool import SpoolSettings
+from grokpipe.shipper.syslog.joiner import StreamMultiline
 from grokpipe.timeutil import time_zone
 
 Transport = Literal["udp", "tcp", "tls", "unix", "unix-stream"]
@@ -78,6 +79,17 @@ class TlsSettings(Section):
         return self
 
 
+class Route(Section):
+    """``routes: [{appname: "nginx*", dataset: nginx.access}]``: the first route whose glob matches a
+    message's app-name (Docker's tag) gives its dataset; unmatched messages keep the input's."""
+
+    appname: str = Field(min_length=1, description="fnmatch glob on log.syslog.appname, case-sensitive")
+    dataset: str = Field(pattern=r"^[a-z0-9_.]+$")
+    container: bool = Field(
+        default=False, description="the app-name is a Docker tag: container.name is set from it (also without an id)"
+    )
+
+
 class SyslogInputSettings(Section):
     type: Literal["syslog"]
     id: str | None = Field(default=None, description="names the spool folder and metrics; default: dataset")
@@ -102,6 +114,11 @@ class SyslogInputSettings(Section):
     socket_mode: int = Field(default=0o666, description="permissions of unix socket files")
     tls: TlsSettings | None = None
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
+    multiline: StreamMultiline | None = Field(
+        default_factory=StreamMultiline,
+        description="on by default (preset auto): a container's traceback is one event; null: one event per message",
+    )
+    routes: list[Route] = Field(default_factory=list, description="datasets by app-name glob, first match wins")
     workers: int | None = Field(
         default=None,
         ge=1,

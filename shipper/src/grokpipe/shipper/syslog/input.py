@@ -8,7 +8,6 @@ loop through a bounded queue; when the worker falls behind, the listeners stop r
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import queue
@@ -16,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from grokpipe.envelope import (
     TAG_TRUNCATED,
     Envelope,
     Event,
+    format_timestamp,
     mint_event_id,
     record_key,
 )
@@ -36,10 +37,12 @@ from grokpipe.shipper.publisher import Publisher
 from grokpipe.shipper.spool import Spool, SpoolWriteError
 from grokpipe.shipper.spool.process import DrainProcessSettings
 from grokpipe.shipper.syslog.config import ListenAddress, SyslogInputSettings
+from grokpipe.shipper.syslog.joiner import JoiningPublish, LineClassifier, StreamJoiner, hint_key, stream_id, tick
 from grokpipe.shipper.syslog.layout import input_root, leftovers
 from grokpipe.shipper.syslog.listeners import ListenerEvents, Listeners, Received
 from grokpipe.shipper.syslog.parser import SyslogParser
 from grokpipe.shipper.syslog.slots import ConnectionAdmission
+from grokpipe.shipper.syslog.streams import StreamRouter
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ _LINGER_FRAMES = 64  # ... of fewer frames than this
 _FLAGGED_TAGS = frozenset({TAG_SYSLOG_NO_PRI, TAG_SYSLOG_NONCONFORMANT})
 _COUNTED_TAGS = frozenset({TAG_SYSLOG_PARSE_FAILURE, TAG_TRUNCATED, TAG_INVALID_UTF8}) | _FLAGGED_TAGS
 _TRUNCATED = (TAG_TRUNCATED,)
+_TICK_SLACK = 0.01  # seconds past ``timeout`` at which an idle input spools a tick (joiner.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +105,21 @@ class SyslogInput:
         self._encode = publisher.encode
         root = input_root(data_dir, settings.name)
         spool_dir = placement.spool_dir or root
-        open_spool = functools.partial(
-            Spool, settings=settings.spool, publish=publisher.publish, publish_many=publisher.publish_many
-        )
+        self._router = StreamRouter(settings.routes) if settings.routes else None
+        self._created_ms = -1  # event.created, formatted once per millisecond
+        self._created = ""
+        # Multiline: the spool's drain joins records (joiner.py); this side stamps receive times
+        # (event.created) and spools a tick when nothing came for ``timeout`` seconds.
+        multiline = settings.multiline
+        self._tick_after = None if multiline is None else multiline.timeout + _TICK_SLACK
+        self._classify = None if multiline is None else LineClassifier(multiline.preset)
+        self._tick_due: float | None = None
+        self._joins: dict[Path, JoiningPublish] = {}
+
+        def open_spool(path: Path, **options: Any) -> Spool:
+            join = self._joins[path] = JoiningPublish(publisher.publish_many, self._joiner())
+            return Spool(path, settings.spool, publisher.publish, publish_many=join, **options)
+
         self.spool = open_spool(
             spool_dir, name=self.name, drain_process=placement.drain_process, on_drain_lost=placement.on_drain_lost
         )
@@ -127,12 +143,27 @@ class SyslogInput:
         suffix = "" if placement.worker is None else f"-w{placement.worker}"
         self._worker = threading.Thread(target=self._work, name=f"syslog-worker-{settings.name}{suffix}", daemon=True)
 
+    def _joiner(self) -> StreamJoiner | None:
+        multiline = self.settings.multiline
+        if multiline is None:
+            return None
+        return StreamJoiner.preset(
+            multiline.preset, timeout=multiline.timeout, max_lines=multiline.max_lines, encode=self._encode
+        )
+
     # -- Input protocol ----------------------------------------------------------------------------
 
     def start(self) -> None:
         self.spool.start()
+        self._joins[self.spool.directory].recovered = self.spool.recovered_records
+        if self._tick_after is not None:  # events replayed from the spool complete if nothing follows
+            self._tick_due = time.time() + self._tick_after
         for leftover in self._leftovers:
             leftover.start()
+            self._joins[leftover.directory].recovered = leftover.recovered_records
+            if self._tick_after is not None and not leftover.put(*tick(None), timeout=5.0):
+                # no worker writes it any more: its pending events are complete (else they wait for a restart)
+                log.warning("a full leftover spool got no closing tick", extra={"path": str(leftover.directory)})
             log.info(
                 "draining a spool no worker owns", extra={"input": self.settings.name, "path": str(leftover.directory)}
             )
@@ -197,12 +228,12 @@ class SyslogInput:
     # -- worker ------------------------------------------------------------------------------------
 
     def _work(self) -> None:
-        get, get_nowait = self._queue.get, self._queue.get_nowait
+        get_nowait = self._queue.get_nowait
         stopping = False
         while not stopping:
             items: list[Received] = []
             frames = 0
-            item = get()
+            item = self._next()
             if item is not None and len(item.frames) < _LINGER_FRAMES and self._handed - self._taken <= 1:
                 # a small read and nothing behind it: let a batch gather (one spool write and one
                 # wake-up for many datagrams); with a backlog the batch is there already
@@ -219,10 +250,26 @@ class SyslogInput:
             stopping = item is None
             self._spool(items)
             self._taken += len(items)
+            if self._tick_after is not None and items:
+                self._tick_due = time.time() + self._tick_after
             if self._paused and self._handed - self._taken <= _LOW:
                 self._paused = False
                 self.listeners.resume()
                 self._metrics.spool_paused.labels(self.settings.name).set(0)
+        if self._tick_after is not None:  # stopping: every pending event is complete
+            self._put_streams([tick(None)])
+
+    def _next(self) -> Received | None:
+        """The next read; while none comes and a tick is due, spool the tick (``joiner.py``)."""
+        while True:
+            due = self._tick_due
+            if due is None:
+                return self._queue.get()
+            try:
+                return self._queue.get(timeout=max(0.0, due - time.time()))
+            except queue.Empty:
+                self._tick_due = None
+                self._put_streams([tick(int(time.time() * 1000))])
 
     def _spool(self, items: list[Received]) -> None:
         """Parse, spool, then count: ``messages`` counts only what the spool accepted."""
@@ -297,13 +344,34 @@ class SyslogInput:
         if item.peer is not None:
             event["source"] = {"ip": item.peer[0], "port": item.peer[1]}
         self._envelope.wrap(event, mint_event_id(), tags=_TRUNCATED if truncated else (), original=original)
+        event["event"]["created"] = self._received()
+        if self._router is not None:
+            self._router.apply(event)
+        classify = self._classify
         app = syslog.get("appname", "-")
         key = self._keys.get((sender, app))
         if key is None:
             if len(self._keys) > 4096:
                 self._keys.clear()
             key = self._keys[sender, app] = record_key(sender, app)
+        if classify is not None:  # the drain's joiner reads this instead of decoding (joiner.hint_key)
+            peer = item.peer[0] if item.peer else None
+            stream = (
+                stream_id(syslog.get("hostname"), peer, app if "appname" in syslog else None, syslog.get("procid"))
+                if syslog
+                else b""
+            )
+            key = hint_key(key, stream, classify(event["message"]), self._created_ms)
         return key, self._encode(key, event), event  # cut to what Kafka takes (and tagged) if too long
+
+    def _received(self) -> str:
+        """Now as ``event.created`` (when the message was received; the joiner's clock)."""
+        now = time.time()
+        ms = int(now * 1000)
+        if ms != self._created_ms:
+            self._created_ms = ms
+            self._created = format_timestamp(datetime.fromtimestamp(now, UTC))
+        return self._created
 
 
 class _Metrics(ListenerEvents):

@@ -184,7 +184,7 @@ def _build(spec: WorkerSpec) -> _Worker:
         admission=slots.admission(spec.index, settings.max_connections),
         leftovers=spec.leftovers,
         worker=spec.index,
-        drain_process=DrainProcessSettings(spec.kafka, spec.publisher, spec.log_level),
+        drain_process=DrainProcessSettings(spec.kafka, spec.publisher, spec.log_level, settings.multiline),
         on_drain_lost=_drain_lost,
     )
     syslog_input = SyslogInput(

@@ -49,11 +49,17 @@ def _facets(services: Services) -> dict[str, list[str]]:
     resp = services.es.search(
         index=services.groups.index,
         size=0,
-        aggs={"datasets": {"terms": {"field": "datasets", "size": 100}}, "levels": {"terms": {"field": "level"}}},
+        aggs={
+            "datasets": {"terms": {"field": "datasets", "size": 100}},
+            "levels": {"terms": {"field": "level"}},
+            "hosts": {"terms": {"field": "hosts", "size": 100}},
+            "containers": {"terms": {"field": "containers", "size": 100}},
+        },
     )
     aggs = resp.get("aggregations", {})
     return {
-        name: sorted(str(b["key"]) for b in aggs.get(name, {}).get("buckets", [])) for name in ("datasets", "levels")
+        name: sorted(str(b["key"]) for b in aggs.get(name, {}).get("buckets", []))
+        for name in ("datasets", "levels", "hosts", "containers")
     }
 
 
@@ -77,6 +83,8 @@ def errors_list(
     status: GroupStatus | Literal["all"] = "unresolved",
     level: str = "",
     dataset: str = "",
+    host: str = "",
+    container: str = "",
     window: Window = "14d",
     sort: Sort = "count",
     q: str = "",
@@ -89,6 +97,8 @@ def errors_list(
         status=None if status == "all" else status,
         level=level or None,
         dataset=dataset or None,
+        host=host or None,
+        container=container or None,
         since=now - delta if delta else None,
         q=q or None,
         sort=sort,
@@ -99,6 +109,8 @@ def errors_list(
         "status": status,
         "level": level,
         "dataset": dataset,
+        "host": host,
+        "container": container,
         "window": window,
         "sort": sort,
         "q": q,
