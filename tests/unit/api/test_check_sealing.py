@@ -61,7 +61,9 @@ def test_a_stored_value_that_is_no_token_is_unopened_not_an_error() -> None:
     assert list(opened.unopened) == ["password"]
 
 
-@pytest.mark.parametrize("key", ["", "short", "x" * 44, generate_key()[:-4]])
+@pytest.mark.parametrize(
+    "key", ["", "short", "x" * 44, generate_key()[:-4]], ids=["empty", "short", "not-a-key", "cut"]
+)
 def test_invalid_keys_are_refused_by_position_without_their_value(key: str) -> None:
     assert not valid_key(key)
     with pytest.raises(ValidationError) as info:
