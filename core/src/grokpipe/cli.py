@@ -28,6 +28,7 @@ HELP: dict[str, str] = {
     "grok": "grok debugger: test patterns and datasets against sample lines",
     "errors": "error groups in log files, offline: grokpipe errors scan FILE...",
     "search": "search logs through the api: grokpipe search QUERY --since 15m",
+    "patterns": "log patterns of files, offline: grokpipe patterns scan FILE...",
     "up": "run the whole pipeline on the embedded Kafka + Elasticsearch",
     "rules": "ElastAlert2 rule files into grokpipe rules: grokpipe rules import FILE...",
 }

@@ -155,3 +155,23 @@ def test_a_reader_that_stops_early_gets_no_broken_pipe_message(tmp_path: Path) -
     assert "Broken pipe" not in stderr
     assert "Traceback" not in stderr
     assert "BrokenPipeError" not in stderr
+RAS = """\
+- 1118536327 2005.06.11 R30-M0-N9-C:J16-U01 2005-06-11-17.32.07.581048 R30-M0-N9-C:J16-U01 RAS KERNEL FATAL data TLB error interrupt
+- 1118536959 2005.06.11 R21-M1-N2-C:J07-U11 2005-06-11-17.42.39.794840 R21-M1-N2-C:J07-U11 RAS KERNEL FATAL data TLB error interrupt
+- 1118537212 2005.06.11 R04-M0-NE-C:J05-U01 2005-06-11-17.46.52.020435 R04-M0-NE-C:J05-U01 RAS KERNEL FATAL data TLB error interrupt
+- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected
+- 1117955341 2005.06.05 R25-M0-N7-C:J02-U01 2005-06-05-00.09.01.903373 R25-M0-N7-C:J02-U01 RAS KERNEL INFO generating core.2275
+"""  # noqa: E501
+
+
+def test_a_file_no_pipeline_fits_is_grouped_by_pattern(tmp_path: Path) -> None:
+    # docker never reports a parse failure: it must not win a file it does not understand; one
+    # kernel error on three nodes is one group, titled by its pattern
+    path = tmp_path / "ras.log"
+    path.write_text(RAS)
+    result = scan("--json-lines", path)
+    assert result.returncode == 0, result.stderr
+    records = [orjson.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in records] == [1, 2, 3]
+    assert len({r["fingerprint"] for r in records}) == 1
+    assert records[0]["title"] == "data TLB error interrupt"

@@ -11,6 +11,7 @@ import orjson
 from grokpipe.envelope import event_id
 from grokpipe.indexer.dates import now_text
 from grokpipe.indexer.fields import Event, add_tag
+from grokpipe.indexer.patterns.step import PatternKeys
 from grokpipe.indexer.pipeline import Router
 from grokpipe.indexer.scrub import TAG as SCRUBBED
 from grokpipe.indexer.scrub import Scrubber
@@ -23,6 +24,8 @@ PARSE_FAILURE_TAGS = ("_grokparsefailure", "_groktimeout", "_dateparsefailure", 
 _STAMP_LENGTH = len("2026-11-22T08:15:08.123Z")
 _TAIL = _STAMP_LENGTH + len('"}}')
 _DATASETS: dict[str, str] = {}
+#: log.pattern.key / log.pattern.template on every event (stateless: the same in every process).
+_PATTERNS = PatternKeys()
 
 
 @dataclass(slots=True)
@@ -115,6 +118,8 @@ def build(
     meta["id"] = doc_id
     if "@timestamp" not in event:  # not setdefault: that would format the time for every event
         event["@timestamp"] = now_text()
+    named = meta.get("dataset")
+    parsed = type(named) is str and router.pipeline_for(named) is not None
     router(event)
     dataset = dataset_name(meta.get("dataset"))
     meta["dataset"] = dataset
@@ -122,6 +127,7 @@ def build(
         scrubber(event)
         if SCRUBBED in event.get("tags", ()):
             raw = scrubber.record(raw)  # what the dead-letter index would keep
+    _PATTERNS(event, parsed=parsed)
     meta["ingested"] = now_text()
     event["data_stream"] = {"type": "logs", "dataset": dataset, "namespace": namespace}
     return Document(f"logs-{dataset}-{namespace}", doc_id, event, raw)

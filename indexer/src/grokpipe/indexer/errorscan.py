@@ -6,8 +6,13 @@
 Lines are joined into events as the shipper joins them (its multiline presets: ``php`` for
 nginx.error and php.error, ``python``, ``java``), then run through the dataset's pipeline. Without
 ``--dataset`` each file's dataset is guessed: every routed pipeline is tried on the file's first
-lines and the one whose events carry the fewest parse-failure tags (``_grokparsefailure``,
-``_jsonparsefailure``... ) wins; on a tie, the one that extracts the most fields.
+lines; a pipeline can lose: it fits only when at most half of its events carry a parse-failure tag
+(``_grokparsefailure``, ``_jsonparsefailure``...) *and* it extracts at least
+:data:`MIN_STRUCTURE` fields per event beyond the line itself (so a pipeline that never reports a
+failure, ``docker``, does not win a file it does not understand). Among the fits, the fewest
+failures win, then the most fields. A file that no pipeline fits is ``generic``: its header is
+learned from its own lines and its error-level events are grouped by their pattern
+(:mod:`grokpipe.indexer.patterns.scan`); ``--dataset generic`` asks for that directly.
 
 Output: the distinct groups as a table (count, first seen, last seen, level, culprit, title), most
 frequent first; with ``--json-lines`` one object per grouped event,
@@ -31,7 +36,9 @@ import orjson
 
 from grokpipe.fieldnames import ERROR_CULPRIT, ERROR_GROUPING_KEY, ERROR_TITLE
 from grokpipe.indexer.errors import PatternError, PipelineError
-from grokpipe.indexer.fields import Event, get
+from grokpipe.indexer.fields import Event, get, put
+from grokpipe.indexer.fingerprint import Grouping, digest
+from grokpipe.indexer.patterns.scan import assign
 from grokpipe.indexer.pipeline import DEFAULT_LIBRARY, Pipeline, Router
 from grokpipe.multiline import Multiline, MultilineSettings
 
@@ -43,6 +50,11 @@ PRESETS: dict[str, Literal["php", "python", "java"]] = {
     "java.stacktrace": "java",
 }
 DETECT_LINES = 200
+#: Fields per event (:func:`structure`) that a pipeline must extract to fit a file.
+MIN_STRUCTURE = 2
+#: The dataset of files no pipeline fits.
+GENERIC = "generic"
+_GROUPING = Grouping()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,6 +109,25 @@ def _leaves(node: Any) -> int:
     return sum(_leaves(value) for value in node.values()) if isinstance(node, dict) else 1
 
 
+#: What every pipeline puts on any line: not structure taken from it.
+_NOT_STRUCTURE = {"message": None, "tags": None, "error": None, "event": {"dataset"}, "log": {"level"}}
+
+
+def structure(event: Event) -> int:
+    """Fields a pipeline extracted from the line: not the message, the dataset, the tags, a level
+    keyword or the error group fields (a pipeline that only finds a level word understood nothing)."""
+    count = 0
+    for key, value in event.items():
+        skip = _NOT_STRUCTURE.get(key, set())
+        if skip is None:
+            continue
+        if isinstance(value, dict):
+            count += sum(_leaves(v) for k, v in value.items() if k not in skip)
+        else:
+            count += 1
+    return count
+
+
 def score(router: Router, dataset: str, lines: list[str]) -> tuple[float, float]:
     """(share of events with a failure tag, minus fields per event): lower is a better fit."""
     pipeline = router.pipeline_for(dataset)
@@ -105,11 +136,45 @@ def score(router: Router, dataset: str, lines: list[str]) -> tuple[float, float]
     if not sample:
         return 1.0, 0.0
     failed = sum(any(str(tag).startswith("_") for tag in event.get("tags") or []) for event in sample)
-    return failed / len(sample), -sum(_leaves(event) for event in sample) / len(sample)
+    return failed / len(sample), -sum(structure(event) for event in sample) / len(sample)
+
+
+def fits(failed: float, fields: float) -> bool:
+    """A pipeline fits a file when most events parse and it extracts something from them."""
+    return failed <= 0.5 and -fields >= MIN_STRUCTURE
 
 
 def detect(router: Router, lines: list[str]) -> str:
-    return min(router.datasets, key=lambda dataset: score(router, dataset, lines))
+    """The dataset whose pipeline fits the lines best, or :data:`GENERIC` when none fits."""
+    scores = {dataset: score(router, dataset, lines) for dataset in router.datasets}
+    fitting = [dataset for dataset, (failed, fields) in scores.items() if fits(failed, fields)]
+    return min(fitting, key=lambda dataset: scores[dataset]) if fitting else GENERIC
+
+
+def scanned(router: Router, dataset: str, lines: Iterable[str]) -> Iterator[tuple[int, Event]]:
+    """(first line, event) of each event of a file, through its pipeline or the generic extraction."""
+    pipeline = router.pipeline_for(dataset)
+    if pipeline is None:
+        yield from generic_events(list(lines))
+        return
+    for line, text in events(lines, dataset):
+        yield line, process(pipeline, dataset, text)
+
+
+def generic_events(lines: list[str], grouping: Grouping = _GROUPING) -> Iterator[tuple[int, Event]]:
+    """Events of a file no pipeline fits: header learned from the file, each line's level from it,
+    error-level lines grouped by their mined pattern (a node, host, pid or request id never splits
+    a group: they are values of the pattern)."""
+    for found, pattern in assign(lines):
+        event: Event = {"message": lines[found.line - 1], "event": {"dataset": GENERIC}}
+        if found.level is not None:
+            event["log"] = {"level": found.level}
+            if found.level in grouping.levels:
+                culprit = found.logger or GENERIC
+                put(event, ERROR_GROUPING_KEY, digest("pattern", culprit, *pattern.key))
+                put(event, ERROR_TITLE, pattern.template)
+                put(event, ERROR_CULPRIT, culprit)
+        yield found.line, event
 
 
 def _read(path: Path) -> Iterator[str]:
@@ -153,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
     except (PatternError, PipelineError) as exc:
         print(f"grokpipe errors: {exc}", file=sys.stderr)
         return 2
-    if args.dataset is not None and router.pipeline_for(args.dataset) is None:
+    if args.dataset is not None and args.dataset != GENERIC and router.pipeline_for(args.dataset) is None:
         print(
             f"grokpipe errors: no pipeline for dataset {args.dataset!r} (known: {', '.join(router.datasets)})",
             file=sys.stderr,
@@ -166,10 +231,7 @@ def _run(args: argparse.Namespace) -> int:
             dataset = args.dataset or detect(router, list(itertools.islice(_read(path), DETECT_LINES)))
             how = "--dataset" if args.dataset else f"guessed from its first {DETECT_LINES} lines; --dataset to choose"
             print(f"grokpipe errors: {path}: dataset {dataset} ({how})", file=sys.stderr)
-            pipeline = router.pipeline_for(dataset)
-            assert pipeline is not None
-            for line, text in events(_read(path), dataset):
-                event = process(pipeline, dataset, text)
+            for line, event in scanned(router, dataset, _read(path)):
                 key = get(event, ERROR_GROUPING_KEY)
                 if not isinstance(key, str):
                     continue

@@ -11,8 +11,10 @@ exception      type + innermost in-app frame's file and function       Python ``
                a deploy that moves code keeps the group)
 location       type + file + line (PHP: php-fpm, nginx FastCGI,        ``file:line``
                Apache; no message: nginx truncates it)
-message        logger + masked message, for error-level events          the logger (else the dataset)
-               without a file and line
+message        logger + the message's pattern key (its header cut,     the logger (else the dataset)
+               values masked token by token: :mod:`grokpipe.patterns
+               .tokens`), for error-level events without a file and
+               line: a node, host, pid or request id never splits it
 =============  =====================================================  ==============================
 
 Culprits name the code the way the language's own traces do: PHP ``in FILE on line N``, Python
@@ -32,6 +34,8 @@ import regex
 from grokpipe.indexer import frames, masking
 from grokpipe.indexer.frames import DEFAULT_LIBRARY_PREFIXES, Frame, culprit_frame, parse_frames
 from grokpipe.indexer.masking import mask
+from grokpipe.indexer.patterns.header import strip_header
+from grokpipe.patterns.tokens import key_tokens, split
 
 #: ``log.level`` values that make an event without a file and line an error (ECS, syslog, nginx,
 #: Apache, Python, Java names).
@@ -97,10 +101,10 @@ def exception_fingerprint(error_type: str, message: str, frame: Frame) -> Finger
 
 
 def message_fingerprint(logger: str, error_type: str, text: str, dataset: str = "") -> Fingerprint:
-    masked = mask(text.strip().split("\n", 1)[0])
-    return Fingerprint(
-        digest("message", mask(logger), error_type, masked), title(error_type, text), logger or dataset, "message"
-    )
+    first = text.strip().split("\n", 1)[0]
+    body = strip_header(first).message.strip() or first
+    key = digest("message", mask(logger), error_type, *key_tokens(split(body)))
+    return Fingerprint(key, title(error_type, body), logger or dataset, "message")
 
 
 def custom_key(values: Iterable[str]) -> str:

@@ -1,0 +1,102 @@
+"""Patterns bench: grouping accuracy (GA) per source on a labelled corpus, drain3 beside it, key cost.
+
+Corpus: ``bench/data/patterns/<Source>.tsv``, one line per log line: ``<event id>\\t<raw line>``
+(see bench/data/patterns/README.md for where the lines come from). GA (Zhu et al., ICSE-SEIP 2019):
+a line counts as right when the lines its pattern holds are exactly the lines of its true event.
+
+    .venv/bin/python bench/patterns.py [--no-drain3] [--corpus DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from grokpipe.indexer.patterns.header import HeaderModel
+from grokpipe.indexer.patterns.scan import assign
+from grokpipe.patterns import tokens
+
+CORPUS = Path(__file__).parent / "data" / "patterns"
+
+
+def grouping_accuracy(truth: Sequence[str], predicted: Sequence[str]) -> float:
+    by_true: dict[str, set[int]] = defaultdict(set)
+    by_pred: dict[str, set[int]] = defaultdict(set)
+    for i, (t, p) in enumerate(zip(truth, predicted, strict=True)):
+        by_true[t].add(i)
+        by_pred[p].add(i)
+    right = sum(1 for i, (t, p) in enumerate(zip(truth, predicted, strict=True)) if by_true[t] == by_pred[p])
+    return right / len(truth) if truth else 1.0
+
+
+def load(path: Path) -> tuple[list[str], list[str]]:
+    truth, lines = [], []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        label, _, line = raw.partition("\t")
+        truth.append(label)
+        lines.append(line)
+    return truth, lines
+
+
+def drain3_groups(lines: Sequence[str]) -> list[str]:
+    from drain3 import TemplateMiner  # type: ignore[import-untyped]
+
+    miner = TemplateMiner()
+    ids = [miner.add_log_message(line)["cluster_id"] for line in lines]
+    return [str(i) for i in ids]
+
+
+def key_rate(sources: Sequence[Sequence[str]], rounds: int = 5) -> float:
+    """Events per second through the per-event work (header split with a learned model, masking).
+
+    Best of ``rounds`` passes over the corpus, each starting with empty memos (token and shape).
+    """
+    models = [(HeaderModel.learn(lines), lines) for lines in sources]
+    count = sum(len(lines) for lines in sources)
+    best = float("inf")
+    for _ in range(rounds):
+        tokens._CACHE.clear()
+        start = time.perf_counter()
+        for model, lines in models:
+            for line in lines:
+                tokens.split(model.split(line).message)
+        best = min(best, time.perf_counter() - start)
+    return count / best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--no-drain3", action="store_true")
+    parser.add_argument("--show", help="print the groups of this source")
+    args = parser.parse_args()
+    rows = []
+    sources: list[list[str]] = []
+    for path in sorted(args.corpus.glob("*.tsv")):
+        truth, lines = load(path)
+        sources.append(lines)
+        predicted = [pattern.id for _, pattern in assign(lines)]
+        ga = grouping_accuracy(truth, predicted)
+        drain = None if args.no_drain3 else grouping_accuracy(truth, drain3_groups(lines))
+        rows.append((path.stem, len(lines), len(set(truth)), len(set(predicted)), ga, drain))
+        if args.show == path.stem:
+            for (_event, pattern), t in zip(assign(lines), truth, strict=True):
+                print(f"{t:>5} {pattern.id} {pattern.template[:150]}")
+    print(f"{'source':<12} {'lines':>6} {'events':>6} {'groups':>6} {'GA':>6} {'drain3':>7}")
+    for name, n, events, groups, ga, drain in rows:
+        d = "-" if drain is None else f"{drain:.3f}"
+        print(f"{name:<12} {n:>6} {events:>6} {groups:>6} {ga:>6.3f} {d:>7}")
+    mean = sum(r[4] for r in rows) / len(rows)
+    drains = [r[5] for r in rows if r[5] is not None]
+    dmean = f"{sum(drains) / len(drains):.3f}" if drains else "-"
+    print(f"{'mean':<12} {'':>6} {'':>6} {'':>6} {mean:>6.3f} {dmean:>7}")
+    total = sum(len(lines) for lines in sources)
+    print(f"key cost: {key_rate(sources):,.0f} events/s per process (header split + masking, {total} lines)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

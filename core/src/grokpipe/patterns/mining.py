@@ -1,0 +1,227 @@
+"""Template mining: keys that differ only where values vary become one pattern.
+
+Keys are the masked token sequences of :mod:`grokpipe.patterns.tokens`. Two comparisons of keys
+find the parameters that masking cannot see (no digit in them):
+
+1. **Slots.** Keys of one length that agree everywhere but one position form a slot. The slot is a
+   parameter when every value in it holds a masked value (``rdd_<*>``, ``broadcast_<*>_piece<*>``)
+   or is a path,
+   or when it looks like data rather than a choice among a few literals: at least
+   :data:`MIN_DISTINCT` different words, half of them seen at most :data:`RARE` times (user names,
+   host names). A key keeps at least :data:`MIN_LITERALS` literal words elsewhere to take part, so
+   ``boot (command <*>)`` and ``wait (command <*>)``, or one-word messages, never fold.
+2. **Arity.** Keys of different lengths whose tokens align (longest common subsequence) except for
+   short runs that each hold a bare value (``(<*> KB)``, a list of values, ``<<*> sec``) are one
+   pattern: ``<*> bytes (<*> KB) sent`` and ``<*> bytes sent``. A run that names something
+   (``user=<*>``) is a real difference and keeps the keys apart.
+
+Merging is monotone: a key that joined a pattern stays in it. The work is bounded by the number of
+distinct keys (slots are found by hashing; alignment compares keys of a bucket, at most
+:data:`MAX_BUCKET` a bucket).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from grokpipe.patterns.tokens import VAR, is_pure_variable, is_variable, pattern_id
+
+Key = tuple[str, ...]
+
+__all__ = ["Key", "Pattern", "generalise", "mine", "pattern_id", "same_arity_pattern"]
+
+MIN_DISTINCT: Final = 3
+RARE: Final = 2
+MIN_LITERALS: Final = 2
+#: Literal words a message needs beside its first word for that word to be taken for a parameter.
+FIRST_WORD_LITERALS: Final = 5
+MAX_GAP: Final = 3
+MAX_BUCKET: Final = 400
+_HOLE: Final = "\x00"
+_WORD = re.compile(r"[A-Za-z]")
+#: A file path or URL: ``/home/x/a.rts:``, ``C:\Windows\x``, ``hdfs://x``.
+_PATH = re.compile(r"[(\['\"]?(?:/[^/\s]*/|[A-Za-z]:\\|[a-z][a-z0-9+.\-]*://)")
+
+
+def _literal(token: str) -> bool:
+    return not is_variable(token) and _WORD.search(token) is not None
+
+
+def _literals(key: Key) -> int:
+    return sum(1 for token in key if _literal(token))
+
+
+def _collapse(key: Iterable[str]) -> Key:
+    out: list[str] = []
+    for token in key:
+        if out and token == out[-1] and is_variable(token):
+            continue
+        out.append(token)
+    return tuple(out)
+
+
+def _is_parameter(values: Counter[str], first: bool, others: int) -> bool:
+    if len(values) < 2:
+        return False
+    if all(is_variable(v) or not _WORD.search(v) or _PATH.match(v) for v in values):
+        return True  # values, paths, or values and their empty form: (<*>) and ()
+    if first and others < FIRST_WORD_LITERALS:  # the first word of a short message names the event
+        return False
+    if len(values) < MIN_DISTINCT:
+        return False
+    rare = sum(1 for count in values.values() if count <= RARE)
+    return rare * 2 >= len(values) or len(values) >= 10
+
+
+def _context(key: Key, i: int) -> tuple[str, str] | None:
+    if i < 2 or not _literal(key[i - 1]) or not _literal(key[i - 2]):
+        return None
+    return (key[i - 2], key[i - 1])
+
+
+def generalise(counts: Counter[Key], passes: int = 3) -> dict[Key, Key]:
+    """Each key's generalised key after folding parameter slots (step 1).
+
+    A slot found to be a parameter also makes a parameter of the same slot in other keys: the two
+    literal words before it (``for user <*>``) name what it holds wherever they appear.
+    """
+    mapping = {key: key for key in counts}
+    current: Counter[Key] = Counter(counts)
+    contexts: set[tuple[str, str]] = set()
+    for _ in range(passes):
+        slots: dict[Key, Counter[str]] = defaultdict(Counter)
+        for key, count in current.items():
+            literals = _literals(key)
+            for i, token in enumerate(key):
+                others = literals - (1 if _literal(token) else 0)
+                if others >= MIN_LITERALS or (others >= 1 and len(key) <= 3):
+                    slots[(*key[:i], _HOLE, *key[i + 1 :])][token] += count
+        params = {hole for hole, values in slots.items() if _is_parameter(values, hole[0] == _HOLE, _literals(hole))}
+        for key in current:
+            for i, token in enumerate(key):
+                if token != VAR and (*key[:i], _HOLE, *key[i + 1 :]) in params:
+                    context = _context(key, i)
+                    if context is not None:
+                        contexts.add(context)
+        step: dict[Key, Key] = {}
+        changed = False
+        for key in current:
+            new = list(key)
+            for i, token in enumerate(key):
+                if token == VAR:
+                    continue
+                if (*key[:i], _HOLE, *key[i + 1 :]) in params or _context(key, i) in contexts:
+                    new[i] = VAR
+            step[key] = _collapse(new)
+            changed = changed or step[key] != key
+        if not changed:
+            break
+        nxt: Counter[Key] = Counter()
+        for key, count in current.items():
+            nxt[step[key]] += count
+        mapping = {original: step[g] for original, g in mapping.items()}
+        current = nxt
+    return mapping
+
+
+def _lcs(a: Key, b: Key) -> list[tuple[int, int]]:
+    n, m = len(a), len(b)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            table[i][j] = table[i + 1][j + 1] + 1 if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1])
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < n and j < m:
+        if a[i] == b[j]:
+            pairs.append((i, j))
+            i += 1
+            j += 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def same_arity_pattern(a: Key, b: Key) -> bool:
+    """True when ``a`` and ``b`` align except for short runs that each hold a bare value (step 2)."""
+    if a == b:
+        return True
+    pairs = _lcs(a, b)
+    matched = sum(1 for i, _ in pairs if _literal(a[i]))
+    if matched < 3 or matched < 0.75 * _literals(a) or matched < 0.75 * _literals(b):
+        return False
+    bounds = [(-1, -1), *pairs, (len(a), len(b))]
+    for (i0, j0), (i1, j1) in itertools.pairwise(bounds):
+        gap_a, gap_b = a[i0 + 1 : i1], b[j0 + 1 : j1]
+        if not gap_a and not gap_b:
+            continue
+        if len(gap_a) > MAX_GAP or len(gap_b) > MAX_GAP:
+            return False
+        if not any(is_pure_variable(t) for t in (*gap_a, *gap_b)):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Pattern:
+    id: str
+    template: str
+    key: Key
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[Key, Key] = {}
+
+    def find(self, key: Key) -> Key:
+        root = key
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while self.parent.get(key, key) != root:
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def union(self, a: Key, b: Key) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def mine(counts: Counter[Key]) -> dict[Key, Pattern]:
+    """The pattern of every key: slots folded (step 1), then keys of different arity joined (step 2)."""
+    general = generalise(counts)
+    gcounts: Counter[Key] = Counter()
+    for key, count in counts.items():
+        gcounts[general[key]] += count
+    union = _Union()
+    buckets: dict[tuple[str, int], list[Key]] = defaultdict(list)
+    for key in sorted(gcounts, key=lambda k: -gcounts[k]):
+        first = next((t for t in key if _literal(t)), "")
+        buckets[(first, _literals(key))].append(key)
+    for (first, literals), keys in list(buckets.items()):
+        candidates = [k for d in (-1, 0, 1) for k in buckets.get((first, literals + d), [])][:MAX_BUCKET]
+        for key in keys[:MAX_BUCKET]:
+            for other in candidates:
+                if other is key or (len(other) == len(key) and other == key):
+                    continue
+                if union.find(other) == union.find(key):
+                    continue
+                if len(other) != len(key) and same_arity_pattern(key, other):
+                    union.union(other, key)
+    groups: dict[Key, list[Key]] = defaultdict(list)
+    for key in gcounts:
+        groups[union.find(key)].append(key)
+    patterns: dict[Key, Pattern] = {}
+    for members in groups.values():
+        head = max(members, key=lambda k: (gcounts[k], k))
+        pattern = Pattern(pattern_id(head), " ".join(head), head)
+        for member in members:
+            patterns[member] = pattern
+    return {key: patterns[general[key]] for key in counts}

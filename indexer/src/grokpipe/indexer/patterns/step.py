@@ -1,0 +1,55 @@
+"""The per-event pattern key: ``log.pattern.key`` and ``log.pattern.template`` on every indexed event.
+
+Deterministic per event, with no shared state: every indexer replica and every parse worker computes
+the same key for the same message (the offline scan learns a header per file; a stream cannot, so
+an event without a pipeline has its header cut by :func:`strip_header`, which looks at the line
+alone). The fields are :data:`grokpipe.fieldnames.LOG_PATTERN_KEY` and
+:data:`~grokpipe.fieldnames.LOG_PATTERN_TEMPLATE`.
+
+The key is a 12-hex hash of the masked token sequence with one placeholder per value
+(:func:`grokpipe.patterns.tokens.key_tokens`); the template keeps the literal parts of masked tokens
+(``blk_<*>``). The work per event is bounded by :data:`grokpipe.patterns.tokens.MAX_CHARS` and
+:data:`~grokpipe.patterns.tokens.MAX_TOKENS`.
+"""
+
+from __future__ import annotations
+
+from grokpipe.fieldnames import ERROR_CULPRIT, ERROR_GROUPING_KEY, ERROR_TITLE
+from grokpipe.indexer.fields import Event, get, put
+from grokpipe.indexer.fingerprint import DEFAULT_LEVELS, message_fingerprint
+from grokpipe.indexer.patterns.header import strip_header
+from grokpipe.patterns.tokens import MAX_CHARS, describe
+
+
+class PatternKeys:
+    """Sets the pattern fields of an event (and ``log.level`` from a cut header when it had none).
+
+    The message is ``log.message`` where a pipeline set one, else ``message``.
+    """
+
+    def __call__(self, event: Event, *, parsed: bool) -> None:
+        """``parsed``: a pipeline ran on the event (its message holds no header to cut)."""
+        log = event.get("log")
+        if type(log) is not dict:
+            log = None
+        text = log.get("message") if log is not None else None
+        if type(text) is not str:
+            text = event.get("message")
+            if type(text) is not str:
+                return
+        if not parsed:
+            cut = strip_header(text[: MAX_CHARS * 2])
+            text = cut.message
+            if cut.level is not None and get(event, "log.level") is None:
+                put(event, "log.level", cut.level)
+                log = event["log"]
+            level = get(event, "log.level")
+            if isinstance(level, str) and level.lower() in DEFAULT_LEVELS and get(event, ERROR_GROUPING_KEY) is None:
+                found = message_fingerprint("", "", text, str(get(event, "event.dataset") or ""))
+                put(event, ERROR_GROUPING_KEY, found.key)
+                put(event, ERROR_TITLE, found.title)
+                put(event, ERROR_CULPRIT, found.culprit)
+        key, template = describe(text.split("\n", 1)[0] if "\n" in text else text)
+        if log is None:
+            log = event["log"] = {}
+        log["pattern"] = {"key": key, "template": template}

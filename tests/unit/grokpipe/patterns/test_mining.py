@@ -1,0 +1,63 @@
+"""Template mining: slots that hold data fold, choices between a few literals stay apart."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from grokpipe.patterns.mining import Key, generalise, mine, pattern_id, same_arity_pattern
+
+
+def keys(*messages: str, times: int = 1) -> Counter[Key]:
+    return Counter({tuple(m.split()): times for m in messages})
+
+
+def test_many_rare_words_in_one_slot_are_a_parameter() -> None:
+    users = ["webmaster", "test", "chen", "pgadmin", "utsims", "inspur", "oracle"]
+    counts = keys(*[f"Invalid user {u} from <*>" for u in users])
+    general = generalise(counts)
+    assert {general[k] for k in counts} == {("Invalid", "user", "<*>", "from", "<*>")}
+
+
+def test_a_few_frequent_words_are_literals() -> None:
+    counts = keys(
+        "attempt_<*> TaskAttempt Transitioned from NEW to UNASSIGNED",
+        "attempt_<*> TaskAttempt Transitioned from UNASSIGNED to ASSIGNED",
+        "attempt_<*> TaskAttempt Transitioned from ASSIGNED to RUNNING",
+        times=40,
+    )
+    assert len({p.id for p in mine(counts).values()}) == 3
+
+
+def test_the_first_word_of_a_short_message_names_the_event() -> None:
+    counts = keys(*[f"{verb} (command <*>)" for verb in ("boot", "wait", "halt", "risBoot", "bootGenvmunix")])
+    assert len({p.id for p in mine(counts).values()}) == 5
+
+
+def test_masked_values_in_one_slot_fold() -> None:
+    counts = keys("Block rdd_<*> stored as bytes", "Block broadcast_<*>_piece<*> stored as bytes")
+    assert len({p.id for p in mine(counts).values()}) == 1
+
+
+def test_a_slot_named_by_its_context_folds_elsewhere() -> None:
+    counts = keys(*[f"session opened for user {u} by (uid=<*>)" for u in ("root", "news", "cyrus", "test")])
+    counts.update(keys("session closed for user news", "session closed for user cyrus", times=30))
+    patterns = mine(counts)
+    assert len({patterns[k].id for k in counts if k[1] == "closed"}) == 1
+
+
+def test_arity_runs_of_bare_values_join() -> None:
+    a = ("<*>", "close,", "<*>", "(<*>)", "sent,", "<*>", "received,", "lifetime", "<*>")
+    b = ("<*>", "close,", "<*>", "sent,", "<*>", "(<*>)", "received,", "lifetime", "<*>")
+    assert same_arity_pattern(a, b)
+
+
+def test_arity_runs_that_name_something_keep_keys_apart() -> None:
+    a = ("authentication", "failure;", "logname=", "uid=<*>", "euid=<*>", "tty=ssh", "ruser=", "rhost=<*>")
+    b = (*a, "user=<*>")
+    assert not same_arity_pattern(a, b)
+
+
+def test_pattern_id_is_stable() -> None:
+    assert pattern_id(("a", "<*>")) == pattern_id(["a", "<*>"])
+    assert pattern_id(("a", "<*>")) != pattern_id(("b", "<*>"))
+    assert len(pattern_id(("a",))) == 12
