@@ -41,6 +41,7 @@ SHAPE_CACHE_SIZE: Final = 8192
 _CACHE: dict[str, str] = {}
 _SHAPES: dict[bytes, tuple[str, ...]] = {}
 _DESCRIBED: dict[bytes, tuple[str, str]] = {}
+_BY_DIGITS: dict[bytes, tuple[str, str]] = {}
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _SHAPE_BYTES = bytes.maketrans(b"123456789" + _CONTROL_BYTES, b"0" * (9 + len(_CONTROL_BYTES)))
 _DIGIT_RUNS = re.compile(r"[0-9]+")
@@ -152,12 +153,30 @@ def pattern_id(key: Sequence[str]) -> str:
 def describe(message: str) -> tuple[str, str]:
     """``(key, template)`` of a message: the id of its key tokens and its template as text.
 
-    Memoised by the message's shape like :func:`split` (the per-event work of the indexer).
+    Memoised by the message's shape like :func:`split` (the per-event work of the indexer), and
+    before that by its *digit shape* (each digit as ``0``, runs not folded: one translate, no
+    loop), so a stream of one kind of line mostly costs an encode, a translate and a lookup.
     """
-    memo, truncated = _shape(message)
-    hit = _DESCRIBED.get(memo)
+    truncated = len(message) > MAX_CHARS
+    text = message[:MAX_CHARS] if truncated else message
+    digits = text.encode("utf-8", "surrogatepass").translate(_SHAPE_BYTES)
+    if truncated:
+        digits += b"\x01"
+    hit = _BY_DIGITS.get(digits)
     if hit is not None:
         return hit
+    memo, truncated = _shape(message)
+    hit = _DESCRIBED.get(memo)
+    if hit is None:
+        hit = _describe(memo, truncated)
+    if len(digits) <= 1024:
+        if len(_BY_DIGITS) >= SHAPE_CACHE_SIZE:
+            _BY_DIGITS.clear()
+        _BY_DIGITS[digits] = hit
+    return hit
+
+
+def _describe(memo: bytes, truncated: bool) -> tuple[str, str]:
     template = _SHAPES.get(memo)
     tokens = list(template) if template is not None else _split(_shape_text(memo, truncated), truncated)
     described = (pattern_id(key_tokens(tokens)), " ".join(tokens))

@@ -30,26 +30,36 @@ class PatternKeys:
     def __call__(self, event: Event, *, parsed: bool) -> None:
         """``parsed``: a pipeline ran on the event (its message holds no header to cut)."""
         log = event.get("log")
-        if type(log) is not dict:
-            log = None
-        text = log.get("message") if log is not None else None
-        if type(text) is not str:
-            text = event.get("message")
+        if type(log) is dict:
+            text = log.get("message")
             if type(text) is not str:
-                return
+                text = event.get("message")
+        else:
+            log = None
+            text = event.get("message")
+        if type(text) is not str:
+            return
         if not parsed:
-            cut = strip_header(text[: MAX_CHARS * 2])
-            text = cut.message
-            if cut.level is not None and get(event, "log.level") is None:
-                put(event, "log.level", cut.level)
-                log = event["log"]
-            level = get(event, "log.level")
-            if isinstance(level, str) and level.lower() in DEFAULT_LEVELS and get(event, ERROR_GROUPING_KEY) is None:
-                found = message_fingerprint("", "", text, str(get(event, "event.dataset") or ""))
-                put(event, ERROR_GROUPING_KEY, found.key)
-                put(event, ERROR_TITLE, found.title)
-                put(event, ERROR_CULPRIT, found.culprit)
-        key, template = describe(text.split("\n", 1)[0] if "\n" in text else text)
+            text = self._generic(event, text)
+            log = event.get("log")
+        if "\n" in text:
+            text = text[: text.index("\n")]
+        key, template = describe(text)
         if log is None:
-            log = event["log"] = {}
-        log["pattern"] = {"key": key, "template": template}
+            event["log"] = {"pattern": {"key": key, "template": template}}
+        else:
+            log["pattern"] = {"key": key, "template": template}
+
+    @staticmethod
+    def _generic(event: Event, text: str) -> str:
+        """The message of an event no pipeline parsed: its header cut, its level and error group set."""
+        cut = strip_header(text[: MAX_CHARS * 2])
+        if cut.level is not None and get(event, "log.level") is None:
+            put(event, "log.level", cut.level)
+        level = get(event, "log.level")
+        if isinstance(level, str) and level.lower() in DEFAULT_LEVELS and get(event, ERROR_GROUPING_KEY) is None:
+            found = message_fingerprint("", "", cut.message, str(get(event, "event.dataset") or ""))
+            put(event, ERROR_GROUPING_KEY, found.key)
+            put(event, ERROR_TITLE, found.title)
+            put(event, ERROR_CULPRIT, found.culprit)
+        return cut.message
