@@ -30,6 +30,21 @@ def test_strip_header(line: str, message: str, level: str | None) -> None:
     assert (cut.message, cut.level) == (message, level)
 
 
+def test_strip_header_names_the_program_and_host() -> None:
+    cut = strip_header("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown")
+    assert (cut.logger, cut.pid, cut.host) == ("sshd", 19939, "combo")
+    cut = strip_header("17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered")
+    assert (cut.logger, cut.pid, cut.host) == ("executor.CoarseGrainedExecutorBackend", None, None)
+
+
+def test_the_header_fills_fields_the_event_lacks() -> None:
+    event = keyed("Jun 14 15:16:01 combo sshd[199]: error: connect to 10.0.0.1 port 22 failed")
+    assert (get(event, "log.logger"), get(event, "process.pid"), get(event, "host.name")) == ("sshd", 199, "combo")
+    shipped: Event = {"message": "Jun 14 15:16:01 combo sshd[199]: x", "host": {"name": "shipper-7"}}
+    PatternKeys()(shipped, parsed=False)
+    assert get(shipped, "host.name") == "shipper-7"
+
+
 def keyed(message: str, parsed: bool = False) -> Event:
     event: Event = {"message": message, "event": {"dataset": "ras"}}
     PatternKeys()(event, parsed=parsed)

@@ -89,6 +89,18 @@ class Split:
     header: tuple[str, ...]
     message: str
     level: str | None = None
+    logger: str | None = None  #: ``sshd`` of ``sshd[24200]:``, ``org.x.Y`` of ``org.x.Y:``
+    pid: int | None = None  #: ``24200`` of ``sshd[24200]:``
+    host: str | None = None  #: the column before ``program[pid]:`` in a syslog line
+
+
+def program(column: str) -> tuple[str | None, int | None]:
+    """``sshd(pam_unix)[19939]:`` -> (``sshd``, 19939); ``dfs.DataNode$PacketResponder:`` -> (itself, None)."""
+    match = _PROGRAM.fullmatch(column)
+    if match is None:
+        return None, None
+    pid = match.group(2)
+    return match.group(1) or None, int(pid) if pid else None
 
 
 @dataclass
@@ -224,6 +236,7 @@ _MONTHS = frozenset(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "se
 _DAYS = frozenset(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
 _TIMEISH = re.compile(r"[\[(]?[0-9][0-9:.,/\-+TZ]*[\])]?,?")
 _NAME = re.compile(r"[A-Za-z_./$\-][\w.$/\-]*(?:\([\w.\-]*\))?(?:\[[0-9]+\])?:")
+_PROGRAM = re.compile(r"([^\[(:]*)(?:\([^)]*\))?(?:\[([0-9]{1,9})\])?(?:\s*\([^)]*\))?:")
 
 
 def _headerish(column: str) -> bool:
@@ -247,6 +260,8 @@ def strip_header(line: str) -> Split:
         return Split((), line)
     end = 0
     level: str | None = None
+    name: str | None = None
+    host: str | None = None
     limit = min(len(cols), 10)
     while end < limit and _headerish(cols[end]):
         end += 1
@@ -259,15 +274,17 @@ def strip_header(line: str) -> Split:
         elif column.startswith("[") and column.endswith("]"):
             end += 1
         elif _NAME.fullmatch(column):
+            name = column
             end += 1
             break
         elif end + 1 < limit and _NAME.fullmatch(cols[end + 1]) and level is None:
+            host, name = column, cols[end + 1]
             end += 2  # host program[pid]:
             break
         elif column in ("-", "|"):
             end += 1
         else:
             break
-    if end >= len(cols):
-        return Split(tuple(cols), "", level)
-    return Split(tuple(cols[:end]), line[spans[end] :], level)
+    logger, pid = program(name) if name is not None else (None, None)
+    message = line[spans[end] :] if end < len(cols) else ""
+    return Split(tuple(cols[:end]), message, level, logger, pid, host)

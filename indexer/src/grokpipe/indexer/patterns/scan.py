@@ -10,7 +10,6 @@ level, template), most frequent first; ``--json-lines`` prints one object per ev
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -19,12 +18,9 @@ from pathlib import Path
 
 import orjson
 
-from grokpipe.indexer.patterns.header import HeaderModel
+from grokpipe.indexer.patterns.header import HeaderModel, program
 from grokpipe.patterns.mining import Key, Pattern, mine
 from grokpipe.patterns.tokens import MAX_CHARS, split
-
-_PID = re.compile(r"\[[0-9]*\]|\([^)]*\)$")
-
 
 @dataclass(frozen=True)
 class Event:
@@ -40,15 +36,9 @@ def keys(lines: Sequence[str]) -> list[Event]:
     events: list[Event] = []
     for number, line in enumerate(lines, 1):
         cut = model.split(line[: MAX_CHARS * 2])
-        logger = _logger(cut.header[-1]) if model.kind == "name" and cut.header else None
+        logger = program(cut.header[-1])[0] if model.kind == "name" and cut.header else None
         events.append(Event(number, tuple(split(cut.message)), cut.level, logger))
     return events
-
-
-def _logger(column: str) -> str | None:
-    """``sshd[24200]:`` -> ``sshd``; ``dfs.DataNode$PacketResponder:`` -> itself without the colon."""
-    name = _PID.sub("", column.rstrip(":")).strip("()[] ")
-    return name or None
 
 
 def assign(lines: Sequence[str]) -> list[tuple[Event, Pattern]]:

@@ -52,10 +52,18 @@ class PatternKeys:
 
     @staticmethod
     def _generic(event: Event, text: str) -> str:
-        """The message of an event no pipeline parsed: its header cut, its level and error group set."""
+        """The message of an event no pipeline parsed: its header cut, what the header named set where
+        the event has none (``log.level``, ``log.logger``, ``process.pid``, ``host.name``), and an
+        error group for an error-level one."""
         cut = strip_header(text[: MAX_CHARS * 2])
-        if cut.level is not None and get(event, "log.level") is None:
-            put(event, "log.level", cut.level)
+        for path, value in (
+            ("log.level", cut.level),
+            ("log.logger", cut.logger),
+            ("process.pid", cut.pid),
+            ("host.name", cut.host),
+        ):
+            if value is not None and get(event, path) is None:
+                put(event, path, value)
         level = get(event, "log.level")
         if isinstance(level, str) and level.lower() in DEFAULT_LEVELS and get(event, ERROR_GROUPING_KEY) is None:
             found = message_fingerprint("", "", cut.message, str(get(event, "event.dataset") or ""))
