@@ -22,6 +22,7 @@ from grokpipe.indexer.patterns.header import HeaderModel, program
 from grokpipe.patterns.mining import Key, Pattern, mine
 from grokpipe.patterns.tokens import MAX_CHARS, split
 
+
 @dataclass(frozen=True)
 class Event:
     line: int
