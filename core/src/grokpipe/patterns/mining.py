@@ -12,8 +12,8 @@ find the parameters that masking cannot see (no digit in them):
    ``boot (command <*>)`` and ``wait (command <*>)``, or one-word messages, never fold.
 2. **Arity.** Keys of different lengths whose tokens align (longest common subsequence) except for
    short runs that each hold a bare value (``(<*> KB)``, a list of values, ``<<*> sec``) are one
-   pattern: ``<*> bytes (<*> KB) sent`` and ``<*> bytes sent``. A run that names something
-   (``user=<*>``) is a real difference and keeps the keys apart.
+   pattern: ``<*> bytes (<*> KB) sent`` and ``<*> bytes sent``. A run that holds a word
+   (``user=<*>``, ``invalid user <*>``) is a real difference and keeps the keys apart.
 
 Merging is monotone: a key that joined a pattern stays in it. The work is bounded by the number of
 distinct keys (slots are found by hashing; alignment compares keys of a bucket, at most
@@ -129,16 +129,20 @@ def generalise(counts: Counter[Key], passes: int = 3) -> dict[Key, Key]:
     return mapping
 
 
+def _same(x: str, y: str) -> bool:
+    return x == y or (VAR in x and VAR in y)  # two values align whatever their literal parts
+
+
 def _lcs(a: Key, b: Key) -> list[tuple[int, int]]:
     n, m = len(a), len(b)
     table = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
-            table[i][j] = table[i + 1][j + 1] + 1 if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1])
+            table[i][j] = table[i + 1][j + 1] + 1 if _same(a[i], b[j]) else max(table[i + 1][j], table[i][j + 1])
     pairs: list[tuple[int, int]] = []
     i = j = 0
     while i < n and j < m:
-        if a[i] == b[j]:
+        if _same(a[i], b[j]):
             pairs.append((i, j))
             i += 1
             j += 1
@@ -164,8 +168,9 @@ def same_arity_pattern(a: Key, b: Key) -> bool:
             continue
         if len(gap_a) > MAX_GAP or len(gap_b) > MAX_GAP:
             return False
-        if not any(is_pure_variable(t) for t in (*gap_a, *gap_b)):
-            return False
+        gap = (*gap_a, *gap_b)
+        if not any(is_pure_variable(t) for t in gap) or any(_WORD.search(t) and not is_pure_variable(t) for t in gap):
+            return False  # a run holds bare values only: a word in it is a real difference
     return True
 
 
