@@ -5,8 +5,8 @@ find the parameters that masking cannot see (no digit in them):
 
 1. **Slots.** Keys of one length that agree everywhere but one position form a slot. The slot is a
    parameter when every value in it holds a masked value (``rdd_<*>``, ``broadcast_<*>_piece<*>``)
-   or is a path,
-   or when it looks like data rather than a choice among a few literals: at least
+   or is a path, or follows a word that names what it holds (:data:`NAMING_WORDS`: ``user <*>``,
+   ``domain <*>``), or when it looks like data rather than a choice among a few literals: at least
    :data:`MIN_DISTINCT` different words, half of them seen at most :data:`RARE` times (user names,
    host names). A key keeps at least :data:`MIN_LITERALS` literal words elsewhere to take part, so
    ``boot (command <*>)`` and ``wait (command <*>)``, or one-word messages, never fold.
@@ -42,8 +42,14 @@ MIN_LITERALS: Final = 2
 FIRST_WORD_LITERALS: Final = 5
 MAX_GAP: Final = 3
 MAX_BUCKET: Final = 400
+#: Words after which a slot holds a value whatever its words (a user name, a host, a file...).
+NAMING_WORDS: Final = frozenset(
+    {"user", "users", "username", "host", "hostname", "node", "domain", "interface", "file", "filename", "path",
+     "class", "account", "device", "directory", "dir", "queue", "table", "database", "volume", "container"}
+)  # fmt: skip
 _HOLE: Final = "\x00"
 _WORD = re.compile(r"[A-Za-z]")
+_DOTTED = re.compile(r"[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*){2,}:?")
 #: A file path or URL: ``/home/x/a.rts:``, ``C:\Windows\x``, ``hdfs://x``.
 _PATH = re.compile(r"[(\['\"]?(?:/[^/\s]*/|[A-Za-z]:\\|[a-z][a-z0-9+.\-]*://)")
 
@@ -72,10 +78,20 @@ def _is_parameter(values: Counter[str], first: bool, others: int) -> bool:
         return True  # values, paths, or values and their empty form: (<*>) and ()
     if first and others < FIRST_WORD_LITERALS:  # the first word of a short message names the event
         return False
+    if first and all(_DOTTED.fullmatch(v) for v in values):
+        return True  # com.apple.x.daily: ... before a long message: the subject it is about
     if len(values) < MIN_DISTINCT:
         return False
     rare = sum(1 for count in values.values() if count <= RARE)
     return rare * 2 >= len(values) or len(values) >= 10
+
+
+def _named(hole: Key, values: Counter[str]) -> bool:
+    """A slot after a word that names what it holds (``user <*>``, ``domain <*>``) with two values or more."""
+    if len(values) < 2:
+        return False
+    i = hole.index(_HOLE)
+    return i > 0 and hole[i - 1].strip(":,;=").lower() in NAMING_WORDS
 
 
 def _context(key: Key, i: int) -> tuple[str, str] | None:
@@ -101,7 +117,11 @@ def generalise(counts: Counter[Key], passes: int = 3) -> dict[Key, Key]:
                 others = literals - (1 if _literal(token) else 0)
                 if others >= MIN_LITERALS or (others >= 1 and len(key) <= 3):
                     slots[(*key[:i], _HOLE, *key[i + 1 :])][token] += count
-        params = {hole for hole, values in slots.items() if _is_parameter(values, hole[0] == _HOLE, _literals(hole))}
+        params = {
+            hole
+            for hole, values in slots.items()
+            if _is_parameter(values, hole[0] == _HOLE, _literals(hole)) or _named(hole, values)
+        }
         for key in current:
             for i, token in enumerate(key):
                 if token != VAR and (*key[:i], _HOLE, *key[i + 1 :]) in params:

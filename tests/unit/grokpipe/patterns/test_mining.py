@@ -61,3 +61,16 @@ def test_pattern_id_is_stable() -> None:
     assert pattern_id(("a", "<*>")) == pattern_id(["a", "<*>"])
     assert pattern_id(("a", "<*>")) != pattern_id(("b", "<*>"))
     assert len(pattern_id(("a",))) == 12
+
+
+def test_a_slot_after_a_naming_word_is_a_parameter_however_often_its_words_repeat() -> None:
+    counts = keys(*[f"Invalid user {u} from <*>" for u in ("chen", "inspur", "oracle")], times=50)
+    assert len({p.id for p in mine(counts).values()}) == 1
+
+
+def test_dotted_subjects_of_a_long_message_fold() -> None:
+    tail = "scheduler_evaluate_activity told me to run this job; however, the start time is later"
+    counts = keys(
+        *[f"com.apple.{name}: {tail}" for name in ("cts.heartbeat", "Safari.Update", "Escrow.daily")], times=9
+    )
+    assert len({p.id for p in mine(counts).values()}) == 1
