@@ -47,6 +47,50 @@ def scaled(truth: list[str], lines: list[str], size: int, seed: int = 1) -> tupl
     return [t for t, _ in out], [line for _, line in out]
 
 
+#: Logs of real programs on this machine, labelled by the call site of their format strings (dpkg's
+#: log_message / log_action with a literal action, update-alternatives' log_msg).
+LOCAL: dict[str, tuple[Path, list[tuple[str, re.Pattern[str]]]]] = {
+    "local-dpkg": (
+        Path("/var/log/dpkg.log"),
+        [
+            ("startup %s %s", re.compile(r"\S+ \S+ startup \S+ \S+$")),
+            ("status %s %s %s", re.compile(r"\S+ \S+ status \S+ \S+ \S+$")),
+            ("conffile %s %s", re.compile(r"\S+ \S+ conffile \S+ \S+$")),
+            *(
+                (f"{action} %s %s %s", re.compile(rf"\S+ \S+ {action} \S+ \S+ \S+$"))
+                for action in ("install", "upgrade", "configure", "trigproc", "remove", "purge")
+            ),
+        ],
+    ),
+    "local-alternatives": (
+        Path("/var/log/alternatives.log"),
+        [
+            ("run with %s", re.compile(r"update-alternatives \S+ \S+ run with ")),
+            ("link group %s updated to point to %s", re.compile(r"update-alternatives \S+ \S+ link group \S+ updated")),
+        ],
+    ),
+}
+
+
+def local_sources(limit: int = 2000) -> list[tuple[str, list[str], list[str]]]:
+    """The first ``limit`` labelled lines of each local log that exists (lines no label fits are left out)."""
+    found = []
+    for name, (path, labels) in LOCAL.items():
+        if not path.is_file():
+            continue
+        truth, lines = [], []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            label = next((label for label, pattern in labels if pattern.match(line)), None)
+            if label is not None:
+                truth.append(label)
+                lines.append(line)
+            if len(lines) >= limit:
+                break
+        if lines:
+            found.append((name, truth, lines))
+    return found
+
+
 def load(path: Path) -> tuple[list[str], list[str]]:
     truth, lines = [], []
     for raw in path.read_text(encoding="utf-8").splitlines():
@@ -88,19 +132,22 @@ def main() -> int:
     parser.add_argument("--no-drain3", action="store_true")
     parser.add_argument("--show", help="print the groups of this source")
     parser.add_argument("--scale", type=int, default=0, help="repeat each source's lines up to N lines")
+    parser.add_argument("--local", action="store_true", help="add this machine's dpkg and alternatives logs")
     args = parser.parse_args()
     rows = []
     sources: list[list[str]] = []
-    for path in sorted(args.corpus.glob("*.tsv")):
-        truth, lines = load(path)
-        if args.scale:
-            truth, lines = scaled(truth, lines, args.scale)
+    corpus = [(path.stem, *load(path)) for path in sorted(args.corpus.glob("*.tsv"))]
+    if args.local:
+        corpus += local_sources()
+    if args.scale:
+        corpus = [(name, *scaled(truth, lines, args.scale)) for name, truth, lines in corpus]
+    for name, truth, lines in corpus:
         sources.append(lines)
         predicted = [pattern.id for _, pattern in assign(lines)]
         ga = grouping_accuracy(truth, predicted)
         drain = None if args.no_drain3 else grouping_accuracy(truth, drain3_groups(lines))
-        rows.append((path.stem, len(lines), len(set(truth)), len(set(predicted)), ga, drain))
-        if args.show == path.stem:
+        rows.append((name, len(lines), len(set(truth)), len(set(predicted)), ga, drain))
+        if args.show == name:
             for (_event, pattern), t in zip(assign(lines), truth, strict=True):
                 print(f"{t:>5} {pattern.id} {pattern.template[:150]}")
     print(f"{'source':<12} {'lines':>6} {'events':>6} {'groups':>6} {'GA':>6} {'drain3':>7}")

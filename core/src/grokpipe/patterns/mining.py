@@ -42,10 +42,13 @@ MIN_LITERALS: Final = 2
 FIRST_WORD_LITERALS: Final = 5
 MAX_GAP: Final = 3
 MAX_BUCKET: Final = 400
+#: Positions holding a masked value a key may have to be compared two at a time.
+MAX_VALUE_POSITIONS: Final = 12
 #: Words after which a slot holds a value whatever its words (a user name, a host, a file...).
 NAMING_WORDS: Final = frozenset(
     {"user", "users", "username", "host", "hostname", "node", "domain", "interface", "file", "filename", "path",
-     "class", "account", "device", "directory", "dir", "queue", "table", "database", "volume", "container"}
+     "class", "account", "device", "directory", "dir", "queue", "table", "database", "volume", "container",
+     "status", "state"}
 )  # fmt: skip
 _HOLE: Final = "\x00"
 _WORD = re.compile(r"[A-Za-z]")
@@ -86,6 +89,29 @@ def _is_parameter(values: Counter[str], first: bool, others: int) -> bool:
     return rare * 2 >= len(values) or len(values) >= 10
 
 
+def _value_pairs(counts: Counter[Key]) -> dict[Key, list[tuple[int, int]]]:
+    """Keys that agree everywhere but two positions holding values (``install <*>:amd<*> <none> <*>``
+    and ``install python<*>-minimal:amd<*> <none> <*>~git<*>``): those two positions are parameters.
+    Only positions holding a masked value take part (a word beside a value is no pair), at most
+    :data:`MAX_VALUE_POSITIONS` of them a key."""
+    holes: dict[Key, list[tuple[Key, int, int]]] = defaultdict(list)
+    for key in counts:
+        values = [i for i, token in enumerate(key) if token != VAR and VAR in token]
+        others = [i for i, token in enumerate(key) if token == VAR or VAR not in token]
+        if len(values) > MAX_VALUE_POSITIONS or not others:
+            continue
+        for a in range(len(values)):
+            for b in range(a + 1, len(values)):
+                i, j = values[a], values[b]
+                holes[(*key[:i], _HOLE, *key[i + 1 : j], _HOLE, *key[j + 1 :])].append((key, i, j))
+    found: dict[Key, list[tuple[int, int]]] = defaultdict(list)
+    for members in holes.values():
+        if len({(key[i], key[j]) for key, i, j in members}) > 1:
+            for key, i, j in members:
+                found[key].append((i, j))
+    return found
+
+
 def _named(hole: Key, values: Counter[str]) -> bool:
     """A slot after a word that names what it holds (``user <*>``, ``domain <*>``) with two values or more."""
     if len(values) < 2:
@@ -122,6 +148,7 @@ def generalise(counts: Counter[Key], passes: int = 3) -> dict[Key, Key]:
             for hole, values in slots.items()
             if _is_parameter(values, hole[0] == _HOLE, _literals(hole)) or _named(hole, values)
         }
+        pair_params = _value_pairs(current)
         for key in current:
             for i, token in enumerate(key):
                 if token != VAR and (*key[:i], _HOLE, *key[i + 1 :]) in params:
@@ -137,6 +164,8 @@ def generalise(counts: Counter[Key], passes: int = 3) -> dict[Key, Key]:
                     continue
                 if (*key[:i], _HOLE, *key[i + 1 :]) in params or _context(key, i) in contexts:
                     new[i] = VAR
+            for i, j in pair_params.get(key, ()):
+                new[i] = new[j] = VAR
             step[key] = _collapse(new)
             changed = changed or step[key] != key
         if not changed:
@@ -234,9 +263,7 @@ def mine(counts: Counter[Key]) -> dict[Key, Pattern]:
         candidates = [k for d in (-1, 0, 1) for k in buckets.get((first, literals + d), [])][:MAX_BUCKET]
         for key in keys[:MAX_BUCKET]:
             for other in candidates:
-                if other is key or (len(other) == len(key) and other == key):
-                    continue
-                if union.find(other) == union.find(key):
+                if other == key or union.find(other) == union.find(key):
                     continue
                 if len(other) != len(key) and same_arity_pattern(key, other):
                     union.union(other, key)

@@ -59,6 +59,7 @@ _DATE_IN_TEXT = re.compile(
     rf"(?:\s+\d+:\d+(?::\d+(?:[.,]\d+)?)?)?(?:\s+[A-Z]{{3,4}})?(?:\s+\d+)?\b"
 )
 _UNIT = re.compile(r"(?:[KMGTP]i?B|B|bytes?|[mun]s|secs?|msec)([,;:.)\]]*)")
+_NAMED_VALUE = re.compile(r"[(\[{]?[A-Za-z_][\w.\-]*[=:]<\*>[)\]},;]?")
 _PREFIXED_PAIR = re.compile(r"([A-Za-z_][\w.\-]*:)[A-Za-z_][\w.\-]*=\S*")
 _TLD = (
     "com|net|org|edu|gov|mil|int|io|info|biz|cn|hk|jp|kr|tw|de|uk|fr|ru|br|in|au|ca|nl|it|es|om|local|lan|internal|arpa"
@@ -253,11 +254,20 @@ def _split(text: str, truncated: bool) -> list[str]:
 
 
 def key_tokens(template: Sequence[str]) -> tuple[str, ...]:
-    """One placeholder for every token that holds a value; consecutive placeholders fold."""
+    """One placeholder for every token that holds a value (a ``name=<*>`` pair keeps its name: the
+    name is part of what the message says); consecutive placeholders fold."""
+    return key_with_positions(template)[0]
+
+
+def key_with_positions(template: Sequence[str]) -> tuple[tuple[str, ...], list[list[int]]]:
+    """:func:`key_tokens` and, for each key token, the template tokens it stands for."""
     out: list[str] = []
-    for token in template:
-        t = VAR if VAR in token else token
+    positions: list[list[int]] = []
+    for index, token in enumerate(template):
+        t = token if VAR not in token or _NAMED_VALUE.fullmatch(token) else VAR
         if t == VAR and out and out[-1] == VAR:
+            positions[-1].append(index)
             continue
         out.append(t)
-    return tuple(out)
+        positions.append([index])
+    return tuple(out), positions
