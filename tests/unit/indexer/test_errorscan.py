@@ -155,6 +155,8 @@ def test_a_reader_that_stops_early_gets_no_broken_pipe_message(tmp_path: Path) -
     assert "Broken pipe" not in stderr
     assert "Traceback" not in stderr
     assert "BrokenPipeError" not in stderr
+
+
 RAS = """\
 - 1118536327 2005.06.11 R30-M0-N9-C:J16-U01 2005-06-11-17.32.07.581048 R30-M0-N9-C:J16-U01 RAS KERNEL FATAL data TLB error interrupt
 - 1118536959 2005.06.11 R21-M1-N2-C:J07-U11 2005-06-11-17.42.39.794840 R21-M1-N2-C:J07-U11 RAS KERNEL FATAL data TLB error interrupt
