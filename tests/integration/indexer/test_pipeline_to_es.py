@@ -120,3 +120,30 @@ def test_rejected_document_goes_to_dead_letter_and_consumer_moves_on(
     assert dead["error"]["status"] == 400
     unparsed = es.search(index=f"logs-*-{ns}", query={"term": {"tags": "_jsonparsefailure"}})["hits"]["hits"]
     assert [h["_source"]["message"] for h in unparsed] == ["this is not json"]
+
+
+def test_events_of_a_format_without_pipeline_share_a_pattern_and_an_error_group(
+    stack: EmbeddedStack, topic: str, es: Elasticsearch
+) -> None:
+    ns = support.namespace()
+    producer = kafka_producer(KafkaSettings(bootstrap_servers=[stack.kafka_bootstrap]))
+    line = (
+        b'{"@timestamp":"2026-11-22T10:00:00.000Z","event":{"id":"ras-%d","dataset":"custom.ras"},'
+        b'"message":"2005-06-11-17.%d.07.581048 R%d-M0-N9-C:J16-U01 RAS KERNEL FATAL data TLB error interrupt"}'
+    )
+    for i in range(3):
+        producer.send(topic, value=line % (i, 30 + i, 10 + i))
+    producer.flush()
+    producer.close()
+    indexer = Indexer(support.settings(stack, topic, ns))
+    indexer.start()
+    try:
+        assert support.wait_count(es, ns, 3) == 3
+    finally:
+        indexer.stop()
+    hits = [h["_source"] for h in es.search(index=f"logs-*-{ns}", size=10)["hits"]["hits"]]
+    key = hits[0]["log"]["pattern"]["key"]
+    assert support.count(es, ns, {"term": {"log.pattern.key": key}}) == 3
+    assert {h["log"]["pattern"]["template"] for h in hits} == {"data TLB error interrupt"}
+    assert {h["log"]["level"] for h in hits} == {"critical"}
+    assert len({h["error"]["grouping_key"] for h in hits}) == 1

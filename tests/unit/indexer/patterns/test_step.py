@@ -20,6 +20,7 @@ STRIPPED = [
     ("2015-07-29 17:41:44,747 - WARN  [SendWorker:18897:QCM@688] - Send worker", "Send worker", "warning"),
     ("03-17 16:14:02.045  2227  2227 E PhoneStatusBar: setLightsOn(true)", "setLightsOn(true)", "error"),
     ("[Sun Dec 04 04:47:44 2005] [error] mod_jk child in error state 6", "mod_jk child in error state 6", "error"),
+    ("2005-06-11-17.30.07.581 R02-M1-NB-C:J15-U11 RAS KERNEL FATAL data TLB error", "data TLB error", "critical"),
     ("hello world", "hello world", None),
 ]  # fmt: skip
 

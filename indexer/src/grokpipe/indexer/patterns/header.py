@@ -234,6 +234,7 @@ def _first(row: Sequence[str], test: Callable[[str], bool], lo: int, hi: int) ->
 
 _MONTHS = frozenset(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
 _DAYS = frozenset(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+_IDISH = re.compile(r"[A-Z0-9][A-Z0-9:._/\-]*|\[[^\]]*\]")
 _TIMEISH = re.compile(r"[\[(]?[0-9][0-9:.,/\-+TZ]*[\])]?,?")
 _NAME = re.compile(r"[A-Za-z_./$\-][\w.$/\-]*(?:\([\w.\-]*\))?(?:\[[0-9]+\])?:")
 _PROGRAM = re.compile(r"([^\[(:]*)(?:\([^)]*\))?(?:\[([0-9]{1,9})\])?(?:\s*\([^)]*\))?:")
@@ -265,6 +266,12 @@ def strip_header(line: str) -> Split:
     limit = min(len(cols), 10)
     while end < limit and _headerish(cols[end]):
         end += 1
+    # a level a few columns on, after node or component ids (R02-M1-N0-C:J12-U11 RAS KERNEL INFO)
+    for ahead in range(end, min(limit, end + 6)):
+        if level_of(cols[ahead]) is not None and len(cols[ahead].strip("[]<>")) > 1:
+            if all(_IDISH.fullmatch(c) for c in cols[end:ahead]):
+                end = ahead
+            break
     while end < limit:
         column = cols[end]
         found = level_of(column) if level is None else None
