@@ -15,9 +15,10 @@ find the parameters that masking cannot see (no digit in them):
    pattern: ``<*> bytes (<*> KB) sent`` and ``<*> bytes sent``. A run that holds a word
    (``user=<*>``, ``invalid user <*>``) is a real difference and keeps the keys apart.
 
-Merging is monotone: a key that joined a pattern stays in it. The work is bounded by the number of
-distinct keys (slots are found by hashing; alignment compares keys of a bucket, at most
-:data:`MAX_BUCKET` a bucket).
+Merging is monotone: a key that joined a pattern stays in it. The work is bounded: slots are found
+by hashing keys of at most :data:`MAX_SLOT_TOKENS` tokens; alignment compares keys with the same
+first and last word and about as many words, at most :data:`MAX_BUCKET` a bucket and
+:data:`MAX_COMPARISONS` a run.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ MIN_LITERALS: Final = 2
 FIRST_WORD_LITERALS: Final = 5
 MAX_GAP: Final = 3
 MAX_BUCKET: Final = 400
+#: Keys longer than this take no part in slots or arity (their own key is their pattern).
+MAX_SLOT_TOKENS: Final = 64
+#: Alignments (each at most MAX_SLOT_TOKENS squared steps) one mining run may make.
+MAX_COMPARISONS: Final = 20_000
 #: Positions holding a masked value a key may have to be compared two at a time.
 MAX_VALUE_POSITIONS: Final = 12
 #: Words after which a slot holds a value whatever its words (a user name, a host, a file...).
@@ -138,6 +143,8 @@ def generalise(counts: Counter[Key], passes: int = 3) -> dict[Key, Key]:
     for _ in range(passes):
         slots: dict[Key, Counter[str]] = defaultdict(Counter)
         for key, count in current.items():
+            if len(key) > MAX_SLOT_TOKENS:
+                continue  # a key this long keeps its own pattern (bounded work per key)
             literals = _literals(key)
             for i, token in enumerate(key):
                 others = literals - (1 if _literal(token) else 0)
@@ -255,17 +262,25 @@ def mine(counts: Counter[Key]) -> dict[Key, Pattern]:
     for key, count in counts.items():
         gcounts[general[key]] += count
     union = _Union()
-    buckets: dict[tuple[str, int], list[Key]] = defaultdict(list)
+    buckets: dict[tuple[str, str, int], list[Key]] = defaultdict(list)
     for key in sorted(gcounts, key=lambda k: -gcounts[k]):
-        first = next((t for t in key if _literal(t)), "")
-        buckets[(first, _literals(key))].append(key)
-    for (first, literals), keys in list(buckets.items()):
-        candidates = [k for d in (-1, 0, 1) for k in buckets.get((first, literals + d), [])][:MAX_BUCKET]
+        if len(key) > MAX_SLOT_TOKENS:
+            continue
+        words = [t for t in key if _literal(t)]
+        buckets[(words[0] if words else "", words[-1] if words else "", len(words))].append(key)
+    budget = MAX_COMPARISONS
+    for (first, last, literals), keys in list(buckets.items()):
+        candidates = [k for d in (-1, 0, 1) for k in buckets.get((first, last, literals + d), [])][:MAX_BUCKET]
         for key in keys[:MAX_BUCKET]:
             for other in candidates:
-                if other == key or union.find(other) == union.find(key):
+                if other == key or len(other) == len(key) or abs(len(other) - len(key)) > 2 * MAX_GAP:
                     continue
-                if len(other) != len(key) and same_arity_pattern(key, other):
+                if union.find(other) == union.find(key):
+                    continue
+                if budget <= 0:
+                    break
+                budget -= 1
+                if same_arity_pattern(key, other):
                     union.union(other, key)
     groups: dict[Key, list[Key]] = defaultdict(list)
     for key in gcounts:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import string
 from pathlib import Path
 
 import orjson
 import pytest
 
 from grokpipe.cli import main
+from grokpipe.indexer.patterns.scan import assign
 
 LINES = [
     "Dec 10 07:07:38 LabSZ sshd[24206]: Invalid user test9 from 52.80.34.196",
@@ -56,3 +59,13 @@ def test_bad_bytes_and_huge_lines_get_a_pattern(tmp_path: Path, capsys: pytest.C
 def test_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["patterns", "scan", str(tmp_path / "nope.log")]) == 2
     assert "nope.log" in capsys.readouterr().err
+
+
+def test_a_flood_of_distinct_lines_is_mined_with_bounded_work() -> None:
+    # a random word in every line: every line its own pattern, and the alignment budget keeps the
+    # mining linear in the number of keys (no assertion on time: the bound is on comparisons)
+    rng = random.Random(7)
+    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(6)) for _ in range(40_000)]
+    lines = [f"2026-01-01 10:00:00 INFO app: start {' '.join(words[i * 8 : i * 8 + 3 + i % 5])}" for i in range(5000)]
+    assigned = assign(lines)
+    assert [event.line for event, _ in assigned] == list(range(1, 5001))
