@@ -90,6 +90,8 @@ def test_a_log_record_and_a_check_in() -> None:
     )
     assert log["event"]["dataset"] == "sentry.log"
     assert log["message"] == "stock low for S-2"
+    pattern = log["log"].pop("pattern")  # every indexed event carries its pattern (issue 27)
+    assert pattern["template"] == "stock low for S-<*>"
     assert log["log"] == {"level": "warning", "logger": "shop.stock"}
     assert log["@timestamp"] == "2025-12-06T05:46:40.250Z"
     assert log["service"]["environment"] == "qa"
