@@ -113,18 +113,25 @@ def _leaves(node: Any) -> int:
 _NOT_STRUCTURE = {"message": None, "tags": None, "error": None, "event": {"dataset"}, "log": {"level"}}
 
 
-def structure(event: Event) -> int:
+def _flat(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _flat(value, f"{prefix}{key}.")
+    else:
+        yield prefix, repr(node)
+
+
+def structure(event: Event, constant: frozenset[tuple[str, Any]] = frozenset()) -> int:
     """Fields a pipeline extracted from the line: not the message, the dataset, the tags, a level
-    keyword or the error group fields (a pipeline that only finds a level word understood nothing)."""
+    keyword or the error group fields (a pipeline that only finds a level word understood nothing),
+    nor what it sets on any line (``constant``: its fields on an empty line, e.g. ``event.kind``)."""
     count = 0
     for key, value in event.items():
         skip = _NOT_STRUCTURE.get(key, set())
         if skip is None:
             continue
-        if isinstance(value, dict):
-            count += sum(_leaves(v) for k, v in value.items() if k not in skip)
-        else:
-            count += 1
+        kept = {k: v for k, v in value.items() if k not in skip} if isinstance(value, dict) else value
+        count += sum(1 for leaf in _flat(kept, f"{key}.") if leaf not in constant)
     return count
 
 
@@ -136,7 +143,8 @@ def score(router: Router, dataset: str, lines: list[str]) -> tuple[float, float]
     if not sample:
         return 1.0, 0.0
     failed = sum(any(str(tag).startswith("_") for tag in event.get("tags") or []) for event in sample)
-    return failed / len(sample), -sum(structure(event) for event in sample) / len(sample)
+    constant = frozenset(_flat(process(pipeline, dataset, "")))
+    return failed / len(sample), -sum(structure(event, constant) for event in sample) / len(sample)
 
 
 def fits(failed: float, fields: float) -> bool:
