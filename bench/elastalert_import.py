@@ -191,18 +191,22 @@ email:
     BenchRule(
         "new_term.yaml",
         """\
-# type new_term (example_new_term.yaml): a user never seen logging in during the day before
+# type new_term (example_new_term.yaml): a user never seen logging in during the day before; the field
+# is a keyword (no user.keyword sub-field), so use_keyword_postfix: false, as ElastAlert2's docs say.
+# The filter is a term, not the example's {query: {query_string: ...}}: new_term's history search sends the
+# filter as written, and that old {query: ...} wrapper is no Elasticsearch query (noida-db matched nothing
+# with it, so every user looked new to ElastAlert2).
 name: New user logging in
 type: new_term
 index: logs-*
 fields:
 - "user"
+use_keyword_postfix: false
 terms_window_size:
   days: 1
 filter:
-- query:
-    query_string:
-      query: "event: login"
+- term:
+    event: "login"
 alert:
 - "email"
 email:
@@ -262,6 +266,16 @@ email:
 ]
 
 
+#: groups where the two differ by design: ElastAlert2's semantics that a grokpipe rule cannot express
+#: (``grokpipe rules import`` says so for each rule it concerns; docs/alerting.md lists them)
+BY_DESIGN = {
+    ("spike.yaml", "svc-new"): "first seen in the window: ElastAlert2 watches a query_key value for two "
+    "timeframes before its spike may fire (alert_on_new_data: false); grokpipe compares the windows as they are",
+    ("flatline.yaml", "hb-new"): "first seen 3 minutes ago: ElastAlert2 watches a query_key value for a "
+    "timeframe before its flatline may fire; grokpipe counts the window as it is",
+}
+
+
 def events(end: datetime) -> Iterator[dict[str, Any]]:
     """The data set, relative to ``end`` (``T``). No event is on a window's edge (every edge is a whole minute)."""
 
@@ -308,22 +322,23 @@ def events(end: datetime) -> Iterator[dict[str, Any]]:
         for i in range(before):
             yield ev(at(18 - i), service=service, level="error", path="/api")
         for i in range(now + health):
-            yield ev(
-                at(1, 2 * i), service=service, level="error", path="/health" if i < health else "/api"
-            )
+            yield ev(at(1, 2 * i), service=service, level="error", path="/health" if i < health else "/api")
     # flatline (fewer than 3 heartbeats in 10 minutes per host), one a minute from 30 minutes ago:
-    # hb-1 never stops; hb-2 stops 12 minutes ago and fires; hb-3 too, with a single beat 4 minutes ago.
+    # hb-1 never stops; hb-2 stops 12 minutes ago and fires; hb-3 too, with a single beat 4 minutes ago;
+    # hb-new started 3 minutes ago (2 beats): grokpipe fires, ElastAlert2 has not watched it for 10 minutes.
     for host, last in (("hb-1", 0), ("hb-2", 12), ("hb-3", 12)):
         for m in range(30, last, -1):
             yield ev(at(m), service="heartbeat", host=host)
     yield ev(at(4), service="heartbeat", host="hb-3")
+    for m in (3, 2):
+        yield ev(at(m), service="heartbeat", host="hb-new")
     # new_term (user, a day of history): alice and bob logged in 2 and 3 hours ago, carol never, dave two
     # days ago (beyond terms_window_size): carol and dave fire; erin's logout is not a login.
     for user, hours in (("alice", 2), ("bob", 3), ("dave", 48)):
-        yield ev(at(60 * hours), event="login", user=user, client_ip="192.0.2.9")
+        yield ev(at(60 * hours), event="login", user=user, client_ip="192.0.2.1")
     for i, user in enumerate(("alice", "bob", "carol", "carol", "dave")):
-        yield ev(at(4 - i * 0.5), event="login", user=user, client_ip="192.0.2.9")
-    yield ev(at(2), event="logout", user="erin", client_ip="192.0.2.9")
+        yield ev(at(4 - i * 0.5), event="login", user=user, client_ip=f"192.0.2.{i + 1}")
+    yield ev(at(2), event="logout", user="erin", client_ip="192.0.2.1")
     # cardinality (more than 3 users per client_ip in 10 minutes, logins and failures): 10.0.0.1 (5) and
     # 10.0.0.3 (4) fire; 10.0.0.2 has 3; 10.0.0.4 one user ten times; 10.0.0.5 5 users, but 2 of them
     # only logged out.
@@ -412,9 +427,10 @@ def elastalert_groups(venv: Path, tmp: Path, es_url: str, end: datetime) -> dict
     for rule in RULES:
         out = tmp / f"{rule.file}.json"
         start = (end - rule.lookback).isoformat()
+        argv = [str(config), str(tmp / "rules" / rule.file), start, end.isoformat(), rule.group_field, str(out)]
         proc = subprocess.run(
-            [str(venv / "bin" / "python"), str(driver), str(config), str(tmp / "rules" / rule.file)]
-            + [start, end.isoformat(), rule.group_field, str(out)],
+            [str(venv / "bin" / "python"), str(driver), *argv],
+            check=False,
             capture_output=True,
             text=True,
             timeout=300,
@@ -460,9 +476,11 @@ def grokpipe_groups(es_url: str, tmp: Path, end: datetime) -> tuple[dict[str, se
     found: dict[str, set[str] | str] = {}
     with serve_api(settings, end) as url:
         files = [str(tmp / "rules" / rule.file) for rule in RULES]
+        argv = ["rules", "import", "--api", url, "--api-key", KEY, "--notifier", "email=ops-mail", *files]
         cli = [sys.executable, "-c", "import sys; from grokpipe.cli import main; sys.exit(main(sys.argv[1:]))"]
         proc = subprocess.run(
-            [*cli, "rules", "import", "--api", url, "--api-key", KEY, "--notifier", "email=ops-mail", *files],
+            [*cli, *argv],
+            check=False,
             capture_output=True,
             text=True,
             timeout=300,
@@ -494,10 +512,11 @@ def grokpipe_groups(es_url: str, tmp: Path, end: datetime) -> tuple[dict[str, se
     return found, output
 
 
-def report(ea: dict[str, set[str] | str], gp: dict[str, set[str] | str]) -> tuple[str, int]:
-    """One table per rule and the number of rules whose groups agree."""
+def report(ea: dict[str, set[str] | str], gp: dict[str, set[str] | str]) -> tuple[str, int, int]:
+    """One table per rule, the number of rules whose groups agree, and of those that agree but for
+    groups in :data:`BY_DESIGN`."""
     out: list[str] = []
-    agreeing = 0
+    agreeing = explained = 0
     for rule in RULES:
         name = yaml.safe_load(rule.text)["name"]
         a, g = ea.get(rule.file, "missing"), gp.get(rule.file, "missing")
@@ -507,16 +526,22 @@ def report(ea: dict[str, set[str] | str], gp: dict[str, set[str] | str]) -> tupl
             out.append(f"  grokpipe:    {g if isinstance(g, str) else sorted(g)}")
             out.append("  agree: no")
             continue
-        rows: list[list[object]] = [
-            [group, "fired" if group in a else "-", "fired" if group in g else "-", "yes" if (group in a) == (group in g) else "NO"]
-            for group in sorted(a | g)
-        ]
+        rows: list[list[object]] = []
+        why: list[str] = []
+        for group in sorted(a | g):
+            same = (group in a) == (group in g)
+            reason = BY_DESIGN.get((rule.file, group))
+            if not same and reason:
+                why.append(f"  {group}: {reason}")
+            verdict = "yes" if same else "no (by design)" if reason else "NO"
+            rows.append([group, "fired" if group in a else "-", "fired" if group in g else "-", verdict])
         if not rows:
             rows = [["(none)", "-", "-", "yes"]]
-        same = a == g
-        agreeing += same
+        agreeing += a == g
+        explained += a == g or all((rule.file, x) in BY_DESIGN for x in a ^ g)
         out.append(table(["group", "ElastAlert2 2.19.0", "grokpipe (imported)", "agree"], rows))
-    return "\n".join(out), agreeing
+        out.extend(why)
+    return "\n".join(out), agreeing, explained
 
 
 def main() -> int:
@@ -542,14 +567,17 @@ def main() -> int:
             print(f"== ElastAlert2 output for {log.name}:\n{log.read_text()[-3000:]}")
     if args.show_import:
         print("== grokpipe rules import:\n" + output)
-    tables, agreeing = report(ea, gp)
+    tables, agreeing, explained = report(ea, gp)
     print(
         f"{len(RULES)} ElastAlert2 rule files, {len(docs)} events ending at {end.isoformat()} on noida-db; "
         f"ElastAlert2 2.19.0 (--start/--end, per rule) vs grokpipe rules import + POST /rules/preview "
         f"at the same end ({time.monotonic() - began:.0f}s)"
     )
     print(tables)
-    print(f"\nrules agreeing: {agreeing} / {len(RULES)}")
+    print(
+        f"\nrules agreeing: {agreeing} / {len(RULES)} (same groups fired); {explained} / {len(RULES)} "
+        "apart from the differences by design listed above"
+    )
     return 0
 
 

@@ -113,6 +113,8 @@ def test_documented_rules_convert(text: str, expected: dict[str, Any]) -> None:
         (
             files.FLATLINE,
             [
+                "flatline: ElastAlert2 fires for a query_key value only once it has watched it for a timeframe; "
+                "grokpipe also fires for a value first seen less than a window ago",
                 "use_count_query: no grokpipe equivalent",
                 "slack_webhook_url: set on the notifier in api.yml's notifiers, not per rule",
             ],
@@ -121,6 +123,33 @@ def test_documented_rules_convert(text: str, expected: dict[str, Any]) -> None:
 )
 def test_what_is_left_out_is_said(text: str, skipped: list[str]) -> None:
     assert converted(text)[1] == skipped
+
+
+KEYWORD_NOTE = (
+    "use_keyword_postfix: ElastAlert2 reads the terms already seen from username.keyword; grokpipe watches "
+    "username itself, which must be a keyword field (if username is text, write username.keyword)"
+)
+SPIKE_NOTE = (
+    "spike: ElastAlert2 fires for a query_key value only once it has watched it for two timeframes "
+    "(alert_on_new_data: false); grokpipe also fires for a value first seen in the window"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "notes"),
+    [
+        (files.NEW_TERM, [KEYWORD_NOTE]),
+        (files.NEW_TERM + "use_keyword_postfix: false\n", []),
+        (files.NEW_TERM.replace('"username"', '"username.keyword"'), []),
+        (files.SPIKE, []),  # without query_key, ElastAlert2's warm-up is once, at its start
+        (files.SPIKE + "query_key: service\n", [SPIKE_NOTE]),
+        (files.SPIKE + "query_key: service\nalert_on_new_data: true\n", []),
+    ],
+)
+def test_where_elastalert_semantics_differ_a_note_says_so(text: str, notes: list[str]) -> None:
+    rule, skipped = converted(text)
+    assert rule is not None
+    assert [s for s in skipped if not s.startswith("email")] == notes
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ frequency          condition {type: threshold, count: num_events}, window: timef
 flatline           condition {type: flatline, count: threshold}, window: timeframe
 spike              condition {type: spike, ratio: spike_height, direction: spike_type, min_count:
                    threshold_cur}, window: timeframe
-new_term           condition {type: new_term, field: fields[0], history: terms_window_size}
+new_term           condition {type: new_term, field: fields[0], history: terms_window_size}; the field as
+                   written (ElastAlert2 reads its history from field.keyword unless use_keyword_postfix:
+                   false): a note says so
 cardinality        condition {type: metric, agg: cardinality, field: cardinality_field, op/value:
                    max_cardinality (above) or min_cardinality (below)}
 metric_aggregation condition {type: metric, agg: metric_agg_type, field: metric_agg_key, op/value:
@@ -85,6 +87,8 @@ _HANDLED = {
     "query_delay",
     "buffer_time",
     "is_enabled",
+    "use_keyword_postfix",
+    "alert_on_new_data",
 }
 
 
@@ -249,6 +253,11 @@ def condition(doc: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if kind == "frequency":
         return {"type": "threshold", "count": int(_required(doc, "num_events"))}, notes
     if kind == "flatline":
+        if doc.get("query_key"):
+            notes.append(
+                "flatline: ElastAlert2 fires for a query_key value only once it has watched it for a timeframe; "
+                "grokpipe also fires for a value first seen less than a window ago"
+            )
         return {"type": "flatline", "count": int(_required(doc, "threshold"))}, notes
     if kind == "spike":
         direction = str(doc.get("spike_type", "both"))
@@ -259,6 +268,11 @@ def condition(doc: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
             out["min_count"] = int(doc["threshold_cur"])
         if "threshold_ref" in doc:
             notes.append("threshold_ref: grokpipe's spike has no minimum for the reference window")
+        if doc.get("query_key") and not doc.get("alert_on_new_data"):
+            notes.append(
+                "spike: ElastAlert2 fires for a query_key value only once it has watched it for two timeframes "
+                "(alert_on_new_data: false); grokpipe also fires for a value first seen in the window"
+            )
         return out, notes
     if kind == "new_term":
         fields = doc.get("fields")
@@ -266,6 +280,12 @@ def condition(doc: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if len(names) != 1 or not isinstance(names[0], str):
             raise NotConvertible("new_term: grokpipe watches one field (not several, nor a composite of fields)")
         out = {"type": "new_term", "field": names[0]}
+        if doc.get("use_keyword_postfix", True) and not names[0].endswith((".keyword", ".raw")):
+            notes.append(
+                f"use_keyword_postfix: ElastAlert2 reads the terms already seen from {names[0]}.keyword; "
+                f"grokpipe watches {names[0]} itself, which must be a keyword field (if {names[0]} is text, "
+                f"write {names[0]}.keyword)"
+            )
         if "terms_window_size" in doc:
             out["history"] = duration(doc["terms_window_size"], "terms_window_size")
         else:
