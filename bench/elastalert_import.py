@@ -138,6 +138,32 @@ email:
         timedelta(minutes=10),
     ),
     BenchRule(
+        "frequency_compound.yaml",
+        """\
+# type frequency with a query_key list (a compound key) and a Lucene query_string: at least 3 failed
+# uploads (5xx, not retried) in 10 minutes, per service and host
+name: Failed uploads
+type: frequency
+index: logs-*
+num_events: 3
+timeframe:
+  minutes: 10
+query_key:
+- service
+- host
+filter:
+- query:
+    query_string:
+      query: 'event:upload AND status:[500 TO 599] AND NOT message:"retried"'
+alert:
+- "email"
+email:
+- "storage@example.com"
+""",
+        "service,host",
+        timedelta(minutes=10),
+    ),
+    BenchRule(
         "spike.yaml",
         """\
 # type spike (example_spike.yaml): errors tripled against the previous 10 minutes, at least 5 of them
@@ -158,6 +184,30 @@ filter:
     must_not:
     - term:
         path: "/health"
+alert:
+- "email"
+email:
+- "oncall@example.com"
+""",
+        "service",
+        timedelta(minutes=30),
+    ),
+    BenchRule(
+        "spike_down.yaml",
+        """\
+# type spike, spike_type down: requests fell to a third of the previous 10 minutes, per service
+name: Traffic dip
+type: spike
+index: logs-*
+timeframe:
+  minutes: 10
+spike_height: 3
+spike_type: "down"
+threshold_cur: 5
+query_key: service
+filter:
+- term:
+    event: "request"
 alert:
 - "email"
 email:
@@ -271,6 +321,8 @@ email:
 BY_DESIGN = {
     ("spike.yaml", "svc-new"): "first seen in the window: ElastAlert2 watches a query_key value for two "
     "timeframes before its spike may fire (alert_on_new_data: false); grokpipe compares the windows as they are",
+    ("spike_down.yaml", "dip-b"): "a dip to 2: ElastAlert2 wants threshold_cur (5) of the current window; "
+    "grokpipe's min_count is met by either window",
     ("flatline.yaml", "hb-new"): "first seen 3 minutes ago: ElastAlert2 watches a query_key value for a "
     "timeframe before its flatline may fire; grokpipe counts the window as it is",
 }
@@ -305,6 +357,19 @@ def events(end: datetime) -> Iterator[dict[str, Any]]:
     ):
         for i in range(count):
             yield ev(at(9 - i % 9, i), service=service, host=host, status=status)
+    # frequency_compound (3 uploads with a 5xx not retried, per service and host): files/f-1 (4) and
+    # media/f-1 (3, status 599) fire; files/f-2 has 3 of which one retried; media/f-2's 3 are status 600;
+    # files/f-3's 5 are downloads.
+    for service, host, statuses, retried, event in (
+        ("files", "f-1", [500, 500, 502, 504], 0, "upload"),
+        ("files", "f-2", [503, 503, 503], 1, "upload"),
+        ("media", "f-1", [599, 599, 599], 0, "upload"),
+        ("media", "f-2", [600, 600, 600], 0, "upload"),
+        ("files", "f-3", [500] * 5, 0, "download"),
+    ):
+        for i, status in enumerate(statuses):
+            words = "upload retried" if i < retried else "upload failed"
+            yield ev(at(8 - i, 7 * i), service=service, host=host, status=status, event=event, message=words)
     # spike (errors x3 against the previous 10 minutes, at least 5): every service but svc-new also logged
     # an error 25 minutes ago (ElastAlert2 fires only for a key it has watched for two timeframes).
     # svc-a 2 -> 8 fires; svc-b 4 -> 8 does not; svc-c 1 -> 4 is under 5; svc-d 0 -> 6 fires; svc-h 1 -> 9 of
@@ -323,6 +388,15 @@ def events(end: datetime) -> Iterator[dict[str, Any]]:
             yield ev(at(18 - i), service=service, level="error", path="/api")
         for i in range(now + health):
             yield ev(at(1, 2 * i), service=service, level="error", path="/health" if i < health else "/api")
+    # spike_down (requests down to a third, at least 5 now), each service also seen 25 minutes ago:
+    # dip-a 30 -> 6 fires; dip-c 12 -> 6 does not; dip-b 30 -> 2 is a dip, but under threshold_cur for
+    # ElastAlert2 (grokpipe's min_count is met by the earlier window: by design).
+    for service, before, now in (("dip-a", 30, 6), ("dip-b", 30, 2), ("dip-c", 12, 6)):
+        yield ev(at(25), service=service, event="request")
+        for i in range(before):
+            yield ev(at(19 - i % 4, 2 * i % 60), service=service, event="request")
+        for i in range(now):
+            yield ev(at(2, 5 * i), service=service, event="request")
     # flatline (fewer than 3 heartbeats in 10 minutes per host), one a minute from 30 minutes ago:
     # hb-1 never stops; hb-2 stops 12 minutes ago and fires; hb-3 too, with a single beat 4 minutes ago;
     # hb-new started 3 minutes ago (2 beats): grokpipe fires, ElastAlert2 has not watched it for 10 minutes.
@@ -508,7 +582,7 @@ def grokpipe_groups(es_url: str, tmp: Path, end: datetime) -> tuple[dict[str, se
                 if response.status_code != 200:
                     found[rule.file] = f"preview failed: HTTP {response.status_code} {response.text[:200]}"
                     continue
-                found[rule.file] = {str(f["key"]) for f in response.json()["findings"]}
+                found[rule.file] = {str(f["key"]).replace("/", ", ") for f in response.json()["findings"]}
     return found, output
 
 

@@ -144,6 +144,13 @@ SPIKE_NOTE = (
         (files.SPIKE, []),  # without query_key, ElastAlert2's warm-up is once, at its start
         (files.SPIKE + "query_key: service\n", [SPIKE_NOTE]),
         (files.SPIKE + "query_key: service\nalert_on_new_data: true\n", []),
+        (
+            files.SPIKE.replace('spike_type: "up"', 'spike_type: "down"'),
+            [
+                "threshold_cur: ElastAlert2 wants it of the current window, also for a dip; grokpipe's "
+                "min_count is met by either window, so a dip to fewer events fires too"
+            ],
+        ),
     ],
 )
 def test_where_elastalert_semantics_differ_a_note_says_so(text: str, notes: list[str]) -> None:

@@ -266,6 +266,11 @@ def condition(doc: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         out: dict[str, Any] = {"type": "spike", "ratio": float(_required(doc, "spike_height")), "direction": direction}
         if "threshold_cur" in doc:
             out["min_count"] = int(doc["threshold_cur"])
+        if "threshold_cur" in doc and direction != "up":
+            notes.append(
+                "threshold_cur: ElastAlert2 wants it of the current window, also for a dip; grokpipe's min_count "
+                "is met by either window, so a dip to fewer events fires too"
+            )
         if "threshold_ref" in doc:
             notes.append("threshold_ref: grokpipe's spike has no minimum for the reference window")
         if doc.get("query_key") and not doc.get("alert_on_new_data"):
