@@ -71,6 +71,7 @@ MAPPING = {
         "event": {"type": "keyword"},
         "level": {"type": "keyword"},
         "path": {"type": "keyword"},
+        "maintenance": {"type": "keyword"},
         "status": {"type": "long"},
         "latency_ms": {"type": "long"},
     }
@@ -110,6 +111,38 @@ email:
 - "php-team@example.com"
 """,
         "service",
+        timedelta(minutes=5),
+    ),
+    BenchRule(
+        "any_bool.yaml",
+        """\
+# type any with a bool filter (should with minimum_should_match, must_not exists), a Lucene query_string
+# with a group and a wildcard, match_phrase, and a range with lt, by host. The hyphen before the wildcard is
+# escaped: noida-db's query_string finds nothing for host:db-* (Elasticsearch's finds db-1...)
+name: Database trouble
+type: any
+index: logs-*
+query_key: host
+filter:
+- bool:
+    should:
+    - match_phrase:
+        message: "disk full"
+    - query_string:
+        query: 'level:(error OR fatal) AND host:db\\-*'
+    minimum_should_match: 1
+    must_not:
+    - exists:
+        field: maintenance
+- range:
+    latency_ms:
+      lt: 1000
+alert:
+- "email"
+email:
+- "dba@example.com"
+""",
+        "host",
         timedelta(minutes=5),
     ),
     BenchRule(
@@ -319,6 +352,8 @@ email:
 #: groups where the two differ by design: ElastAlert2's semantics that a grokpipe rule cannot express
 #: (``grokpipe rules import`` says so for each rule it concerns; docs/alerting.md lists them)
 BY_DESIGN = {
+    ("any.yaml", "None"): "db-2's fatal error has no service: ElastAlert2 groups events without the "
+    "query_key field under None; grokpipe's groups are the field's values, and such events are in none",
     ("spike.yaml", "svc-new"): "first seen in the window: ElastAlert2 watches a query_key value for two "
     "timeframes before its spike may fire (alert_on_new_data: false); grokpipe compares the windows as they are",
     ("spike_down.yaml", "dip-b"): "a dip to 2: ElastAlert2 wants threshold_cur (5) of the current window; "
@@ -345,6 +380,19 @@ def events(end: datetime) -> Iterator[dict[str, Any]]:
     yield ev(at(8), service="php-blog", level="fatal")
     for i in range(4):
         yield ev(at(3, i), service="api-go", level="error")
+    # any_bool: db-1 (error) and web-9 ("disk full") fire; db-2 is in maintenance (and its fatal error,
+    # without a service, is one for the any rule: ElastAlert2 fires for the service None); web-8's disk "is full";
+    # db-3 only warns; db-4's latency is 1000 (not under it); app-1 is no db-* host.
+    for host, level, message, extra in (
+        ("db-1", "error", "query failed", {}),
+        ("db-2", "fatal", "query failed", {"maintenance": "planned"}),
+        ("web-9", "info", "disk full on /var", {}),
+        ("web-8", "info", "disk is full", {}),
+        ("db-3", "warn", "slow query", {}),
+        ("db-4", "error", "query failed", {"latency_ms": 1000}),
+        ("app-1", "error", "query failed", {}),
+    ):
+        yield ev(at(3), host=host, level=level, **({"latency_ms": 100} | extra)) | {"message": message}
     # frequency (5 checkout 5xx in 10 minutes per host): web-1 (8) and web-2 (5, exactly) fire; web-3 has 4
     # (and 10 successes); web-4's 6 are search's; web-5's 7 are 404s.
     for host, count, service, status in (
