@@ -213,3 +213,19 @@ def test_a_multiline_sample_stays_one_quote() -> None:
         samples=[{"message": "Fatal\nStack trace:\n#0"}],
     )
     assert "> Fatal\n> Stack trace:\n> #0" in render(MARKDOWN, message.context())
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"), [({"name": "web-1"}, "<td>web-1</td>"), ("db-1", "<td>db-1</td>"), (None, "<td></td>")]
+)
+def test_email_samples_show_the_host_whether_ecs_object_or_plain_string(host: Any, shown: str) -> None:
+    message = Message(
+        kind="fired",
+        rule=Subject(id="r1", name="logins"),
+        group={"user.name": "bob"},
+        count=1,
+        start=T0,
+        end=T5,
+        samples=[{"message": "denied", "host": host}],
+    )
+    assert shown in channels(SHANGHAI)["email"].preview(message).html  # type: ignore[operator]

@@ -56,8 +56,8 @@ HTML = """\
 <h3>First matching events</h3>
 <table cellpadding="6" style="border-collapse:collapse" border="1">
 <tr><th>@timestamp</th><th>host</th><th>message</th></tr>
-{% for doc in samples %}<tr><td>{{ when(doc.get('@timestamp', '')) }}</td>\
-<td>{{ (doc.get('host') or {}).get('name', '') }}</td><td>{{ doc.get('message', '') | truncate(500) }}</td></tr>
+{% for doc in samples %}{% set host = doc.get('host') %}<tr><td>{{ when(doc.get('@timestamp', '')) }}</td>\
+<td>{{ host.get('name', '') if host is mapping else (host or '') }}</td><td>{{ doc.get('message', '') | truncate(500) }}</td></tr>
 {% endfor %}
 </table>
 {% endif %}
