@@ -47,9 +47,11 @@ $(NPM_STAMP):
 run: $(STAMP)
 	$(BIN)/grokpipe up
 
-## make test: install what the tests need, then run unit, integration and end-to-end tests.
+## make test: install what the tests need, then run unit, integration and end-to-end tests, a test file per
+## worker process at a time (each worker has its own embedded server; TEST_WORKERS=0 runs them in this process).
+TEST_WORKERS ?= 2
 test: $(STAMP) system-packages npm-packages
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## make lint: ruff, mypy (code, tests and benches) and the architecture's import contracts.
 lint: $(STAMP)
