@@ -368,3 +368,63 @@ def test_report_email_marks_the_failed_row(stack_up: Stack) -> None:
     ding = next(r.body for r in reversed(s.receiver.requests) if r.path == "/dingtalk")
     assert "**executed 3; passed 1; failed 2**" in ding["markdown"]["text"]
     assert "**FAILED** open platform metering service=iat" in ding["markdown"]["text"]
+
+
+REFUSED_TEMPLATES = [
+    ("{{ 1/0 }}", "template: ZeroDivisionError: division by zero"),
+    ("{{ 9**99999 }}", "template: '**' would make a 399,996-bit number, over 14,000"),
+    ("{{ range(100001) | length }}", "template: a range over 100,000 items"),
+    ("{% include 'other' %}", "template: include is not allowed"),
+    ("{% import 'other' as o %}{{ o }}", "template: import is not allowed"),
+    ("{{ 'x' * 20000000 }}", "template: '*' would make 20,000,000 items, over the limit of 1,000,000"),
+]
+
+
+@pytest.mark.parametrize(("template", "reason"), REFUSED_TEMPLATES)
+def test_templates_that_cannot_render_are_refused_when_saved(stack_up: Stack, template: str, reason: str) -> None:
+    body = {"name": "t", "steps": [{"request": {"url": stack_up.service.url + "/usage?biz=" + template}}]}
+    for path in ("/checks", "/checks/preview"):
+        response = stack_up.client.post(path, headers=ADMIN, json=body)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert (error["message"], error["details"]["reason"]) == ("invalid check template", reason)
+
+
+RUNTIME_FAILURES = [
+    ("{{ 1 // (secrets.zero | int) }}", "template: ZeroDivisionError: integer division or modulo by zero"),
+    ("{{ 9 ** (secrets.big | int) }}", "template: '**' would make a 399,996-bit number, over 14,000"),
+    ("{{ range(secrets.big | int + 2) | length }}", "template: ranges over 100,000 items in all"),
+    ("{{ 'x' * (secrets.huge | int) }}", "template: '*' would make 20,000,000 items, over the limit of 1,000,000"),
+    (
+        "{% for i in range(99999) %}{{ 'x' * 20 }}{% endfor %}",
+        "template: output over the limit of 1,000,000 characters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("template", "reason"), RUNTIME_FAILURES)
+def test_a_template_failing_at_run_time_is_a_down_run_that_alerts(stack_up: Stack, template: str, reason: str) -> None:
+    """Values stored in the check (its secrets) make the template fail at every run: each run is recorded,
+    down, with the reason, and alerts like any down."""
+    s = stack_up
+    body = {
+        "name": "divides by a stored zero",
+        "secrets": {"zero": "-0", "big": "99999", "huge": "20000000"},
+        "steps": [{"name": "usage", "request": {"url": s.service.url + "/usage?biz=" + template}}],
+        "notify": ["ding", "mail"],
+        "failure_threshold": 1,
+    }
+    created = s.client.post("/checks", headers=ADMIN, json=body)
+    assert created.status_code == 201, created.text
+    check_id = created.json()["id"]
+
+    run = _run(s, check_id)
+    assert run["status"] == "down"
+    [row] = run["rows"]
+    assert row["error"] == f"usage: {reason}"
+    assert [a["kind"] for a in run["alerts"]] == ["fired"]
+    assert {n: o["outcome"] for n, o in run["alerts"][0]["notifications"].items()} == {"ding": "sent", "mail": "sent"}
+    assert [m["Subject"] for m in s.smtp.mailbox.messages] == ["[DOWN] divides by a stored zero: 1 of 1 failed"]
+    history = s.client.get(f"/checks/{check_id}/runs", headers=READ).json()
+    assert history["total"] == 1
+    assert s.service.calls == Counter()  # the request was never sent

@@ -149,3 +149,61 @@ def test_delivered_urls_and_their_tokens_never_reach_the_logs(
     text = caplog.text + "".join(str(r.args) for r in caplog.records)
     for secret in ("TOKEN-IN-URL", "SLACK-URL-SECRET", "SECabc"):
         assert secret not in text
+
+
+def test_one_notifiers_failure_stays_its_own(make_services: Callable[..., Services], es: Elasticsearch) -> None:
+    """A grouped value from log data holds CR/LF (the e-mail subject folds it), and a notifier's template
+    raises: that notifier alone is failed (once: a template fails the same way again), the others are sent,
+    and every alert of the run is recorded."""
+    index = new_logs_index(
+        es,
+        [
+            doc(T0 - timedelta(minutes=1), message="boom", host__name="web-1\r\nBcc: victim@example.com"),
+            doc(T0 - timedelta(minutes=2), message="boom", host__name="web-2"),
+        ],
+    )
+    with smtp_server() as smtp, http_receiver() as receiver:
+        services = make_services(
+            notifiers={
+                "mail": {
+                    "type": "email",
+                    "host": smtp.host,
+                    "port": smtp.port,
+                    "sender": "a@example.com",
+                    "to": ["b@example.com"],
+                },
+                "broken": {"type": "webhook", "url": f"{receiver.url}/broken", "template": "{{ count / 0 }}"},
+                "hook": {"type": "webhook", "url": f"{receiver.url}/hook"},
+            },
+            delivery={"retries": 2, "backoff": 0},
+        )
+        body = RuleCreate.model_validate(
+            {
+                "name": "boom\nby host",
+                "index": index,
+                "query": "message:boom",
+                "group_by": ["host.name"],
+                "condition": {"type": "threshold", "count": 1},
+                "notify": ["mail", "broken", "hook"],
+            }
+        )
+        rule = RuleStore(services.es, services.settings.indices.rules).create(body)
+        result = services.runner.run(rule, T0)
+    assert result is not None
+    assert len(result.actions) == 2  # both groups recorded
+    for action in result.actions:
+        outcomes = action["notifications"]
+        assert outcomes["mail"] == {"outcome": "sent", "attempts": 1}
+        assert outcomes["hook"] == {"outcome": "sent", "attempts": 1}
+        assert outcomes["broken"] == {
+            "outcome": "failed",
+            "attempts": 1,
+            "error": "template: ZeroDivisionError: division by zero",
+        }
+    subjects = sorted(m["Subject"] for m in smtp.mailbox.messages)
+    assert subjects == [
+        "[FIRED] boom by host · web-1 Bcc: victim@example.com",
+        "[FIRED] boom by host · web-2",
+    ]
+    assert all(m["Bcc"] is None for m in smtp.mailbox.messages)
+    assert sorted(r.path for r in receiver.requests) == ["/hook", "/hook"]

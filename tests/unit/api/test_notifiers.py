@@ -10,9 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from grokpipe.api.config import ApiSettings
+from grokpipe.api.config import ApiSettings, DeliverySettings
+from grokpipe.api.errors import DeliveryFailed
 from grokpipe.api.notifiers.dingtalk.notifier import sign
+from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
+from grokpipe.api.sandbox import TemplateFailed
 from grokpipe.api.templates import HTML, render
 from grokpipe.settings import ConfigError
 
@@ -46,9 +49,7 @@ def test_html_template_escapes_and_tabulates() -> None:
 
 
 def test_sandbox_blocks_python_internals() -> None:
-    from jinja2.exceptions import SecurityError
-
-    with pytest.raises(SecurityError):
+    with pytest.raises(TemplateFailed, match="unsafe"):
         render("{{ rule.__class__.__mro__ }}", _message().context())
 
 
@@ -66,3 +67,65 @@ def test_config_keeps_secrets_out_of_repr() -> None:
 def test_config_requires_an_admin_key(tmp_path: object) -> None:
     with pytest.raises(ConfigError, match="admin"):
         ApiSettings.load(None)
+
+
+@pytest.mark.parametrize(
+    ("title", "header"),
+    [
+        ("[FIRED] r · web-1", "[FIRED] r · web-1"),
+        ("[FIRED] r · a\r\nBcc: x@example.com", "[FIRED] r · a Bcc: x@example.com"),
+        ("a\nb\rc", "a b c"),
+        ("tab\there\x00nul\x1besc", "tab\there nul esc"),
+        ("line\u2028sep\u0085nel", "line sep nel"),
+        ("\r\nleading and trailing\n", "leading and trailing"),
+    ],
+)
+def test_email_subject_is_one_header_line(title: str, header: str) -> None:
+    from grokpipe.api.notifiers.email.notifier import header_text
+
+    assert header_text(title) == header
+
+
+class _Fake:
+    def __init__(self, name: str, error: Exception | None = None) -> None:
+        self.name = name
+        self.error = error
+        self.sent: list[Message] = []
+
+    def send(self, message: Message, client: object) -> None:
+        if self.error is not None:
+            raise self.error
+        self.sent.append(message)
+
+
+@pytest.mark.parametrize(
+    ("error", "reason", "attempts"),
+    [
+        (RuntimeError("a bug that names http://host/?token=SECRET"), "notifier error: RuntimeError", 1),
+        (ValueError("Header values may not contain linefeed"), "notifier error: ValueError", 1),
+        (
+            TemplateFailed("template: ZeroDivisionError: division by zero"),
+            "template: ZeroDivisionError: division by zero",
+            1,
+        ),
+        (DeliveryFailed("HTTP 503", status=503), "HTTP 503", 3),  # retried: delivery.retries = 2
+    ],
+)
+def test_a_failing_notifier_fails_alone(
+    error: Exception, reason: str, attempts: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    dispatcher = Dispatcher({}, DeliverySettings(retries=2, backoff=0))
+    first, bad, last = _Fake("first"), _Fake("bad", error), _Fake("last")
+    dispatcher.notifiers = {n.name: n for n in (first, bad, last)}
+    try:
+        message = _message()
+        outcomes = dispatcher.deliver(["first", "bad", "last"], message)
+    finally:
+        dispatcher.close()
+    assert outcomes == {
+        "first": {"outcome": "sent", "attempts": 1},
+        "bad": {"outcome": "failed", "attempts": attempts, "error": reason},
+        "last": {"outcome": "sent", "attempts": 1},
+    }
+    assert len(first.sent) == len(last.sent) == 1
+    assert "SECRET" not in caplog.text

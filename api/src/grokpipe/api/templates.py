@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from jinja2.sandbox import SandboxedEnvironment
-
+from grokpipe.api import sandbox
 from grokpipe.api.checks import layouts
 
 Layout = Literal["alert", "error", "digest", "check", "report"]
 Part = Literal["markdown", "html"]
 
-_ENV = SandboxedEnvironment(autoescape=False, trim_blocks=True, lstrip_blocks=True)
-_HTML_ENV = SandboxedEnvironment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+_ENV = sandbox.BoundedSandbox(autoescape=False, trim_blocks=True, lstrip_blocks=True)
+_HTML_ENV = sandbox.BoundedSandbox(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 TITLE = "[{{ kind | upper }}] {{ rule.name }}{% if group %} · {{ labels.values() | join(' / ') }}{% endif %}"
 
@@ -65,8 +64,8 @@ HTML = """\
 
 
 def render(template: str, context: dict[str, Any], *, html: bool = False) -> str:
-    env = _HTML_ENV if html else _ENV
-    return env.from_string(template).render(**context)
+    """Raises :class:`grokpipe.api.sandbox.TemplateFailed` (with its reason) for any failure of the template."""
+    return sandbox.render(_HTML_ENV if html else _ENV, template, context)
 
 
 ERROR_TITLE = "[{{ kind | upper }} ERROR] {{ group.title | truncate(120) }}"

@@ -8,22 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import StrictUndefined
 
+from grokpipe.api import sandbox
 from grokpipe.api.checks.schemas import HttpRequest
+from grokpipe.api.sandbox import TemplateFailed
 
-_ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+__all__ = ["Rendered", "TemplateFailed", "context_names", "render", "strings", "validate"]
+
+_ENV = sandbox.BoundedSandbox(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
 _CONTEXT_REF = re.compile(r"\bcontext\s*(?:\.\s*(\w+)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
-
-
-class TemplateFailed(ValueError):
-    """A template that does not parse (``line``) or cannot be rendered (unknown name, sandbox refusal)."""
-
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
 
 
 @dataclass(frozen=True)
@@ -58,10 +52,7 @@ def strings(request: HttpRequest) -> list[str]:
 
 def validate(request: HttpRequest) -> None:
     for text in strings(request):
-        try:
-            _ENV.parse(text)
-        except TemplateSyntaxError as exc:
-            raise TemplateFailed(f"template syntax error: {exc.message}", exc.lineno) from None
+        sandbox.check(_ENV, text)
 
 
 def context_names(request: HttpRequest) -> set[str]:
@@ -80,10 +71,7 @@ def render(request: HttpRequest, variables: Mapping[str, Any]) -> Rendered:
     def one(text: str) -> str:
         if "{" not in text:
             return text
-        try:
-            return _ENV.from_string(text).render(scope)
-        except TemplateError as exc:
-            raise TemplateFailed(f"template: {exc.message or type(exc).__name__}") from None
+        return sandbox.render(_ENV, text, scope)
 
     def walk(node: Any) -> Any:
         if isinstance(node, str):

@@ -22,7 +22,7 @@ def check_body(body: CheckBody, notifiers: Collection[str]) -> None:
             templating.validate(step.request)
         except templating.TemplateFailed as exc:
             raise InvalidRule(
-                "check template syntax error", reason=exc.reason, line=exc.line, field=f"steps[{i}].request"
+                "invalid check template", reason=exc.reason, line=exc.line, field=f"steps[{i}].request"
             ) from None
     _notifiers(body.notify, notifiers)
 

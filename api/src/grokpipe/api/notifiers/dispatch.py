@@ -1,8 +1,16 @@
-"""Delivery: each named notifier with timeout, retries and backoff; outcomes recorded, never raised."""
+"""Delivery: each named notifier with timeout, retries and backoff; outcomes recorded, never raised.
+
+One notifier's failure is that notifier's alone: whatever its send raises (a refused delivery, a template
+that fails, a header it cannot write, a bug) becomes its ``failed`` outcome with a reason, and the other
+notifiers of the message, and the later messages of the run, are still sent and recorded. Only a failed
+delivery (:class:`DeliveryFailed`: network, timeout, refused status) is tried again, up to
+``delivery.retries`` times with backoff; a template failure would fail the same way again, so it is not.
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping
 
 import httpx
@@ -16,6 +24,7 @@ from grokpipe.api.notifiers.channels import BY_TYPE
 from grokpipe.api.notifiers.message import Message
 from grokpipe.api.notifiers.render import DEFAULT, Presentation
 from grokpipe.api.responses import NotificationOutcome
+from grokpipe.api.sandbox import TemplateFailed
 from grokpipe.retry import Backoff, RetryPolicy, retry
 
 log = logging.getLogger(__name__)
@@ -76,9 +85,21 @@ class Dispatcher:
         try:
             retry(send, self.policy)
         except DeliveryFailed as exc:
-            metrics.NOTIFICATIONS.labels(outcome="failed").inc()
-            log.warning("notification failed", extra={"notifier": name, "error.message": exc.message})
-            return {"outcome": "failed", "attempts": attempts, "error": exc.message}
+            return self._failed(name, attempts, exc.message)
+        except TemplateFailed as exc:
+            return self._failed(name, attempts, exc.reason)
+        except Exception as exc:  # noqa: BLE001  # logged by type and frames: its message may hold a URL or token
+            stack = "".join(traceback.format_tb(exc.__traceback__))
+            log.error(
+                "notifier raised",
+                extra={"notifier": name, "error.type": type(exc).__name__, "error.stack_trace": stack},
+            )
+            return self._failed(name, attempts, f"notifier error: {type(exc).__name__}")
         metrics.NOTIFICATIONS.labels(outcome="sent").inc()
         log.info("notification sent", extra={"notifier": name, "attempts": attempts})
         return {"outcome": "sent", "attempts": attempts}
+
+    def _failed(self, name: str, attempts: int, reason: str) -> NotificationOutcome:
+        metrics.NOTIFICATIONS.labels(outcome="failed").inc()
+        log.warning("notification failed", extra={"notifier": name, "error.message": reason})
+        return {"outcome": "failed", "attempts": attempts, "error": reason}

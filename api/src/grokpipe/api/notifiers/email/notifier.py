@@ -20,6 +20,7 @@ from grokpipe.api.notifiers.email.config import EmailNotifier
 from grokpipe.api.notifiers.message import Message
 from grokpipe.api.notifiers.render import plain_owner
 
+_LINE_BREAKS = re.compile(r"[\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0085\u2028\u2029]+")
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$", re.MULTILINE)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
@@ -30,6 +31,12 @@ def plain_text(markdown: str) -> str:
     text = _HEADING.sub(lambda m: m.group(1) + "\n" + "=" * min(len(m.group(1)), 72), markdown)
     text = _BOLD.sub(r"\1", text)
     return _LINK.sub(r"\1: \2", text)
+
+
+def header_text(value: str) -> str:
+    """One header line: a title can hold a rule name or a grouped value taken from log data, whose CR, LF or
+    other control characters would end the header (``EmailMessage`` refuses them): each run becomes a space."""
+    return _LINE_BREAKS.sub(" ", value).strip()
 
 
 #: e-mail writes an owner with the address of their commits: no handle needed
@@ -64,7 +71,7 @@ class Email:
         ctx = message.context(self.presentation, owner_address)
         text = plain_text(templates.render(message.template("markdown", None), ctx))
         html = templates.render(message.template("html", self.config.template), ctx, html=True)
-        return ctx["title"], text, html
+        return header_text(ctx["title"]), text, html
 
     def build(self, message: Message) -> EmailMessage:
         subject, text, html = self.parts(message)
