@@ -286,3 +286,98 @@ def test_response_bodies_in_results_are_capped(client: httpx.Client, app_url: tu
     limit = app_url[1].settings.checks.body_limit
     assert step["body"].endswith("…[truncated]")
     assert len(step["body"]) == limit + len("…[truncated]")
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """Echoes what it was sent as JSON (non-ASCII escaped): the raw path and query, the Authorization
+    header, the raw body."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _echo(self) -> None:
+        size = int(self.headers.get("Content-Length") or 0)
+        sent = {
+            "path": self.path,
+            "auth": self.headers.get("Authorization"),
+            "body": self.rfile.read(size).decode("utf-8", errors="replace"),
+        }
+        payload = json.dumps(sent).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self) -> None:
+        self._echo()
+
+    def do_POST(self) -> None:
+        self._echo()
+
+
+SECRET = 'p@ss/w+rd&x=1 ü"\\é'  # every character an encoding changes
+BASIC = "b@s ic+ü"
+
+
+def test_secrets_are_redacted_in_every_encoding_the_check_sent(client: httpx.Client) -> None:
+    import base64
+    import urllib.parse
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = f"127.0.0.1:{server.server_address[1]}"
+    fail = ["[BODY].path == 'nope'"]  # each step fails: its echoed body is in the result and the detail
+    body = {
+        "name": "echo",
+        "secrets": {"s": SECRET, "basic": BASIC},
+        "steps": [
+            {
+                "name": "query",
+                "request": {"url": f"http://{target}/q", "params": {"q": "{{ secrets.s }}"}},
+                "assert": fail,
+            },
+            {"name": "path", "request": {"url": f"http://{target}/p/{{{{ secrets.s }}}}"}, "assert": fail},
+            {
+                "name": "form",
+                "request": {
+                    "method": "POST",
+                    "url": f"http://{target}/f",
+                    "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+                    "body": "pw={{ secrets.s | urlencode }}",
+                },
+                "assert": fail,
+            },
+            {
+                "name": "json",
+                "request": {"method": "POST", "url": f"http://{target}/j", "json": {"pw": "{{ secrets.s }}"}},
+                "assert": fail,
+            },
+            {
+                "name": "basic",
+                "request": {"url": f"http://qa:{{{{ secrets.basic | urlencode }}}}@{target}/b"},
+                "assert": fail,
+            },
+        ],
+    }
+    try:
+        run = client.post("/checks/preview", json=body, headers=ADMIN)
+    finally:
+        server.shutdown()
+    assert run.status_code == 200, run.text
+    steps = {s["name"]: s for s in run.json()["rows"][0]["steps"]}
+    assert {name: "[redacted]" in step["body"] for name, step in steps.items()} == dict.fromkeys(steps, True)
+    leaks = {
+        "literal": SECRET,
+        "query": urllib.parse.quote_plus(SECRET, safe=""),
+        "path": "p@ss/w+rd&x=1%20%C3%BC%22",
+        "form": urllib.parse.quote(SECRET, safe="/"),
+        "json": json.dumps(SECRET)[1:-1],
+        "json, as the target echoes it": json.dumps(json.dumps(SECRET)[1:-1])[1:-1],
+        "path, as the target echoes it": json.dumps("p@ss/w+rd&x=1%20%C3%BC%22\\%C3%A9")[1:-1],
+        "basic literal": BASIC,
+        "basic userinfo": urllib.parse.quote(BASIC, safe="/"),
+        "basic auth": base64.b64encode(f"qa:{BASIC}".encode()).decode(),
+    }
+    text = run.text
+    assert {name: form for name, form in leaks.items() if form in text} == {}

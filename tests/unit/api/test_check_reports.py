@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from grokpipe.api.checks.redaction import redact
 from grokpipe.api.checks.reports import cell
-from grokpipe.api.checks.runner import redact, row_key
+from grokpipe.api.checks.runner import row_key
 from grokpipe.api.checks.schemas import ReportColumn, RunRecord, StepResult
 
 RECORD = RunRecord(

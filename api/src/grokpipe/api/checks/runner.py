@@ -3,7 +3,8 @@
 A step fails when it gets no response, an assertion is false, or a ``store`` expression has no
 value; a later step that needs a value that was never stored is *skipped* (and the row is down),
 never counted as passing. ``wait`` steps use the injected ``sleep``, so tests move a fake clock.
-Secret values are replaced by ``[redacted]`` in everything a run returns.
+Secret values, in every encoding the check's requests give them (:mod:`.redaction`), are replaced by
+``[redacted]`` in everything a run returns.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
-from grokpipe.api.checks import conditions, evaluate, templating
+from grokpipe.api.checks import conditions, evaluate, redaction, templating
 from grokpipe.api.checks.conditions import Condition
 from grokpipe.api.checks.evaluate import MISSING, Response
 from grokpipe.api.checks.probe import Answer, ProbeError, Session
@@ -37,7 +38,6 @@ from grokpipe.api.rules.durations import parse_duration
 from grokpipe.api.runner import Clock
 
 Sleep = Callable[[float], None]
-REDACTED = "[redacted]"
 ROW_THREADS = "check-row"
 
 
@@ -76,20 +76,6 @@ def needs(step: RequestStep) -> set[str]:
     return names
 
 
-def redact(value: Any, secrets: list[str]) -> Any:
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {k: redact(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v, secrets) for v in value]
-    return value
-
-
 def parse_body(answer: Answer) -> tuple[Any, bool]:
     """The body as JSON when it is JSON (whatever the content type says), else its text."""
     text = answer.text()
@@ -124,7 +110,13 @@ class CheckRunner:
             with ThreadPoolExecutor(workers, thread_name_prefix=ROW_THREADS) as pool:
                 results = list(pool.map(lambda row: self.row(check, row), rows))
         secrets = [s.get_secret_value() for s in check.secrets.values() if s.get_secret_value()]
-        results = [RowResult.model_validate(redact(r.model_dump(mode="json"), secrets)) for r in results]
+        dumped = [r.model_dump(mode="json") for r in results]
+        forms = sorted(
+            {form for secret in secrets for form in redaction.encodings(secret)}
+            | set(redaction.basic_auth(redaction.urls_in(dumped), secrets)),
+            key=lambda form: (-len(form), form),
+        )
+        results = [RowResult.model_validate(redaction.redact(r, forms)) for r in dumped]
         down = sum(r.status == "down" for r in results)
         return CheckRun(
             run_id=uuid.uuid4().hex,
