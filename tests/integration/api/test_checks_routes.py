@@ -130,6 +130,8 @@ def test_link_local_targets_are_refused(client: httpx.Client) -> None:
         "steps": [
             {"name": "imds", "request": {"url": "http://169.254.169.254/latest/meta-data/"}},
             {"name": "v6", "request": {"url": "http://[fe80::a9fe:a9fe]/"}},
+            {"name": "compatible", "request": {"url": "http://[::169.254.169.254]/"}},
+            {"name": "nat64", "request": {"url": "http://[64:ff9b::a9fe:a9fe]/"}},
         ],
     }
     run = client.post("/checks/preview", json=body, headers=ADMIN).json()
@@ -137,6 +139,10 @@ def test_link_local_targets_are_refused(client: httpx.Client) -> None:
     assert errors == [
         "refused: 169.254.169.254 resolves to 169.254.169.254, link-local (checks.allow_link_local is false)",
         "refused: fe80::a9fe:a9fe resolves to fe80::a9fe:a9fe, link-local (checks.allow_link_local is false)",
+        "refused: ::169.254.169.254 resolves to ::169.254.169.254, link-local (IPv4-compatible form of 169.254.169.254)"
+        " (checks.allow_link_local is false)",
+        "refused: 64:ff9b::a9fe:a9fe resolves to 64:ff9b::a9fe:a9fe, link-local (NAT64 form of 169.254.169.254)"
+        " (checks.allow_link_local is false)",
     ]
     assert run["status"] == "down"
 

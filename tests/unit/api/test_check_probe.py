@@ -21,7 +21,22 @@ from grokpipe.api.checks.templating import Rendered
         ("fe80::1", "link-local"),
         ("fe80::1%eth0", "link-local"),
         ("febf:ffff::1", "link-local"),
-        ("::ffff:169.254.169.254", "link-local"),  # IPv4-mapped
+        ("::ffff:169.254.169.254", "link-local (IPv4-mapped form of 169.254.169.254)"),
+        ("::ffff:a9fe:a9fe", "link-local (IPv4-mapped form of 169.254.169.254)"),
+        ("::169.254.169.254", "link-local (IPv4-compatible form of 169.254.169.254)"),
+        ("::a9fe:a9fe", "link-local (IPv4-compatible form of 169.254.169.254)"),
+        ("64:ff9b::a9fe:a9fe", "link-local (NAT64 form of 169.254.169.254)"),
+        ("64:ff9b::169.254.169.254", "link-local (NAT64 form of 169.254.169.254)"),
+        ("64:ff9b:1::a9fe:a9fe", "link-local (NAT64 form of 169.254.169.254)"),
+        ("2002:a9fe:a9fe::1", "link-local (6to4 form of 169.254.169.254)"),
+        ("2001:0:4136:e378:8000:ffff:5601:5601", "link-local (Teredo client form of 169.254.169.254)"),
+        ("2001:0:a9fe:a9fe:8000:ffff:f7f7:f7f7", "link-local (Teredo server form of 169.254.169.254)"),
+        ("::ffff:100.100.100.200", "a cloud metadata address (IPv4-mapped form of 100.100.100.200)"),
+        ("64:ff9b::6464:64c8", "a cloud metadata address (NAT64 form of 100.100.100.200)"),
+        ("::ffff:127.0.0.1", None),
+        ("64:ff9b::5db8:d822", None),  # NAT64 of a public address
+        ("2002:5db8:d822::1", None),
+        ("::", None),
         ("fd00:ec2::254", "a cloud metadata address"),
         ("100.100.100.200", "a cloud metadata address"),  # Alibaba Cloud
         ("127.0.0.1", None),

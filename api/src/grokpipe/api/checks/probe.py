@@ -21,8 +21,8 @@ import httpx
 
 from grokpipe.api.checks.templating import Rendered
 
-#: Link-local ranges (IMDS of AWS/GCP/Azure/OpenStack live in 169.254.0.0/16) and other metadata addresses.
-LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+#: Metadata endpoints outside the link-local ranges (IMDS of AWS/GCP/Azure/OpenStack is 169.254.169.254,
+#: which ``is_link_local`` covers with all of 169.254.0.0/16 and fe80::/10).
 METADATA = frozenset(
     {
         ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
@@ -30,8 +30,10 @@ METADATA = frozenset(
         ipaddress.ip_address("192.0.0.192"),  # Oracle Cloud
     }
 )
-
-
+#: IPv6 prefixes whose last 32 bits are an IPv4 address a translator connects to: NAT64's well-known
+#: prefix (RFC 6052) and its local-use prefix (RFC 8215, written as a /96 as translators commonly do).
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/96"))
+_COMPATIBLE = ipaddress.ip_network("::/96")  # IPv4-compatible (deprecated, RFC 4291), ::a.b.c.d
 class ProbeError(Exception):
     """A request that got no response; ``reason`` is safe to show and store."""
 
@@ -44,19 +46,39 @@ class AddressRefused(ProbeError):
     pass
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries, each with the form that carries it."""
+    found: list[tuple[str, ipaddress.IPv4Address]] = []
+    if ip.ipv4_mapped is not None:
+        found.append(("IPv4-mapped", ip.ipv4_mapped))
+    if ip in _COMPATIBLE and int(ip) > 1:  # not :: nor ::1
+        found.append(("IPv4-compatible", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    if any(ip in net for net in NAT64):
+        found.append(("NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    if ip.sixtofour is not None:
+        found.append(("6to4", ip.sixtofour))
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        found.extend([("Teredo client", client), ("Teredo server", server)])
+    return found
+
+
 class _StaleConnection(ProbeError):
     """No response: the connection was closed or reset under the request (sent again if it was reused)."""
 
 
 def refusal(address: str) -> str | None:
-    """Why connecting to ``address`` is refused, or None (pure: the policy's table-driven test)."""
+    """Why connecting to ``address`` is refused, or None (pure: the policy's table-driven test). The address
+    itself and every IPv4 address it carries (mapped, compatible, NAT64, 6to4, Teredo) are classified with
+    :mod:`ipaddress`: link-local (169.254.0.0/16, fe80::/10) or a known metadata address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip in METADATA:
-        return "a cloud metadata address"
-    if any(ip in net for net in LINK_LOCAL):
-        return "link-local"
+    candidates: list[tuple[str | None, ipaddress.IPv4Address | ipaddress.IPv6Address]] = [(None, ip)]
+    if isinstance(ip, ipaddress.IPv6Address):
+        candidates.extend(embedded_ipv4(ip))
+    for form, candidate in candidates:
+        why = "a cloud metadata address" if candidate in METADATA else "link-local" if candidate.is_link_local else None
+        if why is not None:
+            return why if form is None else f"{why} ({form} form of {candidate})"
     return None
 
 
