@@ -22,7 +22,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def _role(services: ServicesDep, key: Annotated[str | None, Security(_header)]) -> Role:
+def require_key(services: ServicesDep, key: Annotated[str | None, Security(_header)]) -> Role:
     if key:
         auth = services.settings.auth
         if any(secrets.compare_digest(key.encode(), k.get_secret_value().encode()) for k in auth.admin_keys):
@@ -32,11 +32,11 @@ def _role(services: ServicesDep, key: Annotated[str | None, Security(_header)]) 
     raise HTTPException(401, "missing or invalid X-API-Key", headers={"WWW-Authenticate": "ApiKey"})
 
 
-def _admin(role: Annotated[Role, Depends(_role)]) -> Role:
+def require_admin(role: Annotated[Role, Depends(require_key)]) -> Role:
     if role != "admin":
         raise HTTPException(403, "this key is read-only")
     return role
 
 
-ReadAccess = Annotated[Role, Depends(_role)]
-AdminAccess = Annotated[Role, Depends(_admin)]
+ReadAccess = Annotated[Role, Depends(require_key)]
+AdminAccess = Annotated[Role, Depends(require_admin)]

@@ -34,6 +34,8 @@ METADATA = frozenset(
 #: prefix (RFC 6052) and its local-use prefix (RFC 8215, written as a /96 as translators commonly do).
 NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/96"))
 _COMPATIBLE = ipaddress.ip_network("::/96")  # IPv4-compatible (deprecated, RFC 4291), ::a.b.c.d
+
+
 class ProbeError(Exception):
     """A request that got no response; ``reason`` is safe to show and store."""
 

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
+from grokpipe.api.params import Moment
 from grokpipe.api.responses import AlertRecord, NotificationOutcome
 from grokpipe.api.rules.durations import Duration, parse_duration
 from grokpipe.api.rules.schemas import Saved, Schedule, Strict
@@ -90,7 +100,7 @@ _CHECK_EXAMPLE: dict[str, Any] = {
         },
         {"wait": "30s"},
     ],
-    "notify": ["qa-mail"],
+    "notify": ["local-sink"],
 }
 
 
@@ -107,7 +117,7 @@ class CheckBody(Strict):
     success_threshold: int = Field(default=1, ge=1, description="consecutive passing runs before the recovery")
     realert: Duration = Field(default="1h", description="while down, notify again at most this often")
     recovery: bool = True
-    silenced_until: datetime | None = None
+    silenced_until: Moment | None = None
     tags: list[str] = Field(default_factory=list)
 
     @field_serializer("secrets", when_used="json")
@@ -169,7 +179,7 @@ class CheckUpdate(Strict):
     success_threshold: int | None = None
     realert: Duration | None = None
     recovery: bool | None = None
-    silenced_until: datetime | None = None
+    silenced_until: Moment | None = None
     tags: list[str] | None = None
 
 
@@ -284,7 +294,7 @@ _REPORT_EXAMPLE: dict[str, Any] = {
         {"title": "metered OK", "source": "step.after"},
         {"title": "call OK", "source": "step.call"},
     ],
-    "notify": ["qa-mail"],
+    "notify": ["local-sink"],
 }
 
 
@@ -297,12 +307,16 @@ def default_columns() -> list[ReportColumn]:
     ]
 
 
+#: a check's id as a report names it: Elasticsearch ids are 1 to 512 bytes
+CheckRef = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^\S(.*\S)?$")]
+
+
 class ReportBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     enabled: bool = True
     schedule: Schedule = Field(default_factory=lambda: Schedule(cron="0 9 * * *"))
-    checks: list[str] = Field(min_length=1, description="check ids; the latest run of each is reported")
+    checks: list[CheckRef] = Field(min_length=1, description="check ids; the latest run of each is reported")
     columns: list[ReportColumn] = Field(default_factory=default_columns, min_length=1)
     notify: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
@@ -317,7 +331,7 @@ class ReportUpdate(Strict):
     description: str | None = None
     enabled: bool | None = None
     schedule: Schedule | None = None
-    checks: list[str] | None = None
+    checks: list[CheckRef] | None = Field(default=None, min_length=1)
     columns: list[ReportColumn] | None = None
     notify: list[str] | None = None
     tags: list[str] | None = None

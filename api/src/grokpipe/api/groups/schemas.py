@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from grokpipe.api.params import Moment
 from grokpipe.api.responses import NotificationOutcome
 from grokpipe.api.rules.schemas import Saved, Schedule, Strict
 
@@ -107,7 +108,7 @@ class GroupDetail(GroupPublic):
 class IgnoreRequest(Strict):
     """Ignore until a moment, or until ``count`` more events arrived (either, both or neither)."""
 
-    until: datetime | None = None
+    until: Moment | None = None
     count: int | None = Field(default=None, ge=1)
 
 
@@ -125,7 +126,7 @@ _DIGEST_EXAMPLE: dict[str, Any] = {
     "schedule": {"cron": "0 9 * * *", "timezone": "Asia/Shanghai"},
     "filter": {"datasets": ["nginx.error", "php.error"]},
     "top": 7,
-    "notify": ["dingtalk-php"],
+    "notify": ["local-sink"],
 }
 
 
@@ -161,13 +162,18 @@ class Digest(DigestBody, Saved):
 
 class DigestPreview(Strict):
     digest: DigestCreate
-    start: datetime | None = Field(default=None, description="default: the period ending at the last tick")
-    end: datetime | None = None
+    start: Moment | None = Field(default=None, description="default: the period ending at the last tick")
+    end: Moment | None = None
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> DigestPreview:
         if (self.start is None) != (self.end is None):
             raise ValueError("give both start and end, or neither")
+        if self.start is not None and self.end is not None:
+            if self.start.tzinfo is None or self.end.tzinfo is None:
+                raise ValueError("start and end need a timezone (e.g. 2026-01-05T12:00:00Z)")
+            if self.start >= self.end:
+                raise ValueError("start must be before end")
         return self
 
 

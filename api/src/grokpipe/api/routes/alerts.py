@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.errors import search_failed
+from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.params import Moment, Paging
 from grokpipe.api.responses import AlertRecord
 from grokpipe.api.rules.schemas import Page
+from grokpipe.errors import ElasticsearchError, elasticsearch_errors
 
-router = APIRouter(prefix="/alerts", tags=["alerts"])
+router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=DeclaredRoute)
 
 
 @router.get("")
@@ -22,11 +25,11 @@ def list_alerts(
     rule_id: str | None = None,
     kind: Literal["fired", "recovered", "new", "regressed", "suppressed", "digest"] | None = None,
     group_key: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    window: Paging,
 ) -> Page[AlertRecord]:
+    offset, limit = window
     filters: list[dict[str, Any]] = []
     for name, value in (("rule.id", rule_id), ("kind", kind), ("group_key", group_key)):
         if value is not None:
@@ -34,13 +37,17 @@ def list_alerts(
     if since or until:
         bounds = {k: v.isoformat() for k, v in (("gte", since), ("lt", until)) if v}
         filters.append({"range": {"@timestamp": bounds}})
-    resp = services.es.search(
-        index=services.settings.indices.alerts,
-        query={"bool": {"filter": filters}},
-        from_=offset,
-        size=limit,
-        sort=[{"@timestamp": "desc"}],
-        track_total_hits=True,
-    )
+    try:
+        with elasticsearch_errors("search of the alert history"):
+            resp = services.es.search(
+                index=services.settings.indices.alerts,
+                query={"bool": {"filter": filters}},
+                from_=offset,
+                size=limit,
+                sort=[{"@timestamp": "desc"}],
+                track_total_hits=True,
+            )
+    except ElasticsearchError as exc:
+        raise search_failed("search of the alert history", exc) from exc
     items = [h["_source"] | {"id": h["_id"]} for h in resp["hits"]["hits"]]
     return Page[AlertRecord](items=items, total=resp["hits"]["total"]["value"], offset=offset, limit=limit)

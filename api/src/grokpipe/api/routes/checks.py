@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Response, status
 from pydantic import ValidationError
 
 from grokpipe.api.checks import validate
 from grokpipe.api.checks.schemas import Check, CheckBody, CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.params import Paging
 from grokpipe.api.rules.schemas import Page
 from grokpipe.api.services import Services
 
-router = APIRouter(prefix="/checks", tags=["checks"])
+router = APIRouter(prefix="/checks", tags=["checks"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the check's version; a stale one gets 409")]
 _SAVED = {"id", "version", "created", "updated"}
 
@@ -46,9 +48,9 @@ def list_checks(
     _: ReadAccess,
     enabled: bool | None = None,
     tag: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    window: Paging,
 ) -> Page[CheckPublic]:
+    offset, limit = window
     page = services.checks.store.search(offset=offset, limit=limit, enabled=enabled, tag=tag)
     items = [CheckPublic.of(c) for c in page.items]
     return Page[CheckPublic](items=items, total=page.total, offset=offset, limit=limit)
@@ -112,9 +114,9 @@ def check_runs(
     check_id: str,
     services: ServicesDep,
     _: ReadAccess,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    window: Paging,
 ) -> Page[RunRecord]:
     """The stored results, newest first: one item per run and matrix row."""
+    offset, limit = window
     services.checks.store.get(check_id)
     return services.checks.results.history(check_id, offset=offset, limit=limit)

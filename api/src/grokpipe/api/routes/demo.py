@@ -14,7 +14,9 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Cookie, HTTPException
 
-router = APIRouter(prefix="/demo", tags=["dev demo"])
+from grokpipe.api.openapi import DeclaredRoute, ErrorBody
+
+router = APIRouter(prefix="/demo", tags=["dev demo"], route_class=DeclaredRoute)
 PASSWORD = "demo-password"  # noqa: S105 - the demo's documented password
 SERVICES = ("iat", "tts")
 _sessions: set[str] = set()
@@ -37,7 +39,7 @@ def login(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 
     return {"code": 0, "data": {"ssoSessionId": sid}}
 
 
-@router.get("/usage")
+@router.get("/usage", responses={401: {"model": ErrorBody, "description": "not logged in (POST /demo/login)"}})
 def usage(biz: str, sid: str | None = Cookie(default=None)) -> dict[str, Any]:
     _session(sid)
     with _lock:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Response, status
 from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule
 from grokpipe.api.groups.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
 from grokpipe.api.notifiers.preview import DigestMessagesPreview, rendered
+from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.params import Paging
 from grokpipe.api.rules.schemas import Page
 from grokpipe.api.services import Services
 
-router = APIRouter(prefix="/digests", tags=["digests"])
+router = APIRouter(prefix="/digests", tags=["digests"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the digest's version; a stale one gets 409")]
 _SAVED = {"id", "version", "created", "updated"}
 
@@ -39,9 +41,9 @@ def list_digests(
     services: ServicesDep,
     _: ReadAccess,
     enabled: bool | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    window: Paging,
 ) -> Page[Digest]:
+    offset, limit = window
     return services.digests.search(offset=offset, limit=limit, enabled=enabled)
 
 

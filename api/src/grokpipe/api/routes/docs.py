@@ -20,7 +20,9 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse
 
-router = APIRouter(include_in_schema=False)
+from grokpipe.api.openapi import DeclaredRoute
+
+router = APIRouter(include_in_schema=False, route_class=DeclaredRoute)
 
 ASSETS_URL = "/docs/assets"
 #: The files a page may ask for, and their media types: nothing else of the package is served.

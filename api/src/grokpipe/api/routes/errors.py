@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -19,9 +18,11 @@ from grokpipe.api.groups.schemas import (
 )
 from grokpipe.api.groups.service import Sort
 from grokpipe.api.groups.stats import Interval
+from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.params import Moment, Paging
 from grokpipe.api.rules.schemas import Page
 
-router = APIRouter(prefix="/errors", tags=["errors"])
+router = APIRouter(prefix="/errors", tags=["errors"], route_class=DeclaredRoute)
 
 
 @router.get("")
@@ -34,13 +35,13 @@ def list_groups(
     dataset: str | None = None,
     host: Annotated[str | None, Query(description="host.name (the shipper's host) of its events")] = None,
     container: Annotated[str | None, Query(description="container.name of its events")] = None,
-    since: Annotated[datetime | None, Query(description="window start (@timestamp); counts are in the window")] = None,
-    until: datetime | None = None,
+    since: Annotated[Moment | None, Query(description="window start (@timestamp); counts are in the window")] = None,
+    until: Moment | None = None,
     q: Annotated[str | None, Query(description="words of the title")] = None,
     sort: Sort = "count",
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    window: Paging,
 ) -> Page[GroupPublic]:
+    offset, limit = window
     return services.errors.search(
         status=status,
         level=level,
@@ -90,9 +91,9 @@ def group_events(
     group_id: str,
     services: ServicesDep,
     _: ReadAccess,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    window: Paging,
 ) -> Page[dict[str, Any]]:
+    offset, limit = window
     return services.errors.events(group_id, offset, limit)
 
 

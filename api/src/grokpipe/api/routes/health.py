@@ -6,9 +6,10 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.responses import Health
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=DeclaredRoute)
 
 
 @router.get("/healthz")

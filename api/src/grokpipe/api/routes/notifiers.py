@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.responses import NotifierPublic
 
-router = APIRouter(prefix="/notifiers", tags=["notifiers"])
+router = APIRouter(prefix="/notifiers", tags=["notifiers"], route_class=DeclaredRoute)
 
 
 @router.get("")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Response, status
 from pydantic import ValidationError
 
 from grokpipe.api.checks import validate
@@ -12,9 +12,11 @@ from grokpipe.api.checks.schemas import Report, ReportBody, ReportCreate, Report
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule
 from grokpipe.api.notifiers.preview import ReportMessagesPreview, rendered
+from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.params import Paging
 from grokpipe.api.rules.schemas import Page
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the report's version; a stale one gets 409")]
 _SAVED = {"id", "version", "created", "updated"}
 
@@ -33,9 +35,9 @@ def list_reports(
     services: ServicesDep,
     _: ReadAccess,
     enabled: bool | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    window: Paging,
 ) -> Page[Report]:
+    offset, limit = window
     return services.checks.reports.search(offset=offset, limit=limit, enabled=enabled)
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Response, status
 from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
 from grokpipe.api.notifiers.preview import GroupMessages, RuleMessagesPreview, rendered
 from grokpipe.api.rules.conditions import window_for
+from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.params import Paging
 from grokpipe.api.rules.schemas import (
     Acknowledged,
     FindingPreview,
@@ -28,7 +30,7 @@ from grokpipe.api.rules.schemas import (
 from grokpipe.api.services import Services
 from grokpipe.api.throttle import RuleState
 
-router = APIRouter(prefix="/rules", tags=["rules"])
+router = APIRouter(prefix="/rules", tags=["rules"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the rule's version; a stale one gets 409")]
 
 
@@ -58,9 +60,9 @@ def list_rules(
     _: ReadAccess,
     enabled: bool | None = None,
     tag: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    window: Paging,
 ) -> Page[RulePublic]:
+    offset, limit = window
     page = services.store.search(offset=offset, limit=limit, enabled=enabled, tag=tag)
     return Page[RulePublic](items=[_public(r) for r in page.items], total=page.total, offset=offset, limit=limit)
 

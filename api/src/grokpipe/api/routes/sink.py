@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Body
 
 from grokpipe.api.deps import ReadAccess
+from grokpipe.api.openapi import DeclaredRoute
 
-router = APIRouter(prefix="/sink", tags=["dev sink"])
+router = APIRouter(prefix="/sink", tags=["dev sink"], route_class=DeclaredRoute)
 log = logging.getLogger(__name__)
 _received: deque[dict[str, Any]] = deque(maxlen=100)
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from grokpipe.api.params import Moment
 from grokpipe.api.responses import NotificationOutcome
 from grokpipe.api.rules.durations import Duration, parse_duration
 from grokpipe.fieldnames import ERROR_GROUPING_KEY
@@ -138,7 +139,7 @@ _EXAMPLE: dict[str, Any] = {
     "group_by": [ERROR_GROUPING_KEY],
     "condition": {"type": "threshold", "count": 1},
     "realert": "1d",
-    "notify": ["ops-webhook"],
+    "notify": ["local-sink"],
 }
 
 
@@ -163,7 +164,7 @@ class RuleBody(Strict):
         "(notified: false), to watch in the console",
     )
     sample_size: int = Field(default=5, ge=0, le=50)
-    silenced_until: datetime | None = None
+    silenced_until: Moment | None = None
     tags: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -216,7 +217,7 @@ class RuleUpdate(Strict):
     recovery: bool | None = None
     notify: list[str] | None = None
     sample_size: int | None = None
-    silenced_until: datetime | None = None
+    silenced_until: Moment | None = None
     tags: list[str] | None = None
 
 
@@ -246,8 +247,16 @@ class Page(BaseModel, Generic[T]):
 
 class PreviewRequest(Strict):
     rule: RuleCreate
-    start: datetime
-    end: datetime
+    start: Moment
+    end: Moment
+
+    @model_validator(mode="after")
+    def _a_window(self) -> PreviewRequest:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("start and end need a timezone (e.g. 2026-01-05T12:00:00Z)")
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
 
 
 # ---------------------------------------------------------------- results (responses of preview, run, ack)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from grokpipe.api.console.access import ServicesDep, Viewer
 from grokpipe.api.console.render import page
+from grokpipe.api.params import MAX_WINDOW
 from grokpipe.api.services import Services
 
 router = APIRouter()
@@ -98,7 +99,7 @@ def alerts_list(
     rule_id: str = "",
     group_key: str = "",
     window: Literal["1h", "24h", "7d", "30d", "all"] = "7d",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_WINDOW - PAGE)] = 0,
 ) -> HTMLResponse:
     now = services.clock()
     delta = WINDOWS[window]

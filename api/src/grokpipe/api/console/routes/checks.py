@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from grokpipe.api.checks.schemas import CheckPublic, RequestStep, RunRecord, WaitStep
 from grokpipe.api.console.access import ServicesDep, Viewer
 from grokpipe.api.console.render import page
+from grokpipe.api.params import MAX_WINDOW
 
 router = APIRouter()
 RUNS_PAGE = 60  # result documents (run x matrix row) per page
@@ -80,7 +81,7 @@ def check_page(
     check_id: str,
     session: Viewer,
     services: ServicesDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_WINDOW - RUNS_PAGE)] = 0,
 ) -> HTMLResponse:
     check = CheckPublic.of(services.checks.store.get(check_id))
     history = services.checks.results.history(check_id, offset=offset, limit=RUNS_PAGE)

@@ -6,6 +6,7 @@ admin session and the form's CSRF token (``Actor``).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ from grokpipe.api.console.access import Actor, BadForm, ServicesDep, Viewer, bas
 from grokpipe.api.console.render import page
 from grokpipe.api.groups.schemas import GroupStatus, IgnoreRequest
 from grokpipe.api.groups.service import Sort
+from grokpipe.api.params import MAX_WINDOW
 from grokpipe.api.services import Services
 
 router = APIRouter()
@@ -36,6 +38,7 @@ IGNORE_FOR: dict[str, timedelta | None] = {
     "7d": timedelta(days=7),
 }
 PAGE = 50
+_COUNT = re.compile(r"[1-9][0-9]{0,8}")
 FLASH = {
     "resolved": "Resolved: the next event of this error reopens it as a regression.",
     "unresolved": "Marked unresolved.",
@@ -89,7 +92,7 @@ def errors_list(
     sort: Sort = "count",
     q: str = "",
     hist: histogram.Range = "24h",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_WINDOW - PAGE)] = 0,
 ) -> HTMLResponse:
     now = services.clock()
     delta = WINDOWS[window]
@@ -202,8 +205,10 @@ def unresolve(request: Request, group_id: str, _: Actor, services: ServicesDep) 
 def ignore(request: Request, group_id: str, action: Actor, services: ServicesDep) -> RedirectResponse:
     delta = IGNORE_FOR.get(action.form.get("for", "forever"))
     count = action.form.get("count", "").strip()
+    if count and not _COUNT.fullmatch(count):  # str.isdigit() takes "²", which int() refuses
+        raise BadForm("count: a whole number of events from 1 to 999,999,999, or empty")
     until: datetime | None = services.clock() + delta if delta else None
-    body = IgnoreRequest(until=until, count=int(count) if count.isdigit() and int(count) > 0 else None)
+    body = IgnoreRequest(until=until, count=int(count) if count else None)
     return _back(request, services.errors.ignore(group_id, body).id, "ignored")
 
 
