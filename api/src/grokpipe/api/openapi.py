@@ -7,7 +7,8 @@ commit, what it can answer besides its result, with the one error body the app w
 - 401 when it takes a key (``ReadAccess`` or ``AdminAccess``), 403 when it needs the admin key;
 - 404 when its path names a resource (``/rules/{rule_id}``), 409 when it writes one (a stale ``If-Match``,
   a run already in progress, a group not firing);
-- 422 when it reads parameters or a body (FastAPI's own 422 body is replaced: ours is the error body);
+- 400 when it reads a JSON body (that may not parse), 422 when it reads parameters or a body (FastAPI's
+  own 422 body is replaced: ours is the error body);
 - 502 when it reads services (Elasticsearch refused or was unreachable).
 
 A 500 is never declared: it is a bug, and the schema-fuzzing test fails on it.
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import params
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -82,8 +84,7 @@ def error_statuses(path: str, endpoint: Callable[..., Any], methods: set[str]) -
         out[409] = "a stale If-Match version, or the resource is busy (a run in progress)"
     if _has_body(endpoint, in_path):
         out[400] = "the body is not JSON"
-    if names - {"request", "response"}:
-        out[422] = "invalid parameters or body: the reason and where"
+    out[422] = "invalid parameters or body: the reason and where"
     if deps.get_services in called:
         out[502] = "Elasticsearch refused the request or was unreachable"
     return out
@@ -109,6 +110,12 @@ class DeclaredRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         responses: dict[int | str, dict[str, Any]] = dict(kwargs.pop("responses", None) or {})
         methods = {m.upper() for m in kwargs.get("methods") or ["GET"]}
+        added = {status for status in error_statuses(path, endpoint, methods) if status not in responses}
         for status, why in error_statuses(path, endpoint, methods).items():
             responses.setdefault(status, {"model": ErrorBody, "description": why})
         super().__init__(path, endpoint, responses=responses, **kwargs)
+        if (
+            422 in added and not get_flat_params(self.dependant) and self.body_field is None
+        ):  # keys and services only: nothing a client can get wrong
+            self.responses.pop(422, None)
+            self.response_fields.pop(422, None)

@@ -12,7 +12,7 @@ from grokpipe.api.responses import Health
 router = APIRouter(tags=["health"], route_class=DeclaredRoute)
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses={503: {"model": Health, "description": "Elasticsearch is unreachable"}})
 def healthz(services: ServicesDep, response: Response) -> Health:
     es_ok = bool(services.es.ping())  # False, not an exception, when Elasticsearch is away or refuses
     if not es_ok:
