@@ -91,3 +91,38 @@ def test_openapi_json_is_readable_with_a_key_and_offers_it_to_swagger_ui(client:
 def test_assets_come_from_the_installed_package() -> None:
     assert {path.name for path in assets_dir().iterdir()} >= set(ASSETS)
     assert Path(assets_dir()).parent.name == "fastapi_offline"
+
+
+#: What answers without a key: health for load balancers, the API's description (/openapi.json and the pages
+#: that show it: Swagger UI must read the document before its "Authorize" button can take a key), and the
+#: dev demo target of the example check (dev_sink only). Everything else, a new route included, needs a key.
+PUBLIC = {
+    "/healthz",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    "/docs/oauth2-redirect",
+    "/docs/assets/{name}",
+    "/demo/login",
+    "/demo/usage",
+    "/demo/{service}",
+}
+
+
+def test_only_health_and_the_api_description_answer_without_a_key(stack: EmbeddedStack) -> None:
+    from fastapi.routing import APIRoute
+    from starlette.routing import Route
+
+    app = create_app(api_settings(stack, dev_sink=True), clock=FakeClock(), scheduler=False)
+    listed = [(getattr(r, "original_router", None) and r.original_router.routes) or [r] for r in app.routes]
+    routes = [(r.path, sorted(r.methods or ())) for rs in listed for r in rs if isinstance(r, APIRoute | Route)]
+    assert {path for path, _ in routes} >= PUBLIC
+    unkeyed = []
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for path, methods in routes:
+            concrete = re.sub(r"{(\w+)(:\w+)?}", "x", path)
+            for method in set(methods) - {"HEAD"}:
+                status = http.request(method, concrete).status_code
+                if status != 401:
+                    unkeyed.append(path)
+    assert set(unkeyed) == PUBLIC
