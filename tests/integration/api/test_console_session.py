@@ -121,3 +121,47 @@ def test_pages_are_html_with_a_same_origin_policy(http: httpx.Client) -> None:
     assert css.status_code == 200
     assert css.headers["content-type"].startswith("text/css")
     assert http.get("/ui/").headers["location"] == "/ui/errors"
+
+
+def _logged_in(client: httpx.Client, key: str) -> str:
+    token = login_form(client)
+    done = client.post("/ui/login", data={"csrf": token, "key": key})
+    assert done.status_code == 303
+    return str(client.cookies["grokpipe_console"])
+
+
+def test_logout_ends_the_session_on_every_replica(stack: EmbeddedStack) -> None:
+    settings = api_settings(stack)
+    with (
+        serve(create_app(settings, scheduler=False)) as one,
+        serve(create_app(settings, scheduler=False)) as two,
+        httpx.Client(base_url=one, follow_redirects=False) as client,
+    ):
+        session = _logged_in(client, ADMIN_KEY)
+        copied = {"Cookie": f"grokpipe_console={session}"}
+        assert httpx.get(f"{two}/ui/errors", headers=copied).status_code == 200  # the other replica takes it
+        page = client.get("/ui/errors")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        assert client.post("/ui/logout", data={"csrf": csrf.group(1)}).status_code == 303
+        for base in (one, two):  # the copied cookie opens nothing any more, here or on the other replica
+            after = httpx.get(f"{base}/ui/errors", headers=copied, follow_redirects=False)
+            assert after.status_code == 303
+            assert after.headers["location"].startswith("/ui/login")
+        assert _logged_in(client, ADMIN_KEY) != session  # a new login is a new session
+
+
+def test_wrong_keys_on_the_login_form_are_limited_per_address(stack: EmbeddedStack) -> None:
+    settings = api_settings(stack, auth={"admin_keys": [ADMIN_KEY], "read_keys": [READ_KEY], "failed_attempts": 3})
+    with (
+        serve(create_app(settings, scheduler=False)) as url,
+        httpx.Client(base_url=url, follow_redirects=False) as http,
+    ):
+        for _ in range(3):
+            wrong = http.post("/ui/login", data={"csrf": login_form(http), "key": "guess"})
+            assert wrong.status_code == 401
+        refused = http.post("/ui/login", data={"csrf": login_form(http), "key": ADMIN_KEY})
+        assert refused.status_code == 429  # the right key too: its answer would end the guessing
+        assert int(refused.headers["retry-after"]) > 0
+        assert "Too many wrong keys" in refused.text
+        assert http.get("/rules", headers={"X-API-Key": ADMIN_KEY}).status_code == 429  # one count per address

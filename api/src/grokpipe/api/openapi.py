@@ -4,7 +4,8 @@ Every router is built with ``route_class=DeclaredRoute``, so a new route declare
 commit, what it can answer besides its result, with the one error body the app writes
 (``{"error": {"code", "message", "details"}}``):
 
-- 401 when it takes a key (``ReadAccess`` or ``AdminAccess``), 403 when it needs the admin key;
+- 401 when it takes a key (``ReadAccess`` or ``AdminAccess``), 429 after too many wrong keys from one address,
+  403 when it needs the admin key;
 - 404 when its path names a resource (``/rules/{rule_id}``), 409 when it writes one (a stale ``If-Match``,
   a run already in progress, a group not firing);
 - 400 when it reads a JSON body (that may not parse), 422 when it reads parameters or a body (FastAPI's
@@ -75,7 +76,8 @@ def error_statuses(path: str, endpoint: Callable[..., Any], methods: set[str]) -
     in_path = set(_PATH_PARAM.findall(path))
     out: dict[int, str] = {}
     if deps.require_key in called:
-        out[401] = "no key, or a key that is not configured (or too many failed keys from this address: 429)"
+        out[401] = "no key, or a key that is not configured"
+        out[429] = "too many wrong keys from this address: retry after Retry-After seconds"
     if deps.require_admin in called:
         out[403] = "the key is read-only"
     if in_path:

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch
 
 from grokpipe import elasticsearch_client
+from grokpipe.api.attempts import FailedAttempts
 from grokpipe.api.checks.service import Checks
 from grokpipe.api.config import ApiSettings
+from grokpipe.api.console.revoked import Revoked
 from grokpipe.api.groups.blame import Blame
 from grokpipe.api.groups.counts import Counter
 from grokpipe.api.groups.digest import DigestRunner
@@ -56,6 +58,8 @@ class Services:
     checks: Checks
     search: Searcher
     saved_searches: SavedSearches
+    attempts: FailedAttempts
+    revoked: Revoked
 
     @classmethod
     def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
@@ -100,6 +104,8 @@ class Services:
             clock=clock,
         )
         digests = DigestStore(es, indices.digests)
+        revoked = Revoked(es, indices.sessions)
+        revoked.ensure()
         digest_runner = DigestRunner(
             es, groups, counter, dispatcher, leases, alerts_index=indices.alerts, people=settings.people(), clock=clock
         )
@@ -123,6 +129,8 @@ class Services:
             Checks(es, settings, dispatcher, leases, clock),
             Searcher(es, fields),
             SavedSearches(es, indices.searches),
+            FailedAttempts(settings.auth.failed_attempts, settings.auth.failed_window),
+            revoked,
         )
 
     def start(self) -> None:

@@ -60,8 +60,16 @@ def base_path(request: Request) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/")
 
 
-def _viewer(request: Request, sessions: SessionsDep) -> Session:
+def current_session(request: Request, sessions: Sessions) -> Session | None:
+    """The request's session: signed, not expired, its key still configured, not ended by a logout."""
     session = sessions.verify(request.cookies.get(COOKIE))
+    if session is None or get_services(request).revoked.is_revoked(session.nonce):
+        return None
+    return session
+
+
+def _viewer(request: Request, sessions: SessionsDep) -> Session:
+    session = current_session(request, sessions)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)

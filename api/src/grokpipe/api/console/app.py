@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from grokpipe.api.config import ApiSettings
-from grokpipe.api.console.access import Forbidden, LoginRequired, base_path, get_sessions
+from grokpipe.api.console.access import Forbidden, LoginRequired, base_path, current_session, get_sessions
 from grokpipe.api.console.render import page
 from grokpipe.api.console.routes import alerts, checks, errors, login, logs, rules
 from grokpipe.api.console.session import Sessions
@@ -36,7 +36,10 @@ HEADERS = {
 
 
 def _problem(request: Request, status: int, message: str) -> Response:
-    session = get_sessions(request).verify(request.cookies.get("grokpipe_console"))
+    try:
+        session = current_session(request, get_sessions(request))
+    except ApiError:  # the problem may be Elasticsearch itself: the page shows no session then
+        session = None
     return page(request, "problem.html", session=session, status=status, title=f"{status}", nav="", message=message)
 
 

@@ -11,16 +11,19 @@ from grokpipe.api.console.access import (
     COOKIE,
     LOGIN_COOKIE,
     Forbidden,
+    ServicesDep,
     SessionsDep,
     Submitted,
     base_path,
     clear_cookie,
+    current_session,
     read_form,
     safe_next,
     set_cookie,
 )
 from grokpipe.api.console.render import page
 from grokpipe.api.console.session import Sessions
+from grokpipe.api.deps import client_address, retry_after
 
 router = APIRouter()
 LOGIN_FORM_SECONDS = 3600
@@ -47,7 +50,7 @@ def _login_page(
 
 @router.get("/", response_model=None)
 def home(request: Request, sessions: SessionsDep) -> Response:
-    if sessions.verify(request.cookies.get(COOKIE)) is None:
+    if current_session(request, sessions) is None:
         return RedirectResponse(f"{base_path(request)}/login", status_code=303)
     return RedirectResponse(f"{base_path(request)}/errors", status_code=303)
 
@@ -58,12 +61,20 @@ def login_form(request: Request, sessions: SessionsDep, next: str = "") -> HTMLR
 
 
 @router.post("/login", response_model=None)
-async def login(request: Request, sessions: SessionsDep) -> Response:
+async def login(request: Request, sessions: SessionsDep, services: ServicesDep) -> Response:
     form = await read_form(request)
     if not sessions.check_login_csrf(request.cookies.get(LOGIN_COOKIE), form.get("csrf")):
         raise Forbidden("the login form expired or came from elsewhere; reload it and try again")
+    source = client_address(request)
+    wait = services.attempts.retry_after(source)
+    if wait is not None:
+        error = "Too many wrong keys from this address: try again in a minute."
+        refused = _login_page(request, sessions, next_url=form.get("next", ""), error=error, status=429)
+        refused.headers.update(retry_after(wait))
+        return refused
     token = sessions.issue(form.get("key", "").strip())
     if token is None:
+        services.attempts.failed(source)
         return _login_page(
             request, sessions, next_url=form.get("next", ""), error="That API key is not valid.", status=401
         )
@@ -74,8 +85,10 @@ async def login(request: Request, sessions: SessionsDep) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, _: Submitted) -> RedirectResponse:
-    """Any session may log out; the CSRF token still guards the form."""
+def logout(request: Request, action: Submitted, services: ServicesDep) -> RedirectResponse:
+    """Any session may log out; the CSRF token still guards the form. The session ends on the server too:
+    its cookie, kept or copied, no longer opens a page on any replica."""
+    services.revoked.revoke(action.session.nonce, action.session.expires)
     response = RedirectResponse(f"{base_path(request)}/login", status_code=303)
     clear_cookie(response, request, COOKIE)
     return response
