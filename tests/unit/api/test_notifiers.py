@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import urllib.parse
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -96,6 +97,9 @@ class _Fake:
         if self.error is not None:
             raise self.error
         self.sent.append(message)
+
+    def preview(self, message: Message) -> dict[str, Any]:
+        return {}
 
 
 @pytest.mark.parametrize(

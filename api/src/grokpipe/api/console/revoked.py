@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch
 
 from grokpipe.api.errors import search_failed
-from grokpipe.api.store import create_index
-from grokpipe.errors import ElasticsearchError, elasticsearch_errors
+from grokpipe.elasticsearch_client import elasticsearch_errors
+from grokpipe.errors import ElasticsearchError
+from grokpipe.indices import create_index
 
 MAPPING = {"dynamic": False, "properties": {"expires": {"type": "date", "format": "epoch_second"}}}
 _REMEMBERED = 10_000

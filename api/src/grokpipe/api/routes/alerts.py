@@ -12,7 +12,8 @@ from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Moment, Paging
 from grokpipe.api.responses import AlertRecord
 from grokpipe.api.rules.schemas import Page
-from grokpipe.errors import ElasticsearchError, elasticsearch_errors
+from grokpipe.elasticsearch_client import elasticsearch_errors
+from grokpipe.errors import ElasticsearchError
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], route_class=DeclaredRoute)
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
 from grokpipe.api.notifiers.preview import GroupMessages, RuleMessagesPreview, rendered
-from grokpipe.api.rules.conditions import window_for
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
+from grokpipe.api.rules.conditions import window_for
 from grokpipe.api.rules.schemas import (
     Acknowledged,
     FindingPreview,
