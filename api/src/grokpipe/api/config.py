@@ -25,7 +25,7 @@ class AuthSettings(Section):
     admin_keys: list[SecretStr] = Field(default_factory=list)
     read_keys: list[SecretStr] = Field(default_factory=list)
     #: wrong keys (X-API-Key or the console's login) one address may send within ``failed_window`` seconds;
-    #: past that, every key from it gets 429 until the oldest failure leaves the window (api/attempts.py)
+    #: past that, every key from it gets 429 until the oldest failure leaves the window (grokpipe.api.attempts)
     failed_attempts: int = Field(default=10, ge=1)
     failed_window: float = Field(default=60.0, gt=0)
 
@@ -59,8 +59,7 @@ class IndicesSettings(Section):
     error_groups: str = "grokpipe-error-groups"
     checks: str = "grokpipe-checks"
     reports: str = "grokpipe-reports"
-    searches: str = "grokpipe-searches"
-    sessions: str = "grokpipe-console-sessions"  # console sessions ended by logout (api/console/revoked.py)
+    sessions: str = "grokpipe-console-sessions"  # console sessions ended by logout (grokpipe.api.console.revoked)
 
 
 class BlameRepo(Section):
