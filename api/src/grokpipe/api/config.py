@@ -59,6 +59,7 @@ class IndicesSettings(Section):
     error_groups: str = "grokpipe-error-groups"
     checks: str = "grokpipe-checks"
     reports: str = "grokpipe-reports"
+    searches: str = "grokpipe-searches"
     sessions: str = "grokpipe-console-sessions"  # console sessions ended by logout (grokpipe.api.console.revoked)
 
 
