@@ -85,3 +85,11 @@ def test_the_console_ignore_form_refuses_a_count_that_is_not_a_number(client: ht
     response = client.post("/ui/errors/some-group/ignore", data={"csrf": csrf.group(1), "count": count})
     assert response.status_code == 400
     assert "count" in response.text
+
+
+def test_search_stats_of_nothing_and_of_no_field(client: httpx.Client) -> None:
+    assert client.get("/search/stats", headers=ADMIN, params={"field": ""}).status_code == 422
+    empty = client.get("/search/stats", headers=ADMIN, params={"field": "x", "index": "logs-none-such-*"})
+    assert empty.status_code == 200, empty.text  # no index matches: no aggregations at all in the answer
+    assert empty.json()["overall"]["count"] == 0
+    assert client.get("/search", headers=ADMIN, params={"until": "0.5"}).status_code == 422

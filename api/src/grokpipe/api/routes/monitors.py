@@ -6,8 +6,9 @@ from fastapi import APIRouter
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
 from grokpipe.api.monitors.view import Monitor, MonitorView
+from grokpipe.api.openapi import DeclaredRoute
 
-router = APIRouter(prefix="/monitors", tags=["monitors"])
+router = APIRouter(prefix="/monitors", tags=["monitors"], route_class=DeclaredRoute)
 
 
 def _view(services: ServicesDep) -> MonitorView:

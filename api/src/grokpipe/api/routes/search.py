@@ -9,20 +9,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.params import Moment
 from grokpipe.api.search.schemas import SavedSearch, SavedSearchCreate, SearchPage, Stats, TopValues
 from grokpipe.api.search.service import MAX_PAGE, TIME_FIELD, Order
 from grokpipe.api.search.timerange import TimeRange
 
-router = APIRouter(prefix="/search", tags=["search"])
+router = APIRouter(prefix="/search", tags=["search"], route_class=DeclaredRoute)
 
 Q = Annotated[
     str, Query(description="Lucene, as in Kibana and in rules: `http.response.status_code:500 AND host.name:web-1`")
 ]
 Since = Annotated[str | None, Query(description="the last 15m, 1h, 7d... (default 15m when `from` is not given)")]
-From = Annotated[datetime | None, Query(alias="from", description="absolute range start (ISO 8601)")]
-Until = Annotated[datetime | None, Query(description="range end (ISO 8601; default now)")]
-Index = Annotated[str, Query(description="index pattern")]
-TimeField = Annotated[str, Query(description="the date field the range applies to (event.ingested for a live tail)")]
+From = Annotated[Moment | None, Query(alias="from", description="absolute range start (ISO 8601)")]
+Until = Annotated[Moment | None, Query(description="range end (ISO 8601; default now)")]
+Index = Annotated[str, Query(min_length=1, description="index pattern")]
+TimeField = Annotated[
+    str, Query(min_length=1, description="the date field the range applies to (event.ingested for a live tail)")
+]
 
 
 def _range(services: ServicesDep, since: str | None, start: datetime | None, until: datetime | None) -> TimeRange:
@@ -86,8 +90,8 @@ def stats(
     *,
     services: ServicesDep,
     _: ReadAccess,
-    field: Annotated[str, Query(description="a numeric field, e.g. http.request.duration")],
-    by: Annotated[str | None, Query(description="a keyword field: numbers per value (its top N)")] = None,
+    field: Annotated[str, Query(min_length=1, description="a numeric field, e.g. http.request.duration")],
+    by: Annotated[str | None, Query(min_length=1, description="a keyword field: numbers per value (its top N)")] = None,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
     q: Q = "",
     since: Since = None,

@@ -203,17 +203,17 @@ class Searcher:
             aggs["groups"] = {"terms": {"field": by, "size": max(1, min(top, 100))}, "aggs": sub}
         resp = self._search(index, {"query": where, "size": 0, "aggs": aggs})
         took = int(resp.get("took", 0))
-        got = resp.get("aggregations", {})
+        got = resp.get("aggregations", {})  # none at all when no index matches: every number is empty
         buckets = got.get("groups", {}).get("buckets", []) if by is not None else []
         if server:
-            overall = _numbers(got["overall"], _server_pct(got.get("overall_pct")), 0.0)
+            overall = _numbers(got.get("overall", {}), _server_pct(got.get("overall_pct")), 0.0)
             groups = [
                 GroupNumbers(key=_key(b), **_numbers(b["s"], _server_pct(b.get("pct")), 0.0).model_dump())
                 for b in buckets
             ]
         else:
             overall, groups, more = self._histogram_percentiles(
-                index, where, field, by=by, overall_stats=got["overall"], buckets=buckets
+                index, where, field, by=by, overall_stats=got.get("overall", {}), buckets=buckets
             )
             took += more
         return Stats(
@@ -255,7 +255,7 @@ class Searcher:
             }
             aggs[name] = {"filter": where_group, "aggs": {"h": hist}} if where_group else hist
         resp = self._search(index, {"query": where, "size": 0, "aggs": aggs}) if aggs else {}
-        got = resp.get("aggregations", {})
+        got = resp.get("aggregations", {})  # none at all when no index matches: every number is empty
 
         def numbers(name: str, stat: Mapping[str, Any]) -> Numbers:
             if not stat.get("count"):
