@@ -7,12 +7,12 @@ import hashlib
 import hmac
 import urllib.parse
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from grokpipe.api.config import ApiSettings, DeliverySettings
 from grokpipe.api.errors import DeliveryFailed
+from grokpipe.api.notifiers.base import Rendered
 from grokpipe.api.notifiers.dingtalk.notifier import sign
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
@@ -98,8 +98,8 @@ class _Fake:
             raise self.error
         self.sent.append(message)
 
-    def preview(self, message: Message) -> dict[str, Any]:
-        return {}
+    def preview(self, message: Message) -> Rendered:
+        return Rendered(channel="fake")
 
 
 @pytest.mark.parametrize(
