@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.params import Moment
 from grokpipe.api.patterns.schemas import PatternDetail, PatternPublic
 from grokpipe.api.patterns.service import MAX_LIMIT, Interval, Patterns
 from grokpipe.api.rules.schemas import Page
 
-router = APIRouter(prefix="/patterns", tags=["patterns"])
+router = APIRouter(prefix="/patterns", tags=["patterns"], route_class=DeclaredRoute)
 
 
 def _patterns(services: ServicesDep) -> Patterns:
@@ -27,10 +28,8 @@ def list_patterns(
     dataset: str | None = None,
     level: str | None = None,
     host: str | None = None,
-    since: Annotated[
-        datetime | None, Query(description="window start (@timestamp; default: a day before until)")
-    ] = None,
-    until: Annotated[datetime | None, Query(description="window end (default: now)")] = None,
+    since: Annotated[Moment | None, Query(description="window start (@timestamp; default: a day before until)")] = None,
+    until: Annotated[Moment | None, Query(description="window end (default: now)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[PatternPublic]:
     """Patterns by count of events in the window, most frequent first."""
@@ -42,8 +41,8 @@ def get_pattern(
     pattern_id: str,
     services: ServicesDep,
     _: ReadAccess,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     interval: Interval = "hour",
 ) -> PatternDetail:
     """One pattern with its histogram and newest events in the window."""
