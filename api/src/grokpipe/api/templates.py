@@ -56,7 +56,8 @@ HTML = """\
 <table cellpadding="6" style="border-collapse:collapse" border="1">
 <tr><th>@timestamp</th><th>host</th><th>message</th></tr>
 {% for doc in samples %}{% set host = doc.get('host') %}<tr><td>{{ when(doc.get('@timestamp', '')) }}</td>\
-<td>{{ host.get('name', '') if host is mapping else (host or '') }}</td><td>{{ doc.get('message', '') | truncate(500) }}</td></tr>
+<td>{{ host.get('name', '') if host is mapping else (host or '') }}</td>\
+<td>{{ doc.get('message', '') | truncate(500) }}</td></tr>
 {% endfor %}
 </table>
 {% endif %}
