@@ -1,52 +1,22 @@
-"""``GET /monitors`` on check-in documents in a real Elasticsearch: status as of the api's clock."""
+"""``/monitors`` on check-in documents in a real Elasticsearch: status as of the api's clock, saved monitors."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from elasticsearch import Elasticsearch, helpers
-from support.api import READ_KEY, T0, FakeClock, api_settings, serve
+from support.api import ADMIN_KEY, READ_KEY, T0, FakeClock, api_settings, serve
+from support.monitors import MAPPING, checkin
 
 from grokpipe.api.app import create_app
 from grokpipe.embedded import EmbeddedStack
 
 READ = {"X-API-Key": READ_KEY}
 NIGHTLY = {"schedule": {"type": "crontab", "value": "0 2 * * *"}, "checkin_margin": 5, "max_runtime": 30}
-MAPPING = {
-    "properties": {
-        "@timestamp": {"type": "date"},
-        "event": {"properties": {"dataset": {"type": "keyword"}}},
-        "service": {"properties": {"environment": {"type": "keyword"}}},
-        "sentry": {
-            "properties": {
-                "checkin": {
-                    "properties": {
-                        "id": {"type": "keyword"}, "monitor_slug": {"type": "keyword"},
-                        "status": {"type": "keyword"}, "duration": {"type": "float"},
-                    }
-                },
-                "extra": {"type": "flattened"},
-            }
-        },
-    }
-}  # fmt: skip
-
-
-def checkin(slug: str, run: str, status: str, at: datetime, config: dict[str, Any] | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "@timestamp": at.isoformat(),
-        "event": {"dataset": "sentry.checkin"},
-        "service": {"environment": "prod"},
-        "sentry": {"checkin": {"id": run, "monitor_slug": slug, "status": status}},
-    }
-    if config:
-        doc["sentry"]["extra"] = {"monitor_config": config}
-    return doc
 
 
 @pytest.fixture
@@ -83,3 +53,39 @@ def test_monitors_as_of_the_clock(stack: EmbeddedStack, index: str) -> None:
         assert missed["status"] == "missed"
         assert missed["incident"] is True
         assert api.get("/monitors/nope").status_code == 404
+
+
+def test_saved_monitors_crud(stack: EmbeddedStack, index: str) -> None:
+    clock = FakeClock(datetime.now(UTC))  # a saved monitor's ``created`` is the real time
+    settings = api_settings(
+        stack, errors={"index": index}, notifiers={"hook": {"type": "webhook", "url": "http://127.0.0.1:9/"}}
+    )
+    admin = {"X-API-Key": ADMIN_KEY}
+    body = {
+        "slug": "backup",
+        "config": {"schedule": {"type": "interval", "value": 1, "unit": "hour"}},
+        "notify": ["hook"],
+    }
+    with serve(create_app(settings, clock=clock)) as url, httpx.Client(base_url=url, headers=READ, timeout=30) as api:
+        assert api.post("/monitors", json=body).status_code == 403  # a read key
+        assert api.post("/monitors", json=body | {"notify": ["nope"]}, headers=admin).status_code == 422
+        created = api.post("/monitors", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        assert created.json()["origin"] == "api"
+        assert created.json()["name"] == "backup"
+        assert api.post("/monitors", json=body, headers=admin).status_code == 409
+        one = api.get("/monitors/backup").json()
+        assert (one["saved"], one["status"], one["checkins"]) == (True, "pending", [])
+        clock.advance(timedelta(hours=1, minutes=2))  # never checked in: its first run is missed
+        assert api.get("/monitors/backup").json()["status"] == "missed"
+        assert {m["slug"] for m in api.get("/monitors").json()} == {"backup", "nightly", "qa-inspection"}
+        patched = api.patch("/monitors/backup", json={"config": NIGHTLY}, headers=admin)
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["config"]["schedule"]["value"] == "0 2 * * *"
+        assert patched.json()["notify"] == ["hook"]
+        stale = api.put("/monitors/backup", json=body, headers=admin | {"If-Match": created.json()["version"]})
+        assert stale.status_code == 409
+        assert api.put("/monitors/backup", json=body | {"slug": "other"}, headers=admin).status_code == 422
+        assert api.put("/monitors/backup", json=body | {"enabled": False}, headers=admin).json()["enabled"] is False
+        assert api.delete("/monitors/backup", headers=admin).status_code == 204
+        assert api.get("/monitors/backup").status_code == 404

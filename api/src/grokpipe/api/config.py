@@ -61,6 +61,7 @@ class IndicesSettings(Section):
     reports: str = "grokpipe-reports"
     searches: str = "grokpipe-searches"
     sessions: str = "grokpipe-console-sessions"  # console sessions ended by logout (grokpipe.api.console.revoked)
+    monitors: str = "grokpipe-monitors"
 
 
 class BlameRepo(Section):
@@ -199,6 +200,15 @@ class CheckSettings(Section):
         return keys
 
 
+class MonitorSettings(Section):
+    """Cron monitors (``/monitors``): evaluated every ``every`` seconds, a lease per monitor."""
+
+    enabled: bool = True
+    every: float = Field(default=30.0, ge=1, description="seconds between evaluations of each monitor")
+    #: notifiers of the monitors a first check-in creates (a monitor's own ``notify`` replaces it)
+    notify: list[str] = Field(default_factory=list)
+
+
 class ApiSettings(ServiceSettings):
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     http: ApiHttpSettings = Field(default_factory=ApiHttpSettings)
@@ -210,6 +220,7 @@ class ApiSettings(ServiceSettings):
     errors: ErrorGroupSettings = Field(default_factory=ErrorGroupSettings)
     blame: BlameSettings = Field(default_factory=BlameSettings)
     checks: CheckSettings = Field(default_factory=CheckSettings)
+    monitors: MonitorSettings = Field(default_factory=MonitorSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     #: commit author e-mail -> who to @-mention in digests and error notifications
     owners: dict[str, OwnerContact] = Field(default_factory=dict)

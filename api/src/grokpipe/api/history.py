@@ -28,7 +28,7 @@ from grokpipe.errors import ElasticsearchConflict, ElasticsearchRejected, Elasti
 
 log = logging.getLogger(__name__)
 
-Source = Literal["rule", "error-groups", "digest", "check", "report"]
+Source = Literal["rule", "error-groups", "digest", "check", "report", "monitor"]
 
 #: Documents kept through an outage; past it the oldest are dropped (and logged).
 BACKLOG = 10_000

@@ -23,6 +23,7 @@ from grokpipe.api.groups.service import ErrorGroups
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.groups.sync import GroupSync
 from grokpipe.api.lease import Leases
+from grokpipe.api.monitors.service import Monitors
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.render import Presentation
 from grokpipe.api.rules.batch import BatchRunner
@@ -60,6 +61,7 @@ class Services:
     saved_searches: SavedSearches
     attempts: FailedAttempts
     revoked: Revoked
+    monitors: Monitors
 
     @classmethod
     def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
@@ -131,6 +133,7 @@ class Services:
             SavedSearches(es, indices.searches),
             FailedAttempts(settings.auth.failed_attempts, settings.auth.failed_window),
             revoked,
+            Monitors(es, settings, dispatcher, leases, clock),
         )
 
     def start(self) -> None:
@@ -138,11 +141,13 @@ class Services:
         self.scheduler.start()
         self.digest_scheduler.start()
         self.checks.start()
+        self.monitors.start()
         if self.settings.errors.enabled:
             self.group_sync.start()
 
     def close(self) -> None:
         self.group_sync.stop()
+        self.monitors.stop()
         self.checks.stop()
         self.digest_scheduler.stop()
         self.scheduler.stop()

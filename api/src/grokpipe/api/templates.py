@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from grokpipe.api import sandbox
 from grokpipe.api.checks import layouts
+from grokpipe.api.monitors import layouts as monitor_layouts
 
-Layout = Literal["alert", "error", "digest", "check", "report"]
+Layout = Literal["alert", "error", "digest", "check", "report", "monitor"]
 Part = Literal["markdown", "html"]
 
 _ENV = sandbox.BoundedSandbox(autoescape=False, trim_blocks=True, lstrip_blocks=True)
@@ -154,4 +155,5 @@ LAYOUTS: dict[str, Templates] = {
     "digest": Templates(DIGEST_TITLE, DIGEST_MARKDOWN, DIGEST_HTML),
     "check": Templates(layouts.CHECK_TITLE, layouts.CHECK_MARKDOWN, layouts.CHECK_HTML),
     "report": Templates(layouts.REPORT_TITLE, layouts.REPORT_MARKDOWN, layouts.REPORT_HTML),
+    "monitor": Templates(monitor_layouts.TITLE, monitor_layouts.MARKDOWN, monitor_layouts.HTML),
 }

@@ -24,7 +24,8 @@ def list_alerts(
     services: ServicesDep,
     _: ReadAccess,
     rule_id: str | None = None,
-    kind: Literal["fired", "recovered", "new", "regressed", "suppressed", "digest"] | None = None,
+    kind: Literal["fired", "recovered", "new", "regressed", "suppressed", "digest", "missed", "timeout", "error"]
+    | None = None,
     group_key: str | None = None,
     since: Moment | None = None,
     until: Moment | None = None,

@@ -1,0 +1,208 @@
+"""Scheduled evaluation of saved monitors: claim the tick, fold check-ins and clock, alert once, release.
+
+Each saved, enabled monitor is a job of its own scheduler (every ``monitors.every`` seconds), claimed
+with the same leases as rules and checks (lease id ``monitor-<slug>``); the incident last notified is
+written back in the releasing compare-and-set, so two api replicas notify once. Before the jobs are
+listed (every ``scheduler.rules_refresh`` seconds) check-ins that carry a ``monitor_config`` create
+their monitor (``origin: checkin``; a create is a conflict on the second replica) or update the saved
+configuration of one they created, as Sentry upserts monitors from check-ins.
+
+:meth:`MonitorService._act` is the one place monitors reach the notifiers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from elasticsearch import Elasticsearch
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from grokpipe.api.config import ApiSettings, MonitorSettings
+from grokpipe.api.errors import ApiError, Conflict
+from grokpipe.api.history import History
+from grokpipe.api.lease import Leases
+from grokpipe.api.monitors import alerts
+from grokpipe.api.monitors.alerts import MonitorAction
+from grokpipe.api.monitors.schedule import MonitorConfig
+from grokpipe.api.monitors.schemas import MonitorBody, SavedMonitor
+from grokpipe.api.monitors.store import MonitorStore
+from grokpipe.api.monitors.view import Monitor, MonitorView
+from grokpipe.api.notifiers.base import Message
+from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.responses import AlertRecord
+from grokpipe.api.rules.schemas import Schedule
+from grokpipe.api.runner import Clock
+from grokpipe.api.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+MONITOR_RUNS = Counter("grokpipe_api_monitor_runs_total", "Monitor evaluations by outcome", ["outcome"])
+
+
+def lease_id(slug: str) -> str:
+    return f"monitor-{slug}"
+
+
+@dataclass(frozen=True)
+class MonitorJob:
+    """A saved monitor as a scheduler job: its id is its slug, its schedule the evaluation's."""
+
+    id: str
+    schedule: Schedule
+    monitor: SavedMonitor
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    monitor: Monitor
+    alert: AlertRecord | None
+
+
+class MonitorService:
+    def __init__(
+        self,
+        view: MonitorView,
+        dispatcher: Dispatcher,
+        leases: Leases,
+        history: History,
+        *,
+        settings: MonitorSettings,
+        clock: Clock,
+    ) -> None:
+        self.view = view
+        self.dispatcher = dispatcher
+        self.leases = leases
+        self.history = history
+        self.settings = settings
+        self.clock = clock
+
+    def run(self, job: MonitorJob, tick: datetime) -> Evaluation | None:
+        """Evaluate ``job``'s monitor for ``tick`` unless another run (here or on a replica) claimed it."""
+        saved = job.monitor
+        claim = self.leases.claim(lease_id(saved.slug), tick, self.clock())
+        if claim is None:
+            MONITOR_RUNS.labels(outcome="skipped").inc()
+            return None
+        state = claim.state
+        try:
+            monitor = self.view.get(saved.slug, saved, self.clock())
+            if self.history.pending:  # Elasticsearch answered: write what an outage kept back
+                self.history.flush()
+            before = alerts.load(claim.state)
+            after, action = alerts.decide(before, monitor.incident, monitor.status, tick, recovery=saved.recovery)
+            record = self._act(saved, monitor, action, tick) if action is not None else None
+            state = alerts.dump(claim.state, after, tick)
+        except Exception:
+            MONITOR_RUNS.labels(outcome="failed").inc()
+            log.exception("monitor evaluation failed", extra={"monitor.slug": saved.slug})
+            raise
+        finally:
+            self.leases.release(claim, state.model_copy(update={"last_tick": tick}))
+        MONITOR_RUNS.labels(outcome=monitor.status).inc()
+        return Evaluation(monitor, record)
+
+    def _act(self, saved: SavedMonitor, monitor: Monitor, action: MonitorAction, tick: datetime) -> AlertRecord:
+        summary = {
+            "slug": saved.slug,
+            "name": saved.name,
+            "status": monitor.status,
+            "last_checkin": monitor.last_checkin.isoformat() if monitor.last_checkin else None,
+            "next_expected": monitor.next_expected.isoformat() if monitor.next_expected else None,
+        }
+        message = Message(
+            kind=action.kind,
+            rule={"id": lease_id(saved.slug), "name": saved.name, "description": saved.description},
+            group={},
+            count=1,
+            start=action.since.isoformat(),
+            end=tick.isoformat(),
+            layout="monitor",
+            data={"monitor": summary, "since": action.since.isoformat() if action.kind != "recovered" else None},
+        )
+        names = saved.notify if saved.notify is not None else self.settings.notify
+        outcomes = self.dispatcher.deliver(names, message) if action.notify else {}
+        doc = self.history.record(
+            "monitor",
+            action.kind,
+            rule={"id": lease_id(saved.slug), "name": saved.name},
+            tick=tick,
+            count=1,
+            notified=action.notify and bool(names),
+            notifications=outcomes,
+            monitor=summary,
+        )
+        log.info("monitor alert " + action.kind, extra={"monitor.slug": saved.slug, "notified": action.notify})
+        return doc
+
+
+class MonitorJobs:
+    """The scheduler's job source: creates or updates monitors from their check-ins, then lists the enabled."""
+
+    def __init__(self, store: MonitorStore, view: MonitorView, every: float) -> None:
+        self.store = store
+        self.view = view
+        self.schedule = Schedule(interval=f"{max(1, int(every))}s")
+
+    def discover(self) -> int:
+        """Monitors created or updated from the check-ins' ``monitor_config``; how many were written."""
+        saved = {m.slug: m for m in self.store.every()}
+        written = 0
+        for slug, raw in self.view.latest_configs().items():
+            try:
+                config = MonitorConfig.model_validate(raw)
+                current = saved.get(slug)
+                if current is None:
+                    self.store.create(MonitorBody(slug=slug, config=config, origin="checkin"), rule_id=slug)
+                elif current.origin == "checkin" and current.config != config:
+                    body = MonitorBody.model_validate(current.model_dump(include=set(MonitorBody.model_fields)))
+                    self.store.replace(current, body.model_copy(update={"config": config}))
+                else:
+                    continue
+            except (ValidationError, Conflict):
+                continue  # a config the SDK got wrong; another replica wrote it first
+            written += 1
+            log.info("monitor saved from its check-ins", extra={"monitor.slug": slug})
+        return written
+
+    def enabled(self) -> list[MonitorJob]:
+        try:
+            self.discover()
+        except ApiError as exc:  # Elasticsearch away: the saved ones are still evaluated when it answers
+            log.warning("monitors not discovered from check-ins", extra={"error.message": str(exc)})
+        return [MonitorJob(m.slug, self.schedule, m) for m in self.store.enabled()]
+
+
+class Monitors:
+    """Everything ``/monitors`` uses, built once in the lifespan."""
+
+    def __init__(
+        self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases, clock: Clock
+    ) -> None:
+        self.settings = settings.monitors
+        self.store = MonitorStore(es, settings.indices.monitors)
+        self.store.ensure()
+        self.view = MonitorView(es, settings.errors.index, clock)
+        self.service = MonitorService(
+            self.view,
+            dispatcher,
+            leases,
+            History(es, settings.indices.alerts, clock),
+            settings=self.settings,
+            clock=clock,
+        )
+        self.jobs = MonitorJobs(self.store, self.view, self.settings.every)
+        self.scheduler: Scheduler[MonitorJob] = Scheduler(
+            self.jobs, self.service, settings.scheduler, clock, kind="monitor", workers=2
+        )
+
+    def saved(self) -> dict[str, SavedMonitor]:
+        return {m.slug: m for m in self.store.every()}
+
+    def start(self) -> None:
+        if self.settings.enabled:
+            self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
