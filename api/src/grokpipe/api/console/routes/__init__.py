@@ -1,1 +1,1 @@
-"""One module per page family: login, errors, rules, alerts, checks."""
+"""One module per page family: login, errors, rules, alerts, checks, monitors."""
