@@ -89,3 +89,26 @@ def test_saved_monitors_crud(stack: EmbeddedStack, index: str) -> None:
         assert api.put("/monitors/backup", json=body | {"enabled": False}, headers=admin).json()["enabled"] is False
         assert api.delete("/monitors/backup", headers=admin).status_code == 204
         assert api.get("/monitors/backup").status_code == 404
+
+
+def test_monitors_are_rows_of_reports(stack: EmbeddedStack, index: str) -> None:
+    clock = FakeClock(T0 + timedelta(hours=14, minutes=6))  # 02:06 the next night: nightly missed its run
+    settings = api_settings(stack, errors={"index": index})
+    with serve(create_app(settings, clock=clock)) as url, httpx.Client(base_url=url, headers=READ, timeout=30) as api:
+        body = {"name": "QA crontab", "monitors": ["nightly", "qa-inspection", "never-ran"]}
+        found = api.post("/reports/preview", json=body)
+        assert found.status_code == 200, found.text
+        table = found.json()
+        assert [(r["monitor"], r["status"]) for r in table["rows"]] == [
+            ("nightly", "down"),
+            ("qa-inspection", "down"),
+            ("never-ran", "no result"),
+        ]
+        assert table["rows"][0]["cells"] == [
+            "nightly",
+            "cron monitor",
+            "FAILED",
+            "missed (last check-in 2026-01-05T02:03+00:00)",
+        ]
+        assert (table["executed"], table["passed"], table["failed"]) == (3, 0, 3)
+        assert api.post("/reports/preview", json={"name": "empty"}).status_code == 422

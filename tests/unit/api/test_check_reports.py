@@ -1,15 +1,18 @@
-"""Report cells from a stored row (pure): matrix values, stored values or their 'missing' text, step outcomes."""
+"""Report cells from a stored row (pure): matrix values, stored values or their 'missing' text, step outcomes;
+a cron monitor's row."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from grokpipe.api.checks.redaction import redact
-from grokpipe.api.checks.reports import cell
+from grokpipe.api.checks.reports import cell, monitor_cell, monitor_row
 from grokpipe.api.checks.runner import row_key
-from grokpipe.api.checks.schemas import ReportColumn, RunRecord, StepResult
+from grokpipe.api.checks.schemas import ReportBody, ReportColumn, RunRecord, StepResult
+from grokpipe.api.monitors.view import Monitor
 
 RECORD = RunRecord(
     run_id="r1",
@@ -60,3 +63,41 @@ def test_redact_and_row_key() -> None:
     assert redact(value, ["s3cr3t"]) == {"url": "https://a/?p=[redacted]", "list": ["x[redacted]x", 1], "n": 2}
     assert row_key({"service": "iat", "region": "bj"}) == "service=iat,region=bj"
     assert row_key({}) == ""
+
+
+MISSED = Monitor(
+    slug="qa-inspection",
+    name="QA inspection",
+    status="missed",
+    last_checkin=datetime(2026, 1, 4, 2, 3, tzinfo=UTC),
+)
+
+
+@pytest.mark.parametrize(
+    ("monitor", "source", "expected"),
+    [
+        (MISSED, "check", "QA inspection"),
+        (MISSED, "row", "cron monitor"),
+        (MISSED, "status", "FAILED"),
+        (MISSED, "error", "missed (last check-in 2026-01-04T02:03+00:00)"),
+        (MISSED, "stored.before", "—"),
+        (MISSED.model_copy(update={"status": "ok"}), "status", "passed"),
+        (MISSED.model_copy(update={"status": "ok"}), "error", ""),
+        (MISSED.model_copy(update={"status": "in_progress"}), "status", "passed"),
+        (MISSED.model_copy(update={"status": "timeout"}), "status", "FAILED"),
+        (MISSED.model_copy(update={"status": "pending"}), "status", "no result"),
+        (None, "check", "qa-inspection"),
+        (None, "status", "no result"),
+    ],
+)
+def test_monitor_cells(monitor: Monitor | None, source: str, expected: str) -> None:
+    assert monitor_cell(ReportColumn(title="t", source=source, missing="—"), "qa-inspection", monitor) == expected
+
+
+def test_monitor_rows() -> None:
+    report = ReportBody(name="QA", monitors=["qa-inspection"])
+    assert monitor_row(report, "qa-inspection", MISSED).status == "down"
+    assert monitor_row(report, "qa-inspection", MISSED.model_copy(update={"status": "ok"})).status == "up"
+    assert monitor_row(report, "qa-inspection", None).status == "no result"
+    with pytest.raises(ValidationError):
+        ReportBody(name="QA")

@@ -1,13 +1,17 @@
 """Reports: the latest run of each listed check as a table (HTML by e-mail, markdown to chat).
 
-A row per check and matrix row; the columns come from the report (``stored.before``,
-``step.call``...). The heading counts rows: executed N; passed P; failed F (a check that never ran
-is one failed row, "no result"). Scheduled sends claim the tick with lease ``report-<id>``.
+A row per check and matrix row, then a row per listed cron monitor (did the job run: its status as
+of now, ``missed``, ``timeout`` or ``error`` failing); the columns come from the report
+(``stored.before``, ``step.call``...; a monitor's row fills ``check``, ``row``, ``status`` and
+``error``). The heading counts rows: executed N; passed P; failed F (a check that never ran, or a
+monitor that never checked in, is one "no result" row). Scheduled sends claim the tick with lease
+``report-<id>``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +25,7 @@ from grokpipe.api.checks.store import CheckStore
 from grokpipe.api.errors import NotFound
 from grokpipe.api.history import History
 from grokpipe.api.lease import Leases
+from grokpipe.api.monitors.view import Monitor
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.runner import Clock
@@ -35,7 +40,7 @@ class ReportTitle(BaseModel):
 
 class ReportLine(BaseModel):
     label: str
-    check_id: str
+    check_id: str | None  #: None for a cron monitor's row
     cells: list[str]
     pairs: list[list[str]]  # [column title, cell]
     failed: bool
@@ -108,6 +113,45 @@ def rows_of(report: ReportBody, check_id: str, check_name: str, records: list[Ru
     ]
 
 
+MonitorLookup = Callable[[str], Monitor | None]
+_MONITOR_UP = {"ok", "in_progress"}
+
+
+def monitor_cell(column: ReportColumn, slug: str, monitor: Monitor | None) -> str:
+    """One cell of a cron monitor's row (pure)."""
+    kind = column.source.partition(".")[0]
+    if kind == "check":
+        return monitor.name or slug if monitor else slug
+    if kind == "row":
+        return "cron monitor"
+    if monitor is None or monitor.status == "pending":
+        return "no result" if kind == "status" else column.missing
+    if kind == "status":
+        return "passed" if monitor.status in _MONITOR_UP else "FAILED"
+    if kind == "error":
+        if monitor.status in _MONITOR_UP:
+            return ""
+        last = monitor.last_checkin.isoformat(timespec="minutes") if monitor.last_checkin else "never"
+        return f"{monitor.status} (last check-in {last})"
+    return column.missing
+
+
+def monitor_row(report: ReportBody, slug: str, monitor: Monitor | None) -> ReportRow:
+    if monitor is None or monitor.status == "pending":
+        status: str = "no result"
+    else:
+        status = "up" if monitor.status in _MONITOR_UP else "down"
+    return ReportRow(
+        check_id="",
+        monitor=slug,
+        check_name=(monitor.name if monitor else None) or slug,
+        row_key="",
+        status=status,  # type: ignore[arg-type]
+        cells=[monitor_cell(c, slug, monitor) for c in report.columns],
+        timestamp=monitor.last_checkin if monitor else None,
+    )
+
+
 class ReportRunner:
     def __init__(
         self,
@@ -119,9 +163,11 @@ class ReportRunner:
         *,
         alerts_index: str,
         clock: Clock,
+        monitors: MonitorLookup | None = None,
     ) -> None:
         self.es = es
         self.checks = checks
+        self.monitors = monitors
         self.results = results
         self.dispatcher = dispatcher
         self.leases = leases
@@ -136,6 +182,8 @@ class ReportRunner:
             except NotFound:
                 name = check_id
             rows.extend(rows_of(report, check_id, name, self.results.latest(check_id)))
+        for slug in report.monitors:
+            rows.append(monitor_row(report, slug, self.monitors(slug) if self.monitors else None))
         passed = sum(r.status == "up" for r in rows)
         return ReportResult(
             report_id=report_id,
@@ -153,7 +201,7 @@ class ReportRunner:
         rows = [
             ReportLine(
                 label=f"{r.check_name} {r.row_key}".strip(),
-                check_id=r.check_id,
+                check_id=r.check_id or None,
                 cells=r.cells,
                 pairs=[[t, c] for t, c in zip(titles, r.cells, strict=True)],
                 failed=r.status != "up",

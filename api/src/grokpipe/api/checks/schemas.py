@@ -316,10 +316,19 @@ class ReportBody(Strict):
     description: str = ""
     enabled: bool = True
     schedule: Schedule = Field(default_factory=lambda: Schedule(cron="0 9 * * *"))
-    checks: list[CheckRef] = Field(min_length=1, description="check ids; the latest run of each is reported")
+    checks: list[CheckRef] = Field(default_factory=list, description="check ids; the latest run of each is reported")
+    monitors: list[CheckRef] = Field(
+        default_factory=list, description="cron monitor slugs; a row each: did the job run (its status as of now)"
+    )
     columns: list[ReportColumn] = Field(default_factory=default_columns, min_length=1)
     notify: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> ReportBody:
+        if not self.checks and not self.monitors:
+            raise ValueError("a report lists at least one of checks or monitors")
+        return self
 
 
 class ReportCreate(ReportBody):
@@ -331,7 +340,8 @@ class ReportUpdate(Strict):
     description: str | None = None
     enabled: bool | None = None
     schedule: Schedule | None = None
-    checks: list[CheckRef] | None = Field(default=None, min_length=1)
+    checks: list[CheckRef] | None = None
+    monitors: list[CheckRef] | None = None
     columns: list[ReportColumn] | None = None
     notify: list[str] | None = None
     tags: list[str] | None = None
@@ -342,7 +352,8 @@ class Report(ReportBody, Saved):
 
 
 class ReportRow(BaseModel):
-    check_id: str
+    check_id: str  #: empty for a monitor's row
+    monitor: str | None = None  #: the slug of a cron monitor's row
     check_name: str
     row_key: str
     status: MonitorStatus | Literal["no result"]

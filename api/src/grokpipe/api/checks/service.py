@@ -28,6 +28,9 @@ from grokpipe.api.config import ApiSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
 from grokpipe.api.lease import Leases
+from grokpipe.api.monitors.lookup import MonitorLookup
+from grokpipe.api.monitors.store import MonitorStore
+from grokpipe.api.monitors.view import MonitorView
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.responses import AlertRecord
@@ -179,8 +182,18 @@ class Checks:
         self.service = CheckService(
             es, self.runner, self.results, dispatcher, leases, alerts_index=settings.indices.alerts, clock=clock
         )
+        monitors = MonitorLookup(
+            MonitorView(es, settings.errors.index, clock), MonitorStore(es, settings.indices.monitors)
+        )
         self.report_runner = ReportRunner(
-            es, self.store, self.results, dispatcher, leases, alerts_index=settings.indices.alerts, clock=clock
+            es,
+            self.store,
+            self.results,
+            dispatcher,
+            leases,
+            alerts_index=settings.indices.alerts,
+            clock=clock,
+            monitors=monitors,
         )
         self.scheduler: Scheduler[Check] = Scheduler(
             self.store, self.service, settings.scheduler, clock, kind="check", workers=cfg.workers
