@@ -173,3 +173,53 @@ def test_containers_of_a_groups_events_are_kept_for_the_console_filter() -> None
     assert folded.containers == ["web", "api"]
     group = observe(ErrorGroup(id="k", containers=["worker"]), folded, added=0, settled_through=T)
     assert group.containers == ["web", "api", "worker"]  # the newest first
+
+
+def _event(at: datetime, release: str | None, environment: str = "production") -> dict[str, Any]:
+    source: dict[str, Any] = {"error": {"grouping_key": "k"}, "@timestamp": at.isoformat()}
+    source["service"] = {"environment": environment} | ({"version": release} if release else {})
+    return {"_id": at.isoformat(), "_source": source}
+
+
+def test_fold_and_observe_track_releases_and_environments() -> None:
+    hits = [_event(T - H, "shop@1.1"), _event(T - 2 * H, "shop@1.0", "staging"), _event(T, "shop@1.2")]
+    seen = fold(hits, T + H)["k"]
+    assert (seen.first_release, seen.environments) == ("shop@1.0", ["production", "staging"])
+    assert seen.releases == {"shop@1.0": T - 2 * H, "shop@1.1": T - H, "shop@1.2": T}
+    group = observe(None, seen, added=3, settled_through=T)
+    assert (group.first_release, group.last_release) == ("shop@1.0", "shop@1.2")
+    assert group.releases == ["shop@1.2", "shop@1.1", "shop@1.0"]
+    later = observe(group, fold([_event(T + H, "shop@1.3"), _event(T - 3 * H, None)], T + H)["k"], 0, T)
+    assert (later.first_release, later.last_release) == (None, "shop@1.3")  # its earliest event had no release
+    assert later.releases[0] == "shop@1.3"
+
+
+NEXT = ErrorGroup(
+    id="k",
+    status="resolved",
+    resolved_at=T,
+    resolved_in_next_release=True,
+    releases=["shop@1.2", "shop@1.1"],
+    resolved_releases=["shop@1.2", "shop@1.1"],
+)
+
+
+@pytest.mark.parametrize(
+    ("releases", "expected"),
+    [
+        ({"shop@1.2": T + H}, "resolved"),  # the release it was resolved in, still running
+        ({"shop@1.1": T + H}, "resolved"),  # an older deploy
+        ({}, "resolved"),  # events without a release
+        ({"shop@1.3": T - H}, "resolved"),  # a later release, but an event from before the resolution
+        ({"shop@1.3": T + H}, "unresolved"),  # a later release after it: regressed
+        ({"shop@1.2": T + 2 * H, "shop@1.3": T + H}, "unresolved"),
+    ],
+)
+def test_resolved_in_the_next_release_regresses_only_on_a_later_release(
+    releases: dict[str, datetime], expected: str
+) -> None:
+    after = react(NEXT, newest=T + 2 * H, total=0, now=T + 3 * H, policy=ON, created=False, releases=releases)
+    assert after.status == expected
+    if expected == "unresolved":
+        assert after.regressed_at == max(at for r, at in releases.items() if r == "shop@1.3")
+        assert (after.resolved_in_next_release, after.resolved_releases, after.pending) == (False, [], ["regressed"])

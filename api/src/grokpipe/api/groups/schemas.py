@@ -45,6 +45,14 @@ class ErrorGroup(BaseModel):
     datasets: list[str] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
     containers: list[str] = Field(default_factory=list, description="container.name of its events (Docker)")
+    environments: list[str] = Field(default_factory=list, description="service.environment of its events")
+    first_release: str | None = Field(default=None, description="service.version of its earliest event")
+    last_release: str | None = Field(default=None, description="service.version of its newest event")
+    releases: list[str] = Field(default_factory=list, description="releases it was seen in, newest first (50)")
+    resolved_in_next_release: bool = False
+    resolved_releases: list[str] = Field(
+        default_factory=list, description="releases seen when resolved in the next release: they do not regress it"
+    )
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     count: int = 0
@@ -78,6 +86,10 @@ class GroupPublic(BaseModel):
     datasets: list[str]
     hosts: list[str]
     containers: list[str] = Field(default_factory=list)
+    environments: list[str] = []
+    first_release: str | None = None
+    last_release: str | None = None
+    resolved_in_next_release: bool = False
     count: int = Field(description="events in the requested window")
     total: int = Field(description="events ever, including merged fingerprints")
     first_seen: datetime | None

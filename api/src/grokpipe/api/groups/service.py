@@ -36,6 +36,8 @@ class ErrorGroups:
         q: str | None,
         host: str | None = None,
         container: str | None = None,
+        environment: str | None = None,
+        release: str | None = None,
     ) -> dict[str, Any]:
         filters: list[dict[str, Any]] = []
         for name, value in (
@@ -44,6 +46,8 @@ class ErrorGroups:
             ("datasets", dataset),
             ("hosts", host),
             ("containers", container),
+            ("environments", environment),
+            ("releases", release),
         ):
             if value:
                 filters.append({"term": {name: value}})
@@ -68,10 +72,13 @@ class ErrorGroups:
         limit: int = 50,
         host: str | None = None,
         container: str | None = None,
+        environment: str | None = None,
+        release: str | None = None,
     ) -> Page[GroupPublic]:
         query = self._filters(
-            status=status, level=level, dataset=dataset, since=since, until=until, q=q, host=host, container=container
-        )
+            status=status, level=level, dataset=dataset, since=since, until=until, q=q, host=host,
+            container=container, environment=environment, release=release,
+        )  # fmt: skip
         if sort == "count":
             groups, total = self._by_count(query, since, until, offset, limit)
         else:
@@ -141,15 +148,18 @@ class ErrorGroups:
         total = self.counter.totals([group]).get(group.id, 0)
         return GroupPublic.of(group, count=total, total=total)
 
-    def resolve(self, group_id: str) -> GroupPublic:
+    def resolve(self, group_id: str, *, in_next_release: bool = False) -> GroupPublic:
+        """Resolved; ``in_next_release``: only an event of a release it has not been seen in regresses it."""
         now = self.clock()
         target = self.get(group_id).id
-        return self._public(
-            self.store.update(
-                target,
-                lambda g: g.model_copy(update={"status": "resolved", "resolved_at": now} | _NO_IGNORE),
+
+        def resolved(g: ErrorGroup) -> ErrorGroup:
+            update = {"status": "resolved", "resolved_at": now, "resolved_in_next_release": in_next_release}
+            return g.model_copy(
+                update=update | {"resolved_releases": g.releases if in_next_release else []} | _NO_IGNORE
             )
-        )
+
+        return self._public(self.store.update(target, resolved))
 
     def unresolve(self, group_id: str) -> GroupPublic:
         target = self.get(group_id).id
@@ -160,6 +170,8 @@ class ErrorGroups:
                     update={
                         "status": "unresolved",
                         "resolved_at": None,
+                        "resolved_in_next_release": False,
+                        "resolved_releases": [],
                         "ignore_until": None,
                         "ignore_until_count": None,
                     }

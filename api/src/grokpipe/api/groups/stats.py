@@ -29,7 +29,12 @@ LATEST_FIELDS = [
     "log.level",
     "log.origin.file.name",
     "log.origin.file.line",
+    "service.version",
 ]
+RELEASE = "service.version"
+ENVIRONMENT = "service.environment"
+#: releases a group remembers (the newest), to tell a later release after "resolved in the next release"
+RELEASES = 50
 
 
 def iso(moment: datetime) -> str:
@@ -71,9 +76,12 @@ class KeyStats:
     hosts: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
     containers: list[str] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
+    first_release: str | None = None  #: the release of the earliest event seen
+    releases: dict[str, datetime] = field(default_factory=dict)  #: release -> its newest event's @timestamp
 
 
-SOURCE_FIELDS = [KEY, INGESTED, "host.name", "event.dataset", "container.name", *LATEST_FIELDS]
+SOURCE_FIELDS = [KEY, INGESTED, "host.name", "event.dataset", "container.name", ENVIRONMENT, *LATEST_FIELDS]
 PAGE = 5000
 
 
@@ -113,12 +121,20 @@ def fold(hits: list[dict[str, Any]], settled_before: datetime) -> dict[str, KeyS
         stats.seen += 1
         if ingested is not None and ingested < settled_before:
             stats.settled += 1
+        release = get(source, RELEASE)
+        if isinstance(release, str) and release:
+            if stats.first_seen is None or at < stats.first_seen:
+                stats.first_release = release
+            stats.releases[release] = max(at, stats.releases.get(release, at))
+        elif stats.first_seen is None or at < stats.first_seen:
+            stats.first_release = None
         stats.first_seen = at if stats.first_seen is None else min(stats.first_seen, at)
         stats.last_seen = at if stats.last_seen is None else max(stats.last_seen, at)
         for path, values in (
             ("host.name", stats.hosts),
             ("event.dataset", stats.datasets),
             ("container.name", stats.containers),
+            (ENVIRONMENT, stats.environments),
         ):
             value = get(source, path)
             if isinstance(value, str) and value not in values and len(values) < SAMPLES:

@@ -29,6 +29,10 @@ MAPPING: dict[str, Any] = {
         "datasets": _KEYWORD,
         "hosts": _KEYWORD,
         "containers": _KEYWORD,
+        "environments": _KEYWORD,
+        "releases": _KEYWORD,
+        "first_release": _KEYWORD,
+        "last_release": _KEYWORD,
         "status": _KEYWORD,
         "first_seen": _DATE,
         "last_seen": _DATE,
@@ -60,7 +64,9 @@ class GroupStore:
         self.state_index = state_index
 
     def ensure(self) -> None:
-        create_index(self.es, self.index, MAPPING)
+        if not create_index(self.es, self.index, MAPPING):  # an index of an older api: add the new fields
+            with elasticsearch_errors(f"adding fields to the mapping of {self.index}"):
+                self.es.indices.put_mapping(index=self.index, properties=MAPPING["properties"])
 
     def refresh(self) -> None:
         try:

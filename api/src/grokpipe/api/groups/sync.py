@@ -266,7 +266,15 @@ class GroupSync:
         if group.merged_into:
             return group
         total = group.count + (stats.seen - stats.settled)
-        return react(group, newest=stats.last_seen, total=total, now=now, policy=self.policy, created=current is None)
+        return react(
+            group,
+            newest=stats.last_seen,
+            total=total,
+            now=now,
+            policy=self.policy,
+            created=current is None,
+            releases=stats.releases,
+        )
 
     @staticmethod
     def _record(key: str, group: ErrorGroup, current: Versioned | None, added: int, result: SyncResult) -> None:

@@ -6,11 +6,12 @@ compare-and-set, so a transition (and the notification it queues) happens once a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from grokpipe.api.groups.schemas import ErrorGroup
-from grokpipe.api.groups.stats import KeyStats, get
+from grokpipe.api.groups.stats import RELEASE, RELEASES, KeyStats, get
 from grokpipe.fieldnames import ERROR_CULPRIT, ERROR_TITLE
 
 
@@ -74,7 +75,13 @@ def observe(group: ErrorGroup | None, stats: KeyStats, added: int, settled_throu
         "hosts": _merge_top(base.hosts, stats.hosts),
         "datasets": _merge_top(base.datasets, stats.datasets),
         "containers": _merge_top(base.containers, stats.containers),
+        "environments": _merge_top(base.environments, stats.environments),
+        "releases": _merge_top(
+            base.releases, sorted(stats.releases, key=stats.releases.__getitem__, reverse=True), RELEASES
+        ),
     }
+    if stats.first_seen is not None and (base.first_seen is None or stats.first_seen < base.first_seen):
+        update["first_release"] = stats.first_release
     if stats.last_seen is not None and (base.last_seen is None or stats.last_seen >= base.last_seen):
         update["samples"] = _merge_top(base.samples, stats.samples)
         # the newest event describes the group: a title that got better with a new indexer wins
@@ -85,23 +92,54 @@ def observe(group: ErrorGroup | None, stats: KeyStats, added: int, settled_throu
             "level": get(latest, "log.level") or base.level,
             "origin_file": get(latest, "log.origin.file.name") or base.origin_file,
             "origin_line": int(line) if isinstance(line, int | str) and str(line).isdigit() else base.origin_line,
+            "last_release": get(latest, RELEASE) or base.last_release,
         }
     return base.model_copy(update=update)
 
 
+def later_release(group: ErrorGroup, releases: Mapping[str, datetime] | None) -> datetime | None:
+    """For a group resolved in the next release: the newest event after the resolution from a release
+    it had not been seen in when resolved (a later release), or None. Events without a release, and
+    events of the releases it was seen in (old deploys still running), do not regress it."""
+    if group.resolved_at is None:
+        return None
+    later = [
+        at
+        for release, at in (releases or {}).items()
+        if release not in group.resolved_releases and at > group.resolved_at
+    ]
+    return max(later, default=None)
+
+
 def react(
-    group: ErrorGroup, *, newest: datetime | None, total: int, now: datetime, policy: NotifyPolicy, created: bool
+    group: ErrorGroup,
+    *,
+    newest: datetime | None,
+    total: int,
+    now: datetime,
+    policy: NotifyPolicy,
+    created: bool,
+    releases: Mapping[str, datetime] | None = None,
 ) -> ErrorGroup:
-    """Status after events up to ``newest`` (of this group or its aliases): new, regressed, ignore over."""
+    """Status after events up to ``newest`` (of this group or its aliases; ``releases``: the newest event
+    of each release among them): new, regressed, ignore over."""
     pending = list(group.pending)
     update: dict[str, object] = {}
+    if group.status == "resolved" and group.resolved_in_next_release:
+        newest = later_release(group, releases)
     if created:
         update["created"] = now
         if policy.wanted(group) and "new" not in pending:
             pending.append("new")
     elif group.status == "resolved" and newest is not None and group.resolved_at and newest > group.resolved_at:
         # when it happened again (the event's time), so a digest lists it in the period it recurred
-        update |= {"status": "unresolved", "regressed_at": min(newest, now), "resolved_at": None}
+        update |= {
+            "status": "unresolved",
+            "regressed_at": min(newest, now),
+            "resolved_at": None,
+            "resolved_in_next_release": False,
+            "resolved_releases": [],
+        }
         reason = policy.held_back(group, now) if policy.wanted(group) else None
         if reason is not None:
             update["suppressed"] = [*group.suppressed, reason]

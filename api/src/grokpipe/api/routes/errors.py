@@ -35,6 +35,8 @@ def list_groups(
     dataset: str | None = None,
     host: Annotated[str | None, Query(description="host.name (the shipper's host) of its events")] = None,
     container: Annotated[str | None, Query(description="container.name of its events")] = None,
+    environment: Annotated[str | None, Query(description="groups seen in this service.environment")] = None,
+    release: Annotated[str | None, Query(description="groups seen in this release (service.version)")] = None,
     since: Annotated[Moment | None, Query(description="window start (@timestamp); counts are in the window")] = None,
     until: Moment | None = None,
     q: Annotated[str | None, Query(description="words of the title")] = None,
@@ -48,6 +50,8 @@ def list_groups(
         dataset=dataset,
         host=host,
         container=container,
+        environment=environment,
+        release=release,
         since=since,
         until=until,
         q=q,
@@ -98,9 +102,17 @@ def group_events(
 
 
 @router.post("/{group_id}/resolve")
-def resolve(group_id: str, services: ServicesDep, _: AdminAccess) -> GroupPublic:
-    """Resolved until seen again: an event after now regresses it."""
-    return services.errors.resolve(group_id)
+def resolve(
+    group_id: str,
+    services: ServicesDep,
+    _: AdminAccess,
+    in_next_release: Annotated[
+        bool, Query(description="only an event of a later release (one it has not been seen in) regresses it")
+    ] = False,
+) -> GroupPublic:
+    """Resolved until seen again: an event after now regresses it (``in_next_release``: an event after now
+    from a release the group had not been seen in)."""
+    return services.errors.resolve(group_id, in_next_release=in_next_release)
 
 
 @router.post("/{group_id}/unresolve")
