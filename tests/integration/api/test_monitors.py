@@ -112,3 +112,23 @@ def test_monitors_are_rows_of_reports(stack: EmbeddedStack, index: str) -> None:
         ]
         assert (table["executed"], table["passed"], table["failed"]) == (3, 0, 3)
         assert api.post("/reports/preview", json={"name": "empty"}).status_code == 422
+
+
+def test_digests_list_the_failing_monitors(stack: EmbeddedStack, index: str) -> None:
+    clock = FakeClock(T0 + timedelta(hours=14, minutes=6))  # 02:06 the next night: nightly missed its run
+    settings = api_settings(
+        stack, errors={"index": index}, notifiers={"hook": {"type": "webhook", "url": "http://127.0.0.1:9/"}}
+    )
+    admin = {"X-API-Key": ADMIN_KEY}
+    with serve(create_app(settings, clock=clock)) as url, httpx.Client(base_url=url, headers=READ, timeout=30) as api:
+        assert api.post("/monitors", json={"slug": "nightly", "config": NIGHTLY}, headers=admin).status_code == 201
+        digest = {"name": "Morning", "monitors": True, "notify": ["hook"]}
+        report = api.post("/digests/preview", json={"digest": digest}).json()
+        assert [(m["slug"], m["status"]) for m in report["monitors"]] == [("nightly", "missed")]
+        without = api.post("/digests/preview", json={"digest": digest | {"monitors": False}}).json()
+        assert without["monitors"] == []
+        created = api.post("/digests", json=digest, headers=admin)
+        assert created.status_code == 201, created.text
+        rendered = api.post(f"/digests/{created.json()['id']}/preview").json()["messages"]["hook"]
+        assert "Cron monitors failing" in rendered["text"]
+        assert "**MISSED** nightly" in rendered["text"]

@@ -108,8 +108,17 @@ class Services:
         digests = DigestStore(es, indices.digests)
         revoked = Revoked(es, indices.sessions)
         revoked.ensure()
+        monitors = Monitors(es, settings, dispatcher, leases, clock)
         digest_runner = DigestRunner(
-            es, groups, counter, dispatcher, leases, alerts_index=indices.alerts, people=settings.people(), clock=clock
+            es,
+            groups,
+            counter,
+            dispatcher,
+            leases,
+            alerts_index=indices.alerts,
+            people=settings.people(),
+            clock=clock,
+            failing_monitors=monitors.failing,
         )
         digest_scheduler = Scheduler(digests, digest_runner, settings.scheduler, clock, kind="digest", workers=2)
         return cls(
@@ -133,7 +142,7 @@ class Services:
             SavedSearches(es, indices.searches),
             FailedAttempts(settings.auth.failed_attempts, settings.auth.failed_window),
             revoked,
-            Monitors(es, settings, dispatcher, leases, clock),
+            monitors,
         )
 
     def start(self) -> None:

@@ -122,7 +122,14 @@ DIGEST_MARKDOWN = """\
 
 {% else %}
 No errors in this period.
-{% endfor %}"""
+{% endfor %}
+{% if monitors %}
+
+#### Cron monitors failing
+{% for m in monitors %}
+- **{{ m.status | upper }}** {{ m.name }} · last check-in {{ when(m.last_checkin) if m.last_checkin else 'never' }}
+{% endfor %}
+{% endif %}"""
 
 DIGEST_HTML = """\
 <html><body style="font-family:sans-serif">
@@ -139,6 +146,15 @@ DIGEST_HTML = """\
 <td>{% if row.owner %}{{ owner(row.owner) }}{% endif %}</td></tr>
 {% endfor %}
 </table>
+{% if monitors %}
+<h3>Cron monitors failing</h3>
+<table cellpadding="6" style="border-collapse:collapse" border="1">
+<tr><th>status</th><th>monitor</th><th>last check-in</th></tr>
+{% for m in monitors %}<tr class="monitor" style="background:#fde2e2"><td>{{ m.status }}</td><td>{{ m.name }}</td>\
+<td>{{ when(m.last_checkin) if m.last_checkin else 'never' }}</td></tr>
+{% endfor %}
+</table>
+{% endif %}
 </body></html>"""
 
 

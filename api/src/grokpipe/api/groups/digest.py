@@ -8,6 +8,7 @@ count). The tick is claimed with the same lease as rules, so replicas send each 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,9 @@ from elasticsearch import Elasticsearch
 from pydantic import BaseModel
 
 from grokpipe.api import metrics
+from grokpipe.api.errors import ApiError
 from grokpipe.api.groups.counts import Counter
-from grokpipe.api.groups.schemas import Digest, DigestBody, DigestReport, DigestRow, ErrorGroup
+from grokpipe.api.groups.schemas import Digest, DigestBody, DigestReport, DigestRow, ErrorGroup, MonitorRow
 from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
@@ -53,6 +55,7 @@ class DigestFacts(BaseModel):
     digest: DigestTitle
     period: DigestPeriod
     rows: list[DigestRow]
+    monitors: list[MonitorRow] = []  #: cron monitors failing when it is sent (``monitors: true``)
     totals: DigestTotals
 
 
@@ -72,7 +75,9 @@ class DigestRunner:
         alerts_index: str,
         people: People,
         clock: Clock,
+        failing_monitors: Callable[[], list[MonitorRow]] | None = None,
     ) -> None:
+        self.failing_monitors = failing_monitors
         self.es = es
         self.store = store
         self.counter = counter
@@ -99,7 +104,9 @@ class DigestRunner:
         totals = self.counter.totals([groups[k] for k in chosen])
         rows = [self._row(groups[k], counts.get(k, 0), totals.get(k, 0), start, end) for k in chosen]
         rows.sort(key=lambda r: (_ORDER[r.flag], -r.count, r.id))
+        monitors = self._monitors() if digest.monitors else []
         return DigestReport(
+            monitors=monitors,
             digest_id=digest_id,
             name=digest.name,
             start=start,
@@ -110,6 +117,16 @@ class DigestRunner:
             groups=len(counts),
             events=sum(counts.values()),
         )
+
+    def _monitors(self) -> list[MonitorRow]:
+        """The failing monitors; none (logged) when they cannot be read: the errors still go out."""
+        if self.failing_monitors is None:
+            return []
+        try:
+            return self.failing_monitors()
+        except ApiError as exc:
+            log.warning("digest without its monitors", extra={"error.message": str(exc)})
+            return []
 
     def _changed(self, digest: DigestBody, start: datetime, end: datetime) -> list[ErrorGroup]:
         """Groups first seen or regressed in the period (even with no event left in the filter's window)."""
@@ -158,6 +175,7 @@ class DigestRunner:
             digest=DigestTitle(name=digest.name, description=digest.description),
             period=DigestPeriod(start=report.start.isoformat(), end=report.end.isoformat()),
             rows=report.rows,
+            monitors=report.monitors,
             totals=DigestTotals(new=report.new, regressed=report.regressed, groups=report.groups, events=report.events),
         )
         return Message(

@@ -149,6 +149,7 @@ class DigestBody(Strict):
     schedule: Schedule = Field(default_factory=lambda: Schedule(cron="0 9 * * *"))
     filter: DigestFilter = Field(default_factory=DigestFilter)
     top: int = Field(default=10, ge=1, le=100)
+    monitors: bool = Field(default=False, description="also list the cron monitors failing when it is sent")
     notify: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
 
@@ -164,6 +165,7 @@ class DigestUpdate(Strict):
     schedule: Schedule | None = None
     filter: DigestFilter | None = None
     top: int | None = None
+    monitors: bool | None = None
     notify: list[str] | None = None
     tags: list[str] | None = None
 
@@ -202,12 +204,23 @@ class DigestRow(BaseModel):
     owner: Owner | None
 
 
+class MonitorRow(BaseModel):
+    """A cron monitor failing when a digest is sent."""
+
+    slug: str
+    name: str
+    status: str
+    last_checkin: datetime | None
+    since: datetime | None = None
+
+
 class DigestReport(BaseModel):
     digest_id: str | None
     name: str
     start: datetime
     end: datetime
     rows: list[DigestRow]
+    monitors: list[MonitorRow] = Field(default_factory=list)
     new: int
     regressed: int
     groups: int

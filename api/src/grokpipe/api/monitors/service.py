@@ -22,12 +22,14 @@ from pydantic import ValidationError
 
 from grokpipe.api.config import ApiSettings, MonitorSettings
 from grokpipe.api.errors import ApiError, Conflict
+from grokpipe.api.groups.schemas import MonitorRow
 from grokpipe.api.history import History
 from grokpipe.api.lease import Leases
 from grokpipe.api.monitors import alerts
 from grokpipe.api.monitors.alerts import MonitorAction
 from grokpipe.api.monitors.schedule import MonitorConfig
 from grokpipe.api.monitors.schemas import MonitorBody, SavedMonitor
+from grokpipe.api.monitors.state import FAILURES
 from grokpipe.api.monitors.store import MonitorStore
 from grokpipe.api.monitors.view import Monitor, MonitorView
 from grokpipe.api.notifiers.base import Message
@@ -199,6 +201,19 @@ class Monitors:
 
     def saved(self) -> dict[str, SavedMonitor]:
         return {m.slug: m for m in self.store.every()}
+
+    def failing(self) -> list[MonitorRow]:
+        """The saved, enabled monitors failing now (``missed``, ``timeout``, ``error``): rows of digests."""
+        rows: list[MonitorRow] = []
+        for saved in self.store.enabled():
+            monitor = self.view.get(saved.slug, saved)
+            if monitor.status in FAILURES:
+                rows.append(
+                    MonitorRow(
+                        slug=saved.slug, name=saved.name, status=monitor.status, last_checkin=monitor.last_checkin
+                    )
+                )
+        return rows
 
     def start(self) -> None:
         if self.settings.enabled:
