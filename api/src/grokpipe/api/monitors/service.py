@@ -18,7 +18,7 @@ from datetime import datetime
 
 from elasticsearch import Elasticsearch
 from prometheus_client import Counter
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from grokpipe.api.config import ApiSettings, MonitorSettings
 from grokpipe.api.errors import ApiError, Conflict
@@ -32,8 +32,8 @@ from grokpipe.api.monitors.schemas import MonitorBody, SavedMonitor
 from grokpipe.api.monitors.state import FAILURES
 from grokpipe.api.monitors.store import MonitorStore
 from grokpipe.api.monitors.view import Monitor, MonitorView
-from grokpipe.api.notifiers.base import Message
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.responses import AlertRecord
 from grokpipe.api.rules.schemas import Schedule
 from grokpipe.api.runner import Clock
@@ -54,6 +54,21 @@ class MonitorJob:
     id: str
     schedule: Schedule
     monitor: SavedMonitor
+
+
+class MonitorSummary(BaseModel):
+    slug: str
+    name: str
+    status: str
+    last_checkin: str | None  # ISO 8601
+    next_expected: str | None
+
+
+class MonitorFacts(BaseModel):
+    """The ``monitor`` layout's context: the monitor as evaluated, since when its incident is open."""
+
+    monitor: MonitorSummary
+    since: str | None  # ISO 8601; None in a recovery
 
 
 @dataclass(frozen=True)
@@ -106,22 +121,21 @@ class MonitorService:
         return Evaluation(monitor, record)
 
     def _act(self, saved: SavedMonitor, monitor: Monitor, action: MonitorAction, tick: datetime) -> AlertRecord:
-        summary = {
-            "slug": saved.slug,
-            "name": saved.name,
-            "status": monitor.status,
-            "last_checkin": monitor.last_checkin.isoformat() if monitor.last_checkin else None,
-            "next_expected": monitor.next_expected.isoformat() if monitor.next_expected else None,
-        }
+        summary = MonitorSummary(
+            slug=saved.slug,
+            name=saved.name,
+            status=monitor.status,
+            last_checkin=monitor.last_checkin.isoformat() if monitor.last_checkin else None,
+            next_expected=monitor.next_expected.isoformat() if monitor.next_expected else None,
+        )
         message = Message(
             kind=action.kind,
-            rule={"id": lease_id(saved.slug), "name": saved.name, "description": saved.description},
-            group={},
+            rule=Subject(id=lease_id(saved.slug), name=saved.name, description=saved.description),
             count=1,
-            start=action.since.isoformat(),
-            end=tick.isoformat(),
+            start=action.since,
+            end=tick,
             layout="monitor",
-            data={"monitor": summary, "since": action.since.isoformat() if action.kind != "recovered" else None},
+            facts=MonitorFacts(monitor=summary, since=action.since.isoformat() if action.kind != "recovered" else None),
         )
         names = saved.notify if saved.notify is not None else self.settings.notify
         outcomes = self.dispatcher.deliver(names, message) if action.notify else {}
@@ -133,7 +147,7 @@ class MonitorService:
             count=1,
             notified=action.notify and bool(names),
             notifications=outcomes,
-            monitor=summary,
+            monitor=summary.model_dump(mode="json"),
         )
         log.info("monitor alert " + action.kind, extra={"monitor.slug": saved.slug, "notified": action.notify})
         return doc

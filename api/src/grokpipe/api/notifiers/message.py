@@ -20,7 +20,9 @@ from grokpipe.api.notifiers.people import Person
 from grokpipe.api.notifiers.render import DEFAULT, OwnerFormat, Presentation, labels, page, plain_owner
 
 #: what happened (``suppressed``: a rule alert recorded, not sent)
-Kind = Literal["fired", "recovered", "suppressed", "new", "regressed", "digest", "down", "report"]
+Kind = Literal[
+    "fired", "recovered", "suppressed", "new", "regressed", "digest", "down", "report", "missed", "timeout", "error"
+]  # missed, timeout, error: a cron monitor's incident
 #: one group-by value of a rule's group (a term, a number, a missing value)
 Scalar = str | int | float | bool | None
 #: a log event as Elasticsearch returns it (its ``_source``): schemaless by nature

@@ -81,6 +81,8 @@ def page(layout: str, rule: Mapping[str, Any], group: Mapping[str, Any], data: M
         return "errors"
     if layout == "report":
         return "checks"
+    if layout == "monitor":
+        return "monitors"
     return None
 
 
