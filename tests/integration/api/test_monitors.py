@@ -132,3 +132,30 @@ def test_digests_list_the_failing_monitors(stack: EmbeddedStack, index: str) -> 
         rendered = api.post(f"/digests/{created.json()['id']}/preview").json()["messages"]["hook"]
         assert "Cron monitors failing" in rendered["text"]
         assert "**MISSED** nightly" in rendered["text"]
+
+
+def test_check_ins_create_and_update_their_monitor_until_the_api_edits_it(
+    stack: EmbeddedStack, index: str, es: Elasticsearch
+) -> None:
+    clock = FakeClock(datetime.now(UTC))
+    settings = api_settings(stack, errors={"index": index})
+    admin = {"X-API-Key": ADMIN_KEY}
+    app = create_app(settings, clock=clock)
+    with serve(app) as url, httpx.Client(base_url=url, headers=READ, timeout=30) as api:
+        jobs = app.state.services.monitors.jobs
+        assert jobs.discover() == 1  # nightly carries a monitor_config; qa-inspection does not
+        assert [j.id for j in jobs.enabled()] == ["nightly"]
+        saved = api.get("/monitors/nightly").json()
+        assert (saved["saved"], saved["origin"], saved["config"]["checkin_margin"]) == (True, "checkin", 5)
+        assert jobs.discover() == 0  # nothing changed
+        later = NIGHTLY | {"checkin_margin": 15}
+        helpers.bulk(es, [{"_index": index, "_source": checkin("nightly", "r9", "ok", T0, later)}], refresh=True)
+        assert jobs.discover() == 1  # the SDK's newer monitor_config, as Sentry upserts it
+        assert api.get("/monitors/nightly").json()["config"]["checkin_margin"] == 15
+        edited = api.patch("/monitors/nightly", json={"config": NIGHTLY | {"checkin_margin": 30}}, headers=admin)
+        assert edited.json()["origin"] == "api"
+        newest = NIGHTLY | {"checkin_margin": 45}
+        at = T0 + timedelta(minutes=1)
+        helpers.bulk(es, [{"_index": index, "_source": checkin("nightly", "r10", "ok", at, newest)}], refresh=True)
+        assert jobs.discover() == 0  # edited through the API: its own configuration stays
+        assert api.get("/monitors/nightly").json()["config"]["checkin_margin"] == 30
