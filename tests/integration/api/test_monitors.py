@@ -13,6 +13,7 @@ from support.api import ADMIN_KEY, READ_KEY, T0, FakeClock, api_settings, serve
 from support.monitors import MAPPING, checkin
 
 from grokpipe.api.app import create_app
+from grokpipe.api.monitors.service import MonitorJob
 from grokpipe.embedded import EmbeddedStack
 
 READ = {"X-API-Key": READ_KEY}
@@ -55,7 +56,7 @@ def test_monitors_as_of_the_clock(stack: EmbeddedStack, index: str) -> None:
         assert api.get("/monitors/nope").status_code == 404
 
 
-def test_saved_monitors_crud(stack: EmbeddedStack, index: str) -> None:
+def test_saved_monitors_crud(stack: EmbeddedStack, index: str, es: Elasticsearch) -> None:
     clock = FakeClock(datetime.now(UTC))  # a saved monitor's ``created`` is the real time
     settings = api_settings(
         stack, errors={"index": index}, notifiers={"hook": {"type": "webhook", "url": "http://127.0.0.1:9/"}}
@@ -66,7 +67,8 @@ def test_saved_monitors_crud(stack: EmbeddedStack, index: str) -> None:
         "config": {"schedule": {"type": "interval", "value": 1, "unit": "hour"}},
         "notify": ["hook"],
     }
-    with serve(create_app(settings, clock=clock)) as url, httpx.Client(base_url=url, headers=READ, timeout=30) as api:
+    app = create_app(settings, clock=clock)
+    with serve(app) as url, httpx.Client(base_url=url, headers=READ, timeout=30) as api:
         assert api.post("/monitors", json=body).status_code == 403  # a read key
         assert api.post("/monitors", json=body | {"notify": ["nope"]}, headers=admin).status_code == 422
         created = api.post("/monitors", json=body, headers=admin)
@@ -87,8 +89,16 @@ def test_saved_monitors_crud(stack: EmbeddedStack, index: str) -> None:
         assert stale.status_code == 409
         assert api.put("/monitors/backup", json=body | {"slug": "other"}, headers=admin).status_code == 422
         assert api.put("/monitors/backup", json=body | {"enabled": False}, headers=admin).json()["enabled"] is False
+        monitors = app.state.services.monitors
+        saved = monitors.store.get("backup")
+        evaluated = monitors.service.run(MonitorJob("backup", monitors.jobs.schedule, saved), clock())
+        assert evaluated is not None
+        assert evaluated.alert is not None  # missed: its incident state is stored
+        state = (settings.indices.state, "monitor-backup")
+        assert es.exists(index=state[0], id=state[1])
         assert api.delete("/monitors/backup", headers=admin).status_code == 204
         assert api.get("/monitors/backup").status_code == 404
+        assert not es.exists(index=state[0], id=state[1])  # created again, it starts without an incident
 
 
 def test_monitors_are_rows_of_reports(stack: EmbeddedStack, index: str) -> None:

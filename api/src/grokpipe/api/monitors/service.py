@@ -38,6 +38,8 @@ from grokpipe.api.responses import AlertRecord
 from grokpipe.api.rules.schemas import Schedule
 from grokpipe.api.runner import Clock
 from grokpipe.api.scheduler import Scheduler
+from grokpipe.elasticsearch_client import elasticsearch_errors
+from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
 
 log = logging.getLogger(__name__)
 MONITOR_RUNS = Counter("grokpipe_api_monitor_runs_total", "Monitor evaluations by outcome", ["outcome"])
@@ -197,6 +199,7 @@ class Monitors:
         self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases, clock: Clock
     ) -> None:
         self.settings = settings.monitors
+        self.state_index = settings.indices.state
         self.store = MonitorStore(es, settings.indices.monitors)
         self.store.ensure()
         self.view = MonitorView(es, settings.errors.index, clock)
@@ -212,6 +215,17 @@ class Monitors:
         self.scheduler: Scheduler[MonitorJob] = Scheduler(
             self.jobs, self.service, settings.scheduler, clock, kind="monitor", workers=2
         )
+
+    def delete(self, slug: str, version: str | None = None) -> None:
+        """Delete a saved monitor and its evaluation state, so one created again starts without an incident."""
+        self.store.delete(slug, version)
+        try:
+            with elasticsearch_errors(f"deleting the state of monitor {slug}"):
+                self.store.es.delete(index=self.state_index, id=lease_id(slug), refresh=True)
+        except ElasticsearchNotFound:
+            pass
+        except ElasticsearchError as exc:  # the monitor is gone; a stale state only matters if it comes back
+            log.warning("monitor state not deleted", extra={"monitor.slug": slug, "error.message": str(exc)})
 
     def saved(self) -> dict[str, SavedMonitor]:
         return {m.slug: m for m in self.store.every()}

@@ -92,6 +92,7 @@ def update_monitor(
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_monitor(slug: str, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
-    """Delete a saved monitor (a later check-in with a ``monitor_config`` creates it again)."""
-    services.monitors.store.delete(slug, if_match)
+    """Delete a saved monitor and its incident state (a later check-in with a ``monitor_config`` creates it
+    again)."""
+    services.monitors.delete(slug, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
