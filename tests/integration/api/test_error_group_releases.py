@@ -4,6 +4,7 @@ environment filter of ``GET /errors``, and "resolved in the next release"."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +49,16 @@ def test_releases_environments_and_resolve_in_the_next_release(
         released = api.get("/errors", headers=READ, params={"release": "shop@1.0"}).json()["items"]
         assert [g["id"] for g in released] == ["pay"]
 
+        console = _console(api)
+        listed = console.get("/ui/errors", params={"environment": "staging", "window": "all"}).text
+        assert 'data-group-id="cart"' in listed
+        assert 'data-group-id="pay"' not in listed
+        assert '<option value="staging" selected>' in listed
+        page = console.get("/ui/errors/pay").text
+        assert "shop@1.0" in page
+        assert "shop@1.1" in page
+        console.close()
+
         resolved = api.post("/errors/pay/resolve", headers=ADMIN, params={"in_next_release": "true"})
         assert resolved.status_code == 200, resolved.text
         assert (resolved.json()["status"], resolved.json()["resolved_in_next_release"]) == ("resolved", True)
@@ -74,3 +85,13 @@ def test_an_older_group_index_gets_the_new_fields(es: Elasticsearch, make_servic
     fields = es.indices.get_mapping(index=index)[index]["mappings"]["properties"]
     assert fields["environments"] == {"type": "keyword"}
     assert fields["status"] == {"type": "keyword"}
+
+
+def _console(api: httpx.Client) -> httpx.Client:
+    """A console session (read key) on the same server."""
+    console = httpx.Client(base_url=api.base_url, timeout=30)
+    form = console.get("/ui/login").text
+    match = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert match is not None
+    assert console.post("/ui/login", data={"csrf": match.group(1), "key": READ_KEY}).status_code == 303
+    return console

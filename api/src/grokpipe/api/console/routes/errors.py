@@ -57,12 +57,13 @@ def _facets(services: Services) -> dict[str, list[str]]:
             "levels": {"terms": {"field": "level"}},
             "hosts": {"terms": {"field": "hosts", "size": 100}},
             "containers": {"terms": {"field": "containers", "size": 100}},
+            "environments": {"terms": {"field": "environments", "size": 100}},
         },
     )
     aggs = resp.get("aggregations", {})
     return {
         name: sorted(str(b["key"]) for b in aggs.get(name, {}).get("buckets", []))
-        for name in ("datasets", "levels", "hosts", "containers")
+        for name in ("datasets", "levels", "hosts", "containers", "environments")
     }
 
 
@@ -88,6 +89,7 @@ def errors_list(
     dataset: str = "",
     host: str = "",
     container: str = "",
+    environment: str = "",
     window: Window = "14d",
     sort: Sort = "count",
     q: str = "",
@@ -102,6 +104,7 @@ def errors_list(
         dataset=dataset or None,
         host=host or None,
         container=container or None,
+        environment=environment or None,
         since=now - delta if delta else None,
         q=q or None,
         sort=sort,
@@ -114,6 +117,7 @@ def errors_list(
         "dataset": dataset,
         "host": host,
         "container": container,
+        "environment": environment,
         "window": window,
         "sort": sort,
         "q": q,
