@@ -242,4 +242,7 @@ class ApiSettings(ServiceSettings):
     def _keys_required(self) -> ApiSettings:
         if not self.auth.admin_keys:
             raise ValueError("auth.admin_keys: at least one admin API key is required")
+        unknown = sorted(set(self.monitors.notify) - set(self.notifiers))
+        if unknown:
+            raise ValueError(f"monitors.notify: unknown notifiers {', '.join(unknown)} (not under notifiers:)")
         return self
