@@ -24,7 +24,7 @@ _EXAMPLE: dict[str, Any] = {
         "max_runtime": 60,
         "timezone": "Europe/Berlin",
     },
-    "notify": ["ops-webhook"],
+    "notify": ["local-sink"],
 }
 
 
