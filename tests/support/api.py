@@ -37,6 +37,7 @@ LOGS_MAPPING: dict[str, Any] = {
         "log": {
             "properties": {
                 "level": {"type": "keyword"},
+                "pattern": {"properties": {"key": {"type": "keyword"}, "template": {"type": "keyword"}}},
                 "origin": {
                     "properties": {"file": {"properties": {"name": {"type": "keyword"}, "line": {"type": "long"}}}}
                 },

@@ -17,7 +17,8 @@ from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
 from grokpipe.api.groups.schemas import DigestCreate
-from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, patterns, rules, search, sink
+from grokpipe.api.patterns import routes as pattern_routes
+from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, search, sink
 from grokpipe.api.routes import checks as check_routes
 from grokpipe.api.routes import demo as demo_routes
 from grokpipe.api.routes import monitors as monitor_routes
@@ -96,7 +97,7 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
         docs_url=None,  # /docs and /redoc are served without a CDN by api/routes/docs.py
         redoc_url=None,
     )
-    for module in (rules, alerts, errors, patterns, digests, notifiers, search, health, docs):
+    for module in (rules, alerts, errors, pattern_routes, digests, notifiers, search, health, docs):
         app.include_router(module.router)
     if settings.dev_sink:
         app.include_router(sink.router)

@@ -13,5 +13,11 @@ RULE_LATENESS = Histogram(
 )
 NOTIFICATIONS = Counter("grokpipe_api_notifications_total", "Notifications by outcome", ["outcome"])
 GROUP_SYNCS = Counter("grokpipe_api_error_group_syncs_total", "Error-group store updates", ["outcome"])
+PATTERN_SYNCS = Counter("grokpipe_api_pattern_syncs_total", "Pattern store updates", ["outcome"])
+PATTERN_OVERFLOW = Counter(
+    "grokpipe_api_pattern_overflow_keys_total",
+    "Pattern keys not kept in the store (patterns.max_patterns or max_keys_per_pattern reached)",
+    ["reason"],
+)
 DIGESTS = Counter("grokpipe_api_digests_total", "Error digests sent", ["outcome"])
 ALERTS = Counter("grokpipe_api_alerts_total", "Alert history documents", ["source", "kind"])

@@ -15,7 +15,7 @@ from grokpipe.api.checks.service import Checks
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.revoked import Revoked
 from grokpipe.api.groups.blame import Blame
-from grokpipe.api.groups.counts import Counter
+from grokpipe.api.groups.counts import Counter, KeyCounter
 from grokpipe.api.groups.digest import DigestRunner
 from grokpipe.api.groups.notify import GroupNotifier
 from grokpipe.api.groups.schemas import Digest
@@ -26,6 +26,9 @@ from grokpipe.api.lease import Leases
 from grokpipe.api.monitors.service import Monitors
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.render import Presentation
+from grokpipe.api.patterns.service import Patterns
+from grokpipe.api.patterns.store import PatternStore
+from grokpipe.api.patterns.sync import PatternSync
 from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.runner import Clock, FieldCache, RuleRunner
@@ -33,6 +36,7 @@ from grokpipe.api.scheduler import Scheduler
 from grokpipe.api.search.service import Searcher
 from grokpipe.api.search.store import SavedSearches
 from grokpipe.api.store import DigestStore, RuleStore, ensure_indices
+from grokpipe.fieldnames import LOG_PATTERN_KEY
 
 
 def utc_now() -> datetime:
@@ -62,6 +66,9 @@ class Services:
     attempts: FailedAttempts
     revoked: Revoked
     monitors: Monitors
+    pattern_store: PatternStore
+    patterns: Patterns
+    pattern_sync: PatternSync
 
     @classmethod
     def build(cls, settings: ApiSettings, clock: Clock = utc_now) -> Services:
@@ -109,6 +116,10 @@ class Services:
         revoked = Revoked(es, indices.sessions)
         revoked.ensure()
         monitors = Monitors(es, settings, dispatcher, leases, clock)
+        pattern_store = PatternStore(es, indices.patterns, indices.state)
+        pattern_store.ensure()
+        pattern_counter = KeyCounter(es, settings.patterns.index, field=LOG_PATTERN_KEY)
+        patterns = Patterns(pattern_store, pattern_counter, clock)
         digest_runner = DigestRunner(
             es,
             groups,
@@ -119,6 +130,7 @@ class Services:
             people=settings.people(),
             clock=clock,
             failing_monitors=monitors.failing,
+            patterns=patterns,
         )
         digest_scheduler = Scheduler(digests, digest_runner, settings.scheduler, clock, kind="digest", workers=2)
         return cls(
@@ -143,6 +155,9 @@ class Services:
             FailedAttempts(settings.auth.failed_attempts, settings.auth.failed_window),
             revoked,
             monitors,
+            pattern_store,
+            patterns,
+            PatternSync(pattern_store, pattern_counter, settings.patterns, leases=leases, clock=clock),
         )
 
     def start(self) -> None:
@@ -153,8 +168,11 @@ class Services:
         self.monitors.start()
         if self.settings.errors.enabled:
             self.group_sync.start()
+        if self.settings.patterns.enabled:
+            self.pattern_sync.start()
 
     def close(self) -> None:
+        self.pattern_sync.stop()
         self.group_sync.stop()
         self.monitors.stop()
         self.checks.stop()

@@ -129,6 +129,13 @@ No errors in this period.
 {% for m in monitors %}
 - **{{ m.status | upper }}** {{ m.name }} · last check-in {{ when(m.last_checkin) if m.last_checkin else 'never' }}
 {% endfor %}
+{% endif %}
+{% if patterns %}
+
+#### New patterns
+{% for p in patterns %}
+- `{{ p.template | truncate(160) }}` · {{ p.count }} in the period · first seen {{ when(p.first_seen) }}
+{% endfor %}
 {% endif %}"""
 
 DIGEST_HTML = """\
@@ -152,6 +159,15 @@ DIGEST_HTML = """\
 <tr><th>status</th><th>monitor</th><th>last check-in</th></tr>
 {% for m in monitors %}<tr class="monitor" style="background:#fde2e2"><td>{{ m.status }}</td><td>{{ m.name }}</td>\
 <td>{{ when(m.last_checkin) if m.last_checkin else 'never' }}</td></tr>
+{% endfor %}
+</table>
+{% endif %}
+{% if patterns %}
+<h3>New patterns</h3>
+<table cellpadding="6" style="border-collapse:collapse" border="1">
+<tr><th>pattern</th><th>count</th><th>first seen</th></tr>
+{% for p in patterns %}<tr><td><code>{{ p.template | truncate(300) }}</code></td>\
+<td align="right">{{ p.count }}</td><td>{{ when(p.first_seen) }}</td></tr>
 {% endfor %}
 </table>
 {% endif %}

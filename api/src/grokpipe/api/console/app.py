@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.access import Forbidden, LoginRequired, base_path, current_session, get_sessions
 from grokpipe.api.console.render import page
-from grokpipe.api.console.routes import alerts, checks, errors, login, logs, monitors, rules
+from grokpipe.api.console.routes import alerts, checks, errors, login, logs, monitors, patterns, rules
 from grokpipe.api.console.session import Sessions
 from grokpipe.api.errors import ApiError
 
@@ -48,7 +48,7 @@ def console_app(parent: FastAPI, settings: ApiSettings) -> FastAPI:
     app.state.parent = parent
     app.state.sessions = Sessions(settings.auth)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (login, errors, logs, rules, alerts, checks, monitors):
+    for module in (login, errors, patterns, logs, rules, alerts, checks, monitors):
         app.include_router(module.router)
 
     @app.middleware("http")

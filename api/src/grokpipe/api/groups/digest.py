@@ -13,12 +13,20 @@ from datetime import datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from grokpipe.api import metrics
 from grokpipe.api.errors import ApiError
 from grokpipe.api.groups.counts import Counter
-from grokpipe.api.groups.schemas import Digest, DigestBody, DigestReport, DigestRow, ErrorGroup, MonitorRow
+from grokpipe.api.groups.schemas import (
+    Digest,
+    DigestBody,
+    DigestPattern,
+    DigestReport,
+    DigestRow,
+    ErrorGroup,
+    MonitorRow,
+)
 from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
@@ -26,6 +34,7 @@ from grokpipe.api.lease import Leases
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People
+from grokpipe.api.patterns.service import Patterns
 from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
@@ -50,13 +59,14 @@ class DigestTotals(BaseModel):
 
 
 class DigestFacts(BaseModel):
-    """The ``digest`` layout's context: the digest, its period, its rows and totals."""
+    """The ``digest`` layout's context: the digest, its period, its rows and totals, its new patterns."""
 
     digest: DigestTitle
     period: DigestPeriod
     rows: list[DigestRow]
     monitors: list[MonitorRow] = []  #: cron monitors failing when it is sent (``monitors: true``)
     totals: DigestTotals
+    patterns: list[DigestPattern] = Field(default_factory=list)
 
 
 def lease_id(digest_id: str) -> str:
@@ -76,9 +86,11 @@ class DigestRunner:
         people: People,
         clock: Clock,
         failing_monitors: Callable[[], list[MonitorRow]] | None = None,
+        patterns: Patterns | None = None,
     ) -> None:
         self.failing_monitors = failing_monitors
         self.es = es
+        self.patterns = patterns
         self.store = store
         self.counter = counter
         self.dispatcher = dispatcher
@@ -116,6 +128,7 @@ class DigestRunner:
             regressed=sum(r.flag == "regressed" for r in rows),
             groups=len(counts),
             events=sum(counts.values()),
+            patterns=self._new_patterns(digest, start, end),
         )
 
     def _monitors(self) -> list[MonitorRow]:
@@ -127,6 +140,22 @@ class DigestRunner:
         except ApiError as exc:
             log.warning("digest without its monitors", extra={"error.message": str(exc)})
             return []
+
+    def _new_patterns(self, digest: DigestBody, start: datetime, end: datetime) -> list[DigestPattern]:
+        """The period's new patterns with the most events (``new_patterns`` of them), under the digest's filter."""
+        if not digest.new_patterns or self.patterns is None:
+            return []
+        flt = digest.filter
+        page = self.patterns.search(
+            datasets=flt.datasets or None,
+            levels=flt.levels or None,
+            since=start,
+            until=end,
+            new=True,
+            sort="count",
+            limit=digest.new_patterns,
+        )
+        return [DigestPattern(id=p.id, template=p.template, count=p.count, first_seen=p.first_seen) for p in page.items]
 
     def _changed(self, digest: DigestBody, start: datetime, end: datetime) -> list[ErrorGroup]:
         """Groups first seen or regressed in the period (even with no event left in the filter's window)."""
@@ -176,6 +205,7 @@ class DigestRunner:
             period=DigestPeriod(start=report.start.isoformat(), end=report.end.isoformat()),
             rows=report.rows,
             monitors=report.monitors,
+            patterns=report.patterns,
             totals=DigestTotals(new=report.new, regressed=report.regressed, groups=report.groups, events=report.events),
         )
         return Message(

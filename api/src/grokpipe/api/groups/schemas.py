@@ -150,6 +150,9 @@ class DigestBody(Strict):
     filter: DigestFilter = Field(default_factory=DigestFilter)
     top: int = Field(default=10, ge=1, le=100)
     monitors: bool = Field(default=False, description="also list the cron monitors failing when it is sent")
+    new_patterns: int = Field(
+        default=0, ge=0, le=50, description="a section with up to this many patterns first seen in the period (0: none)"
+    )
     notify: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
 
@@ -166,6 +169,7 @@ class DigestUpdate(Strict):
     filter: DigestFilter | None = None
     top: int | None = None
     monitors: bool | None = None
+    new_patterns: int | None = None
     notify: list[str] | None = None
     tags: list[str] | None = None
 
@@ -214,6 +218,15 @@ class MonitorRow(BaseModel):
     since: datetime | None = None
 
 
+class DigestPattern(BaseModel):
+    """A pattern first seen in a digest's period (``/patterns/{id}``)."""
+
+    id: str
+    template: str
+    count: int = Field(description="events in the period")
+    first_seen: datetime | None
+
+
 class DigestReport(BaseModel):
     digest_id: str | None
     name: str
@@ -225,6 +238,7 @@ class DigestReport(BaseModel):
     regressed: int
     groups: int
     events: int
+    patterns: list[DigestPattern] = Field(default_factory=list, description="new patterns (digest.new_patterns)")
     notifications: dict[str, NotificationOutcome] = Field(default_factory=dict)
 
 

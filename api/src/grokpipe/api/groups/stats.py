@@ -85,18 +85,27 @@ SOURCE_FIELDS = [KEY, INGESTED, "host.name", "event.dataset", "container.name", 
 PAGE = 5000
 
 
-def changes_search(since: datetime, after: list[Any] | None = None, size: int = PAGE) -> dict[str, Any]:
+def changes_search(
+    since: datetime,
+    after: list[Any] | None = None,
+    size: int = PAGE,
+    *,
+    field: str = KEY,
+    source: list[str] | None = None,
+    before: datetime | None = None,
+) -> dict[str, Any]:
     """One page of the events ingested since ``since``, in ingestion order.
 
     Reading the events themselves (a few fields each) costs what was ingested, whatever the number of
     fingerprints; a ``terms`` aggregation with per-bucket sub-aggregations costs the embedded server a
     scan per bucket.
     """
+    bounds = {"gte": iso(since)} | ({"lt": iso(before)} if before is not None else {})
     body: dict[str, Any] = {
         "size": size,
-        "query": {"bool": {"filter": [{"exists": {"field": KEY}}, {"range": {INGESTED: {"gte": iso(since)}}}]}},
+        "query": {"bool": {"filter": [{"exists": {"field": field}}, {"range": {INGESTED: bounds}}]}},
         "sort": [{INGESTED: {"order": "asc"}}, {"event.id": {"order": "asc"}}],
-        "_source": SOURCE_FIELDS,
+        "_source": source or SOURCE_FIELDS,
         "track_total_hits": False,
     }
     if after is not None:
@@ -104,13 +113,13 @@ def changes_search(since: datetime, after: list[Any] | None = None, size: int = 
     return body
 
 
-def fold(hits: list[dict[str, Any]], settled_before: datetime) -> dict[str, KeyStats]:
+def fold(hits: list[dict[str, Any]], settled_before: datetime, *, field: str = KEY) -> dict[str, KeyStats]:
     """Per fingerprint: events seen, those ingested before ``settled_before``, first/last seen, newest events."""
     out: dict[str, KeyStats] = {}
     newest: dict[str, list[tuple[datetime, str, dict[str, Any]]]] = {}
     for hit in hits:
         source = hit.get("_source", {})
-        key = get(source, KEY)
+        key = get(source, field)
         at = parse_time(get(source, "@timestamp"))
         ingested = parse_time(get(source, INGESTED))
         if not isinstance(key, str) or at is None:
@@ -167,18 +176,18 @@ def key_events_search(key: str, order: Literal["asc", "desc"], size: int) -> dic
     }
 
 
-def live_counts_search(bounds: dict[datetime, list[str]]) -> dict[str, Any]:
+def live_counts_search(bounds: dict[datetime, list[str]], *, field: str = KEY) -> dict[str, Any]:
     """Events per fingerprint ingested at or after each fingerprint's own bound, in one request: a
     ``filters`` bucket per distinct bound, each with the counts of its fingerprints."""
     filters = {
-        str(i): {"bool": {"filter": [{"terms": {KEY: keys}}, {"range": {INGESTED: {"gte": iso(bound)}}}]}}
+        str(i): {"bool": {"filter": [{"terms": {field: keys}}, {"range": {INGESTED: {"gte": iso(bound)}}}]}}
         for i, (bound, keys) in enumerate(bounds.items())
     }
     size = max(1, max((len(keys) for keys in bounds.values()), default=1))
     return {
         "size": 0,
-        "query": {"bool": {"filter": [{"terms": {KEY: [k for keys in bounds.values() for k in keys]}}]}},
-        "aggs": {"b": {"filters": {"filters": filters}, "aggs": {"k": {"terms": {"field": KEY, "size": size}}}}},
+        "query": {"bool": {"filter": [{"terms": {field: [k for keys in bounds.values() for k in keys]}}]}},
+        "aggs": {"b": {"filters": {"filters": filters}, "aggs": {"k": {"terms": {"field": field, "size": size}}}}},
     }
 
 
@@ -189,16 +198,18 @@ def parse_live_counts(response: dict[str, Any]) -> dict[str, int]:
     return out
 
 
-def counts_search(keys: list[str], since: datetime | None, until: datetime | None) -> dict[str, Any]:
+def counts_search(
+    keys: list[str], since: datetime | None, until: datetime | None, *, field: str = KEY
+) -> dict[str, Any]:
     """Events per fingerprint ingested in ``[since, until)`` (open ends where None)."""
     bounds = {op: iso(t) for op, t in (("gte", since), ("lt", until)) if t is not None}
-    filters: list[dict[str, Any]] = [{"terms": {KEY: keys}}]
+    filters: list[dict[str, Any]] = [{"terms": {field: keys}}]
     if bounds:
         filters.append({"range": {INGESTED: bounds}})
     return {
         "size": 0,
         "query": {"bool": {"filter": filters}},
-        "aggs": {"k": {"terms": {"field": KEY, "size": max(1, len(keys))}}},
+        "aggs": {"k": {"terms": {"field": field, "size": max(1, len(keys))}}},
     }
 
 
@@ -209,9 +220,11 @@ def window_search(
     *,
     datasets: list[str] | None = None,
     levels: list[str] | None = None,
+    hosts: list[str] | None = None,
+    field: str = KEY,
 ) -> dict[str, Any]:
     """Events per fingerprint with ``@timestamp`` in ``[start, end)``: the counts users see."""
-    filters: list[dict[str, Any]] = [{"terms": {KEY: keys}} if keys is not None else {"exists": {"field": KEY}}]
+    filters: list[dict[str, Any]] = [{"terms": {field: keys}} if keys is not None else {"exists": {"field": field}}]
     bounds = {op: iso(t) for op, t in (("gte", start), ("lt", end)) if t is not None}
     if bounds:
         filters.append({"range": {"@timestamp": bounds}})
@@ -219,8 +232,10 @@ def window_search(
         filters.append({"terms": {"event.dataset": datasets}})
     if levels:
         filters.append({"terms": {"log.level": levels}})
+    if hosts:
+        filters.append({"terms": {"host.name": hosts}})
     size = max(1, len(keys)) if keys is not None else MAX_KEYS
-    return {"size": 0, "query": {"bool": {"filter": filters}}, "aggs": {"k": {"terms": {"field": KEY, "size": size}}}}
+    return {"size": 0, "query": {"bool": {"filter": filters}}, "aggs": {"k": {"terms": {"field": field, "size": size}}}}
 
 
 def parse_counts(response: dict[str, Any]) -> dict[str, int]:
@@ -232,14 +247,16 @@ def parse_counts(response: dict[str, Any]) -> dict[str, int]:
 Interval = Literal["hour", "day"]
 
 
-def histogram_search(keys: list[str], start: datetime, end: datetime, interval: Interval) -> dict[str, Any]:
+def histogram_search(
+    keys: list[str], start: datetime, end: datetime, interval: Interval, *, field: str = KEY
+) -> dict[str, Any]:
     return {
         "size": SAMPLES,
         "sort": [{"@timestamp": {"order": "desc"}}],
         "query": {
             "bool": {
                 "filter": [
-                    {"terms": {KEY: keys}},
+                    {"terms": {field: keys}},
                     {"range": {"@timestamp": {"gte": iso(start), "lt": iso(end)}}},
                 ]
             }

@@ -1,133 +1,133 @@
-"""Searches for patterns over the logs index, as builders and parsers plus one small reader class."""
+"""What ``/patterns`` does: patterns of a time window ranked, one pattern in detail (routes only translate HTTP).
+
+Counts in a window are exact: the events of each key with ``@timestamp`` in the window (one ``terms``
+aggregation bounded by the window), folded into the pattern the key was merged into. Keys the store has
+not placed yet (ingested since its last pass) are not in any pattern until it has.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any
 
-from elasticsearch import Elasticsearch
-from fastapi import HTTPException
-
-from grokpipe.api.errors import search_failed
-from grokpipe.api.patterns.schemas import Bucket, PatternDetail, PatternPublic
+from grokpipe.api.errors import NotFound
+from grokpipe.api.groups.counts import KeyCounter
+from grokpipe.api.groups.schemas import Bucket
+from grokpipe.api.groups.stats import Interval, histogram_search, parse_histogram
+from grokpipe.api.patterns.schemas import Pattern, PatternDetail, PatternPublic, Sort
+from grokpipe.api.patterns.store import PatternStore
 from grokpipe.api.rules.schemas import Page
 from grokpipe.api.runner import Clock
-from grokpipe.elasticsearch_client import elasticsearch_errors
-from grokpipe.errors import ElasticsearchError
-from grokpipe.fieldnames import LOG_PATTERN_KEY, LOG_PATTERN_TEMPLATE
+from grokpipe.fieldnames import LOG_PATTERN_KEY
 
-MAX_LIMIT: Final = 500
-SAMPLES: Final = 5
-DEFAULT_WINDOW: Final = timedelta(hours=24)
-Interval = Literal["hour", "day"]
+DEFAULT_WINDOW = timedelta(hours=24)
 
 
-def window_filter(
-    since: datetime, until: datetime, dataset: str | None, level: str | None, host: str | None
-) -> list[dict[str, Any]]:
-    filters: list[dict[str, Any]] = [
-        {"exists": {"field": LOG_PATTERN_KEY}},
-        {"range": {"@timestamp": {"gte": since.isoformat(), "lt": until.isoformat()}}},
-    ]
-    for field, value in (("event.dataset", dataset), ("log.level", level), ("host.name", host)):
-        if value is not None:
-            filters.append({"term": {field: value}})
-    return filters
-
-
-def list_search(filters: list[dict[str, Any]], limit: int) -> dict[str, Any]:
-    return {
-        "size": 0,
-        "query": {"bool": {"filter": filters}},
-        "aggs": {
-            "k": {
-                "terms": {"field": LOG_PATTERN_KEY, "size": limit},
-                "aggs": {
-                    "t": {"terms": {"field": LOG_PATTERN_TEMPLATE, "size": 1}},
-                    "l": {"terms": {"field": "log.level", "size": 1}},
-                    "d": {"terms": {"field": "event.dataset", "size": 1}},
-                },
-            }
-        },
-    }
-
-
-def _top(bucket: dict[str, Any], name: str) -> str | None:
-    inner = bucket.get(name, {}).get("buckets", [])
-    return str(inner[0]["key"]) if inner else None
-
-
-def parse_list(response: dict[str, Any]) -> list[PatternPublic]:
-    return [
-        PatternPublic(
-            id=str(b["key"]),
-            template=_top(b, "t") or "",
-            count=int(b["doc_count"]),
-            level=_top(b, "l"),
-            dataset=_top(b, "d"),
-        )
-        for b in response.get("aggregations", {}).get("k", {}).get("buckets", [])
-    ]
+def rank(items: list[PatternPublic], sort: Sort) -> list[PatternPublic]:
+    """Most events first; newest first; largest growth first; fewest events first (ties by id)."""
+    if sort == "count":
+        return sorted(items, key=lambda p: (-p.count, p.id))
+    if sort == "change":
+        return sorted(items, key=lambda p: (-p.change, -p.count, p.id))
+    if sort == "rare":
+        return sorted(items, key=lambda p: (p.count, p.id))
+    return sorted(items, key=lambda p: (-(p.first_seen.timestamp() if p.first_seen else 0), p.id))
 
 
 class Patterns:
-    """Reads patterns from the events in ``index``; ``since`` defaults to a day before ``until`` (now)."""
-
-    def __init__(self, es: Elasticsearch, index: str, clock: Clock) -> None:
-        self._es = es
-        self._index = index
-        self._clock = clock
-
-    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            with elasticsearch_errors(f"search of {self._index}"):
-                return dict(self._es.search(index=self._index, allow_no_indices=True, ignore_unavailable=True, **body))
-        except ElasticsearchError as exc:
-            raise search_failed(f"search of {self._index}", exc) from exc
+    def __init__(self, store: PatternStore, counter: KeyCounter, clock: Clock) -> None:
+        self.store = store
+        self.counter = counter
+        self.clock = clock
 
     def _window(self, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
-        end = until or self._clock()
+        end = until or self.clock()
         return since or end - DEFAULT_WINDOW, end
+
+    def _per_pattern(self, window: dict[str, int], owners: dict[str, str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for key, n in window.items():
+            pid = owners.get(key)
+            if pid is not None:
+                out[pid] = out.get(pid, 0) + n
+        return out
+
+    def totals(self, patterns: list[Pattern]) -> dict[str, int]:
+        """Events ever: stored counts + those of their keys ingested since their bound."""
+        by_bound: dict[datetime, list[str]] = {}
+        for pattern in patterns:
+            if pattern.keys:
+                by_bound.setdefault(pattern.settled_through, []).extend(pattern.keys)
+        live = self.counter.live(by_bound)
+        return {p.id: p.count + sum(live.get(k, 0) for k in p.keys) for p in patterns}
 
     def search(
         self,
         *,
-        dataset: str | None = None,
-        level: str | None = None,
-        host: str | None = None,
+        datasets: list[str] | None = None,
+        levels: list[str] | None = None,
+        hosts: list[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        new: bool = False,
+        sort: Sort = "count",
+        offset: int = 0,
         limit: int = 50,
     ) -> Page[PatternPublic]:
+        """Patterns with events in ``[since, until)`` (default: the last 24 hours) matching the filters;
+        ``new``: only those first seen in the window."""
         start, end = self._window(since, until)
-        body = list_search(window_filter(start, end, dataset, level, host), min(limit, MAX_LIMIT))
-        items = parse_list(self._search(body))
-        return Page(items=items, total=len(items), offset=0, limit=limit)
-
-    def detail(
-        self, key: str, *, since: datetime | None = None, until: datetime | None = None, interval: Interval = "hour"
-    ) -> PatternDetail:
-        start, end = self._window(since, until)
-        filters = [*window_filter(start, end, None, None, None), {"term": {LOG_PATTERN_KEY: key}}]
-        body = {
-            "size": SAMPLES,
-            "sort": [{"@timestamp": {"order": "desc"}}],
-            "query": {"bool": {"filter": filters}},
-            "aggs": {
-                **list_search(filters, 1)["aggs"],
-                "h": {
-                    "date_histogram": {"field": "@timestamp", "fixed_interval": "1h" if interval == "hour" else "1d"}
-                },
-            },
-        }
-        response = self._search(body)
-        found = parse_list(response)
-        if not found:
-            raise HTTPException(404, f"no events of pattern {key!r} in the window")
-        buckets = [
-            Bucket(start=datetime.fromisoformat(str(b["key_as_string"])), count=int(b["doc_count"]))
-            for b in response.get("aggregations", {}).get("h", {}).get("buckets", [])
-            if b.get("key_as_string")
+        filters: dict[str, Any] = {"datasets": datasets or None, "levels": levels or None, "hosts": hosts or None}
+        window = self.counter.window(None, start, end, **filters)
+        previous = self.counter.window(None, start - (end - start), start, **filters)
+        owners = self.store.owners(sorted(set(window) | set(previous)))
+        counts, before = self._per_pattern(window, owners), self._per_pattern(previous, owners)
+        found = self.store.many(sorted(counts))
+        patterns = [v.pattern for v in found.values()]
+        if new:
+            patterns = [p for p in patterns if p.first_seen is not None and p.first_seen >= start]
+        totals = self.totals(patterns)
+        items = [
+            PatternPublic.of(p, count=counts.get(p.id, 0), previous=before.get(p.id, 0), total=totals[p.id])
+            for p in patterns
         ]
-        samples = [hit["_source"] for hit in response.get("hits", {}).get("hits", [])]
-        return PatternDetail(**found[0].model_dump(), histogram=buckets, samples=samples)
+        ranked = rank(items, sort)
+        return Page[PatternPublic](items=ranked[offset : offset + limit], total=len(ranked), offset=offset, limit=limit)
+
+    def get(self, pattern_id: str) -> Pattern:
+        """The pattern, also by any key merged into it."""
+        try:
+            return self.store.get(pattern_id)
+        except NotFound:
+            owner = self.store.owners([pattern_id]).get(pattern_id)
+            if owner is None:
+                raise
+            return self.store.get(owner)
+
+    def detail(self, pattern_id: str, *, interval: Interval = "hour") -> PatternDetail:
+        """Hourly counts of the last 24 hours (daily: 14 days), its newest events and its keys."""
+        pattern = self.get(pattern_id)
+        now = self.clock()
+        span = timedelta(hours=24) if interval == "hour" else timedelta(days=14)
+        step = timedelta(hours=1) if interval == "hour" else timedelta(days=1)
+        seconds = step.total_seconds()
+        start = datetime.fromtimestamp((now - span).timestamp() // seconds * seconds + seconds, now.tzinfo)
+        keys = pattern.keys or [pattern.id]
+        resp = self.counter.search(histogram_search(keys, start, now, interval, field=LOG_PATTERN_KEY))
+        seen = {moment.timestamp(): n for moment, n in parse_histogram(resp)}
+        buckets: list[Bucket] = []
+        moment = start
+        while moment < now:
+            buckets.append(Bucket(start=moment, count=seen.get(moment.timestamp(), 0)))
+            moment += step
+        previous = self.counter.window(keys, start - (now - start), start)
+        samples = [h["_source"] | {"_id": h["_id"]} for h in resp.get("hits", {}).get("hits", [])]
+        public = PatternPublic.of(
+            pattern,
+            count=sum(b.count for b in buckets),
+            previous=sum(previous.values()),
+            total=self.totals([pattern])[pattern.id],
+        )
+        return PatternDetail.model_validate(
+            public.model_dump() | {"histogram": buckets, "samples": samples, "merged_keys": pattern.keys}
+        )
