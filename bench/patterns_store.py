@@ -2,15 +2,15 @@
 
 Run with ``make bench BENCH=patterns_store`` (or ``python bench/patterns_store.py --rate 5000 --seconds 180``).
 Events carrying ``log.pattern.key``/``log.pattern.template`` (as the indexer writes them) are bulk-written
-into an embedded server at ``--rate`` events/s, stamped ``event.ingested`` at the write (for ``--seconds``: when the server cannot take ``--rate``, the table says what it took): 80% from
-``--templates`` recurring templates (distinct first words: none merge), 20% with a random token: 8% a
-random session id (merges into one pattern), 8% a random 20-letter token (merges), 4% a random first word
-(never merges: a new pattern each, until ``patterns.max_patterns``, then the overflow pattern). One api
-runs the pattern sync every ``patterns.sync_interval`` under its lease. Once a second a poller takes the
-events written since its last look (a sample of at most 50) and records, for each, when its key is in a
-pattern in the store (from then on ``GET /patterns`` counts it): lag = that moment - ``event.ingested``.
-At the end it checks each of the top patterns' totals against Elasticsearch's counts. Not a test: nothing
-here asserts a time.
+into an embedded server at ``--rate`` events/s for ``--seconds`` (when the server cannot take ``--rate``, the
+table says what it took), stamped ``event.ingested`` at the write: 80% from ``--templates`` recurring
+templates (distinct first words: none merge), 20% with a random token: 8% a random session id (merges into one
+pattern), 8% a random 20-letter token (merges), 4% a random first word (never merges: a new pattern each,
+until ``patterns.max_patterns``, then the overflow pattern). One api runs the pattern sync every
+``patterns.sync_interval`` under its lease. Once a second a poller takes the events written since its last
+look (a sample of at most 50) and records, for each, when its key is in a pattern in the store (from then on
+``GET /patterns`` counts it): lag = that moment - ``event.ingested``. At the end it checks each of the top
+patterns' totals against Elasticsearch's counts. Not a test: nothing here asserts a time.
 """
 
 from __future__ import annotations

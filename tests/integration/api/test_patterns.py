@@ -106,6 +106,7 @@ def test_ids_stay_merges_stay_templates_generalise_and_counts_are_exact(
     assert len(detail["samples"]) == 5
     assert all(s["log"]["pattern"]["key"] in stored.keys for s in detail["samples"])
     assert client.get("/patterns/nope", headers=READ).status_code == 404
+    assert client.get("/patterns").status_code == 401
 
 
 def test_a_pass_killed_half_way_counts_nothing_twice(
