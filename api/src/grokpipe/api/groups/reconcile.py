@@ -11,16 +11,17 @@ and a fingerprint with events but no group gets one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from grokpipe.api.groups.counts import Counter
 from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
 from grokpipe.api.groups.stats import SAMPLES, KeyStats, fold, key_events_search, parse_counts, settled_counts_search
-from grokpipe.api.groups.store import Versioned
+from grokpipe.api.groups.store import GroupStore, Versioned
 
-if TYPE_CHECKING:
-    from grokpipe.api.groups.sync import GroupSync
+Create = Callable[[str, KeyStats, int, datetime], None]
+"""Creates the missing group of a key from its stats and settled count, as of the watermark (the sync's own path)."""
 
 
 @dataclass
@@ -31,11 +32,8 @@ class ReconcileResult:
     created: list[str] = field(default_factory=list)
 
 
-def reconcile(sync: GroupSync, now: datetime) -> ReconcileResult:
+def reconcile(store: GroupStore, counter: Counter, create: Create) -> ReconcileResult:
     """Call with the sync's lock held (no pass in between): stored counts = Elasticsearch's counts."""
-    from grokpipe.api.groups.sync import SyncResult
-
-    store, counter = sync.store, sync.counter
     watermark = store.watermark()
     result = ReconcileResult(watermark)
     if watermark == EPOCH:
@@ -47,19 +45,9 @@ def reconcile(sync: GroupSync, now: datetime) -> ReconcileResult:
     for key, count in true.items():
         current = existing.get(key)
         if current is None:
-            stats = _stats(sync, key)
+            stats = _stats(counter, key)
             if stats is not None:
-                sync._observe(
-                    key,
-                    stats=stats,
-                    current=None,
-                    added=count,
-                    since=watermark,
-                    settled_before=watermark,
-                    now=now,
-                    result=SyncResult(watermark, watermark),
-                    reread=True,
-                )
+                create(key, stats, count, watermark)
                 result.created.append(key)
             continue
         group = current.group
@@ -72,9 +60,9 @@ def reconcile(sync: GroupSync, now: datetime) -> ReconcileResult:
     return result
 
 
-def _stats(sync: GroupSync, key: str) -> KeyStats | None:
-    newest = sync.counter.search(key_events_search(key, "desc", SAMPLES))["hits"]["hits"]
-    oldest = sync.counter.search(key_events_search(key, "asc", 1))["hits"]["hits"]
+def _stats(counter: Counter, key: str) -> KeyStats | None:
+    newest = counter.search(key_events_search(key, "desc", SAMPLES))["hits"]["hits"]
+    oldest = counter.search(key_events_search(key, "asc", 1))["hits"]["hits"]
     stats = fold(newest + oldest, EPOCH).get(key)
     if stats is not None:
         stats.seen = stats.settled = 0  # the count comes from the aggregation

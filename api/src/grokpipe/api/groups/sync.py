@@ -170,7 +170,21 @@ class GroupSync:
             self._reconciled_at is None
             or (now - self._reconciled_at).total_seconds() >= self.settings.reconcile_interval
         ):
-            repaired = reconcile(self, now)
+
+            def create(key: str, stats: KeyStats, count: int, watermark: datetime) -> None:
+                self._observe(
+                    key,
+                    stats=stats,
+                    current=None,
+                    added=count,
+                    since=watermark,
+                    settled_before=watermark,
+                    now=now,
+                    result=SyncResult(watermark, watermark),
+                    reread=True,
+                )
+
+            repaired = reconcile(self.store, self.counter, create)
             self._reconciled_at = now
             result.repaired = repaired.repaired + repaired.created
             if result.repaired:
