@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from grokpipe.api.checks.runner import CheckRunner
 from grokpipe.api.checks.schemas import CheckBody
 from grokpipe.api.config import CheckSettings
-from grokpipe.api.services import utc_now
+from grokpipe.api.kernel.clock import utc_now
 
 
 @dataclass

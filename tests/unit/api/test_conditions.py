@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.api.rules.conditions import build_search, evaluate, spike_fires, window_for
-from grokpipe.api.rules.schemas import RuleCreate, Schedule, SpikeCondition
+from grokpipe.api.rules.schemas import RuleCreate, SpikeCondition
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

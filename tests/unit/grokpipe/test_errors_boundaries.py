@@ -10,7 +10,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from pydantic import ValidationError
 
-from grokpipe.api.rules.schemas import Schedule
+from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.embedded import free_port
 from grokpipe.errors import ElasticsearchUnavailable
 from grokpipe.indexer.config import IndexerSettings

@@ -17,6 +17,7 @@ from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
 from grokpipe.api.groups.schemas import DigestCreate
+from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.patterns import routes as pattern_routes
 from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, search, sink
 from grokpipe.api.routes import checks as check_routes
@@ -25,8 +26,7 @@ from grokpipe.api.routes import monitors as monitor_routes
 from grokpipe.api.routes import reports as report_routes
 from grokpipe.api.rules import hints
 from grokpipe.api.rules.schemas import RuleCreate
-from grokpipe.api.runner import Clock
-from grokpipe.api.services import Services, utc_now
+from grokpipe.api.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from grokpipe.api.checks.sealing import valid_key
+from grokpipe.api.kernel.durations import Duration
 from grokpipe.api.notifiers.channels import HANDLES, NotifierConfig
 from grokpipe.api.notifiers.people import People
-from grokpipe.api.rules.durations import Duration
 from grokpipe.settings import ElasticsearchSettings, HttpSettings, Section, ServiceSettings
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from grokpipe.api import metrics
 from grokpipe.api.config import IndicesSettings
 from grokpipe.api.errors import search_failed
 from grokpipe.api.history import History
+from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.lease import Claim, Leases
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Kind, Message, Subject
@@ -29,7 +29,6 @@ from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 class FieldCache:

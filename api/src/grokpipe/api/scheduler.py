@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from grokpipe.api.config import SchedulerSettings
-from grokpipe.api.rules.schemas import Schedule
-from grokpipe.api.runner import Clock
+from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.schedule import Schedule
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch
 
@@ -22,6 +21,7 @@ from grokpipe.api.groups.schemas import Digest
 from grokpipe.api.groups.service import ErrorGroups
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.groups.sync import GroupSync
+from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.lease import Leases
 from grokpipe.api.monitors.service import Monitors
 from grokpipe.api.notifiers.dispatch import Dispatcher
@@ -31,16 +31,12 @@ from grokpipe.api.patterns.store import PatternStore
 from grokpipe.api.patterns.sync import PatternSync
 from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.schemas import Rule
-from grokpipe.api.runner import Clock, FieldCache, RuleRunner
+from grokpipe.api.runner import FieldCache, RuleRunner
 from grokpipe.api.scheduler import Scheduler
 from grokpipe.api.search.service import Searcher
 from grokpipe.api.search.store import SavedSearches
 from grokpipe.api.store import DigestStore, RuleStore, ensure_indices
 from grokpipe.fieldnames import LOG_PATTERN_KEY
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from grokpipe.api.config import IndicesSettings
 from grokpipe.api.errors import Conflict, NotFound, search_failed
 from grokpipe.api.groups.schemas import Digest, DigestBody
-from grokpipe.api.rules.schemas import Page, Rule, RuleBody, Saved
+from grokpipe.api.kernel.schemas import Page, Saved
+from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, ElasticsearchNotFound
 from grokpipe.indices import create_index

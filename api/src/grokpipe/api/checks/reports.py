@@ -24,11 +24,11 @@ from grokpipe.api.checks.schemas import Report, ReportBody, ReportColumn, Report
 from grokpipe.api.checks.store import CheckStore
 from grokpipe.api.errors import NotFound
 from grokpipe.api.history import History
+from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.lease import Leases
 from grokpipe.api.monitors.view import Monitor
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
-from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 

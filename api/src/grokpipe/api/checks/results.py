@@ -16,7 +16,7 @@ from elasticsearch import Elasticsearch
 
 from grokpipe.api.checks.schemas import CheckRun, RowResult, RunRecord
 from grokpipe.api.errors import search_failed
-from grokpipe.api.rules.schemas import Page
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
 from grokpipe.indices import put_index_template

@@ -34,8 +34,8 @@ from grokpipe.api.checks.schemas import (
     WaitStep,
 )
 from grokpipe.api.config import CheckSettings
-from grokpipe.api.rules.durations import parse_duration
-from grokpipe.api.runner import Clock
+from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.durations import parse_duration
 
 Sleep = Callable[[float], None]
 ROW_THREADS = "check-row"

@@ -21,10 +21,11 @@ from pydantic import (
     model_validator,
 )
 
+from grokpipe.api.kernel.durations import Duration, parse_duration
+from grokpipe.api.kernel.schedule import Schedule
+from grokpipe.api.kernel.schemas import Saved, Strict
 from grokpipe.api.params import Moment
 from grokpipe.api.responses import AlertRecord, NotificationOutcome
-from grokpipe.api.rules.durations import Duration, parse_duration
-from grokpipe.api.rules.schemas import Saved, Schedule, Strict
 
 MatrixValue = str | int | float
 StepStatus = Literal["passed", "failed", "skipped"]

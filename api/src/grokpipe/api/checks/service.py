@@ -27,6 +27,7 @@ from grokpipe.api.checks.store import CheckStore, ReportStore
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
+from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.lease import Leases
 from grokpipe.api.monitors.lookup import MonitorLookup
 from grokpipe.api.monitors.store import MonitorStore
@@ -34,7 +35,6 @@ from grokpipe.api.monitors.view import MonitorView
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.responses import AlertRecord
-from grokpipe.api.runner import Clock
 from grokpipe.api.scheduler import Scheduler
 
 log = logging.getLogger(__name__)

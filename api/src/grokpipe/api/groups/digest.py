@@ -30,12 +30,12 @@ from grokpipe.api.groups.schemas import (
 from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
+from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.lease import Leases
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People
 from grokpipe.api.patterns.service import Patterns
-from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 _ORDER = {"new": 0, "regressed": 1, "ongoing": 2}

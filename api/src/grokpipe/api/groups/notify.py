@@ -17,10 +17,10 @@ from grokpipe.api.groups.counts import Counter
 from grokpipe.api.groups.schemas import ErrorGroup, GroupPublic
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
+from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Event, Kind, Message, Subject
 from grokpipe.api.notifiers.people import People
-from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 RULE = {"id": "error-groups", "name": "Error groups", "description": "new and regressed error groups"}

@@ -7,9 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from grokpipe.api.kernel.schedule import Schedule
+from grokpipe.api.kernel.schemas import Saved, Strict
 from grokpipe.api.params import Moment
 from grokpipe.api.responses import NotificationOutcome
-from grokpipe.api.rules.schemas import Saved, Schedule, Strict
 
 GroupStatus = Literal["unresolved", "resolved", "ignored"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

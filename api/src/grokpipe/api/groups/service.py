@@ -10,8 +10,8 @@ from grokpipe.api.groups.counts import Counter
 from grokpipe.api.groups.schemas import Bucket, ErrorGroup, GroupDetail, GroupPublic, IgnoreRequest
 from grokpipe.api.groups.stats import Interval, events_search, histogram_search, iso, parse_histogram
 from grokpipe.api.groups.store import GroupStore
-from grokpipe.api.rules.schemas import Page
-from grokpipe.api.runner import Clock
+from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.schemas import Page
 
 Sort = Literal["count", "last_seen", "first_seen"]
 _NO_IGNORE: dict[str, Any] = {"ignore_until": None, "ignore_until_count": None}

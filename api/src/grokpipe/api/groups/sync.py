@@ -32,9 +32,9 @@ from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
 from grokpipe.api.groups.stats import INGESTED, PAGE, KeyStats, changes_search, fold, get, parse_time
 from grokpipe.api.groups.store import GroupStore, Versioned
 from grokpipe.api.groups.transitions import NotifyPolicy, observe, react
+from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.durations import parse_duration
 from grokpipe.api.lease import Leases
-from grokpipe.api.rules.durations import parse_duration
-from grokpipe.api.runner import Clock
 
 log = logging.getLogger(__name__)
 LEASE_ID = "error-groups-sync"

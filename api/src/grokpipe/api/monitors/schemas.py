@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from grokpipe.api.kernel.schemas import Saved, Strict
 from grokpipe.api.monitors.schedule import MonitorConfig
-from grokpipe.api.rules.schemas import Saved, Strict
 
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 Origin = Literal["checkin", "api"]

@@ -24,6 +24,8 @@ from grokpipe.api.config import ApiSettings, MonitorSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.groups.schemas import MonitorRow
 from grokpipe.api.history import History
+from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.api.lease import Leases
 from grokpipe.api.monitors import alerts
 from grokpipe.api.monitors.alerts import MonitorAction
@@ -35,8 +37,6 @@ from grokpipe.api.monitors.view import Monitor, MonitorView
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.responses import AlertRecord
-from grokpipe.api.rules.schemas import Schedule
-from grokpipe.api.runner import Clock
 from grokpipe.api.scheduler import Scheduler
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound

@@ -17,10 +17,10 @@ from elasticsearch import Elasticsearch
 from pydantic import BaseModel, ValidationError
 
 from grokpipe.api.errors import NotFound, SearchFailed
+from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.monitors.schedule import MonitorConfig
 from grokpipe.api.monitors.schemas import SavedMonitor
 from grokpipe.api.monitors.state import CheckIn, new_state, on_checkin, on_tick
-from grokpipe.api.runner import Clock
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.groups.stats import Interval
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Moment
 from grokpipe.api.patterns.schemas import PatternDetail, PatternPublic, PatternSyncSummary, Sort
-from grokpipe.api.rules.schemas import Page
 
 router = APIRouter(prefix="/patterns", tags=["patterns"], route_class=DeclaredRoute)
 

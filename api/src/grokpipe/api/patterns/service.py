@@ -14,10 +14,10 @@ from grokpipe.api.errors import NotFound
 from grokpipe.api.groups.counts import KeyCounter
 from grokpipe.api.groups.schemas import Bucket
 from grokpipe.api.groups.stats import Interval, histogram_search, parse_histogram
+from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.patterns.schemas import Pattern, PatternDetail, PatternPublic, Sort
 from grokpipe.api.patterns.store import PatternStore
-from grokpipe.api.rules.schemas import Page
-from grokpipe.api.runner import Clock
 from grokpipe.fieldnames import LOG_PATTERN_KEY
 
 DEFAULT_WINDOW = timedelta(hours=24)

@@ -30,12 +30,12 @@ from grokpipe.api.groups.counts import KeyCounter
 from grokpipe.api.groups.schemas import EPOCH
 from grokpipe.api.groups.stats import INGESTED, SAMPLES, KeyStats, changes_search, fold, get, parse_time
 from grokpipe.api.groups.sync import floor_ms
+from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.lease import Leases
 from grokpipe.api.patterns.compare import merge, words
 from grokpipe.api.patterns.index import PatternIndex
 from grokpipe.api.patterns.schemas import OVERFLOW, Pattern
 from grokpipe.api.patterns.store import PatternStore, Versioned
-from grokpipe.api.runner import Clock
 from grokpipe.fieldnames import LOG_PATTERN_KEY, LOG_PATTERN_TEMPLATE
 
 log = logging.getLogger(__name__)

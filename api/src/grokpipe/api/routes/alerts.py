@@ -8,10 +8,10 @@ from fastapi import APIRouter
 
 from grokpipe.api.deps import ReadAccess, ServicesDep
 from grokpipe.api.errors import search_failed
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Moment, Paging
 from grokpipe.api.responses import AlertRecord
-from grokpipe.api.rules.schemas import Page
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError
 

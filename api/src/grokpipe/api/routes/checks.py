@@ -15,9 +15,9 @@ from grokpipe.api.checks import validate
 from grokpipe.api.checks.schemas import Check, CheckBody, CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
-from grokpipe.api.rules.schemas import Page
 from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/checks", tags=["checks"], route_class=DeclaredRoute)

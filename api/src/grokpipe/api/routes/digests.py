@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule
 from grokpipe.api.groups.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.notifiers.preview import DigestMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
-from grokpipe.api.rules.schemas import Page
 from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/digests", tags=["digests"], route_class=DeclaredRoute)

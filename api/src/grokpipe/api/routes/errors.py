@@ -18,9 +18,9 @@ from grokpipe.api.groups.schemas import (
 )
 from grokpipe.api.groups.service import Sort
 from grokpipe.api.groups.stats import Interval
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Moment, Paging
-from grokpipe.api.rules.schemas import Page
 
 router = APIRouter(prefix="/errors", tags=["errors"], route_class=DeclaredRoute)
 

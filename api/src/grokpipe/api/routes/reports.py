@@ -11,10 +11,10 @@ from grokpipe.api.checks import validate
 from grokpipe.api.checks.schemas import Report, ReportBody, ReportCreate, ReportResult, ReportUpdate
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.notifiers.preview import ReportMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
-from grokpipe.api.rules.schemas import Page
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the report's version; a stale one gets 409")]

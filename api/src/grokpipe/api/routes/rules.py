@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.notifiers.preview import GroupMessages, RuleMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
@@ -16,7 +17,6 @@ from grokpipe.api.rules.conditions import window_for
 from grokpipe.api.rules.schemas import (
     Acknowledged,
     FindingPreview,
-    Page,
     PreviewRequest,
     RuleBody,
     RuleCreate,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from grokpipe.api.rules.durations import parse_duration
+from grokpipe.api.kernel.durations import parse_duration
 from grokpipe.api.rules.schemas import (
     AnyCondition,
     FlatlineCondition,

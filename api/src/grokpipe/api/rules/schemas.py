@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Generic, Literal, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any, Literal
 
-from croniter import croniter  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from grokpipe.api.kernel.durations import Duration, parse_duration
+from grokpipe.api.kernel.schedule import Schedule
+from grokpipe.api.kernel.schemas import Saved, Strict
 from grokpipe.api.params import Moment
 from grokpipe.api.responses import NotificationOutcome
-from grokpipe.api.rules.durations import Duration, parse_duration
 from grokpipe.fieldnames import ERROR_GROUPING_KEY
-from grokpipe.timeutil import time_zone
-
-T = TypeVar("T")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AnyCondition(Strict):
@@ -93,41 +86,6 @@ Condition = Annotated[
     | PercentileCondition,
     Field(discriminator="type"),
 ]
-
-
-class Schedule(Strict):
-    """Either ``interval`` (aligned to the epoch so replicas agree on ticks) or ``cron`` in ``timezone``."""
-
-    interval: Duration | None = None
-    cron: str | None = None
-    timezone: str = "UTC"
-
-    @model_validator(mode="after")
-    def _one_of(self) -> Schedule:
-        if (self.interval is None) == (self.cron is None):
-            raise ValueError("set exactly one of schedule.interval or schedule.cron")
-        if self.cron is not None and not croniter.is_valid(self.cron):
-            raise ValueError(f"invalid cron expression {self.cron!r}")
-        time_zone(self.timezone)
-        return self
-
-    def next_after(self, moment: datetime) -> datetime:
-        """The first tick strictly after ``moment`` (aware datetimes)."""
-        if self.interval is not None:
-            step = parse_duration(self.interval).total_seconds()
-            ts = moment.timestamp()
-            return datetime.fromtimestamp((ts // step + 1) * step, moment.tzinfo)
-        local = moment.astimezone(ZoneInfo(self.timezone))
-        nxt: datetime = croniter(self.cron, local).get_next(datetime)
-        return nxt.astimezone(moment.tzinfo)
-
-    def previous(self, tick: datetime) -> datetime:
-        """The tick before ``tick``: a digest sent at ``tick`` covers ``[previous(tick), tick)``."""
-        if self.interval is not None:
-            return tick - parse_duration(self.interval)
-        local = tick.astimezone(ZoneInfo(self.timezone))
-        prev: datetime = croniter(self.cron, local).get_prev(datetime)
-        return prev.astimezone(tick.tzinfo)
 
 
 _EXAMPLE: dict[str, Any] = {
@@ -221,28 +179,12 @@ class RuleUpdate(Strict):
     tags: list[str] | None = None
 
 
-class Saved(BaseModel):
-    """Identity and the concurrency token of a stored definition (rule, digest)."""
-
-    id: str
-    version: str = Field(description="opaque token '<seq_no>:<primary_term>'; send it back as If-Match")
-    created: datetime
-    updated: datetime
-
-
 class Rule(RuleBody, Saved):
     """A stored rule: the body plus identity and the concurrency token."""
 
 
 class RulePublic(Rule):
     pass
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    offset: int
-    limit: int
 
 
 class PreviewRequest(Strict):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from grokpipe.api.rules.durations import Duration
+from grokpipe.api.kernel.durations import Duration
 
 
 class Event(BaseModel):

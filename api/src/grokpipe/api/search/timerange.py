@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from grokpipe.api.errors import InvalidQuery
-from grokpipe.api.rules.durations import parse_duration
+from grokpipe.api.kernel.durations import parse_duration
 
 #: the quick ranges the console offers
 QUICK = ("5m", "15m", "1h", "4h", "24h", "7d", "30d")

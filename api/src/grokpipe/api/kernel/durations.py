@@ -1,4 +1,4 @@
-"""Durations as users write them in rules (``30s``, ``5m``, ``1h``, ``1d``, ``2w``)."""
+"""Durations as users write them in rules, schedules and settings (``30s``, ``5m``, ``1h``, ``1d``, ``2w``)."""
 
 from __future__ import annotations
 
