@@ -44,7 +44,7 @@ import yaml  # noqa: E402
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
 
 from grokpipe.api.config import ApiSettings  # noqa: E402
-from grokpipe.api.lease import Claim  # noqa: E402
+from grokpipe.api.kernel.lease import Claim  # noqa: E402
 from grokpipe.api.rules.conditions import Evaluation  # noqa: E402
 from grokpipe.api.rules.schemas import Rule, RuleCreate  # noqa: E402
 from grokpipe.api.runner import RuleRunner, RunResult  # noqa: E402

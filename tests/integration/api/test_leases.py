@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from elasticsearch import Elasticsearch
 
-from grokpipe.api import lease
-from grokpipe.api.lease import Leases
-from grokpipe.api.throttle import RuleState
+from grokpipe.api.kernel import lease
+from grokpipe.api.kernel.alertstate import RuleState
+from grokpipe.api.kernel.lease import Leases
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from grokpipe.api.checks.alerts import CheckState, decide, dump, load
-from grokpipe.api.throttle import RuleState
+from grokpipe.api.kernel.alertstate import RuleState
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

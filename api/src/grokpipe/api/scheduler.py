@@ -2,7 +2,7 @@
 
 A loop thread wakes every ``tick`` seconds, reloads rules every ``rules_refresh`` seconds, and hands
 due rules to a worker pool: a slow rule occupies one worker, not the loop; a rule still running is
-not started again. Across replicas, :class:`api.lease.Leases` makes each tick run once.
+not started again. Across replicas, :class:`grokpipe.api.kernel.lease.Leases` makes each tick run once.
 
 With a ``batcher``, the jobs due in one step are split into batches and each batch is one task of
 the pool (rules: one ``_msearch`` per batch, :mod:`api.rules.batch`); a slow batch holds one worker.

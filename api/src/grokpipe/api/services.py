@@ -22,7 +22,7 @@ from grokpipe.api.groups.service import ErrorGroups
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.groups.sync import GroupSync
 from grokpipe.api.kernel.clock import Clock, utc_now
-from grokpipe.api.lease import Leases
+from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.monitors.service import Monitors
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.render import Presentation

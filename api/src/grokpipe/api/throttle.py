@@ -6,25 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
+from grokpipe.api.kernel.alertstate import GroupState, RuleState
 from grokpipe.api.rules.conditions import Finding
-
-
-class GroupState(BaseModel):
-    since: datetime
-    last_notified: datetime | None = None
-    acknowledged: bool = False
-    held: bool = Field(default=False, description="a held-back match was recorded since the last notification")
-    group: dict[str, Any] = Field(default_factory=dict)
-
-
-class RuleState(BaseModel):
-    """What a restart must remember: last run and which groups fire (persisted in Elasticsearch)."""
-
-    last_run: datetime | None = None
-    last_tick: datetime | None = None
-    groups: dict[str, GroupState] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)

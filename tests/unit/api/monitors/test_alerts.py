@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.api.monitors import alerts
 from grokpipe.api.monitors.alerts import IncidentState
-from grokpipe.api.throttle import RuleState
 
 T0 = datetime(2026, 12, 7, 2, 6, tzinfo=UTC)
 OPEN = IncidentState(open=True, since=T0 - timedelta(hours=1), kind="missed")

@@ -15,12 +15,12 @@ import elasticsearch
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 
-from grokpipe.api.lease import Claim
+from grokpipe.api.kernel.alertstate import RuleState
+from grokpipe.api.kernel.lease import Claim
 from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.conditions import Evaluation, window_for
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.runner import RunResult
-from grokpipe.api.throttle import RuleState
 from grokpipe.elasticsearch_client import elasticsearch_errors
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

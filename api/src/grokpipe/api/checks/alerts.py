@@ -4,7 +4,7 @@ A check goes *down* after ``failure_threshold`` consecutive failed runs (a run f
 is down) and *recovers* after ``success_threshold`` consecutive passing runs. While down it is
 notified again every ``realert``; ``silenced_until`` mutes notifications, not state changes.
 
-The state rides in the lease document (:class:`api.lease.Leases` persists a ``RuleState``), so it
+The state rides in the lease document (:class:`grokpipe.api.kernel.lease.Leases` persists a ``RuleState``), so it
 changes in the same compare-and-set write that releases the tick: one entry in ``groups`` keyed
 ``check`` carries the streaks.
 """
@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from grokpipe.api.throttle import GroupState, RuleState
+from grokpipe.api.kernel.alertstate import GroupState, RuleState
 
 _KEY = "check"
 

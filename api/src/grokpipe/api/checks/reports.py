@@ -25,7 +25,7 @@ from grokpipe.api.checks.store import CheckStore
 from grokpipe.api.errors import NotFound
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.lease import Leases
+from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.monitors.view import Monitor
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject

@@ -28,7 +28,7 @@ from grokpipe.api.config import ApiSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.lease import Leases
+from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.monitors.lookup import MonitorLookup
 from grokpipe.api.monitors.store import MonitorStore
 from grokpipe.api.monitors.view import MonitorView

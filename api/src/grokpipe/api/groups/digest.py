@@ -31,7 +31,7 @@ from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.lease import Leases
+from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People

@@ -34,7 +34,7 @@ from grokpipe.api.groups.store import GroupStore, Versioned
 from grokpipe.api.groups.transitions import NotifyPolicy, observe, react
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.durations import parse_duration
-from grokpipe.api.lease import Leases
+from grokpipe.api.kernel.lease import Leases
 
 log = logging.getLogger(__name__)
 LEASE_ID = "error-groups-sync"

@@ -3,7 +3,7 @@
 The evaluation folds the monitor's check-ins and the clock (:func:`api.monitors.view.fold`), which says
 whether an incident is open now (``failure_issue_threshold`` failures in a row, until
 ``recovery_threshold`` ok runs). This compares it with the incident last notified, kept in the lease
-document (:class:`api.lease.Leases` persists a ``RuleState``; one entry keyed ``monitor``), so the
+document (:class:`grokpipe.api.kernel.lease.Leases` persists a ``RuleState``; one entry keyed ``monitor``), so the
 state changes in the compare-and-set write that releases the tick: one replica notifies, once.
 
 =================  ==============  ===========================================
@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from grokpipe.api.throttle import GroupState, RuleState
+from grokpipe.api.kernel.alertstate import GroupState, RuleState
 
 _KEY = "monitor"
 Kind = Literal["missed", "timeout", "error", "recovered"]

@@ -25,8 +25,8 @@ from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.groups.schemas import MonitorRow
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.schedule import Schedule
-from grokpipe.api.lease import Leases
 from grokpipe.api.monitors import alerts
 from grokpipe.api.monitors.alerts import MonitorAction
 from grokpipe.api.monitors.schedule import MonitorConfig

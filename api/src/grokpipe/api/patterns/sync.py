@@ -31,7 +31,7 @@ from grokpipe.api.groups.schemas import EPOCH
 from grokpipe.api.groups.stats import INGESTED, SAMPLES, KeyStats, changes_search, fold, get, parse_time
 from grokpipe.api.groups.sync import floor_ms
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.lease import Leases
+from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.patterns.compare import merge, words
 from grokpipe.api.patterns.index import PatternIndex
 from grokpipe.api.patterns.schemas import OVERFLOW, Pattern

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.notifiers.preview import GroupMessages, RuleMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
@@ -28,7 +29,6 @@ from grokpipe.api.rules.schemas import (
     RunWindow,
 )
 from grokpipe.api.services import Services
-from grokpipe.api.throttle import RuleState
 
 router = APIRouter(prefix="/rules", tags=["rules"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the rule's version; a stale one gets 409")]

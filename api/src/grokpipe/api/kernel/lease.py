@@ -30,7 +30,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from grokpipe.api.throttle import RuleState
+from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, ElasticsearchNotFound, ElasticsearchUnavailable
 from grokpipe.retry import Backoff, RetryPolicy, retry
