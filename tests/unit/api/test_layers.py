@@ -1,14 +1,21 @@
-"""The api has layers: no import loop among `grokpipe.api` modules (issue 24).
+"""The api has layers: no import loop among `grokpipe.api` modules, and its units in the layers contract (issue 24).
 
 The graph is grimp's (the one import-linter checks), built from the installed namespace package; it counts every
 import statement, inside functions and under TYPE_CHECKING too, so a loop cannot be hidden by moving an import.
-A loop shows as a strongly connected component of more than one module (Tarjan's algorithm, iterative).
+A loop shows as a strongly connected component of more than one module (Tarjan's algorithm, iterative). Between
+units (the api's top-level modules and packages), the layers contract of the root pyproject.toml (checked by
+`lint-imports` in make lint) keeps wiring > features > shared types > kernel; this test holds it to every unit.
 """
 
+import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 
 import grimp
 import pytest
+
+ROOT = Path(__file__).parents[3]
+API = ROOT / "api" / "src" / "grokpipe" / "api"
 
 
 def strongly_connected(edges: Mapping[str, set[str]]) -> list[set[str]]:
@@ -79,3 +86,12 @@ def test_the_api_has_no_import_loop() -> None:
     loops = api_import_loops()
     report = "\n".join(f"{len(loop)} modules: {', '.join(sorted(loop))}" for loop in loops)
     assert not loops, f"{sum(map(len, loops))} api modules in import loops:\n{report}"
+
+
+def test_the_layers_contract_names_every_unit_of_the_api_once() -> None:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [c for c in contracts if c["type"] == "layers" and c["layers"][-1] == "grokpipe.api.kernel"]
+    named = [unit.strip() for layer in layers["layers"] for unit in layer.split(":")]
+    units = {f"grokpipe.api.{path.stem}" for path in API.glob("*.py") if path.stem != "__init__"}
+    units |= {f"grokpipe.api.{path.name}" for path in API.iterdir() if (path / "__init__.py").is_file()}
+    assert sorted(named) == sorted(units)

@@ -18,11 +18,11 @@ from grokpipe.api.console.app import console_app
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
 from grokpipe.api.groups.schemas import DigestCreate
 from grokpipe.api.kernel.clock import Clock, utc_now
-from grokpipe.api.patterns import routes as pattern_routes
 from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, search, sink
 from grokpipe.api.routes import checks as check_routes
 from grokpipe.api.routes import demo as demo_routes
 from grokpipe.api.routes import monitors as monitor_routes
+from grokpipe.api.routes import patterns as pattern_routes
 from grokpipe.api.routes import reports as report_routes
 from grokpipe.api.rules import hints
 from grokpipe.api.rules.schemas import RuleCreate
