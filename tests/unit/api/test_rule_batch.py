@@ -9,9 +9,9 @@ import pytest
 
 from grokpipe.api.config import SchedulerSettings
 from grokpipe.api.errors import SearchFailed
+from grokpipe.api.kernel.scheduler import Scheduler
 from grokpipe.api.rules.batch import msearch_lines, responses, split
 from grokpipe.api.rules.schemas import Rule
-from grokpipe.api.scheduler import Scheduler
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

@@ -23,6 +23,7 @@ from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.groups.sync import GroupSync
 from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.scheduler import Scheduler
 from grokpipe.api.monitors.service import Monitors
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.render import Presentation
@@ -32,7 +33,6 @@ from grokpipe.api.patterns.sync import PatternSync
 from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.runner import FieldCache, RuleRunner
-from grokpipe.api.scheduler import Scheduler
 from grokpipe.api.search.service import Searcher
 from grokpipe.api.search.store import SavedSearches
 from grokpipe.api.store import DigestStore, RuleStore, ensure_indices

@@ -29,13 +29,13 @@ from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.scheduler import Scheduler
 from grokpipe.api.monitors.lookup import MonitorLookup
 from grokpipe.api.monitors.store import MonitorStore
 from grokpipe.api.monitors.view import MonitorView
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.responses import AlertRecord
-from grokpipe.api.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 

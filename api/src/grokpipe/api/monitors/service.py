@@ -27,6 +27,7 @@ from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.schedule import Schedule
+from grokpipe.api.kernel.scheduler import Scheduler
 from grokpipe.api.monitors import alerts
 from grokpipe.api.monitors.alerts import MonitorAction
 from grokpipe.api.monitors.schedule import MonitorConfig
@@ -37,7 +38,6 @@ from grokpipe.api.monitors.view import Monitor, MonitorView
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.responses import AlertRecord
-from grokpipe.api.scheduler import Scheduler
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from grokpipe.api.config import SchedulerSettings
+from grokpipe.api.kernel.scheduler import Scheduler
 from grokpipe.api.rules.schemas import Rule
-from grokpipe.api.scheduler import Scheduler
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 S = timedelta(seconds=1)

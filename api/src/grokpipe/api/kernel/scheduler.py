@@ -5,7 +5,7 @@ due rules to a worker pool: a slow rule occupies one worker, not the loop; a rul
 not started again. Across replicas, :class:`grokpipe.api.kernel.lease.Leases` makes each tick run once.
 
 With a ``batcher``, the jobs due in one step are split into batches and each batch is one task of
-the pool (rules: one ``_msearch`` per batch, :mod:`api.rules.batch`); a slow batch holds one worker.
+the pool (rules: one ``_msearch`` per batch, :mod:`grokpipe.api.rules.batch`); a slow batch holds one worker.
 """
 
 from __future__ import annotations
@@ -18,11 +18,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from grokpipe.api.config import SchedulerSettings
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.schedule import Schedule
 
 log = logging.getLogger(__name__)
+
+
+class Timing(Protocol):
+    """How the loop runs (the api's ``scheduler`` settings)."""
+
+    @property
+    def workers(self) -> int: ...
+    @property
+    def tick(self) -> float: ...
+    @property
+    def rules_refresh(self) -> float: ...
 
 
 class Job(Protocol):
@@ -55,7 +65,7 @@ class Scheduler(Generic[J]):
         self,
         store: JobSource[J],
         runner: JobRunner[J],
-        settings: SchedulerSettings,
+        settings: Timing,
         clock: Clock,
         *,
         kind: str = "rule",
