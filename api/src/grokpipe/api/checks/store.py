@@ -13,7 +13,7 @@ from elasticsearch import Elasticsearch
 
 from grokpipe.api.checks.schemas import Check, CheckBody, Report, ReportBody
 from grokpipe.api.checks.sealing import Sealer
-from grokpipe.api.store import MAPPINGS, DocumentStore
+from grokpipe.api.kernel.documents import DEFINITIONS_MAPPING, DocumentStore
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchConflict, ElasticsearchError
 from grokpipe.indices import create_index
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _ensure(es: Elasticsearch, index: str) -> None:
-    create_index(es, index, MAPPINGS["rules"])  # name, enabled, tags
+    create_index(es, index, DEFINITIONS_MAPPING)
 
 
 class CheckStore(DocumentStore[CheckBody, Check]):

@@ -1,6 +1,8 @@
-"""The api's kernel: what several features share (clock, durations, base schemas, schedules).
+"""The api's kernel: what several features share (clock, durations, base schemas, schedules, the alert state and
+its leases, the job scheduler, the CRUD helper of saved definitions).
 
-The kernel is the bottom layer: it imports no feature (rules, groups, checks, monitors, patterns, search,
-notifiers, console) and no wiring module (services, app, routes); features import it, never each other's
-shared types. The layers contract in the root pyproject.toml and tests/unit/api/test_layers.py keep it so.
+The kernel sits below the features: it imports no feature (rules, groups, checks, monitors, patterns, search,
+notifiers) and no wiring module (services, app, routes, console), only the api's leaf modules (errors, params,
+metrics...); features import it, never each other's shared types. The layers contract in the root pyproject.toml
+(``lint-imports`` in make lint) and tests/unit/api/test_layers.py keep it so.
 """

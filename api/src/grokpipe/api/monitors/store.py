@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from elasticsearch import Elasticsearch
 
+from grokpipe.api.kernel.documents import DEFINITIONS_MAPPING, DocumentStore
 from grokpipe.api.monitors.schemas import MonitorBody, SavedMonitor
-from grokpipe.api.store import MAPPINGS, DocumentStore
 from grokpipe.indices import create_index
 
 
@@ -16,7 +16,7 @@ class MonitorStore(DocumentStore[MonitorBody, SavedMonitor]):
         super().__init__(es, index, SavedMonitor)
 
     def ensure(self) -> None:
-        create_index(self.es, self.index, MAPPINGS["rules"])  # name, enabled, tags
+        create_index(self.es, self.index, DEFINITIONS_MAPPING)
 
     def every(self) -> list[SavedMonitor]:
         """All saved monitors, enabled or not (the listing of ``GET /monitors``)."""
