@@ -10,14 +10,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from grokpipe.api.checks.service import check_seeds
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
 from grokpipe.api.groups.schemas import DigestCreate
 from grokpipe.api.kernel.clock import Clock, utc_now
+from grokpipe.api.kernel.seeds import Seed, parse_seeds
 from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, search, sink
 from grokpipe.api.routes import checks as check_routes
 from grokpipe.api.routes import demo as demo_routes
@@ -35,43 +36,55 @@ def _error(status: int, code: str, message: str, details: dict[str, Any] | None 
     return JSONResponse({"error": {"code": code, "message": message, "details": details or {}}}, status_code=status)
 
 
+def rule_seeds(settings: ApiSettings) -> list[Seed[RuleCreate]]:
+    return parse_seeds("rules_seed", settings.rules_seed, RuleCreate)
+
+
+def digest_seeds(settings: ApiSettings) -> list[Seed[DigestCreate]]:
+    return parse_seeds("digests_seed", settings.digests_seed, DigestCreate)
+
+
+def validate_seeds(settings: ApiSettings) -> None:
+    """Every seed of api.yml (rules, digests, checks, reports), before anything starts; ConfigError naming the key."""
+    rule_seeds(settings)
+    digest_seeds(settings)
+    check_seeds(settings.checks, settings.notifiers)
+
+
 def seed_rules(services: Services) -> None:
     """Create the ``rules_seed`` rules of api.yml that do not exist yet (by their ``id``)."""
-    for raw in services.settings.rules_seed:
-        data = dict(raw)
-        rule_id = str(data.pop("id"))
+    for seed in rule_seeds(services.settings):
         try:
-            body = RuleCreate.model_validate(data)
             try:
-                services.fields.compile(body)
+                services.fields.compile(seed.body)
             except InvalidRule as exc:
                 if "fields" not in exc.details:
                     raise
                 # Fields not indexed yet on a fresh install: the rule still runs once they are.
                 log.warning("seed rule uses fields not in the mapping yet", extra={"fields": exc.details["fields"]})
-            services.store.create(body, rule_id=rule_id)
-            log.info("seeded rule", extra={"rule.id": rule_id})
+            services.store.create(seed.body, rule_id=seed.id)
+            log.info("seeded rule", extra={"rule.id": seed.id})
         except Conflict:
             pass
-        except (ValidationError, ApiError) as exc:
-            log.error("seed rule is invalid", extra={"rule.id": rule_id, "error.message": str(exc)})
+        except ApiError as exc:
+            log.error("seed rule not created", extra={"rule.id": seed.id, "error.message": str(exc)})
 
 
 def seed_digests(services: Services) -> None:
     """Create the ``digests_seed`` digests of api.yml that do not exist yet (by their ``id``)."""
-    for raw in services.settings.digests_seed:
-        data = dict(raw)
-        digest_id = str(data.pop("id"))
+    for seed in digest_seeds(services.settings):
         try:
-            services.digests.create(DigestCreate.model_validate(data), rule_id=digest_id)
-            log.info("seeded digest", extra={"digest.id": digest_id})
+            services.digests.create(seed.body, rule_id=seed.id)
+            log.info("seeded digest", extra={"digest.id": seed.id})
         except Conflict:
             pass
-        except (ValidationError, ApiError) as exc:
-            log.error("seed digest is invalid", extra={"digest.id": digest_id, "error.message": str(exc)})
+        except ApiError as exc:
+            log.error("seed digest not created", extra={"digest.id": seed.id, "error.message": str(exc)})
 
 
 def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool | None = None) -> FastAPI:
+    validate_seeds(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.build(settings, clock)

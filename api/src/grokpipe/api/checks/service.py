@@ -14,7 +14,7 @@ from datetime import datetime
 
 from elasticsearch import Elasticsearch
 from prometheus_client import Counter
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from grokpipe.api.checks import alerts, validate
 from grokpipe.api.checks.alerts import CheckAction, CheckState
@@ -24,12 +24,13 @@ from grokpipe.api.checks.runner import CheckRunner
 from grokpipe.api.checks.schemas import Check, CheckCreate, CheckRun, Report, ReportCreate
 from grokpipe.api.checks.sealing import Sealer
 from grokpipe.api.checks.store import CheckStore, ReportStore
-from grokpipe.api.config import ApiSettings
+from grokpipe.api.config import ApiSettings, CheckSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.scheduler import Scheduler
+from grokpipe.api.kernel.seeds import Seed, parse_seeds
 from grokpipe.api.monitors.lookup import MonitorLookup
 from grokpipe.api.monitors.store import MonitorStore
 from grokpipe.api.monitors.view import MonitorView
@@ -214,29 +215,22 @@ class Checks:
 
     def seed(self, notifiers: Collection[str]) -> None:
         """Create the ``checks.seed`` checks and ``checks.reports_seed`` reports that do not exist yet (by ``id``)."""
-        for raw in self.settings.seed:
-            data = dict(raw)
-            check_id = str(data.pop("id"))
+        checks, reports = check_seeds(self.settings, notifiers)
+        for check in checks:
             try:
-                body = CheckCreate.model_validate(data)
-                validate.check_body(body, notifiers)
-                self.store.create(body, rule_id=check_id)
-                log.info("seeded check", extra={"check.id": check_id})
+                self.store.create(check.body, rule_id=check.id)
+                log.info("seeded check", extra={"check.id": check.id})
             except Conflict:
                 pass
-            except (ValidationError, ApiError) as exc:
-                log.error("seed check is invalid", extra={"check.id": check_id, "error.message": str(exc)})
-        for raw in self.settings.reports_seed:
-            data = dict(raw)
-            report_id = str(data.pop("id"))
+            except ApiError as exc:
+                log.error("seed check not created", extra={"check.id": check.id, "error.message": str(exc)})
+        for report in reports:
             try:
-                report = ReportCreate.model_validate(data)
-                validate.report_body(report, notifiers)
-                self.reports.create(report, rule_id=report_id)
+                self.reports.create(report.body, rule_id=report.id)
             except Conflict:
                 pass
-            except (ValidationError, ApiError) as exc:
-                log.error("seed report is invalid", extra={"report.id": report_id, "error.message": str(exc)})
+            except ApiError as exc:
+                log.error("seed report not created", extra={"report.id": report.id, "error.message": str(exc)})
 
     def start(self) -> None:
         if self.settings.enabled:
@@ -246,3 +240,14 @@ class Checks:
     def stop(self) -> None:
         self.report_scheduler.stop()
         self.scheduler.stop()
+
+
+def check_seeds(
+    settings: CheckSettings, notifiers: Collection[str]
+) -> tuple[list[Seed[CheckCreate]], list[Seed[ReportCreate]]]:
+    """The ``checks.seed`` checks and ``checks.reports_seed`` reports, validated as a create through the api would."""
+    checks = parse_seeds("checks.seed", settings.seed, CheckCreate, lambda body: validate.check_body(body, notifiers))
+    reports = parse_seeds(
+        "checks.reports_seed", settings.reports_seed, ReportCreate, lambda body: validate.report_body(body, notifiers)
+    )
+    return checks, reports

@@ -1,0 +1,110 @@
+"""Seeds are validated at start: an invalid one is refused with its key path, not logged and skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grokpipe.api.app import validate_seeds
+from grokpipe.api.checks.service import check_seeds
+from grokpipe.api.config import ApiSettings, CheckSettings
+from grokpipe.api.groups.schemas import DigestCreate
+from grokpipe.api.kernel.seeds import key_path, parse_seeds
+from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.settings import ConfigError
+
+ROOT = Path(__file__).parents[4]
+RULE = {"name": "r", "index": "logs-*", "query": "*", "schedule": {"interval": "1m"}, "window": "5m",
+        "condition": {"type": "any"}}  # fmt: skip
+STEP = {"request": {"url": "http://127.0.0.1/x"}}
+CHECK = {"name": "c", "schedule": {"interval": "5m"}, "steps": [STEP]}
+
+
+@pytest.mark.parametrize(
+    ("loc", "expected"),
+    [
+        ((), "checks.seed[0]"),
+        (("steps", 1, "request", "url"), "checks.seed[0].steps[1].request.url"),
+        (("schedule",), "checks.seed[0].schedule"),
+        (
+            ("steps", 1, "function-after[_shown_are_stored(), RequestStep]", "request", "url"),
+            "checks.seed[0].steps[1].request.url",
+        ),
+        (("steps", 0, "WaitStep", "wait"), "checks.seed[0].steps[0].wait"),
+        (("steps", 0, "request", "headers", "X-Trace-Id"), "checks.seed[0].steps[0].request.headers.X-Trace-Id"),
+    ],
+)
+def test_key_path(loc: tuple[str | int, ...], expected: str) -> None:
+    assert key_path("checks.seed[0]", loc) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "model", "seeds", "problem"),
+    [
+        ("rules_seed", RuleCreate, [{"id": "a", **RULE}], None),
+        ("rules_seed", RuleCreate, [{"id": 7, **RULE}], None),  # YAML ids may be numbers
+        ("rules_seed", RuleCreate, [RULE], "rules_seed[0].id: a seed needs an id"),
+        ("rules_seed", RuleCreate, [{"id": "", **RULE}], "rules_seed[0].id: a seed needs an id"),
+        (
+            "rules_seed",
+            RuleCreate,
+            [{"id": "a", **RULE}, {"id": "a", **RULE}],
+            "rules_seed[1].id: 'a' is already the id of rules_seed[0]",
+        ),
+        ("rules_seed", RuleCreate, [{"id": "a", **RULE, "window": "5 minutes"}], "rules_seed[0].window: "),
+        ("rules_seed", RuleCreate, [{"id": "a", **RULE, "colour": "red"}], "rules_seed[0].colour: unknown key"),
+        ("digests_seed", DigestCreate, [{"id": "d", "name": "D"}], None),
+        (
+            "digests_seed",
+            DigestCreate,
+            [{"id": "d", "name": "D", "schedule": {"cron": "nope"}}],
+            "digests_seed[0].schedule: ",
+        ),
+    ],
+)
+def test_parse_seeds(key: str, model: Any, seeds: list[dict[str, object]], problem: str | None) -> None:
+    if problem is None:
+        parsed = parse_seeds(key, seeds, model)
+        assert [s.id for s in parsed] == [str(s["id"]) for s in seeds]
+        assert [s.key for s in parsed] == [f"{key}[{i}]" for i in range(len(seeds))]
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse_seeds(key, seeds, model)
+    assert f"\n  {problem}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("seed", "reports", "problem"),
+    [
+        ({"id": "c", **CHECK}, [], None),
+        ({"id": "c", **CHECK, "steps": [STEP, {"request": {"url": ""}}]}, [], "checks.seed[0].steps[1].request.url: "),
+        (
+            {"id": "c", **CHECK, "steps": [{**STEP, "assert": ["[STATUS] =="]}]},
+            [],
+            "checks.seed[0].steps[0].assert[0]: check condition syntax error",
+        ),
+        ({"id": "c", **CHECK, "notify": ["nowhere"]}, [], "checks.seed[0]: unknown notifiers: nowhere"),
+        (
+            {"id": "c", **CHECK},
+            [{"id": "r", "name": "R", "checks": ["c"], "notify": ["nowhere"]}],
+            "checks.reports_seed[0]: unknown notifiers: nowhere",
+        ),
+    ],
+)
+def test_check_and_report_seeds_are_vetted_like_a_create(
+    seed: dict[str, object], reports: list[dict[str, object]], problem: str | None
+) -> None:
+    settings = CheckSettings.model_validate({"seed": [seed], "reports_seed": reports})
+    if problem is None:
+        checks, _ = check_seeds(settings, ["local-sink"])
+        assert [c.id for c in checks] == ["c"]
+        return
+    with pytest.raises(ConfigError) as caught:
+        check_seeds(settings, ["local-sink"])
+    assert f"\n  {problem}" in str(caught.value)
+
+
+def test_the_example_configs_seeds_are_valid() -> None:
+    validate_seeds(ApiSettings.load(ROOT / "examples" / "api.yml"))
