@@ -28,6 +28,7 @@ class Endpoint:
     host: str
     port: int
     key: str  # the config key (and file) that sets it
+    dsns: tuple[str, ...] = ()  # a Sentry input's DSNs, one per project (its first key)
 
     @property
     def address(self) -> str:
@@ -81,6 +82,8 @@ def endpoints(
             host, port = _split(listen)
             found.append(Endpoint(service, "http", host, port, f"http.listen in {file}"))
         for i, section in enumerate(config.get("inputs") or []):
+            if isinstance(section, dict) and section.get("type") == "sentry" and section.get("listen"):
+                found.append(_sentry(service, i, section, file))
             if not isinstance(section, dict) or section.get("type") != "syslog":
                 continue
             for url in section.get("listen") or []:
@@ -90,6 +93,18 @@ def endpoints(
                     name = section.get("id") or f"inputs[{i}]"
                     found.append(Endpoint(f"{service} ({name})", scheme, host, port, f"inputs[{i}].listen in {file}"))  # type: ignore[arg-type]
     return found
+
+
+def _sentry(service: str, i: int, section: dict[str, Any], file: Path) -> Endpoint:
+    """A ``type: sentry`` input: its port, and the DSN an SDK takes for each of its projects."""
+    host, port = _split(str(section["listen"]))
+    dsns = tuple(
+        f"http://{project['keys'][0]}@{_reachable(host)}:{port}/{project['id']}"
+        for project in section.get("projects") or []
+        if isinstance(project, dict) and project.get("keys") and "id" in project
+    )
+    name = section.get("id") or f"inputs[{i}]"
+    return Endpoint(f"{service} ({name})", "tcp", host, port, f"inputs[{i}].listen in {file}", dsns)
 
 
 def check_free(found: list[Endpoint]) -> None:
@@ -158,6 +173,8 @@ def banner(found: list[Endpoint], services: list[str], *, late: list[Endpoint]) 
                 f"  Search logs:   http://{host}:{endpoint.port}/ui/logs, or grokpipe search QUERY --since 15m"
                 f" --url http://{host}:{endpoint.port} --key KEY"
             )
+        elif endpoint.dsns:
+            lines += [f"  Sentry DSN:    {dsn}  ({endpoint.service})" for dsn in endpoint.dsns]
         elif endpoint.protocol in ("tcp", "udp") and endpoint.service not in ("Kafka", "Elasticsearch"):
             lines.append(f"  Syslog:        {endpoint.protocol}://{host}:{endpoint.port}  ({endpoint.service})")
     for endpoint in found:

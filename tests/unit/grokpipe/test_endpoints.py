@@ -114,3 +114,20 @@ def test_banner_lists_the_urls() -> None:
     assert "indexer health:http://127.0.0.1:5067/healthz" in text
     assert "Elasticsearch: http://127.0.0.1:9200" in text
     assert "not answering" not in text
+
+
+def test_a_sentry_input_is_a_port_to_check_and_its_dsns_are_in_the_banner(tmp_path: Path) -> None:
+    (tmp_path / "shipper.yml").write_text(
+        "inputs:\n"
+        '  - {type: sentry, id: sentry, listen: "0.0.0.0:9000", projects: [{id: 1, name: shop,'
+        ' keys: ["e12d836b15bb49d7bbf99e64295d995b", "00000000000000000000000000000000"]}, {id: 2, name: ops,'
+        ' keys: ["11111111111111111111111111111111"]}]}\n'
+    )
+    found = endpoints.endpoints(tmp_path, ["shipper"], {}, kafka_port=9092, es_port=9200)
+    (sentry,) = [e for e in found if e.dsns]
+    assert (sentry.service, sentry.protocol, sentry.port) == ("shipper (sentry)", "tcp", 9000)
+    assert sentry.key == f"inputs[0].listen in {tmp_path / 'shipper.yml'}"
+    text = endpoints.banner(found, ["shipper"], late=[])
+    assert "Sentry DSN:    http://e12d836b15bb49d7bbf99e64295d995b@127.0.0.1:9000/1  (shipper (sentry))" in text
+    assert "http://11111111111111111111111111111111@127.0.0.1:9000/2" in text
+    assert "00000000000000000000000000000000" not in text  # one DSN per project: its first key
