@@ -14,13 +14,15 @@ from grokpipe.indexer.service import Indexer
 from grokpipe.indexer.template import install_templates
 
 
-def index(es: Elasticsearch, ns: str, stamps: list[datetime], first: int = 0) -> None:
+def index(es: Elasticsearch, ns: str, stamps: list[datetime], first: int = 0, happened: datetime | None = None) -> None:
+    """Events indexed at ``stamps`` (``event.ingested``); they happened then too unless ``happened`` says."""
     ops: list[dict[str, object]] = []
     for i, stamp in enumerate(stamps, start=first):
         ops += [
             {"create": {"_index": f"logs-retention-{ns}", "_id": f"r{i:05d}"}},
             {
-                "@timestamp": stamp.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "@timestamp": (happened or stamp).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "event": {"ingested": stamp.strftime("%Y-%m-%dT%H:%M:%S.000Z")},
                 "message": f"event {i}",
                 "data_stream": {"type": "logs", "dataset": "retention", "namespace": ns},
             },
@@ -45,9 +47,23 @@ def test_retention_by_age_and_by_count(stack: EmbeddedStack) -> None:
     decided = retention.run_once()
     assert (decided.trim, decided.warn) == (90, False)
     assert support.count(es, ns) == 140  # the newest 140: every event of the last batch is kept
-    kept = es.search(index=f"logs-*-{ns}", size=200, sort=[{"@timestamp": "asc"}])["hits"]["hits"]
+    kept = es.search(index=f"logs-*-{ns}", size=200)["hits"]["hits"]
     assert {hit["_id"] for hit in kept} >= {f"r{i:05d}" for i in range(220, 280)}
     assert retention.deleted == 50 + 90
+    es.close()
+
+
+def test_old_logs_shipped_now_are_kept(stack: EmbeddedStack) -> None:
+    """Last month's log file shipped today (the example logs of make run): its age is when it was indexed."""
+    es = Elasticsearch(stack.elasticsearch_url, request_timeout=60)
+    install_templates(es)
+    ns = support.namespace()
+    now = datetime.now(UTC)
+    retention = Retention(es, RetentionSettings(enabled=True, max_events=200, max_age_days=7), ns)
+    index(es, ns, [now - timedelta(seconds=i) for i in range(20)], happened=now - timedelta(days=40))
+    retention.run_once()
+    assert support.count(es, ns) == 20
+    assert retention.deleted == 0
     es.close()
 
 

@@ -5,9 +5,13 @@ grows ~19 MiB per 1,000 events and a console search (a term filter plus a terms 
 2.5 s at 20,000 events and 7.8 s at 50,000 where it was measured (docs/capacity.md). So where
 ``grokpipe up`` runs it, the indexer deletes, every ``interval`` seconds:
 
-* events older than ``max_age_days`` (by ``@timestamp``);
-* the oldest events past ``max_events``, down to ``trim_ratio`` of it (one delete per 10,000 events,
-  as a search pages at most that far), so that it does not trim on every pass.
+* events indexed more than ``max_age_days`` ago;
+* the earliest indexed events past ``max_events``, down to ``trim_ratio`` of it (one delete per 10,000
+  events, as a search pages at most that far), so that it does not trim on every pass.
+
+Age is ``event.ingested`` (when the indexer wrote the event), not ``@timestamp`` (when it happened): a
+file of last month's logs shipped today is kept like today's, as an index lifecycle keeps an index by
+when it was written.
 
 Past ``warn_ratio`` of ``max_events`` it logs a warning and ``/healthz`` says ``degraded``: the store
 is near its ceiling and older events are about to go. A production cluster keeps its indices by its
@@ -27,6 +31,9 @@ from pydantic import Field, model_validator
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError
 from grokpipe.settings import Section
+
+#: When the indexer wrote an event: what retention ages and trims by.
+INGESTED = "event.ingested"
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +124,7 @@ class Retention:
         """One pass: delete by age, then by count; returns what it decided."""
         settings = self._settings
         with elasticsearch_errors("retention"):
-            aged = self._delete({"range": {"@timestamp": {"lt": f"now-{int(settings.max_age_days * 86400)}s"}}})
+            aged = self._delete({"range": {INGESTED: {"lt": f"now-{int(settings.max_age_days * 86400)}s"}}})
             count = self._count()
             decided = plan(count, settings)
             trimmed = 0
@@ -125,7 +132,7 @@ class Retention:
                 cutoff = self._oldest(min(decided.trim - trimmed, PAGE))
                 if cutoff is None:
                     break
-                deleted = self._delete({"range": {"@timestamp": {"lte": cutoff}}})
+                deleted = self._delete({"range": {INGESTED: {"lte": cutoff}}})
                 if not deleted:
                     break
                 trimmed += deleted
@@ -146,12 +153,12 @@ class Retention:
         return int(result["count"])
 
     def _oldest(self, n: int) -> Any:
-        """The ``@timestamp`` of the ``n``-th oldest event (sorted by the server), or None."""
+        """The ``event.ingested`` of the ``n``-th earliest indexed event (sorted by the server), or None."""
         result = self._es.search(
             index=self._index,
             size=1,
             from_=n - 1,
-            sort=[{"@timestamp": "asc"}],
+            sort=[{INGESTED: "asc"}],
             source=False,
             ignore_unavailable=True,
             allow_no_indices=True,
