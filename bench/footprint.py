@@ -32,9 +32,14 @@ WHOLE_PRODUCT = ("core", "grok_patterns", "shipper", "indexer", "api")
 
 
 def build_venv(path: Path, distributions: tuple[str, ...]) -> Path:
+    """A venv with ``distributions`` installed from a copy of their folders (setuptools leaves a build/ in
+    the folder it builds, which a later wheel could take a deleted module from)."""
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    source = path.parent / f"{path.name}-source"
+    for name in distributions:
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     pip = [str(path / "bin" / "python"), "-m", "pip", "install", "-q"]
-    subprocess.run([*pip, *(str(ROOT / name) for name in distributions)], check=True, capture_output=True)
+    subprocess.run([*pip, *(str(source / name) for name in distributions)], check=True, capture_output=True)
     return path
 
 

@@ -177,7 +177,9 @@ def test_indexer_setup_only_installs_the_packaged_templates(
     indexer_venv: Path, elsewhere: Path, stack: EmbeddedStack, es: Elasticsearch
 ) -> None:
     env = clean_env(
-        GROKPIPE_ELASTICSEARCH__HOSTS=stack.elasticsearch_url, GROKPIPE_KAFKA__BOOTSTRAP_SERVERS=stack.kafka_bootstrap
+        GROKPIPE_ELASTICSEARCH__HOSTS=stack.elasticsearch_url,
+        GROKPIPE_KAFKA__BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
+        GROKPIPE_HTTP__LISTEN=f"127.0.0.1:{free_port()}",  # not the example's fixed port: another stack may hold it
     )
     run(indexer_venv, elsewhere, "indexer", "-c", "examples/indexer.yml", "--setup-only", env=env)
     template = es.indices.get_index_template(name="grokpipe-logs")["index_templates"][0]["index_template"]

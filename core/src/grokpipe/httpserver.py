@@ -19,7 +19,10 @@ HealthCheck = Callable[[], dict[str, Any]]
 
 
 class OpsServer:
-    """Serves health and metrics on a background thread; ``health()`` returns ``{"status": ...}``."""
+    """Serves health and metrics on a background thread; ``health()`` returns ``{"status": ...}``.
+
+    The port is bound by :meth:`start`, not on construction: a service built only to run a one-off task
+    (``grokpipe indexer --setup-only``) takes no port another process may hold."""
 
     def __init__(self, settings: HttpSettings, registry: CollectorRegistry, health: HealthCheck) -> None:
         self._settings = settings
@@ -47,18 +50,21 @@ class OpsServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer((settings.host, settings.port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="ops-http", daemon=True)
+        self._handler = Handler
+        self._server: ThreadingHTTPServer | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        """The bound port (after :meth:`start`; the configured one before)."""
+        return int(self._server.server_address[1]) if self._server is not None else self._settings.port
 
     def start(self) -> None:
-        self._thread.start()
+        self._server = ThreadingHTTPServer((self._settings.host, self._settings.port), self._handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="ops-http", daemon=True).start()
         log.info("ops endpoint listening", extra={"listen": f"{self._settings.host}:{self.port}"})
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()

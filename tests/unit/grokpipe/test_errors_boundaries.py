@@ -34,11 +34,11 @@ def test_templates_without_a_server_are_unavailable_not_no_ilm() -> None:
 
 @pytest.fixture
 def indexer() -> Iterator[Indexer]:
-    """An indexer whose Elasticsearch is a closed port (its ops endpoint on port 0, never started)."""
+    """An indexer whose Elasticsearch is a closed port (its ops endpoint never started, so never bound)."""
     settings = {"elasticsearch": {"hosts": [closed_port_url()]}, "http": {"listen": "127.0.0.1:0"}}
     ix = Indexer(IndexerSettings.model_validate(settings))
     yield ix
-    ix.ops._server.server_close()
+    ix.ops.stop()  # never started: nothing to close
     ix.es.close()
 
 
