@@ -10,8 +10,9 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from grokpipe.api.errors import Conflict, NotFound, SearchFailed, search_failed
+from grokpipe.api.errors import Conflict, NotFound, search_failed
 from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.api.kernel.versioned import write_versioned
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, ElasticsearchNotFound
 from grokpipe.indices import create_index
@@ -136,35 +137,9 @@ class GroupStore:
 
     def write_many(self, items: list[tuple[Versioned | None, ErrorGroup]], chunk: int = 500) -> list[Versioned | None]:
         """:meth:`create` or :meth:`write` for many groups in bulk requests; None where someone else won."""
-        out: list[Versioned | None] = []
-        for i in range(0, len(items), chunk):
-            part = items[i : i + chunk]
-            operations: list[dict[str, Any]] = []
-            for current, group in part:
-                meta: dict[str, Any] = {"_index": self.index, "_id": group.id}
-                if current is None:
-                    operations.append({"create": meta})
-                else:
-                    meta |= {"if_seq_no": current.seq_no, "if_primary_term": current.primary_term}
-                    operations.append({"index": meta})
-                operations.append(self._body(group))
-            try:
-                with elasticsearch_errors("writing error groups"):
-                    resp = self.es.bulk(operations=operations)
-            except ElasticsearchError as exc:
-                raise search_failed("writing error groups", exc) from exc
-            for (_, group), item in zip(part, resp["items"], strict=True):
-                result = next(iter(item.values()))
-                status = int(result.get("status", 500))
-                if status in (200, 201):
-                    out.append(Versioned(group, int(result["_seq_no"]), int(result["_primary_term"])))
-                elif status == 409:
-                    out.append(None)
-                else:
-                    raise SearchFailed(
-                        f"writing error group {group.id} failed: HTTP {status}", error=result.get("error")
-                    )
-        return out
+        reads = [(None if c is None else (c.seq_no, c.primary_term), g.id, self._body(g)) for c, g in items]
+        written = write_versioned(self.es, self.index, reads, "error group", chunk)
+        return [None if v is None else Versioned(g, *v) for (_, g), v in zip(items, written, strict=True)]
 
     def update(self, group_id: str, change: Callable[[ErrorGroup], ErrorGroup], attempts: int = 10) -> ErrorGroup:
         """Read-modify-write until no one else wrote in between (the sync writes the same documents)."""

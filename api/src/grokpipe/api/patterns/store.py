@@ -9,9 +9,10 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from grokpipe.api.errors import NotFound, SearchFailed, search_failed
+from grokpipe.api.errors import NotFound, search_failed
 from grokpipe.api.groups.schemas import EPOCH
 from grokpipe.api.groups.stats import iso
+from grokpipe.api.kernel.versioned import write_versioned
 from grokpipe.api.patterns.schemas import Pattern
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
@@ -152,33 +153,9 @@ class PatternStore:
 
     def write_many(self, items: list[tuple[Versioned | None, Pattern]], chunk: int = 500) -> list[Versioned | None]:
         """Create (``None`` current) or overwrite (if unchanged since read) in bulk; None where someone else won."""
-        out: list[Versioned | None] = []
-        for i in range(0, len(items), chunk):
-            part = items[i : i + chunk]
-            operations: list[dict[str, Any]] = []
-            for current, pattern in part:
-                meta: dict[str, Any] = {"_index": self.index, "_id": pattern.id}
-                if current is None:
-                    operations.append({"create": meta})
-                else:
-                    meta |= {"if_seq_no": current.seq_no, "if_primary_term": current.primary_term}
-                    operations.append({"index": meta})
-                operations.append(self._body(pattern))
-            try:
-                with elasticsearch_errors("writing patterns"):
-                    resp = self.es.bulk(operations=operations)
-            except ElasticsearchError as exc:
-                raise search_failed("writing patterns", exc) from exc
-            for (_, pattern), item in zip(part, resp["items"], strict=True):
-                result = next(iter(item.values()))
-                status = int(result.get("status", 500))
-                if status in (200, 201):
-                    out.append(Versioned(pattern, int(result["_seq_no"]), int(result["_primary_term"])))
-                elif status == 409:
-                    out.append(None)
-                else:
-                    raise SearchFailed(f"writing pattern {pattern.id} failed: HTTP {status}", error=result.get("error"))
-        return out
+        reads = [(None if c is None else (c.seq_no, c.primary_term), p.id, self._body(p)) for c, p in items]
+        written = write_versioned(self.es, self.index, reads, "pattern", chunk)
+        return [None if v is None else Versioned(p, *v) for (_, p), v in zip(items, written, strict=True)]
 
     def search(self, body: dict[str, Any]) -> list[Pattern]:
         return [self._versioned(h).pattern for h in self._search(body, "searching patterns")["hits"]["hits"]]
