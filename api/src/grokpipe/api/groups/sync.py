@@ -35,6 +35,7 @@ from grokpipe.api.groups.transitions import NotifyPolicy, observe, react
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.durations import parse_duration
 from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.leasedloop import LeasedLoop
 
 log = logging.getLogger(__name__)
 LEASE_ID = "error-groups-sync"
@@ -55,7 +56,7 @@ class SyncResult:
     repaired: list[str] = field(default_factory=list)
 
 
-class GroupSync:
+class GroupSync(LeasedLoop[SyncResult]):
     def __init__(
         self,
         es: Elasticsearch,
@@ -73,52 +74,25 @@ class GroupSync:
         self.store = store
         self.counter = counter
         self.settings = settings
-        self.leases = leases
+        super().__init__(
+            name="error-groups", lease_id=LEASE_ID, interval=settings.sync_interval, leases=leases, clock=clock
+        )
         self.blame = blame
         self.owners = OwnerRefresh(store, blame, blame_limit)
         self.notifier = notifier
-        self.clock = clock
         self.policy = NotifyPolicy(
             enabled=bool(settings.notify),
             levels=frozenset(settings.notify_levels),
             realert=parse_duration(settings.realert),
         )
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="error-groups", daemon=True)
         self._lock = threading.Lock()  # one pass at a time in this process (loop and POST /errors/sync)
         self._reconciled_at: datetime | None = None  # the first pass after start reconciles
 
     # -- loop -------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:
-                metrics.GROUP_SYNCS.labels(outcome="failed").inc()
-                log.exception("error-group sync failed")
-            self._stop.wait(self.settings.sync_interval)
-
-    def tick(self) -> SyncResult | None:
-        """One pass if this replica wins the lease for the current interval."""
-        now = self.clock()
-        step = self.settings.sync_interval
-        tick = datetime.fromtimestamp(now.timestamp() // step * step, now.tzinfo)
-        claim = self.leases.claim(LEASE_ID, tick, now)
-        if claim is None:
-            return None
-        try:
-            return self.run_once()
-        finally:
-            self.leases.release(claim, claim.state)
+    def failed(self) -> None:
+        metrics.GROUP_SYNCS.labels(outcome="failed").inc()
+        log.exception("error-group sync failed")
 
     # -- one pass ---------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from grokpipe.api.groups.stats import INGESTED, SAMPLES, KeyStats, changes_searc
 from grokpipe.api.groups.sync import floor_ms
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.leasedloop import LeasedLoop
 from grokpipe.api.patterns.compare import merge, words
 from grokpipe.api.patterns.index import PatternIndex
 from grokpipe.api.patterns.schemas import OVERFLOW, Pattern
@@ -78,7 +79,7 @@ def _add(values: list[str], more: list[str]) -> list[str]:
     return out
 
 
-class PatternSync:
+class PatternSync(LeasedLoop[PatternSyncResult]):
     def __init__(
         self,
         store: PatternStore,
@@ -91,45 +92,18 @@ class PatternSync:
         self.store = store
         self.counter = counter
         self.settings = settings
-        self.leases = leases
-        self.clock = clock
+        super().__init__(
+            name="patterns", lease_id=LEASE_ID, interval=settings.sync_interval, leases=leases, clock=clock
+        )
         self.index = PatternIndex(candidates=settings.candidates)
         self._loaded_at: datetime | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="patterns", daemon=True)
         self._lock = threading.Lock()  # one pass at a time in this process (loop and POST /patterns/sync)
 
     # -- loop -------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:
-                metrics.PATTERN_SYNCS.labels(outcome="failed").inc()
-                log.exception("pattern sync failed")
-            self._stop.wait(self.settings.sync_interval)
-
-    def tick(self) -> PatternSyncResult | None:
-        """One pass if this replica wins the lease for the current interval."""
-        now = self.clock()
-        step = self.settings.sync_interval
-        tick = datetime.fromtimestamp(now.timestamp() // step * step, now.tzinfo)
-        claim = self.leases.claim(LEASE_ID, tick, now)
-        if claim is None:
-            return None
-        try:
-            return self.run_once()
-        finally:
-            self.leases.release(claim, claim.state)
+    def failed(self) -> None:
+        metrics.PATTERN_SYNCS.labels(outcome="failed").inc()
+        log.exception("pattern sync failed")
 
     # -- one pass ---------------------------------------------------------------------------------
 
