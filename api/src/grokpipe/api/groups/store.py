@@ -13,6 +13,7 @@ from elasticsearch import Elasticsearch
 from grokpipe.api.errors import Conflict, NotFound, search_failed
 from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
 from grokpipe.api.kernel.versioned import write_versioned
+from grokpipe.api.kernel.watermark import StoredWatermark
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchConflict, ElasticsearchError, ElasticsearchNotFound
 from grokpipe.indices import create_index
@@ -63,6 +64,7 @@ class GroupStore:
         self.es = es
         self.index = index
         self.state_index = state_index
+        self._watermark = StoredWatermark(es, state_index, SYNC_STATE_ID, "the error-group watermark", EPOCH)
 
     def ensure(self) -> None:
         if not create_index(self.es, self.index, MAPPING):  # an index of an older api: add the new fields
@@ -164,19 +166,7 @@ class GroupStore:
 
     def watermark(self) -> datetime:
         """Events ingested before it are in the stored counts."""
-        try:
-            with elasticsearch_errors("reading the error-group watermark"):
-                src = self.es.get(index=self.state_index, id=SYNC_STATE_ID)["_source"]
-        except ElasticsearchNotFound:
-            return EPOCH
-        except ElasticsearchError as exc:
-            raise search_failed("reading the error-group watermark", exc) from exc
-        value = src.get("watermark")
-        return datetime.fromisoformat(value) if value else EPOCH
+        return self._watermark.read()
 
     def save_watermark(self, moment: datetime) -> None:
-        try:
-            with elasticsearch_errors("saving the error-group watermark"):
-                self.es.index(index=self.state_index, id=SYNC_STATE_ID, document={"watermark": moment.isoformat()})
-        except ElasticsearchError as exc:
-            raise search_failed("saving the error-group watermark", exc) from exc
+        self._watermark.save(moment)

@@ -13,6 +13,7 @@ from grokpipe.api.errors import NotFound, search_failed
 from grokpipe.api.groups.schemas import EPOCH
 from grokpipe.api.groups.stats import iso
 from grokpipe.api.kernel.versioned import write_versioned
+from grokpipe.api.kernel.watermark import StoredWatermark
 from grokpipe.api.patterns.schemas import Pattern
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
@@ -56,6 +57,7 @@ class PatternStore:
         self.es = es
         self.index = index
         self.state_index = state_index
+        self._watermark = StoredWatermark(es, state_index, SYNC_STATE_ID, "the pattern watermark", EPOCH)
 
     def ensure(self) -> None:
         create_index(self.es, self.index, MAPPING)
@@ -162,19 +164,7 @@ class PatternStore:
 
     def watermark(self) -> datetime:
         """Events ingested before it are in the stored counts."""
-        try:
-            with elasticsearch_errors("reading the pattern watermark"):
-                src = self.es.get(index=self.state_index, id=SYNC_STATE_ID)["_source"]
-        except ElasticsearchNotFound:
-            return EPOCH
-        except ElasticsearchError as exc:
-            raise search_failed("reading the pattern watermark", exc) from exc
-        value = src.get("watermark")
-        return datetime.fromisoformat(value) if value else EPOCH
+        return self._watermark.read()
 
     def save_watermark(self, moment: datetime) -> None:
-        try:
-            with elasticsearch_errors("saving the pattern watermark"):
-                self.es.index(index=self.state_index, id=SYNC_STATE_ID, document={"watermark": moment.isoformat()})
-        except ElasticsearchError as exc:
-            raise search_failed("saving the pattern watermark", exc) from exc
+        self._watermark.save(moment)
