@@ -3,7 +3,9 @@
 The data is not in the repository (LogHub's licence and size): put it under ``.grokpipe/loghub/``
 (gitignored), one source a system, either as LogHub ships it -- ``<System>_2k.log`` with
 ``<System>_2k.log_structured.csv`` beside it (https://github.com/logpai/loghub) -- or as an excerpt,
-``<System>.log`` (raw lines) with ``<System>.ids`` (the ``EventId`` of each line, whitespace-separated).
+``<System>.log`` (raw lines) with ``<System>.ids`` (the ``EventId`` of each line, whitespace-separated)
+or with ``<System>_templates.csv`` (LogHub's ``_2k.log_templates.csv``: each line gets the event whose
+template matches its end with the most literal characters; a line no template matches is left out).
 Without data the bench says so and exits 0.
 
     .venv/bin/python bench/loghub.py [DIR] [--no-drain3] [--show SYSTEM]
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import shutil
 import subprocess
 import sys
@@ -31,19 +34,43 @@ from patterns import drain3_groups, grouping_accuracy
 DATA = Path(__file__).resolve().parent.parent / ".grokpipe" / "loghub"
 
 
+#: The label of a line no template matches; such lines are left out of the score.
+UNLABELLED = "-"
+
+
+def template_labels(lines: Sequence[str], templates: Path) -> list[str]:
+    """The event of each line: the template matching the line's end with the most literal characters."""
+    with templates.open(encoding="utf-8", newline="") as handle:
+        rows = [(row["EventId"], row["EventTemplate"]) for row in csv.DictReader(handle)]
+    compiled = []
+    for event, template in rows:
+        parts = [re.sub(r"(\\ )+", r"\\s+", re.escape(part)) for part in template.strip().split("<*>")]
+        literal = sum(len(part.strip()) for part in template.split("<*>"))
+        compiled.append((literal, event, re.compile("(?:^|\\s|\\W)" + "(.*?)".join(parts) + r"\s*$")))
+    compiled.sort(key=lambda item: -item[0])
+    labels = []
+    for line in lines:
+        labels.append(next((event for _, event, rx in compiled if rx.search(line)), UNLABELLED))
+    return labels
+
+
 def sources(folder: Path) -> list[tuple[str, Path, list[str]]]:
     """(system, raw log, true event of each line) for every labelled log in ``folder``."""
     found = []
     for log in sorted(folder.glob("*.log")):
+        name = log.name.removesuffix(".log").removesuffix("_2k")
         ids, structured = log.with_suffix(".ids"), log.with_name(log.name + "_structured.csv")
+        templates = log.with_name(f"{name}_templates.csv")
         if ids.is_file():
             truth = ids.read_text(encoding="utf-8").split()
         elif structured.is_file():
             with structured.open(encoding="utf-8", newline="") as handle:
                 truth = [row["EventId"] for row in csv.DictReader(handle)]
+        elif templates.is_file():
+            truth = template_labels(log.read_text(encoding="utf-8", errors="replace").splitlines(), templates)
         else:
             continue
-        found.append((log.name.removesuffix(".log").removesuffix("_2k"), log, truth))
+        found.append((name, log, truth))
     return found
 
 
@@ -95,7 +122,10 @@ def main() -> int:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()[: len(labels)]
         truth = labels[: len(lines)]
         predicted, templates = scan(cli, log, len(lines))
-        drain = grouping_accuracy(truth, drain3_groups(lines)) if not args.no_drain3 else float("nan")
+        drained = drain3_groups(lines) if not args.no_drain3 else []
+        kept = [i for i, label in enumerate(truth) if label != UNLABELLED]
+        lines, truth, predicted = [lines[i] for i in kept], [truth[i] for i in kept], [predicted[i] for i in kept]
+        drain = grouping_accuracy(truth, [drained[i] for i in kept]) if drained else float("nan")
         rows.append((name, len(lines), grouping_accuracy(truth, predicted), drain))
         if name in args.show:
             show(name, lines, truth, predicted, templates)
@@ -105,6 +135,10 @@ def main() -> int:
     mean = sum(r[2] for r in rows) / len(rows)
     mean_drain = sum(r[3] for r in rows) / len(rows)
     print(f"{'mean':<12} {sum(r[1] for r in rows):>6} {mean:>6.3f} {mean_drain:>6.3f}")
+    total = sum(r[1] for r in rows)
+    pooled = sum(r[1] * r[2] for r in rows) / total
+    pooled_drain = sum(r[1] * r[3] for r in rows) / total
+    print(f"{'all lines':<12} {total:>6} {pooled:>6.3f} {pooled_drain:>6.3f}")
     return 0
 
 

@@ -94,9 +94,10 @@ def _is_parameter(values: Counter[str], first: bool, others: int) -> bool:
     return rare * 2 >= len(values) or len(values) >= 10
 
 
-def _value_pairs(counts: Counter[Key]) -> dict[Key, list[tuple[int, int]]]:
+def _value_pairs(counts: Counter[Key]) -> dict[Key, list[int]]:
     """Keys that agree everywhere but two positions holding values (``install <*>:amd<*> <none> <*>``
-    and ``install python<*>-minimal:amd<*> <none> <*>~git<*>``): those two positions are parameters.
+    and ``install python<*>-minimal:amd<*> <none> <*>~git<*>``): the positions of the two that vary
+    among those keys are parameters (one that is the same in all of them, ``HTTP/<*>``, stays).
     Only positions holding a masked value take part (a word beside a value is no pair), at most
     :data:`MAX_VALUE_POSITIONS` of them a key."""
     holes: dict[Key, list[tuple[Key, int, int]]] = defaultdict(list)
@@ -109,11 +110,13 @@ def _value_pairs(counts: Counter[Key]) -> dict[Key, list[tuple[int, int]]]:
             for b in range(a + 1, len(values)):
                 i, j = values[a], values[b]
                 holes[(*key[:i], _HOLE, *key[i + 1 : j], _HOLE, *key[j + 1 :])].append((key, i, j))
-    found: dict[Key, list[tuple[int, int]]] = defaultdict(list)
+    found: dict[Key, list[int]] = defaultdict(list)
     for members in holes.values():
         if len({(key[i], key[j]) for key, i, j in members}) > 1:
+            vary_i = len({key[i] for key, i, _ in members}) > 1
+            vary_j = len({key[j] for key, _, j in members}) > 1
             for key, i, j in members:
-                found[key].append((i, j))
+                found[key].extend([*([i] if vary_i else []), *([j] if vary_j else [])])
     return found
 
 
@@ -171,8 +174,8 @@ def generalise(counts: Counter[Key], passes: int = 3) -> dict[Key, Key]:
                     continue
                 if (*key[:i], _HOLE, *key[i + 1 :]) in params or _context(key, i) in contexts:
                     new[i] = VAR
-            for i, j in pair_params.get(key, ()):
-                new[i] = new[j] = VAR
+            for i in pair_params.get(key, ()):
+                new[i] = VAR
             step[key] = _collapse(new)
             changed = changed or step[key] != key
         if not changed:

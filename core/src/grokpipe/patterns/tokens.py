@@ -6,8 +6,9 @@ of a value's digits is its sign (``blk_-123`` and ``blk_123`` mask alike). Value
 between them fold into one ``<*>``: ``10.251.73.220:50010`` -> ``<*>``, ``rdd_2_0`` -> ``rdd_<*>``,
 ``mask=ffffffff`` -> ``mask=<*>``.
 
-A ``name=value`` token masks its value whatever it holds (``user=root``, ``rhost=host.example``),
-and so does a DNS name ending in a common top-level domain (``dsl.example.net``).
+A ``name=value`` token masks its value whatever it holds (``user=root``, ``rhost=host.example``,
+``tag="a quoted value"`` with its spaces), and so does a DNS name ending in a common top-level
+domain (``dsl.example.net``).
 
 The *template* keeps the literal part of each token (``blk_<*>``, ``core.<*>``) for readers; the
 *key* uses one placeholder for any token holding a value (``<*>``), so ``broadcast_9``, ``rdd_2_0``
@@ -67,6 +68,8 @@ _TLD = (
 _HOST = re.compile(rf"([(\[<'\"]?)(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:{_TLD})\.?([)\]>'\",;:]*)", re.IGNORECASE)
 _HEX_GROUPS = re.compile(r"[(\[]?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}[)\],;.]?")
 _PAIR = re.compile(r"([(\[{]?[A-Za-z_][\w.\-]*=)[^=\s]+?([)\]},;]?)")
+#: ``name="a quoted value"``: one value, spaces and all (``tag="View Lock"`` as ``tag="*launch*"``).
+_QUOTED_PAIR = re.compile(r'(?<![^\s(\[{,])([A-Za-z_][\w.\-]*=)"[^"]{0,256}"')
 _WORD_NUMBER = re.compile(r"([A-Za-z]*[g-zG-Z][A-Za-z]*)[0-9]+")
 
 
@@ -233,6 +236,8 @@ def split(message: str) -> list[str]:
 def _split(text: str, truncated: bool) -> list[str]:
     if _MONTH_OR_DAY.search(text):
         text = _DATE_IN_TEXT.sub(VAR, text)
+    if '="' in text:
+        text = _QUOTED_PAIR.sub(r"\1" + VAR, text)
     raw = text.split(None, MAX_TOKENS)
     if len(raw) > MAX_TOKENS:
         raw = raw[:MAX_TOKENS]

@@ -74,3 +74,14 @@ def test_dotted_subjects_of_a_long_message_fold() -> None:
         *[f"com.apple.{name}: {tail}" for name in ("cts.heartbeat", "Safari.Update", "Escrow.daily")], times=9
     )
     assert len({p.id for p in mine(counts).values()}) == 1
+
+
+def test_two_value_positions_fold_only_where_they_vary() -> None:
+    counts = keys(
+        '<*> "GET /v<*>/servers/detail HTTP/<*>" status: <*>',
+        '<*> "GET /openstack/<*>/meta_data.json HTTP/<*>" status: <*>',
+        '<*> "GET /latest/meta-data/ HTTP/<*>" status: <*>',
+        '<*> "GET /latest/meta-data/placement/ HTTP/<*>" status: <*>',
+    )
+    patterns = mine(counts)
+    assert {p.template for p in patterns.values()} == {'<*> "GET <*> HTTP/<*>" status: <*>'}

@@ -49,6 +49,9 @@ MESSAGES = [
     ("Block broadcast_9 stored (estimated size 5.2 KB, free 14.0 KB)", None),
     ("close, 0 bytes sent, lifetime <1 sec", ["close,", "<*>", "sent,", "lifetime", "<<*>"]),  # units fold
     ("connection from 1.2.3.4 () at Wed Jun 22 13:16:30 2005 ", ["connection", "from", "<*>", "()", "at", "<*>"]),
+    ('acquire lock=1, tag="View Lock", uid=2', ["acquire", "lock=<*>,", "tag=<*>,", "uid=<*>"]),  # quoted, spaces
+    ('acquire lock=1, tag="*launch*", uid=2', ["acquire", "lock=<*>,", "tag=<*>,", "uid=<*>"]),
+    ('he said "a b" then x="c d"', ["he", "said", '"a', 'b"', "then", "x=<*>"]),  # only a named value folds
 ]
 
 
