@@ -116,7 +116,8 @@ def build(
     # A record without an id (not from our shipper) gets one from its Kafka position: stable on replay.
     doc_id = str(meta.get("id") or event_id("kafka", topic, partition, offset))
     meta["id"] = doc_id
-    if "@timestamp" not in event:  # not setdefault: that would format the time for every event
+    untimed = "@timestamp" not in event
+    if untimed:  # not setdefault: that would format the time for every event
         event["@timestamp"] = now_text()
     named = meta.get("dataset")
     parsed = type(named) is str and router.pipeline_for(named) is not None
@@ -127,7 +128,7 @@ def build(
         scrubber(event)
         if SCRUBBED in event.get("tags", ()):
             raw = scrubber.record(raw)  # what the dead-letter index would keep
-    _PATTERNS(event, parsed=parsed)
+    _PATTERNS(event, parsed=parsed, untimed=untimed)
     meta["ingested"] = now_text()
     event["data_stream"] = {"type": "logs", "dataset": dataset, "namespace": namespace}
     return Document(f"logs-{dataset}-{namespace}", doc_id, event, raw)

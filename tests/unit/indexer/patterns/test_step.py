@@ -85,3 +85,12 @@ def test_documents_carry_the_pattern_fields() -> None:
     assert get(doc.source, KEY_FIELD)
     assert get(doc.source, TEMPLATE_FIELD) == "disk <*> full"
     assert get(doc.source, "error.title") == "disk <int> full"
+
+
+def test_an_event_without_a_time_takes_its_header_s() -> None:
+    raw = orjson.dumps({"message": "2026-12-02 14:00:01,250 ERROR disk 3 full", "event": {"dataset": "app"}})
+    doc = build(raw, "t", 0, 1, router=Router({}), namespace="default")
+    assert doc.source["@timestamp"] == "2026-12-02T14:00:01.250Z"
+    stamped = orjson.dumps({"message": "2026-12-02 14:00:01 ERROR x", "@timestamp": "2026-12-07T01:02:03.000Z"})
+    doc = build(stamped, "t", 0, 2, router=Router({}), namespace="default")
+    assert doc.source["@timestamp"] == "2026-12-07T01:02:03.000Z"  # the shipper's stamp stays

@@ -14,10 +14,14 @@ The key is a 12-hex hash of the masked token sequence with one placeholder per v
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from grokpipe.fieldnames import ERROR_CULPRIT, ERROR_GROUPING_KEY, ERROR_TITLE
+from grokpipe.indexer.dates import format_utc
 from grokpipe.indexer.fields import Event, get, put
 from grokpipe.indexer.fingerprint import DEFAULT_LEVELS, message_fingerprint
 from grokpipe.indexer.patterns.header import strip_header
+from grokpipe.indexer.patterns.headertime import header_time
 from grokpipe.patterns.tokens import MAX_CHARS, describe
 
 
@@ -27,8 +31,9 @@ class PatternKeys:
     The message is ``log.message`` where a pipeline set one, else ``message``.
     """
 
-    def __call__(self, event: Event, *, parsed: bool) -> None:
-        """``parsed``: a pipeline ran on the event (its message holds no header to cut)."""
+    def __call__(self, event: Event, *, parsed: bool, untimed: bool = False) -> None:
+        """``parsed``: a pipeline ran on the event (its message holds no header to cut); ``untimed``: it
+        came without ``@timestamp`` (the time its header starts with, if any, becomes it)."""
         log = event.get("log")
         if type(log) is dict:
             text = log.get("message")
@@ -40,7 +45,7 @@ class PatternKeys:
         if type(text) is not str:
             return
         if not parsed:
-            text = self._generic(event, text)
+            text = self._generic(event, text, untimed)
             log = event.get("log")
         if "\n" in text:
             text = text[: text.index("\n")]
@@ -51,11 +56,15 @@ class PatternKeys:
             log["pattern"] = {"key": key, "template": template}
 
     @staticmethod
-    def _generic(event: Event, text: str) -> str:
+    def _generic(event: Event, text: str, untimed: bool) -> str:
         """The message of an event no pipeline parsed: its header cut, what the header named set where
-        the event has none (``log.level``, ``log.logger``, ``process.pid``, ``host.name``), and an
-        error group for an error-level one."""
+        the event has none (``log.level``, ``log.logger``, ``process.pid``, ``host.name``, and
+        ``@timestamp`` for one that came without it), and an error group for an error-level one."""
         cut = strip_header(text[: MAX_CHARS * 2])
+        if untimed:
+            moment = header_time(cut.header, datetime.now(UTC))
+            if moment is not None:
+                event["@timestamp"] = format_utc(moment)
         for path, value in (
             ("log.level", cut.level),
             ("log.logger", cut.logger),
