@@ -30,7 +30,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
@@ -38,22 +38,13 @@ from grokpipe.fieldnames import ERROR_CULPRIT, ERROR_GROUPING_KEY, ERROR_TITLE
 from grokpipe.indexer.errors import PatternError, PipelineError
 from grokpipe.indexer.fields import Event, get, put
 from grokpipe.indexer.fingerprint import Grouping, digest
-from grokpipe.indexer.patterns.scan import assign
-from grokpipe.indexer.pipeline import DEFAULT_LIBRARY, Pipeline, Router
-from grokpipe.multiline import Multiline, MultilineSettings
+from grokpipe.indexer.offline import events, process
+from grokpipe.indexer.patterns.scan import GENERIC, assign
+from grokpipe.indexer.pipeline import DEFAULT_LIBRARY, Router
 
-#: The shipper's multiline preset for each dataset whose events span lines (examples/shipper.yml).
-PRESETS: dict[str, Literal["php", "python", "java"]] = {
-    "nginx.error": "php",
-    "php.error": "php",
-    "python.traceback": "python",
-    "java.stacktrace": "java",
-}
 DETECT_LINES = 200
 #: Fields per event (:func:`structure`) that a pipeline must extract to fit a file.
 MIN_STRUCTURE = 2
-#: The dataset of files no pipeline fits.
-GENERIC = "generic"
 _GROUPING = Grouping()
 
 
@@ -83,26 +74,6 @@ class Group:
             self.first_seen = timestamp
         if timestamp and timestamp > self.last_seen:
             self.last_seen = timestamp
-
-
-def events(lines: Iterable[str], dataset: str) -> Iterator[tuple[int, str]]:
-    """(first line number, text) of each event, lines joined with the dataset's multiline preset."""
-    preset = PRESETS.get(dataset)
-    if preset is None:
-        for number, line in enumerate(lines, 1):
-            yield number, line
-        return
-    joiner = Multiline(MultilineSettings(preset=preset))
-    for number, line in enumerate(lines, 1):
-        for block in joiner.push(number, number, line, set()):
-            yield block.offset, "\n".join(block.lines)
-    last = joiner.flush()
-    if last is not None:
-        yield last.offset, "\n".join(last.lines)
-
-
-def process(pipeline: Pipeline, dataset: str, text: str) -> Event:
-    return pipeline({"message": text, "event": {"dataset": dataset}})
 
 
 def _leaves(node: Any) -> int:

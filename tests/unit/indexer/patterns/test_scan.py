@@ -69,3 +69,34 @@ def test_a_flood_of_distinct_lines_is_mined_with_bounded_work() -> None:
     lines = [f"2026-01-01 10:00:00 INFO app: start {' '.join(words[i * 8 : i * 8 + 3 + i % 5])}" for i in range(5000)]
     assigned = assign(lines)
     assert [event.line for event, _ in assigned] == list(range(1, 5001))
+
+
+PHP = [
+    "[01-Dec-2026 10:00:00 UTC] PHP Fatal error:  Uncaught Error: Call to undefined function foo() in /var/www/a.php:12",
+    "Stack trace:",
+    "#0 {main}",
+    "  thrown in /var/www/a.php on line 12",
+    "[01-Dec-2026 10:00:05 UTC] PHP Warning:  Division by zero in /var/www/b.php on line 7",
+    "[01-Dec-2026 10:00:09 UTC] PHP Warning:  Division by zero in /var/www/b.php on line 7",
+]
+
+
+def test_a_dataset_cuts_events_and_names_the_message_as_the_indexer_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "php_errors.log"
+    path.write_text("\n".join(PHP) + "\n", encoding="utf-8")
+    assert main(["patterns", "scan", "--dataset", "php.error", "--json-lines", str(path)]) == 0
+    rows = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["line"] for row in rows] == [1, 5, 6]  # the stack trace is part of its event
+    assert (
+        rows[0]["template"] == "PHP Fatal error: Uncaught Error: Call to undefined function foo() in /var/www/a.php:<*>"
+    )
+    assert rows[1]["pattern"] == rows[2]["pattern"]
+    assert rows[1]["template"] == "PHP Warning: Division by zero in /var/www/b.php on line <*>"  # no time header
+
+
+def test_an_unknown_dataset_is_an_error_naming_the_known_ones(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["patterns", "scan", "--dataset", "no.such", str(log)]) == 2
+    err = capsys.readouterr().err
+    assert "no pipeline for dataset 'no.such'" in err and "php.error" in err and "generic" in err
