@@ -72,10 +72,10 @@ def test_a_flood_of_distinct_lines_is_mined_with_bounded_work() -> None:
 
 
 PHP = [
-    "[01-Dec-2026 10:00:00 UTC] PHP Fatal error:  Uncaught Error: Call to undefined function foo() in /var/www/a.php:12",
+    "[01-Dec-2026 10:00:00 UTC] PHP Fatal error:  Uncaught Error: Call to undefined function foo() in /x/a.php:12",
     "Stack trace:",
     "#0 {main}",
-    "  thrown in /var/www/a.php on line 12",
+    "  thrown in /x/a.php on line 12",
     "[01-Dec-2026 10:00:05 UTC] PHP Warning:  Division by zero in /var/www/b.php on line 7",
     "[01-Dec-2026 10:00:09 UTC] PHP Warning:  Division by zero in /var/www/b.php on line 7",
 ]
@@ -99,4 +99,6 @@ def test_a_dataset_cuts_events_and_names_the_message_as_the_indexer_does(
 def test_an_unknown_dataset_is_an_error_naming_the_known_ones(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["patterns", "scan", "--dataset", "no.such", str(log)]) == 2
     err = capsys.readouterr().err
-    assert "no pipeline for dataset 'no.such'" in err and "php.error" in err and "generic" in err
+    assert "no pipeline for dataset 'no.such'" in err
+    assert "php.error" in err
+    assert "generic" in err
