@@ -47,6 +47,7 @@ from grokpipe.api.config import ApiSettings  # noqa: E402
 from grokpipe.api.kernel.lease import Claim  # noqa: E402
 from grokpipe.api.rules.conditions import Evaluation  # noqa: E402
 from grokpipe.api.rules.schemas import Rule, RuleCreate  # noqa: E402
+from grokpipe.api.rules.state import RuleState  # noqa: E402
 from grokpipe.api.runner import RuleRunner, RunResult  # noqa: E402
 from grokpipe.api.services import Services  # noqa: E402
 from grokpipe.api.store import RuleStore, ensure_indices  # noqa: E402
@@ -124,20 +125,22 @@ class EvaluationLog:
     def instrument(self, runner: RuleRunner) -> None:
         claim, finish, fail = runner.claim, runner.finish, runner.fail
 
-        def claimed(rule: Rule, tick: datetime) -> Claim | None:
+        def claimed(rule: Rule, tick: datetime) -> Claim[RuleState] | None:
             got = claim(rule, tick)
             if got is not None:
                 with self._lock:
                     self._claimed[(rule.id, tick)] = _late(tick)
             return got
 
-        def finished(rule: Rule, got: Claim, evaluation: Evaluation, began: float | None = None) -> RunResult:
+        def finished(
+            rule: Rule, got: Claim[RuleState], evaluation: Evaluation, began: float | None = None
+        ) -> RunResult:
             try:
                 return finish(rule, got, evaluation, began)
             finally:
                 self._write(rule.id, got.tick, "ok")
 
-        def failed(rule: Rule, got: Claim, error: BaseException) -> None:
+        def failed(rule: Rule, got: Claim[RuleState], error: BaseException) -> None:
             fail(rule, got, error)
             self._write(rule.id, got.tick, "failed")
 

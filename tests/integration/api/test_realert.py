@@ -10,6 +10,7 @@ from datetime import timedelta
 from elasticsearch import Elasticsearch
 from support.api import T0, FakeClock, doc, http_receiver, new_logs_index
 
+from grokpipe.api import throttle
 from grokpipe.api.rules.schemas import RuleCreate
 from grokpipe.api.services import Services
 
@@ -95,7 +96,7 @@ def test_acknowledge_and_silence(es: Elasticsearch, make_services: Callable[...,
             )
         )
         services.runner.run(rule, T0)
-        assert services.leases.acknowledge(rule.id, "acked")
+        assert services.leases.update(rule.id, lambda state: throttle.acknowledged(state, "acked"))
         services.runner.run(rule, T0 + STEP)
         keys = [r.body["group"]["error.grouping_key"] for r in receiver.requests]
         assert sorted(keys) == ["acked", "loud", "loud"]

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from grokpipe.api.checks.alerts import CheckState, decide, dump, load
-from grokpipe.api.kernel.alertstate import RuleState
+from grokpipe.api.checks.alerts import CheckLease, CheckState, decide
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -64,7 +63,6 @@ def test_sequences(runs: str, kwargs: dict[str, object], expected: str) -> None:
 
 
 def test_state_round_trips_through_the_lease_document() -> None:
-    state = CheckState(down=True, since=T0, failures=3, successes=0, last_notified=T0)
-    packed = dump(RuleState(), state, T0)
-    assert load(RuleState.model_validate(packed.model_dump(mode="json"))) == state
-    assert load(RuleState()) == CheckState()
+    state = CheckLease(last_run=T0, check=CheckState(down=True, since=T0, failures=3, successes=0, last_notified=T0))
+    assert CheckLease.model_validate(state.model_dump(mode="json")) == state
+    assert CheckLease.model_validate({}) == CheckLease()

@@ -8,8 +8,8 @@ import pytest
 
 from grokpipe.api.console import histogram
 from grokpipe.api.console.routes.rules import lateness
-from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.rules.state import RuleState
 
 T = datetime(2026, 1, 5, 12, 7, 30, tzinfo=UTC)
 

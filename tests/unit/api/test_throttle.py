@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.api.rules.conditions import Finding
+from grokpipe.api.rules.state import RuleState
 from grokpipe.api.throttle import decide
 
 T = datetime(2026, 1, 5, tzinfo=UTC)

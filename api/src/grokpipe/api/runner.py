@@ -24,6 +24,7 @@ from grokpipe.api.rules import hints
 from grokpipe.api.rules.conditions import Evaluation, Finding, build_search, evaluate, window_for
 from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, plain_keywords, vet_dsl
 from grokpipe.api.rules.schemas import Rule, RuleBody
+from grokpipe.api.rules.state import RuleState
 from grokpipe.api.throttle import Action, decide
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
@@ -93,14 +94,14 @@ class RuleRunner:
         *,
         indices: IndicesSettings,
         dispatcher: Dispatcher,
-        leases: Leases,
+        leases: Leases[Any],
         clock: Clock,
         fields: FieldCache | None = None,
     ) -> None:
         self.es = es
         self.indices = indices
         self.dispatcher = dispatcher
-        self.leases = leases
+        self.leases = leases.of(RuleState)
         self.clock = clock
         self.fields = fields or FieldCache(es)
         self.history = History(es, indices.alerts, clock)
@@ -132,7 +133,7 @@ class RuleRunner:
             raise
         return self.finish(rule, claim, evaluation, began)
 
-    def claim(self, rule: Rule, tick: datetime) -> Claim | None:
+    def claim(self, rule: Rule, tick: datetime) -> Claim[RuleState] | None:
         """The lease on ``tick``, or None (counted as skipped) if it is not this run's to evaluate."""
         claim = self.leases.claim(rule.id, tick, self.clock())
         if claim is None:
@@ -141,13 +142,15 @@ class RuleRunner:
         metrics.RULE_LATENESS.observe(max(0.0, (self.clock() - tick).total_seconds()))
         return claim
 
-    def fail(self, rule: Rule, claim: Claim, error: BaseException) -> None:
+    def fail(self, rule: Rule, claim: Claim[RuleState], error: BaseException) -> None:
         """The search failed: count and log it, and give the tick back with the state unchanged."""
         metrics.RULE_RUNS.labels(outcome="failed").inc()
         log.error("rule evaluation failed", exc_info=error, extra={"rule.id": rule.id})
         self.leases.release(claim, claim.state)
 
-    def finish(self, rule: Rule, claim: Claim, evaluation: Evaluation, began: float | None = None) -> RunResult:
+    def finish(
+        self, rule: Rule, claim: Claim[RuleState], evaluation: Evaluation, began: float | None = None
+    ) -> RunResult:
         """Decide, notify, record history and release the lease with the new state (also when a step fails:
         once decided, the new state is what stops the notifications already sent from going out again)."""
         began = time.monotonic() if began is None else began

@@ -22,7 +22,7 @@ from grokpipe.api.groups.service import ErrorGroups
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.groups.sync import GroupSync
 from grokpipe.api.kernel.clock import Clock, utc_now
-from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.lease import Leases, NoState
 from grokpipe.api.kernel.scheduler import Scheduler
 from grokpipe.api.monitors.service import Monitors
 from grokpipe.api.notifiers.dispatch import Dispatcher
@@ -32,6 +32,7 @@ from grokpipe.api.patterns.store import PatternStore
 from grokpipe.api.patterns.sync import PatternSync
 from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.rules.state import RuleState
 from grokpipe.api.runner import FieldCache, RuleRunner
 from grokpipe.api.search.service import Searcher
 from grokpipe.api.search.store import SavedSearches
@@ -45,7 +46,7 @@ class Services:
     es: Elasticsearch
     store: RuleStore
     fields: FieldCache
-    leases: Leases
+    leases: Leases[RuleState]  # the rules'; every feature takes its own state type's from the same family (``of``)
     dispatcher: Dispatcher
     runner: RuleRunner
     scheduler: Scheduler[Rule]
@@ -71,7 +72,7 @@ class Services:
         es = elasticsearch_client.elasticsearch(settings.elasticsearch)
         ensure_indices(es, settings.indices)
         owner = settings.scheduler.replica_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
-        leases = Leases(es, settings.indices.state, owner, settings.scheduler.lease_seconds)
+        leases = Leases(es, settings.indices.state, owner, settings.scheduler.lease_seconds, NoState)
         fields = FieldCache(es)
         console = settings.console
         dispatcher = Dispatcher(
@@ -134,7 +135,7 @@ class Services:
             es,
             store,
             fields,
-            leases,
+            leases.of(RuleState),
             dispatcher,
             runner,
             scheduler,

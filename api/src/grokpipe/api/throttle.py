@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from grokpipe.api.kernel.alertstate import GroupState, RuleState
+from grokpipe.api.kernel.alertstate import GroupState
 from grokpipe.api.rules.conditions import Finding
+from grokpipe.api.rules.state import RuleState
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,11 @@ def decide(
         if key not in groups:
             actions.append(Action("recovered", key, old.group, recovery and not silenced))
     return RuleState(last_run=now, last_tick=state.last_tick, groups=groups), actions
+
+
+def acknowledged(state: RuleState, group_key: str) -> RuleState | None:
+    """``state`` with ``group_key`` acknowledged (no realerts until it recovers); None if that group is not firing."""
+    if group_key not in state.groups:
+        return None
+    state.groups[group_key].acknowledged = True
+    return state

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.api.monitors import alerts
-from grokpipe.api.monitors.alerts import IncidentState
+from grokpipe.api.monitors.alerts import IncidentState, MonitorLease
 
 T0 = datetime(2026, 12, 7, 2, 6, tzinfo=UTC)
 OPEN = IncidentState(open=True, since=T0 - timedelta(hours=1), kind="missed")
@@ -41,6 +40,6 @@ def test_decide(
 
 def test_state_rides_in_the_lease_document() -> None:
     opened, _ = alerts.decide(IncidentState(), True, "missed", T0, recovery=True)
-    stored = RuleState.model_validate(alerts.dump(RuleState(), opened, T0).model_dump(mode="json"))
-    assert alerts.load(stored) == opened
-    assert alerts.load(RuleState()) == IncidentState()
+    state = MonitorLease(last_run=T0, monitor=opened)
+    assert MonitorLease.model_validate(state.model_dump(mode="json")) == state
+    assert MonitorLease.model_validate({}) == MonitorLease()

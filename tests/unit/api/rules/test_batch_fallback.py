@@ -15,11 +15,11 @@ import elasticsearch
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 
-from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.api.kernel.lease import Claim
 from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.conditions import Evaluation, window_for
 from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.rules.state import RuleState
 from grokpipe.api.runner import RunResult
 from grokpipe.elasticsearch_client import elasticsearch_errors
 
@@ -107,17 +107,19 @@ class _Runner:
     fields: _Fields = field(default_factory=_Fields)
     failed: list[str] = field(default_factory=list)
 
-    def claim(self, rule: Rule, tick: datetime) -> Claim:
+    def claim(self, rule: Rule, tick: datetime) -> Claim[RuleState]:
         return Claim(rule.id, tick, 0, 1, RuleState())
 
     def query(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         with elasticsearch_errors("search"):
             return self.es.search(index=index, **body)
 
-    def fail(self, rule: Rule, claim: Claim, error: BaseException) -> None:
+    def fail(self, rule: Rule, claim: Claim[RuleState], error: BaseException) -> None:
         self.failed.append(rule.id)
 
-    def finish(self, rule: Rule, claim: Claim, evaluation: Evaluation, began: float | None = None) -> RunResult:
+    def finish(
+        self, rule: Rule, claim: Claim[RuleState], evaluation: Evaluation, began: float | None = None
+    ) -> RunResult:
         start, end = window_for(rule, claim.tick)
         return RunResult(rule.id, claim.tick, start, end, evaluation)
 

@@ -4,22 +4,20 @@ A check goes *down* after ``failure_threshold`` consecutive failed runs (a run f
 is down) and *recovers* after ``success_threshold`` consecutive passing runs. While down it is
 notified again every ``realert``; ``silenced_until`` mutes notifications, not state changes.
 
-The state rides in the lease document (:class:`grokpipe.api.kernel.lease.Leases` persists a ``RuleState``), so it
-changes in the same compare-and-set write that releases the tick: one entry in ``groups`` keyed
-``check`` carries the streaks.
+The state rides in the lease document (``Leases[CheckLease]``), so it changes in the same compare-and-set
+write that releases the tick; it is stored in rules' shape, one entry in ``groups`` keyed ``check`` carrying
+the streaks (:class:`grokpipe.api.kernel.alertstate.OneGroup`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from grokpipe.api.kernel.alertstate import GroupState, RuleState
-
-_KEY = "check"
+from grokpipe.api.kernel.alertstate import OneGroup
 
 
 class CheckState(BaseModel):
@@ -69,11 +67,12 @@ def decide(
     return new, None
 
 
-def load(state: RuleState) -> CheckState:
-    entry = state.groups.get(_KEY)
-    return CheckState.model_validate(entry.group) if entry else CheckState()
+class CheckLease(OneGroup):
+    """A check's state in its lease document: its last run and tick, and its streaks."""
 
+    GROUP: ClassVar[str] = "check"
 
-def dump(state: RuleState, check: CheckState, now: datetime) -> RuleState:
-    entry = GroupState(since=check.since or now, last_notified=check.last_notified, group=check.model_dump(mode="json"))
-    return RuleState(last_run=now, last_tick=state.last_tick, groups={_KEY: entry})
+    check: CheckState = Field(default_factory=CheckState)
+
+    def entry(self) -> tuple[datetime | None, datetime | None]:
+        return self.check.since, self.check.last_notified

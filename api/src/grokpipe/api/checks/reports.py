@@ -25,7 +25,7 @@ from grokpipe.api.checks.store import CheckStore
 from grokpipe.api.errors import NotFound
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.lease import Leases, NoState
 from grokpipe.api.monitors.view import Monitor
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
@@ -159,7 +159,7 @@ class ReportRunner:
         checks: CheckStore,
         results: ResultStore,
         dispatcher: Dispatcher,
-        leases: Leases,
+        leases: Leases[Any],
         *,
         alerts_index: str,
         clock: Clock,
@@ -170,7 +170,7 @@ class ReportRunner:
         self.monitors = monitors
         self.results = results
         self.dispatcher = dispatcher
-        self.leases = leases
+        self.leases = leases.of(NoState)
         self.history = History(es, alerts_index, clock)
         self.clock = clock
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from elasticsearch import Elasticsearch
 from prometheus_client import Counter
 from pydantic import BaseModel
 
 from grokpipe.api.checks import alerts, validate
-from grokpipe.api.checks.alerts import CheckAction, CheckState
+from grokpipe.api.checks.alerts import CheckAction, CheckLease, CheckState
 from grokpipe.api.checks.reports import ReportRunner
 from grokpipe.api.checks.results import ResultStore
 from grokpipe.api.checks.runner import CheckRunner
@@ -83,7 +84,7 @@ class CheckService:
         runner: CheckRunner,
         results: ResultStore,
         dispatcher: Dispatcher,
-        leases: Leases,
+        leases: Leases[Any],
         *,
         alerts_index: str,
         clock: Clock,
@@ -92,7 +93,7 @@ class CheckService:
         self.runner = runner
         self.results = results
         self.dispatcher = dispatcher
-        self.leases = leases
+        self.leases = leases.of(CheckLease)
         self.history = History(es, alerts_index, clock)
         self.clock = clock
 
@@ -108,7 +109,7 @@ class CheckService:
             self.results.write(run)
             if self.history.pending:  # Elasticsearch took the results: write what an outage kept back
                 self.history.flush()
-            before = alerts.load(claim.state)
+            before = claim.state.check
             after, action = alerts.decide(
                 before,
                 run.status == "up",
@@ -121,7 +122,7 @@ class CheckService:
             )
             if action is not None:
                 run.alerts.append(self._act(check, run, action, before=before, after=after, tick=tick))
-            state = alerts.dump(claim.state, after, tick)
+            state = claim.state.model_copy(update={"last_run": tick, "check": after})
         except Exception:
             CHECK_RUNS.labels(outcome="failed").inc()
             log.exception("check run failed", extra={"check.id": check.id})
@@ -171,7 +172,7 @@ class Checks:
     """Everything ``/checks`` and ``/reports`` use, built once in the lifespan."""
 
     def __init__(
-        self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases, clock: Clock
+        self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases[Any], clock: Clock
     ) -> None:
         cfg = settings.checks
         self.settings = cfg

@@ -31,7 +31,7 @@ from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.lease import Leases, NoState
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People
@@ -80,7 +80,7 @@ class DigestRunner:
         store: GroupStore,
         counter: Counter,
         dispatcher: Dispatcher,
-        leases: Leases,
+        leases: Leases[Any],
         *,
         alerts_index: str,
         people: People,
@@ -94,7 +94,7 @@ class DigestRunner:
         self.store = store
         self.counter = counter
         self.dispatcher = dispatcher
-        self.leases = leases
+        self.leases = leases.of(NoState)
         self.history = History(es, alerts_index, clock)
         self.people = people
         self.clock = clock

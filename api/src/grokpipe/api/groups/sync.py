@@ -64,7 +64,7 @@ class GroupSync(LeasedLoop[SyncResult]):
         counter: Counter,
         settings: ErrorGroupSettings,
         *,
-        leases: Leases,
+        leases: Leases[Any],
         blame: Blame,
         notifier: GroupNotifier,
         blame_limit: int = 500,

@@ -1,25 +1,26 @@
 """A pass that one api replica runs per interval: a daemon thread wakes every ``interval`` seconds and runs
 the pass only if this replica wins the lease for the current tick (so N replicas run it once), releasing
-the claim whatever the pass did. The error-group and pattern syncs are such passes."""
+the claim whatever the pass did (a pass keeps no state in its lease: ``NoState``). The error-group and pattern
+syncs are such passes."""
 
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.lease import Leases, NoState
 
 R = TypeVar("R")
 
 
 class LeasedLoop(ABC, Generic[R]):
-    def __init__(self, *, name: str, lease_id: str, interval: float, leases: Leases, clock: Clock) -> None:
+    def __init__(self, *, name: str, lease_id: str, interval: float, leases: Leases[Any], clock: Clock) -> None:
         self.lease_id = lease_id
         self.interval = interval
-        self.leases = leases
+        self.leases = leases.of(NoState)
         self.clock = clock
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)

@@ -3,8 +3,8 @@
 The evaluation folds the monitor's check-ins and the clock (:func:`api.monitors.view.fold`), which says
 whether an incident is open now (``failure_issue_threshold`` failures in a row, until
 ``recovery_threshold`` ok runs). This compares it with the incident last notified, kept in the lease
-document (:class:`grokpipe.api.kernel.lease.Leases` persists a ``RuleState``; one entry keyed ``monitor``), so the
-state changes in the compare-and-set write that releases the tick: one replica notifies, once.
+document (``Leases[MonitorLease]``, stored in rules' shape: one entry keyed ``monitor``), so the state
+changes in the compare-and-set write that releases the tick: one replica notifies, once.
 
 =================  ==============  ===========================================
 notified before    incident now    action
@@ -20,13 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from grokpipe.api.kernel.alertstate import GroupState, RuleState
+from grokpipe.api.kernel.alertstate import OneGroup
 
-_KEY = "monitor"
 Kind = Literal["missed", "timeout", "error", "recovered"]
 
 
@@ -54,11 +53,12 @@ def decide(
     return IncidentState(), MonitorAction("recovered", recovery, state.since or now)
 
 
-def load(state: RuleState) -> IncidentState:
-    entry = state.groups.get(_KEY)
-    return IncidentState.model_validate(entry.group) if entry else IncidentState()
+class MonitorLease(OneGroup):
+    """A monitor's state in its lease document: its last run and tick, and the incident last notified."""
 
+    GROUP: ClassVar[str] = "monitor"
 
-def dump(state: RuleState, incident: IncidentState, now: datetime) -> RuleState:
-    entry = GroupState(since=incident.since or now, group=incident.model_dump(mode="json"))
-    return RuleState(last_run=now, last_tick=state.last_tick, groups={_KEY: entry})
+    monitor: IncidentState = Field(default_factory=IncidentState)
+
+    def entry(self) -> tuple[datetime | None, datetime | None]:
+        return self.monitor.since, None

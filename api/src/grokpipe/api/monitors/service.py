@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from elasticsearch import Elasticsearch
 from prometheus_client import Counter
@@ -29,7 +30,7 @@ from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.api.kernel.scheduler import Scheduler
 from grokpipe.api.monitors import alerts
-from grokpipe.api.monitors.alerts import MonitorAction
+from grokpipe.api.monitors.alerts import MonitorAction, MonitorLease
 from grokpipe.api.monitors.schedule import MonitorConfig
 from grokpipe.api.monitors.schemas import MonitorBody, SavedMonitor
 from grokpipe.api.monitors.state import FAILURES
@@ -84,7 +85,7 @@ class MonitorService:
         self,
         view: MonitorView,
         dispatcher: Dispatcher,
-        leases: Leases,
+        leases: Leases[Any],
         history: History,
         *,
         settings: MonitorSettings,
@@ -92,7 +93,7 @@ class MonitorService:
     ) -> None:
         self.view = view
         self.dispatcher = dispatcher
-        self.leases = leases
+        self.leases = leases.of(MonitorLease)
         self.history = history
         self.settings = settings
         self.clock = clock
@@ -109,10 +110,10 @@ class MonitorService:
             monitor = self.view.get(saved.slug, saved, self.clock())
             if self.history.pending:  # Elasticsearch answered: write what an outage kept back
                 self.history.flush()
-            before = alerts.load(claim.state)
+            before = claim.state.monitor
             after, action = alerts.decide(before, monitor.incident, monitor.status, tick, recovery=saved.recovery)
             record = self._act(saved, monitor, action, tick) if action is not None else None
-            state = alerts.dump(claim.state, after, tick)
+            state = claim.state.model_copy(update={"last_run": tick, "monitor": after})
         except Exception:
             MONITOR_RUNS.labels(outcome="failed").inc()
             log.exception("monitor evaluation failed", extra={"monitor.slug": saved.slug})
@@ -196,7 +197,7 @@ class Monitors:
     """Everything ``/monitors`` uses, built once in the lifespan."""
 
     def __init__(
-        self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases, clock: Clock
+        self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases[Any], clock: Clock
     ) -> None:
         self.settings = settings.monitors
         self.state_index = settings.indices.state

@@ -86,7 +86,7 @@ class PatternSync(LeasedLoop[PatternSyncResult]):
         counter: KeyCounter,
         settings: PatternSettings,
         *,
-        leases: Leases,
+        leases: Leases[Any],
         clock: Clock,
     ) -> None:
         self.store = store

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import ValidationError
 
+from grokpipe.api import throttle
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
-from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.notifiers.preview import GroupMessages, RuleMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
@@ -28,6 +28,7 @@ from grokpipe.api.rules.schemas import (
     RunAlert,
     RunWindow,
 )
+from grokpipe.api.rules.state import RuleState
 from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/rules", tags=["rules"], route_class=DeclaredRoute)
@@ -200,6 +201,6 @@ def rule_state(rule_id: str, services: ServicesDep, _: ReadAccess) -> RuleState:
 def acknowledge(rule_id: str, group_key: str, services: ServicesDep, _: AdminAccess) -> Acknowledged:
     """Stop realerts for a firing group until it recovers."""
     services.store.get(rule_id)
-    if not services.leases.acknowledge(rule_id, group_key):
+    if not services.leases.update(rule_id, lambda state: throttle.acknowledged(state, group_key)):
         raise Conflict(f"group {group_key!r} is not firing")
     return Acknowledged(rule_id=rule_id, group_key=group_key, acknowledged=True)

@@ -37,6 +37,7 @@ from grokpipe.api.kernel.lease import Claim
 from grokpipe.api.rules.conditions import build_search, evaluate, query_start, window_for
 from grokpipe.api.rules.grouped import Uncertain, group, shard_failures, signature
 from grokpipe.api.rules.schemas import Rule, RuleBody
+from grokpipe.api.rules.state import RuleState
 from grokpipe.api.rules.validity import QueryValidity
 from grokpipe.api.runner import RuleRunner, RunResult
 from grokpipe.elasticsearch_client import elasticsearch_errors
@@ -121,7 +122,7 @@ def refused(exc: ElasticsearchError) -> bool:
 @dataclass
 class _Pending:
     rule: Rule
-    claim: Claim
+    claim: Claim[RuleState]
     began: float
     query: dict[str, Any]
     body: dict[str, Any]
@@ -183,7 +184,7 @@ class BatchRunner:
                     results[i] = result
         return results
 
-    def _claim(self, due: Due) -> Claim | None:
+    def _claim(self, due: Due) -> Claim[RuleState] | None:
         rule, tick = due
         try:
             return self.runner.claim(rule, tick)

@@ -12,9 +12,9 @@ from grokpipe.api.console.access import ServicesDep, Viewer
 from grokpipe.api.console.render import page
 from grokpipe.api.console.routes.alerts import history
 from grokpipe.api.errors import ApiError
-from grokpipe.api.kernel.alertstate import RuleState
 from grokpipe.api.notifiers.preview import rendered
 from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.rules.state import RuleState
 
 router = APIRouter()
 #: a rule whose next tick is overdue by more than this is shown as late
