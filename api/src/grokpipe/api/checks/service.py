@@ -1,7 +1,8 @@
 """A scheduled check run: claim the tick, run, store the results, decide down/recovered, notify, release.
 
-The tick is claimed with the same leases as rules (lease id ``check-<id>``), and the alert state is
-written back in the releasing compare-and-set, so replicas run each tick once and notify once.
+:class:`CheckService` fills in the steps of the kernel's scheduled job (:mod:`grokpipe.api.kernel.job`): the
+tick is claimed with the same leases as rules (lease id ``check-<id>``), and the alert state is written back
+in the releasing compare-and-set, so replicas run each tick once and notify once.
 :class:`Checks` is what the lifespan builds: stores, runner, reports and their own schedulers (their
 own thread pools: a slow target occupies a check worker, never a rule worker).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +20,7 @@ from prometheus_client import Counter
 from pydantic import BaseModel
 
 from grokpipe.api.checks import alerts, validate
-from grokpipe.api.checks.alerts import CheckAction, CheckLease, CheckState
+from grokpipe.api.checks.alerts import CheckAction, CheckLease
 from grokpipe.api.checks.reports import ReportRunner
 from grokpipe.api.checks.results import ResultStore
 from grokpipe.api.checks.runner import CheckRunner
@@ -29,6 +31,7 @@ from grokpipe.api.config import ApiSettings, CheckSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.scheduler import Scheduler
 from grokpipe.api.kernel.seeds import Seed, parse_seeds
@@ -77,7 +80,16 @@ def lease_id(check_id: str) -> str:
     return f"check-{check_id}"
 
 
-class CheckService:
+@dataclass(frozen=True)
+class CheckAlert:
+    """A decided change of a check (down, recovered) and the message it sends."""
+
+    action: CheckAction
+    message: Message
+    facts: CheckFacts
+
+
+class CheckService(ScheduledJob[Check, CheckLease, CheckRun, CheckAlert, CheckRun]):
     def __init__(
         self,
         es: Elasticsearch,
@@ -89,54 +101,50 @@ class CheckService:
         alerts_index: str,
         clock: Clock,
     ) -> None:
+        super().__init__(leases.of(CheckLease), History(es, alerts_index, clock), clock)
         self.es = es
         self.runner = runner
         self.results = results
         self.dispatcher = dispatcher
-        self.leases = leases.of(CheckLease)
-        self.history = History(es, alerts_index, clock)
-        self.clock = clock
 
-    def run(self, check: Check, tick: datetime) -> CheckRun | None:
-        """Run ``check`` for ``tick`` unless another run (here or on a replica) claimed it."""
-        claim = self.leases.claim(lease_id(check.id), tick, self.clock())
-        if claim is None:
-            CHECK_RUNS.labels(outcome="skipped").inc()
-            return None
-        state = claim.state
-        try:
-            run = self.runner.execute(check, check.id)
-            self.results.write(run)
-            if self.history.pending:  # Elasticsearch took the results: write what an outage kept back
-                self.history.flush()
-            before = claim.state.check
-            after, action = alerts.decide(
-                before,
-                run.status == "up",
-                tick,
-                failure_threshold=check.failure_threshold,
-                success_threshold=check.success_threshold,
-                realert=check.realert_td,
-                recovery=check.recovery,
-                silenced_until=check.silenced_until,
-            )
-            if action is not None:
-                run.alerts.append(self._act(check, run, action, before=before, after=after, tick=tick))
-            state = claim.state.model_copy(update={"last_run": tick, "check": after})
-        except Exception:
-            CHECK_RUNS.labels(outcome="failed").inc()
-            log.exception("check run failed", extra={"check.id": check.id})
-            raise
-        finally:
-            self.leases.release(claim, state.model_copy(update={"last_tick": tick}))
-        CHECK_RUNS.labels(outcome=run.status).inc()
-        log.info("check ran", extra={"check.id": check.id, "status": run.status, "up": run.up, "down": run.down})
+    def lease_id(self, job: Check) -> str:
+        return lease_id(job.id)
+
+    def skipped(self, job: Check, tick: datetime) -> None:
+        CHECK_RUNS.labels(outcome="skipped").inc()
+
+    def evaluate(self, job: Check, tick: datetime) -> CheckRun:
+        run = self.runner.execute(job, job.id)
+        self.results.write(run)
         return run
 
-    def _act(
-        self, check: Check, run: CheckRun, action: CheckAction, *, before: CheckState, after: CheckState, tick: datetime
-    ) -> AlertRecord:
-        since = after.since or before.since or tick
+    def failed(self, job: Check, error: BaseException) -> None:
+        CHECK_RUNS.labels(outcome="failed").inc()
+        log.error("check run failed", exc_info=error, extra={"check.id": job.id})
+
+    def stored(self, state: CheckLease, tick: datetime, *, evaluated: bool) -> CheckLease:
+        return state.model_copy(update={"last_tick": tick})
+
+    def decide(
+        self, job: Check, state: CheckLease, evaluation: CheckRun, tick: datetime
+    ) -> tuple[CheckLease, list[CheckAlert]]:
+        before = state.check
+        after, action = alerts.decide(
+            before,
+            evaluation.status == "up",
+            tick,
+            failure_threshold=job.failure_threshold,
+            success_threshold=job.success_threshold,
+            realert=job.realert_td,
+            recovery=job.recovery,
+            silenced_until=job.silenced_until,
+        )
+        decided = state.model_copy(update={"last_run": tick, "check": after})
+        if action is None:
+            return decided, []
+        return decided, [self._alert(job, evaluation, action, since=after.since or before.since or tick)]
+
+    def _alert(self, check: Check, run: CheckRun, action: CheckAction, *, since: datetime) -> CheckAlert:
         facts = CheckFacts(
             check=CheckTitle(id=check.id, name=check.name, description=check.description),
             run=RunFacts(run_id=run.run_id, started=run.started.isoformat(), up=run.up, down=run.down),
@@ -152,20 +160,39 @@ class CheckService:
             layout="check",
             facts=facts,
         )
-        outcomes = self.dispatcher.deliver(check.notify, message) if action.notify else {}
+        return CheckAlert(action, message, facts)
+
+    def notify(self, job: Check, action: CheckAlert, evaluation: CheckRun, tick: datetime) -> Outcomes:
+        return self.dispatcher.deliver(job.notify, action.message) if action.action.notify else {}
+
+    def record(
+        self, job: Check, action: CheckAlert, evaluation: CheckRun, tick: datetime, outcomes: Outcomes
+    ) -> AlertRecord:
+        kind, notified = action.action.kind, action.action.notify
         doc = self.history.record(
             "check",
-            action.kind,
-            rule={"id": lease_id(check.id), "name": check.name},
+            kind,
+            rule={"id": lease_id(job.id), "name": job.name},
             tick=tick,
-            count=run.down,
-            notified=action.notify,
+            count=evaluation.down,
+            notified=notified,
             notifications=outcomes,
-            check={"id": check.id, "run_id": run.run_id},
-            rows=[r.model_dump() for r in facts.rows],
+            check={"id": job.id, "run_id": evaluation.run_id},
+            rows=[r.model_dump() for r in action.facts.rows],
         )
-        log.info("check alert " + action.kind, extra={"check.id": check.id, "notified": action.notify})
+        log.info("check alert " + kind, extra={"check.id": job.id, "notified": notified})
         return doc
+
+    def done(
+        self, job: Check, tick: datetime, evaluation: CheckRun, records: list[AlertRecord], seconds: float
+    ) -> CheckRun:
+        evaluation.alerts.extend(records)
+        CHECK_RUNS.labels(outcome=evaluation.status).inc()
+        log.info(
+            "check ran",
+            extra={"check.id": job.id, "status": evaluation.status, "up": evaluation.up, "down": evaluation.down},
+        )
+        return evaluation
 
 
 class Checks:
