@@ -7,7 +7,8 @@ listed (every ``scheduler.rules_refresh`` seconds) check-ins that carry a ``moni
 their monitor (``origin: checkin``; a create is a conflict on the second replica) or update the saved
 configuration of one they created, as Sentry upserts monitors from check-ins.
 
-:meth:`MonitorService._act` is the one place monitors reach the notifiers.
+:class:`MonitorService` fills in the steps of the kernel's scheduled job (:mod:`grokpipe.api.kernel.job`); its
+:meth:`MonitorService.notify` is the one place monitors reach the notifiers.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.groups.schemas import MonitorRow
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.api.kernel.scheduler import Scheduler
@@ -80,7 +82,17 @@ class Evaluation:
     alert: AlertRecord | None
 
 
-class MonitorService:
+@dataclass(frozen=True)
+class MonitorAlert:
+    """An incident opened or resolved, the message it sends and the notifiers it goes to."""
+
+    action: MonitorAction
+    message: Message
+    summary: MonitorSummary
+    notify: list[str]
+
+
+class MonitorService(ScheduledJob[MonitorJob, MonitorLease, Monitor, MonitorAlert, Evaluation]):
     def __init__(
         self,
         view: MonitorView,
@@ -91,39 +103,38 @@ class MonitorService:
         settings: MonitorSettings,
         clock: Clock,
     ) -> None:
+        super().__init__(leases.of(MonitorLease), history, clock)
         self.view = view
         self.dispatcher = dispatcher
-        self.leases = leases.of(MonitorLease)
-        self.history = history
         self.settings = settings
-        self.clock = clock
 
-    def run(self, job: MonitorJob, tick: datetime) -> Evaluation | None:
-        """Evaluate ``job``'s monitor for ``tick`` unless another run (here or on a replica) claimed it."""
+    def lease_id(self, job: MonitorJob) -> str:
+        return lease_id(job.monitor.slug)
+
+    def skipped(self, job: MonitorJob, tick: datetime) -> None:
+        MONITOR_RUNS.labels(outcome="skipped").inc()
+
+    def evaluate(self, job: MonitorJob, tick: datetime) -> Monitor:
+        return self.view.get(job.monitor.slug, job.monitor, self.clock())
+
+    def failed(self, job: MonitorJob, error: BaseException) -> None:
+        MONITOR_RUNS.labels(outcome="failed").inc()
+        log.error("monitor evaluation failed", exc_info=error, extra={"monitor.slug": job.monitor.slug})
+
+    def stored(self, state: MonitorLease, tick: datetime, *, evaluated: bool) -> MonitorLease:
+        return state.model_copy(update={"last_tick": tick})
+
+    def decide(
+        self, job: MonitorJob, state: MonitorLease, evaluation: Monitor, tick: datetime
+    ) -> tuple[MonitorLease, list[MonitorAlert]]:
         saved = job.monitor
-        claim = self.leases.claim(lease_id(saved.slug), tick, self.clock())
-        if claim is None:
-            MONITOR_RUNS.labels(outcome="skipped").inc()
-            return None
-        state = claim.state
-        try:
-            monitor = self.view.get(saved.slug, saved, self.clock())
-            if self.history.pending:  # Elasticsearch answered: write what an outage kept back
-                self.history.flush()
-            before = claim.state.monitor
-            after, action = alerts.decide(before, monitor.incident, monitor.status, tick, recovery=saved.recovery)
-            record = self._act(saved, monitor, action, tick) if action is not None else None
-            state = claim.state.model_copy(update={"last_run": tick, "monitor": after})
-        except Exception:
-            MONITOR_RUNS.labels(outcome="failed").inc()
-            log.exception("monitor evaluation failed", extra={"monitor.slug": saved.slug})
-            raise
-        finally:
-            self.leases.release(claim, state.model_copy(update={"last_tick": tick}))
-        MONITOR_RUNS.labels(outcome=monitor.status).inc()
-        return Evaluation(monitor, record)
+        after, action = alerts.decide(
+            state.monitor, evaluation.incident, evaluation.status, tick, recovery=saved.recovery
+        )
+        decided = state.model_copy(update={"last_run": tick, "monitor": after})
+        return decided, [] if action is None else [self._alert(saved, evaluation, action, tick)]
 
-    def _act(self, saved: SavedMonitor, monitor: Monitor, action: MonitorAction, tick: datetime) -> AlertRecord:
+    def _alert(self, saved: SavedMonitor, monitor: Monitor, action: MonitorAction, tick: datetime) -> MonitorAlert:
         summary = MonitorSummary(
             slug=saved.slug,
             name=saved.name,
@@ -141,19 +152,33 @@ class MonitorService:
             facts=MonitorFacts(monitor=summary, since=action.since.isoformat() if action.kind != "recovered" else None),
         )
         names = saved.notify if saved.notify is not None else self.settings.notify
-        outcomes = self.dispatcher.deliver(names, message) if action.notify else {}
+        return MonitorAlert(action, message, summary, names)
+
+    def notify(self, job: MonitorJob, action: MonitorAlert, evaluation: Monitor, tick: datetime) -> Outcomes:
+        return self.dispatcher.deliver(action.notify, action.message) if action.action.notify else {}
+
+    def record(
+        self, job: MonitorJob, action: MonitorAlert, evaluation: Monitor, tick: datetime, outcomes: Outcomes
+    ) -> AlertRecord:
+        saved, kind, notified = job.monitor, action.action.kind, action.action.notify
         doc = self.history.record(
             "monitor",
-            action.kind,
+            kind,
             rule={"id": lease_id(saved.slug), "name": saved.name},
             tick=tick,
             count=1,
-            notified=action.notify and bool(names),
+            notified=notified and bool(action.notify),
             notifications=outcomes,
-            monitor=summary.model_dump(mode="json"),
+            monitor=action.summary.model_dump(mode="json"),
         )
-        log.info("monitor alert " + action.kind, extra={"monitor.slug": saved.slug, "notified": action.notify})
+        log.info("monitor alert " + kind, extra={"monitor.slug": saved.slug, "notified": notified})
         return doc
+
+    def done(
+        self, job: MonitorJob, tick: datetime, evaluation: Monitor, records: list[AlertRecord], seconds: float
+    ) -> Evaluation:
+        MONITOR_RUNS.labels(outcome=evaluation.status).inc()
+        return Evaluation(evaluation, records[0] if records else None)
 
 
 class MonitorJobs:
