@@ -125,11 +125,11 @@ class EvaluationLog:
     def instrument(self, runner: RuleRunner) -> None:
         claim, finish, fail = runner.claim, runner.finish, runner.fail
 
-        def claimed(rule: Rule, tick: datetime) -> Claim[RuleState] | None:
-            got = claim(rule, tick)
+        def claimed(job: Rule, tick: datetime) -> Claim[RuleState] | None:
+            got = claim(job, tick)
             if got is not None:
                 with self._lock:
-                    self._claimed[(rule.id, tick)] = _late(tick)
+                    self._claimed[(job.id, tick)] = _late(tick)
             return got
 
         def finished(

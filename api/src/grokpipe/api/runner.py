@@ -1,4 +1,7 @@
-"""One rule evaluation: claim the tick, search, decide, notify, record history, persist state."""
+"""One rule evaluation: claim the tick, search, decide, notify, record history, persist state.
+
+:class:`RuleRunner` fills in the steps of the kernel's scheduled job (:mod:`grokpipe.api.kernel.job`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from grokpipe.api.config import IndicesSettings
 from grokpipe.api.errors import search_failed
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Claim, Leases
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Kind, Message, Subject
@@ -87,7 +91,15 @@ class RunResult:
     actions: list[AlertRecord] = field(default_factory=list)
 
 
-class RuleRunner:
+@dataclass(frozen=True)
+class RuleAlert:
+    """A decided change of one group (fired, recovered, suppressed) and the message it sends."""
+
+    action: Action
+    message: Message
+
+
+class RuleRunner(ScheduledJob[Rule, RuleState, Evaluation, RuleAlert, RunResult]):
     def __init__(
         self,
         es: Elasticsearch,
@@ -98,13 +110,11 @@ class RuleRunner:
         clock: Clock,
         fields: FieldCache | None = None,
     ) -> None:
+        super().__init__(leases.of(RuleState), History(es, indices.alerts, clock), clock)
         self.es = es
         self.indices = indices
         self.dispatcher = dispatcher
-        self.leases = leases.of(RuleState)
-        self.clock = clock
         self.fields = fields or FieldCache(es)
-        self.history = History(es, indices.alerts, clock)
 
     def search(self, rule: RuleBody, start: datetime, end: datetime) -> Evaluation:
         body = build_search(rule, self.fields.compile(rule), start, end)
@@ -119,63 +129,82 @@ class RuleRunner:
             raise search_failed(f"search of {index}", exc) from exc
         return dict(resp)
 
-    def run(self, rule: Rule, tick: datetime) -> RunResult | None:
-        """Evaluate ``rule`` for ``tick`` unless another run (here or on a replica) claimed it."""
-        claim = self.claim(rule, tick)
-        if claim is None:
-            return None
-        began = time.monotonic()
-        start, end = window_for(rule, tick)
-        try:
-            evaluation = self.search(rule, start, end)
-        except Exception as exc:
-            self.fail(rule, claim, exc)
-            raise
-        return self.finish(rule, claim, evaluation, began)
+    # -- the scheduled job's steps (grokpipe.api.kernel.job); a batch of rules calls claim, fail, finish --
 
-    def claim(self, rule: Rule, tick: datetime) -> Claim[RuleState] | None:
+    def lease_id(self, job: Rule) -> str:
+        return job.id
+
+    def claim(self, job: Rule, tick: datetime) -> Claim[RuleState] | None:
         """The lease on ``tick``, or None (counted as skipped) if it is not this run's to evaluate."""
-        claim = self.leases.claim(rule.id, tick, self.clock())
-        if claim is None:
-            metrics.RULE_RUNS.labels(outcome="skipped").inc()
-            return None
-        metrics.RULE_LATENESS.observe(max(0.0, (self.clock() - tick).total_seconds()))
+        claim = super().claim(job, tick)
+        if claim is not None:
+            metrics.RULE_LATENESS.observe(max(0.0, (self.clock() - tick).total_seconds()))
         return claim
 
-    def fail(self, rule: Rule, claim: Claim[RuleState], error: BaseException) -> None:
-        """The search failed: count and log it, and give the tick back with the state unchanged."""
-        metrics.RULE_RUNS.labels(outcome="failed").inc()
-        log.error("rule evaluation failed", exc_info=error, extra={"rule.id": rule.id})
-        self.leases.release(claim, claim.state)
+    def skipped(self, job: Rule, tick: datetime) -> None:
+        metrics.RULE_RUNS.labels(outcome="skipped").inc()
 
-    def finish(
-        self, rule: Rule, claim: Claim[RuleState], evaluation: Evaluation, began: float | None = None
+    def evaluate(self, job: Rule, tick: datetime) -> Evaluation:
+        return self.search(job, *window_for(job, tick))
+
+    def failed(self, job: Rule, error: BaseException) -> None:
+        """The search failed: count and log it (the tick is given back with the state unchanged)."""
+        metrics.RULE_RUNS.labels(outcome="failed").inc()
+        log.error("rule evaluation failed", exc_info=error, extra={"rule.id": job.id})
+
+    def stored(self, state: RuleState, tick: datetime, *, evaluated: bool) -> RuleState:
+        return state.model_copy(update={"last_tick": tick}) if evaluated else state
+
+    def decide(
+        self, job: Rule, state: RuleState, evaluation: Evaluation, tick: datetime
+    ) -> tuple[RuleState, list[RuleAlert]]:
+        """The throttle's decision (also when a later step fails, the new state is released: once decided, it
+        is what stops the notifications already sent from going out again)."""
+        start, end = window_for(job, tick)
+        decided, actions = decide(
+            state,
+            evaluation.findings,
+            tick,
+            realert=job.realert_td,
+            recovery=job.recovery,
+            silenced_until=job.silenced_until,
+        )
+        alerts = [RuleAlert(a, self.message(job, a.kind, a.group, a.finding, start=start, end=end)) for a in actions]
+        return decided, alerts
+
+    def notify(self, job: Rule, action: RuleAlert, evaluation: Evaluation, tick: datetime) -> Outcomes:
+        return self.dispatcher.deliver(job.notify, action.message) if action.action.notify else {}
+
+    def record(
+        self, job: Rule, action: RuleAlert, evaluation: Evaluation, tick: datetime, outcomes: Outcomes
+    ) -> AlertRecord:
+        alert, message = action.action, action.message
+        doc = self.history.record(
+            "rule",
+            alert.kind,
+            rule={"id": job.id, "name": job.name},
+            tick=tick,
+            count=message.count,
+            notified=alert.notify and bool(job.notify),  # a rule without notifiers only records
+            notifications=outcomes,
+            group_key=alert.key,
+            refresh=False,
+            group=alert.group,
+            value=message.value,
+            window={"start": message.start, "end": message.end},
+            sample_ids=[s.get("_id") for s in message.samples],
+            **({"reason": alert.reason} if alert.reason else {}),
+        )
+        log.info("alert " + alert.kind, extra={"rule.id": job.id, "group": alert.key, "notified": alert.notify})
+        return doc
+
+    def done(
+        self, job: Rule, tick: datetime, evaluation: Evaluation, records: list[AlertRecord], seconds: float
     ) -> RunResult:
-        """Decide, notify, record history and release the lease with the new state (also when a step fails:
-        once decided, the new state is what stops the notifications already sent from going out again)."""
-        began = time.monotonic() if began is None else began
-        tick = claim.tick
-        state = claim.state
-        try:
-            if self.history.pending:  # Elasticsearch answered this run: write what an outage kept back
-                self.history.flush()
-            start, end = window_for(rule, tick)
-            state, actions = decide(
-                claim.state,
-                evaluation.findings,
-                tick,
-                realert=rule.realert_td,
-                recovery=rule.recovery,
-                silenced_until=rule.silenced_until,
-            )
-            result = RunResult(rule.id, tick, start, end, evaluation)
-            for action in actions:
-                result.actions.append(self._act(rule, action, tick, start, end))
-        finally:
-            self.leases.release(claim, state.model_copy(update={"last_tick": tick}))
         metrics.RULE_RUNS.labels(outcome="ok").inc()
-        metrics.RULE_DURATION.observe(time.monotonic() - began)
-        return result
+        metrics.RULE_DURATION.observe(seconds)
+        start, end = window_for(job, tick)
+        return RunResult(job.id, tick, start, end, evaluation, records)
 
     @staticmethod
     def message(
@@ -193,25 +222,3 @@ class RuleRunner:
             previous=finding.previous if finding else None,
             samples=finding.samples if finding else [],
         )
-
-    def _act(self, rule: Rule, action: Action, tick: datetime, start: datetime, end: datetime) -> AlertRecord:
-        message = self.message(rule, action.kind, action.group, action.finding, start=start, end=end)
-        outcomes = self.dispatcher.deliver(rule.notify, message) if action.notify else {}
-        doc = self.history.record(
-            "rule",
-            action.kind,
-            rule={"id": rule.id, "name": rule.name},
-            tick=tick,
-            count=message.count,
-            notified=action.notify and bool(rule.notify),  # a rule without notifiers only records
-            notifications=outcomes,
-            group_key=action.key,
-            refresh=False,
-            group=action.group,
-            value=message.value,
-            window={"start": message.start, "end": message.end},
-            sample_ids=[s.get("_id") for s in message.samples],
-            **({"reason": action.reason} if action.reason else {}),
-        )
-        log.info("alert " + action.kind, extra={"rule.id": rule.id, "group": action.key, "notified": action.notify})
-        return doc
