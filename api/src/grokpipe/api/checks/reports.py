@@ -25,10 +25,12 @@ from grokpipe.api.checks.store import CheckStore
 from grokpipe.api.errors import NotFound
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases, NoState
 from grokpipe.api.monitors.view import Monitor
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
+from grokpipe.api.responses import AlertRecord
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +154,10 @@ def monitor_row(report: ReportBody, slug: str, monitor: Monitor | None) -> Repor
     )
 
 
-class ReportRunner:
+class ReportRunner(ScheduledJob[Report, NoState, ReportResult, Message, ReportResult]):
+    """A report's scheduled send as a scheduled job (:mod:`grokpipe.api.kernel.job`): evaluate = build the
+    table, one action = its message; :meth:`send` is the same send outside the schedule ("send now")."""
+
     def __init__(
         self,
         es: Elasticsearch,
@@ -165,14 +170,12 @@ class ReportRunner:
         clock: Clock,
         monitors: MonitorLookup | None = None,
     ) -> None:
+        super().__init__(leases.of(NoState), History(es, alerts_index, clock), clock)
         self.es = es
         self.checks = checks
         self.monitors = monitors
         self.results = results
         self.dispatcher = dispatcher
-        self.leases = leases.of(NoState)
-        self.history = History(es, alerts_index, clock)
-        self.clock = clock
 
     def build(self, report: ReportBody, report_id: str | None = None) -> ReportResult:
         rows: list[ReportRow] = []
@@ -227,27 +230,47 @@ class ReportRunner:
         )
 
     def send(self, report: Report, tick: datetime) -> ReportResult:
-        result = self.build(report, report.id)
-        result.notifications = self.dispatcher.deliver(report.notify, self.message(report, result))
-        self.history.record(
-            "report",
-            "report",
-            rule={"id": lease_id(report.id), "name": report.name},
-            tick=tick,
-            count=result.failed,
-            notified=bool(report.notify),
-            notifications=result.notifications,
-        )
-        failed = any(o.get("outcome") != "sent" for o in result.notifications.values())
-        REPORTS.labels(outcome="failed" if failed else "sent").inc()
-        log.info("check report sent", extra={"report.id": report.id, "rows": len(result.rows), "failed": failed})
+        """Build ``report`` and send it now, outside its schedule and its lease."""
+        result = self.evaluate(report, tick)
+        message = self.message(report, result)
+        self.record(report, message, result, tick, self.notify(report, message, result, tick))
         return result
 
-    def run(self, report: Report, tick: datetime) -> ReportResult | None:
-        claim = self.leases.claim(lease_id(report.id), tick, self.clock())
-        if claim is None:
-            return None
-        try:
-            return self.send(report, tick)
-        finally:
-            self.leases.release(claim, claim.state)
+    # -- the scheduled job's steps (grokpipe.api.kernel.job) -----------------------------------------
+
+    def lease_id(self, job: Report) -> str:
+        return lease_id(job.id)
+
+    def evaluate(self, job: Report, tick: datetime) -> ReportResult:
+        return self.build(job, job.id)
+
+    def decide(
+        self, job: Report, state: NoState, evaluation: ReportResult, tick: datetime
+    ) -> tuple[NoState, list[Message]]:
+        return state, [self.message(job, evaluation)]
+
+    def notify(self, job: Report, action: Message, evaluation: ReportResult, tick: datetime) -> Outcomes:
+        evaluation.notifications = self.dispatcher.deliver(job.notify, action)
+        return evaluation.notifications
+
+    def record(
+        self, job: Report, action: Message, evaluation: ReportResult, tick: datetime, outcomes: Outcomes
+    ) -> AlertRecord:
+        doc = self.history.record(
+            "report",
+            "report",
+            rule={"id": lease_id(job.id), "name": job.name},
+            tick=tick,
+            count=evaluation.failed,
+            notified=bool(job.notify),
+            notifications=outcomes,
+        )
+        failed = any(o.get("outcome") != "sent" for o in outcomes.values())
+        REPORTS.labels(outcome="failed" if failed else "sent").inc()
+        log.info("check report sent", extra={"report.id": job.id, "rows": len(evaluation.rows), "failed": failed})
+        return doc
+
+    def done(
+        self, job: Report, tick: datetime, evaluation: ReportResult, records: list[AlertRecord], seconds: float
+    ) -> ReportResult:
+        return evaluation
