@@ -2,7 +2,8 @@
 
 A digest sent at tick T covers ``[previous tick, T)``. Each group appears once, flagged ``new``
 (first seen in the period), ``regressed`` (regressed in it) or ``ongoing`` (among the top N by
-count). The tick is claimed with the same lease as rules, so replicas send each digest once.
+count). The tick is claimed with the same lease as rules, so replicas send each digest once
+(:class:`DigestRunner` fills in the steps of the kernel's scheduled job).
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases, NoState
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People
 from grokpipe.api.patterns.service import Patterns
+from grokpipe.api.responses import AlertRecord
 
 log = logging.getLogger(__name__)
 _ORDER = {"new": 0, "regressed": 1, "ongoing": 2}
@@ -73,7 +76,10 @@ def lease_id(digest_id: str) -> str:
     return f"digest-{digest_id}"
 
 
-class DigestRunner:
+class DigestRunner(ScheduledJob[Digest, NoState, DigestReport, Message, DigestReport]):
+    """A digest's scheduled send as a scheduled job (:mod:`grokpipe.api.kernel.job`): evaluate = the period's
+    report, one action = its message; :meth:`send` is the same send for any period, outside the schedule."""
+
     def __init__(
         self,
         es: Elasticsearch,
@@ -88,16 +94,14 @@ class DigestRunner:
         failing_monitors: Callable[[], list[MonitorRow]] | None = None,
         patterns: Patterns | None = None,
     ) -> None:
+        super().__init__(leases.of(NoState), History(es, alerts_index, clock), clock)
         self.failing_monitors = failing_monitors
         self.es = es
         self.patterns = patterns
         self.store = store
         self.counter = counter
         self.dispatcher = dispatcher
-        self.leases = leases.of(NoState)
-        self.history = History(es, alerts_index, clock)
         self.people = people
-        self.clock = clock
 
     def report(self, digest: DigestBody, start: datetime, end: datetime, digest_id: str | None = None) -> DigestReport:
         flt = digest.filter
@@ -220,31 +224,49 @@ class DigestRunner:
         )
 
     def send(self, digest: Digest, start: datetime, end: datetime, tick: datetime) -> DigestReport:
+        """The report of ``[start, end)``, sent now, outside the schedule and the lease."""
         report = self.report(digest, start, end, digest.id)
-        outcomes = self.dispatcher.deliver(digest.notify, self.message(digest, report))
-        report.notifications = outcomes
-        self.history.record(
+        message = self.message(digest, report)
+        self.record(digest, message, report, tick, self.notify(digest, message, report, tick))
+        return report
+
+    # -- the scheduled job's steps (grokpipe.api.kernel.job): the send for ``[previous tick, tick)`` -----
+
+    def lease_id(self, job: Digest) -> str:
+        return lease_id(job.id)
+
+    def evaluate(self, job: Digest, tick: datetime) -> DigestReport:
+        return self.report(job, job.schedule.previous(tick), tick, job.id)
+
+    def decide(
+        self, job: Digest, state: NoState, evaluation: DigestReport, tick: datetime
+    ) -> tuple[NoState, list[Message]]:
+        return state, [self.message(job, evaluation)]
+
+    def notify(self, job: Digest, action: Message, evaluation: DigestReport, tick: datetime) -> Outcomes:
+        evaluation.notifications = self.dispatcher.deliver(job.notify, action)
+        return evaluation.notifications
+
+    def record(
+        self, job: Digest, action: Message, evaluation: DigestReport, tick: datetime, outcomes: Outcomes
+    ) -> AlertRecord:
+        doc = self.history.record(
             "digest",
             "digest",
-            rule={"id": lease_id(digest.id), "name": digest.name},
+            rule={"id": lease_id(job.id), "name": job.name},
             tick=tick,
-            count=report.events,
-            notified=bool(digest.notify),
+            count=evaluation.events,
+            notified=bool(job.notify),
             notifications=outcomes,
-            window={"start": start.isoformat(), "end": end.isoformat()},
-            groups=[r.id for r in report.rows],
+            window={"start": evaluation.start.isoformat(), "end": evaluation.end.isoformat()},
+            groups=[r.id for r in evaluation.rows],
         )
         failed = any(o.get("outcome") != "sent" for o in outcomes.values())
         metrics.DIGESTS.labels(outcome="failed" if failed else "sent").inc()
-        log.info("digest sent", extra={"digest.id": digest.id, "rows": len(report.rows), "failed": failed})
-        return report
+        log.info("digest sent", extra={"digest.id": job.id, "rows": len(evaluation.rows), "failed": failed})
+        return doc
 
-    def run(self, digest: Digest, tick: datetime) -> DigestReport | None:
-        """The scheduled send for ``tick``, unless another replica (or run) claimed it."""
-        claim = self.leases.claim(lease_id(digest.id), tick, self.clock())
-        if claim is None:
-            return None
-        try:
-            return self.send(digest, digest.schedule.previous(tick), tick, tick)
-        finally:
-            self.leases.release(claim, claim.state)
+    def done(
+        self, job: Digest, tick: datetime, evaluation: DigestReport, records: list[AlertRecord], seconds: float
+    ) -> DigestReport:
+        return evaluation
