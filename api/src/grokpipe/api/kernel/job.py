@@ -17,9 +17,12 @@ release       the decided state, also when notifying or recording raised: once d
 ============  =====================================================================================
 
 Before deciding, the alert history writes what an outage kept back (Elasticsearch just answered the
-evaluation). The steps are methods (a feature's subclass is its runner, as the scheduler and the "run now"
-routes call it); :meth:`ScheduledJob.claim`, :meth:`ScheduledJob.fail` and :meth:`ScheduledJob.finish` are
-public so a batch of rules can claim, evaluate with one search, and finish each rule alone.
+evaluation). A raise after the evaluation (a bug: delivering and recording never raise) is not counted as a
+failed run; it reaches the caller, whose log says it (the scheduler's, or the batch's).
+
+The steps are methods (a feature's subclass is its runner, as the scheduler and the "run now" routes call
+it); :meth:`ScheduledJob.claim`, :meth:`ScheduledJob.fail` and :meth:`ScheduledJob.finish` are public so a
+batch of rules can claim, evaluate with one search, and finish each rule alone.
 """
 
 from __future__ import annotations
