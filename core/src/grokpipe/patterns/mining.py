@@ -56,6 +56,9 @@ NAMING_WORDS: Final = frozenset(
      "status", "state"}
 )  # fmt: skip
 _HOLE: Final = "\x00"
+#: A word that starts upper case (``GET``, ``Paused``): a constant's name, not data like ``root`` or ``web01``.
+_ENUM = re.compile(r"[A-Z][A-Za-z_]*")
+_QUOTES = "\"'`()[]{}<>,;:."
 _WORD = re.compile(r"[A-Za-z]")
 _DOTTED = re.compile(r"[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*){2,}:?")
 #: A file path or URL: ``/home/x/a.rts:``, ``C:\Windows\x``, ``hdfs://x``.
@@ -90,6 +93,8 @@ def _is_parameter(values: Counter[str], first: bool, others: int) -> bool:
         return True  # com.apple.x.daily: ... before a long message: the subject it is about
     if len(values) < MIN_DISTINCT:
         return False
+    if len(values) < 10 and all(_ENUM.fullmatch(v.strip(_QUOTES)) for v in values):
+        return False  # GET / POST / DELETE, Paused / Resumed / Started: a choice among named constants
     rare = sum(1 for count in values.values() if count <= RARE)
     return rare * 2 >= len(values) or len(values) >= 10
 

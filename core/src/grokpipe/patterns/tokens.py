@@ -68,8 +68,15 @@ _TLD = (
 _HOST = re.compile(rf"([(\[<'\"]?)(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+(?:{_TLD})\.?([)\]>'\",;:]*)", re.IGNORECASE)
 _HEX_GROUPS = re.compile(r"[(\[]?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}[)\],;.]?")
 _PAIR = re.compile(r"([(\[{]?[A-Za-z_][\w.\-]*=)[^=\s]+?([)\]},;]?)")
+#: A path of two parts or more, or a URL, with the quotes or brackets around it: one value.
+_PATH_TOKEN = re.compile(
+    r"""([("'\[<]?)(?:/[^/\s"'()\[\]<>]+(?:/[^/\s"'()\[\]<>]*)+|[A-Za-z]:\\[^\s"']*|[a-z][a-z0-9+.\-]*://[^\s"']+)"""
+    r"""([)"'\]>,;:.]*)"""
+)
 #: ``name="a quoted value"``: one value, spaces and all (``tag="View Lock"`` as ``tag="*launch*"``).
 _QUOTED_PAIR = re.compile(r'(?<![^\s(\[{,])([A-Za-z_][\w.\-]*=)"[^"]{0,256}"')
+#: Letters that read as a word: lower case, upper case, or capitalised (not ``bLzOS``, a random token's).
+_WORDLIKE = re.compile(r"[a-z]+|[A-Z]+|[A-Z][a-z]+")
 _WORD_NUMBER = re.compile(r"([A-Za-z]*[g-zG-Z][A-Za-z]*)[0-9]+")
 
 
@@ -107,6 +114,9 @@ def _mask(token: str) -> str:
         return pair.group(1) + VAR
     if _HEX_GROUPS.fullmatch(token) and _DIGIT.search(token):  # IPv6, MAC: 2607:f140::fecd:467f
         return VAR
+    path = _PATH_TOKEN.fullmatch(token)
+    if path:  # a file path or URL: /usr/share/nginx/html/x.png, C:\Windows\x, http://host/x
+        return path.group(1) + VAR + path.group(2)
     host = _HOST.fullmatch(token)
     if host:  # a DNS name: dsl.static.example.net
         return host.group(1) + VAR + host.group(2)
@@ -125,7 +135,7 @@ def _mask(token: str) -> str:
             continue
         prefix = ""
         word = _WORD_NUMBER.fullmatch(run)
-        if word:  # storage234 -> storage<*>
+        if word and _WORDLIKE.fullmatch(word.group(1)):  # storage234 -> storage<*>; bLzOS78 (base64) is all value
             prefix = word.group(1)
         if last_var and not prefix:
             pending = ""

@@ -85,3 +85,11 @@ def test_two_value_positions_fold_only_where_they_vary() -> None:
     )
     patterns = mine(counts)
     assert {p.template for p in patterns.values()} == {'<*> "GET <*> HTTP/<*>" status: <*>'}
+
+
+def test_upper_case_constants_are_a_choice_however_rare() -> None:
+    counts = keys(*[f'<*> "{verb} <*> HTTP/<*>" status: <*>' for verb in ("GET", "POST", "DELETE")])
+    counts.update(
+        keys(*[f"[instance: <*>] VM {state} (Lifecycle Event)" for state in ("Paused", "Resumed", "Started")])
+    )
+    assert len({p.id for p in mine(counts).values()}) == 6

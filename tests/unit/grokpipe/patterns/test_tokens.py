@@ -52,6 +52,10 @@ MESSAGES = [
     ('acquire lock=1, tag="View Lock", uid=2', ["acquire", "lock=<*>,", "tag=<*>,", "uid=<*>"]),  # quoted, spaces
     ('acquire lock=1, tag="*launch*", uid=2', ["acquire", "lock=<*>,", "tag=<*>,", "uid=<*>"]),
     ('he said "a b" then x="c d"', ["he", "said", '"a', 'b"', "then", "x=<*>"]),  # only a named value folds
+    ('open() "/usr/share/nginx/html/x.png" failed', ["open()", '"<*>"', "failed"]),  # a path is a value
+    ("GET /latest/meta-data/ and /v2/ab/servers at http://h/x", ["GET", "<*>", "and", "<*>", "at", "<*>"]),
+    ("visible com.tencent.qt/com.tencent.Player /", ["visible", "com.tencent.qt/com.tencent.Player", "/"]),
+    ("key SHA256:bLzOS78+3pc1f4RhNTad/8k and storage234", ["key", "SHA<*>", "and", "storage<*>"]),  # base64
 ]
 
 
