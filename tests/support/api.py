@@ -25,7 +25,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from elasticsearch import Elasticsearch, helpers
 
-from grokpipe.api.config import ApiSettings, IndicesSettings
+from grokpipe.api.config import ApiSettings
+from grokpipe.api.kernel.settings import IndicesSettings
 
 LOGS_MAPPING: dict[str, Any] = {
     "properties": {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from support.git import commit, php_lines
 
-from grokpipe.api.config import BlameSettings
 from grokpipe.api.groups.blame import Blame
+from grokpipe.api.groups.settings import BlameSettings
 
 PREFIX = "/home/wwwroot/api.example.com/"
 

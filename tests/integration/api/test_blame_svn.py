@@ -11,8 +11,8 @@ import pytest
 from support.git import php_lines
 from support.svn import USERS, SvnServer, svn_server
 
-from grokpipe.api.config import BlameSettings
 from grokpipe.api.groups.blame import Blame
+from grokpipe.api.groups.settings import BlameSettings
 
 PREFIX = "/home/wwwroot/api.example.com/"
 AUTHORS = {"ann": "Ann Lee <ann@example.com>", "bob": "bob@example.com"}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from grokpipe.api.checks.runner import CheckRunner
 from grokpipe.api.checks.schemas import CheckBody
-from grokpipe.api.config import CheckSettings
+from grokpipe.api.checks.settings import CheckSettings
 from grokpipe.api.kernel.clock import utc_now
 
 

@@ -13,13 +13,13 @@ import pytest
 from elasticsearch import Elasticsearch
 from support.api import FEISHU_HOOK, T0, doc, http_receiver, new_logs_index
 
-from grokpipe.api.config import DeliverySettings
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.feishu.config import FeishuNotifier
 from grokpipe.api.notifiers.feishu.notifier import sign
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People
 from grokpipe.api.notifiers.render import Presentation
+from grokpipe.api.notifiers.settings import DeliverySettings
 from grokpipe.api.rules.schemas import RuleCreate
 from grokpipe.api.services import Services
 from grokpipe.api.store import RuleStore

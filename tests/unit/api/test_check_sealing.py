@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from grokpipe.api.checks.sealing import Sealer, generate_key, valid_key
-from grokpipe.api.config import CheckSettings
+from grokpipe.api.checks.settings import CheckSettings
 from grokpipe.settings import format_validation_error
 
 

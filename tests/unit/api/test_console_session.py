@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from grokpipe.api.config import AuthSettings
 from grokpipe.api.console.session import Sessions
+from grokpipe.api.kernel.settings import AuthSettings
 
 ADMIN, READ = "admin-key-aaaaaaaa", "read-key-bbbbbbbb"
 NOW = 1_800_000_000.0

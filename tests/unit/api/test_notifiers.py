@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from grokpipe.api.config import ApiSettings, DeliverySettings
+from grokpipe.api.config import ApiSettings
 from grokpipe.api.errors import DeliveryFailed
 from grokpipe.api.notifiers.base import Rendered
 from grokpipe.api.notifiers.dingtalk.notifier import sign
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
+from grokpipe.api.notifiers.settings import DeliverySettings
 from grokpipe.api.sandbox import TemplateFailed
 from grokpipe.api.templates import HTML, render
 from grokpipe.settings import ConfigError

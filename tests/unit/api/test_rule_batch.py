@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from grokpipe.api.config import SchedulerSettings
 from grokpipe.api.errors import SearchFailed
 from grokpipe.api.kernel.scheduler import Scheduler
+from grokpipe.api.kernel.settings import SchedulerSettings
 from grokpipe.api.rules.batch import msearch_lines, responses, split
 from grokpipe.api.rules.schemas import Rule
 

@@ -15,12 +15,12 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from grokpipe.api import metrics
-from grokpipe.api.config import IndicesSettings
 from grokpipe.api.errors import search_failed
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Claim, Leases
+from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Kind, Message, Subject
 from grokpipe.api.responses import AlertRecord

@@ -112,7 +112,16 @@ class Services:
         digests = DigestStore(es, indices.digests)
         revoked = Revoked(es, indices.sessions)
         revoked.ensure()
-        monitors = Monitors(es, settings, dispatcher, leases, clock)
+        monitors = Monitors(
+            es,
+            settings.monitors,
+            dispatcher,
+            leases,
+            clock,
+            indices=indices,
+            timing=settings.scheduler,
+            events_index=errors.index,
+        )
         pattern_store = PatternStore(es, indices.patterns, indices.state)
         pattern_store.ensure()
         pattern_counter = KeyCounter(es, settings.patterns.index, field=LOG_PATTERN_KEY)
@@ -146,7 +155,16 @@ class Services:
             digests,
             digest_runner,
             digest_scheduler,
-            Checks(es, settings, dispatcher, leases, clock),
+            Checks(
+                es,
+                settings.checks,
+                dispatcher,
+                leases,
+                clock,
+                indices=indices,
+                timing=settings.scheduler,
+                events_index=errors.index,
+            ),
             Searcher(es, fields),
             SavedSearches(es, indices.searches),
             FailedAttempts(settings.auth.failed_attempts, settings.auth.failed_window),

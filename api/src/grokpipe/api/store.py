@@ -7,9 +7,9 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from grokpipe.api.config import IndicesSettings
 from grokpipe.api.groups.schemas import Digest, DigestBody
 from grokpipe.api.kernel.documents import DEFINITIONS_MAPPING, DocumentStore
+from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.indices import create_index
 

@@ -6,8 +6,8 @@ from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from grokpipe.api.config import SchedulerSettings
 from grokpipe.api.kernel.scheduler import Scheduler
+from grokpipe.api.kernel.settings import SchedulerSettings
 from grokpipe.api.rules.schemas import Rule
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

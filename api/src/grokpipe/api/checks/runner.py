@@ -33,7 +33,7 @@ from grokpipe.api.checks.schemas import (
     StepResult,
     WaitStep,
 )
-from grokpipe.api.config import CheckSettings
+from grokpipe.api.checks.settings import CheckSettings
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.durations import parse_duration
 

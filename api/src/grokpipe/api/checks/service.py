@@ -26,15 +26,16 @@ from grokpipe.api.checks.results import ResultStore
 from grokpipe.api.checks.runner import CheckRunner
 from grokpipe.api.checks.schemas import Check, CheckCreate, CheckRun, Report, ReportCreate
 from grokpipe.api.checks.sealing import Sealer
+from grokpipe.api.checks.settings import CheckSettings
 from grokpipe.api.checks.store import CheckStore, ReportStore
-from grokpipe.api.config import ApiSettings, CheckSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases
-from grokpipe.api.kernel.scheduler import Scheduler
+from grokpipe.api.kernel.scheduler import Scheduler, Timing
 from grokpipe.api.kernel.seeds import Seed, parse_seeds
+from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.monitors.lookup import MonitorLookup
 from grokpipe.api.monitors.store import MonitorStore
 from grokpipe.api.monitors.view import MonitorView
@@ -199,36 +200,43 @@ class Checks:
     """Everything ``/checks`` and ``/reports`` use, built once in the lifespan."""
 
     def __init__(
-        self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases[Any], clock: Clock
+        self,
+        es: Elasticsearch,
+        settings: CheckSettings,
+        dispatcher: Dispatcher,
+        leases: Leases[Any],
+        clock: Clock,
+        *,
+        indices: IndicesSettings,
+        timing: Timing,
+        events_index: str,
     ) -> None:
-        cfg = settings.checks
-        self.settings = cfg
-        self.store = CheckStore(es, settings.indices.checks, Sealer(cfg.secrets_keys))
-        self.reports = ReportStore(es, settings.indices.reports)
-        self.results = ResultStore(es, cfg.namespace)
+        """``events_index``: where the monitors that reports list read their check-ins (``errors.index``)."""
+        self.settings = settings
+        self.store = CheckStore(es, indices.checks, Sealer(settings.secrets_keys))
+        self.reports = ReportStore(es, indices.reports)
+        self.results = ResultStore(es, settings.namespace)
         self.results.ensure()
-        self.runner = CheckRunner(cfg, clock)
+        self.runner = CheckRunner(settings, clock)
         self.service = CheckService(
-            es, self.runner, self.results, dispatcher, leases, alerts_index=settings.indices.alerts, clock=clock
+            es, self.runner, self.results, dispatcher, leases, alerts_index=indices.alerts, clock=clock
         )
-        monitors = MonitorLookup(
-            MonitorView(es, settings.errors.index, clock), MonitorStore(es, settings.indices.monitors)
-        )
+        monitors = MonitorLookup(MonitorView(es, events_index, clock), MonitorStore(es, indices.monitors))
         self.report_runner = ReportRunner(
             es,
             self.store,
             self.results,
             dispatcher,
             leases,
-            alerts_index=settings.indices.alerts,
+            alerts_index=indices.alerts,
             clock=clock,
             monitors=monitors,
         )
         self.scheduler: Scheduler[Check] = Scheduler(
-            self.store, self.service, settings.scheduler, clock, kind="check", workers=cfg.workers
+            self.store, self.service, timing, clock, kind="check", workers=settings.workers
         )
         self.report_scheduler: Scheduler[Report] = Scheduler(
-            self.reports, self.report_runner, settings.scheduler, clock, kind="report", workers=2
+            self.reports, self.report_runner, timing, clock, kind="report", workers=2
         )
 
     def seal(self) -> None:

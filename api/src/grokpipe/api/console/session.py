@@ -20,8 +20,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from grokpipe.api.config import AuthSettings
 from grokpipe.api.deps import Role
+from grokpipe.api.kernel.settings import AuthSettings
 
 LIFETIME = 12 * 3600
 _CONTEXT = b"grokpipe-console-session-v1"

@@ -17,9 +17,9 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from grokpipe.api.config import BlameRepo, BlameSettings
 from grokpipe.api.groups.git import GitRepository, parse_porcelain
 from grokpipe.api.groups.schemas import Owner
+from grokpipe.api.groups.settings import BlameRepo, BlameSettings
 from grokpipe.api.groups.svn import SvnRepository
 from grokpipe.api.groups.vcs import BlameUnavailable, Repository
 

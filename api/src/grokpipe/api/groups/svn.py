@@ -17,8 +17,8 @@ from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
 
-from grokpipe.api.config import BlameRepo
 from grokpipe.api.groups.schemas import Owner
+from grokpipe.api.groups.settings import BlameRepo
 from grokpipe.api.groups.vcs import BlameUnavailable, run
 
 

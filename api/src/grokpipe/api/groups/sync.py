@@ -21,7 +21,6 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from grokpipe.api import metrics
-from grokpipe.api.config import ErrorGroupSettings
 from grokpipe.api.errors import NotFound, SearchFailed
 from grokpipe.api.groups.blame import Blame
 from grokpipe.api.groups.counts import Counter
@@ -29,6 +28,7 @@ from grokpipe.api.groups.notify import GroupNotifier
 from grokpipe.api.groups.owners import OwnerRefresh, RefreshResult, with_owner
 from grokpipe.api.groups.reconcile import reconcile
 from grokpipe.api.groups.schemas import EPOCH, ErrorGroup
+from grokpipe.api.groups.settings import ErrorGroupSettings
 from grokpipe.api.groups.stats import INGESTED, PAGE, KeyStats, changes_search, fold, get, parse_time
 from grokpipe.api.groups.store import GroupStore, Versioned
 from grokpipe.api.groups.transitions import NotifyPolicy, observe, react

@@ -22,7 +22,6 @@ from elasticsearch import Elasticsearch
 from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
 
-from grokpipe.api.config import ApiSettings, MonitorSettings
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.groups.schemas import MonitorRow
 from grokpipe.api.history import History
@@ -30,11 +29,13 @@ from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.schedule import Schedule
-from grokpipe.api.kernel.scheduler import Scheduler
+from grokpipe.api.kernel.scheduler import Scheduler, Timing
+from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.monitors import alerts
 from grokpipe.api.monitors.alerts import MonitorAction, MonitorLease
 from grokpipe.api.monitors.schedule import MonitorConfig
 from grokpipe.api.monitors.schemas import MonitorBody, SavedMonitor
+from grokpipe.api.monitors.settings import MonitorSettings
 from grokpipe.api.monitors.state import FAILURES
 from grokpipe.api.monitors.store import MonitorStore
 from grokpipe.api.monitors.view import Monitor, MonitorView
@@ -222,24 +223,34 @@ class Monitors:
     """Everything ``/monitors`` uses, built once in the lifespan."""
 
     def __init__(
-        self, es: Elasticsearch, settings: ApiSettings, dispatcher: Dispatcher, leases: Leases[Any], clock: Clock
+        self,
+        es: Elasticsearch,
+        settings: MonitorSettings,
+        dispatcher: Dispatcher,
+        leases: Leases[Any],
+        clock: Clock,
+        *,
+        indices: IndicesSettings,
+        timing: Timing,
+        events_index: str,
     ) -> None:
-        self.settings = settings.monitors
-        self.state_index = settings.indices.state
-        self.store = MonitorStore(es, settings.indices.monitors)
+        """``events_index``: where the check-ins are (``errors.index``)."""
+        self.settings = settings
+        self.state_index = indices.state
+        self.store = MonitorStore(es, indices.monitors)
         self.store.ensure()
-        self.view = MonitorView(es, settings.errors.index, clock)
+        self.view = MonitorView(es, events_index, clock)
         self.service = MonitorService(
             self.view,
             dispatcher,
             leases,
-            History(es, settings.indices.alerts, clock),
-            settings=self.settings,
+            History(es, indices.alerts, clock),
+            settings=settings,
             clock=clock,
         )
-        self.jobs = MonitorJobs(self.store, self.view, self.settings.every)
+        self.jobs = MonitorJobs(self.store, self.view, settings.every)
         self.scheduler: Scheduler[MonitorJob] = Scheduler(
-            self.jobs, self.service, settings.scheduler, clock, kind="monitor", workers=2
+            self.jobs, self.service, timing, clock, kind="monitor", workers=2
         )
 
     def delete(self, slug: str, version: str | None = None) -> None:

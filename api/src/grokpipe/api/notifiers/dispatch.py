@@ -17,12 +17,12 @@ import httpx
 
 from grokpipe import logs
 from grokpipe.api import metrics
-from grokpipe.api.config import DeliverySettings
 from grokpipe.api.errors import DeliveryFailed
 from grokpipe.api.notifiers.base import Notifier, NotifierSettings, Rendered, Setup
 from grokpipe.api.notifiers.channels import BY_TYPE
 from grokpipe.api.notifiers.message import Message
 from grokpipe.api.notifiers.render import DEFAULT, Presentation
+from grokpipe.api.notifiers.settings import DeliverySettings
 from grokpipe.api.responses import NotificationOutcome
 from grokpipe.api.sandbox import TemplateFailed
 from grokpipe.retry import Backoff, RetryPolicy, retry

@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from grokpipe.api import metrics
-from grokpipe.api.config import PatternSettings
 from grokpipe.api.groups.counts import KeyCounter
 from grokpipe.api.groups.schemas import EPOCH
 from grokpipe.api.groups.stats import INGESTED, SAMPLES, KeyStats, changes_search, fold, get, parse_time
@@ -36,6 +35,7 @@ from grokpipe.api.kernel.leasedloop import LeasedLoop
 from grokpipe.api.patterns.compare import merge, words
 from grokpipe.api.patterns.index import PatternIndex
 from grokpipe.api.patterns.schemas import OVERFLOW, Pattern
+from grokpipe.api.patterns.settings import PatternSettings
 from grokpipe.api.patterns.store import PatternStore, Versioned
 from grokpipe.fieldnames import LOG_PATTERN_KEY, LOG_PATTERN_TEMPLATE
 

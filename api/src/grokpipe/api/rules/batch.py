@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from grokpipe.api.config import SchedulerSettings
 from grokpipe.api.errors import ApiError, SearchFailed, search_failed
 from grokpipe.api.kernel.lease import Claim
+from grokpipe.api.kernel.settings import SchedulerSettings
 from grokpipe.api.rules.conditions import build_search, evaluate, query_start, window_for
 from grokpipe.api.rules.grouped import Uncertain, group, shard_failures, signature
 from grokpipe.api.rules.schemas import Rule, RuleBody
