@@ -46,11 +46,11 @@ from elasticsearch import Elasticsearch, helpers  # noqa: E402
 from grokpipe.api.config import ApiSettings  # noqa: E402
 from grokpipe.api.kernel.lease import Claim  # noqa: E402
 from grokpipe.api.rules.conditions import Evaluation  # noqa: E402
+from grokpipe.api.rules.runner import RuleRunner, RunResult  # noqa: E402
 from grokpipe.api.rules.schemas import Rule, RuleCreate  # noqa: E402
 from grokpipe.api.rules.state import RuleState  # noqa: E402
-from grokpipe.api.runner import RuleRunner, RunResult  # noqa: E402
+from grokpipe.api.rules.store import RuleStore, ensure_indices  # noqa: E402
 from grokpipe.api.services import Services  # noqa: E402
-from grokpipe.api.store import RuleStore, ensure_indices  # noqa: E402
 from grokpipe.embedded import EmbeddedStack  # noqa: E402
 
 sys.path.append(_BENCH)

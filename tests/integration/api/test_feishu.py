@@ -21,8 +21,8 @@ from grokpipe.api.notifiers.people import People
 from grokpipe.api.notifiers.render import Presentation
 from grokpipe.api.notifiers.settings import DeliverySettings
 from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.api.rules.store import RuleStore
 from grokpipe.api.services import Services
-from grokpipe.api.store import RuleStore
 
 
 def test_sign_is_feishus_documented_scheme() -> None:

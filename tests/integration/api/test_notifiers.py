@@ -13,8 +13,8 @@ from elasticsearch import Elasticsearch
 from support.api import T0, doc, http_receiver, new_logs_index, smtp_server
 
 from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.api.rules.store import RuleStore
 from grokpipe.api.services import Services
-from grokpipe.api.store import RuleStore
 
 
 @pytest.fixture(scope="module")

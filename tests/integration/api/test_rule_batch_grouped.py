@@ -13,8 +13,8 @@ from support.api import T0, doc, new_logs_index
 
 from grokpipe.api import metrics
 from grokpipe.api.rules.batch import BatchRunner
+from grokpipe.api.rules.runner import RunResult
 from grokpipe.api.rules.schemas import Rule, RuleCreate
-from grokpipe.api.runner import RunResult
 from grokpipe.api.services import Services
 
 M = timedelta(minutes=1)

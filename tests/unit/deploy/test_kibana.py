@@ -10,7 +10,7 @@ import pytest
 from support.deploy import COMPOSE_DIR, ROOT
 
 from grokpipe.api.groups.store import MAPPING as GROUPS_MAPPING
-from grokpipe.api.store import MAPPINGS
+from grokpipe.api.rules.store import MAPPINGS
 
 REQUIRED = {
     ("index-pattern", "logs-*"),

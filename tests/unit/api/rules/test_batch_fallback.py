@@ -18,9 +18,9 @@ from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from grokpipe.api.kernel.lease import Claim
 from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.conditions import Evaluation, window_for
+from grokpipe.api.rules.runner import RunResult
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.rules.state import RuleState
-from grokpipe.api.runner import RunResult
 from grokpipe.elasticsearch_client import elasticsearch_errors
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -36,10 +36,10 @@ from grokpipe.api.kernel.lease import Claim
 from grokpipe.api.kernel.settings import SchedulerSettings
 from grokpipe.api.rules.conditions import build_search, evaluate, query_start, window_for
 from grokpipe.api.rules.grouped import Uncertain, group, shard_failures, signature
+from grokpipe.api.rules.runner import RuleRunner, RunResult
 from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.api.rules.state import RuleState
 from grokpipe.api.rules.validity import QueryValidity
-from grokpipe.api.runner import RuleRunner, RunResult
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError
 

@@ -1,6 +1,6 @@
 """What a restart must remember of a rule: when it last ran and which groups fire, with their throttle state.
 
-Persisted in the rule's lease document (``Leases[RuleState]``); :mod:`grokpipe.api.throttle` decides over it.
+Persisted in the rule's lease document (``Leases[RuleState]``); :mod:`grokpipe.api.rules.throttle` decides over it.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from elasticsearch import Elasticsearch
 
 from grokpipe.api.errors import InvalidQuery, InvalidRule, search_failed
 from grokpipe.api.rules.query import NUMERIC, TEXT, lucene_to_dsl
-from grokpipe.api.runner import FieldCache
+from grokpipe.api.rules.runner import FieldCache
 from grokpipe.api.search import percentiles
 from grokpipe.api.search.schemas import (
     Bar,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from grokpipe.api.rules.conditions import Finding
 from grokpipe.api.rules.state import RuleState
-from grokpipe.api.throttle import decide
+from grokpipe.api.rules.throttle import decide
 
 T = datetime(2026, 1, 5, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -29,7 +29,7 @@ from grokpipe.api.rules.conditions import Evaluation, Finding, build_search, eva
 from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, plain_keywords, vet_dsl
 from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.api.rules.state import RuleState
-from grokpipe.api.throttle import Action, decide
+from grokpipe.api.rules.throttle import Action, decide
 from grokpipe.elasticsearch_client import elasticsearch_errors
 from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
 
