@@ -10,7 +10,7 @@ from datetime import timedelta
 from elasticsearch import Elasticsearch
 from support.api import T0, FakeClock, doc, http_receiver, new_logs_index
 
-from grokpipe.api import throttle
+from grokpipe.api.rules import throttle
 from grokpipe.api.rules.schemas import RuleCreate
 from grokpipe.api.services import Services
 

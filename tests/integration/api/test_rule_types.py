@@ -129,7 +129,7 @@ def test_numeric_fields_use_range_not_query_string(services: Services, logs: str
     body = RuleCreate.model_validate(
         {"name": "5xx", "index": logs, "query": "http.response.status_code:>=500", "condition": {"type": "any"}}
     )
-    assert services.fields.compile(body) == {"range": {"http.response.status_code": {"gte": 500}}}
+    assert services.runner.compile(body) == {"range": {"http.response.status_code": {"gte": 500}}}
     assert _findings(services, logs, query="http.response.status_code:>=500", condition={"type": "any"}) == {
         "*": (2, None)
     }

@@ -56,7 +56,7 @@ def seed_rules(services: Services) -> None:
     for seed in rule_seeds(services.settings):
         try:
             try:
-                services.fields.compile(seed.body)
+                services.runner.compile(seed.body)
             except InvalidRule as exc:
                 if "fields" not in exc.details:
                     raise

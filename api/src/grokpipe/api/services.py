@@ -31,10 +31,11 @@ from grokpipe.api.patterns.service import Patterns
 from grokpipe.api.patterns.store import PatternStore
 from grokpipe.api.patterns.sync import PatternSync
 from grokpipe.api.rules.batch import BatchRunner
-from grokpipe.api.rules.runner import FieldCache, RuleRunner
+from grokpipe.api.rules.runner import RuleRunner
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.rules.state import RuleState
 from grokpipe.api.rules.store import DigestStore, RuleStore, ensure_indices
+from grokpipe.api.search.fields import FieldCache
 from grokpipe.api.search.service import Searcher
 from grokpipe.api.search.store import SavedSearches
 from grokpipe.fieldnames import LOG_PATTERN_KEY

@@ -95,9 +95,6 @@ class _Fields:
     def keywords(self, pattern: str) -> frozenset[str]:
         return frozenset()  # the filters path: one bucket per query
 
-    def compile(self, rule: Rule) -> dict[str, Any]:
-        return {"term": {"v": rule.query}}
-
 
 @dataclass
 class _Runner:
@@ -109,6 +106,9 @@ class _Runner:
 
     def claim(self, rule: Rule, tick: datetime) -> Claim[RuleState]:
         return Claim(rule.id, tick, 0, 1, RuleState())
+
+    def compile(self, rule: Rule) -> dict[str, Any]:
+        return {"term": {"v": rule.query}}
 
     def query(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         with elasticsearch_errors("search"):

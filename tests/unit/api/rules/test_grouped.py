@@ -23,8 +23,8 @@ from grokpipe.api.rules.grouped import (
     shard_failures,
     split_term,
 )
-from grokpipe.api.rules.query import plain_keywords
 from grokpipe.api.rules.schemas import Rule
+from grokpipe.api.search.fields import plain_keywords
 from grokpipe.errors import ElasticsearchError, ElasticsearchRejected, ElasticsearchUnavailable
 
 T = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import ValidationError
 
-from grokpipe.api import throttle
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.notifiers.preview import GroupMessages, RuleMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
+from grokpipe.api.rules import throttle
 from grokpipe.api.rules.conditions import window_for
 from grokpipe.api.rules.schemas import (
     Acknowledged,
@@ -40,7 +40,7 @@ def _public(rule: Any) -> RulePublic:
 
 
 def _validate(services: Services, body: RuleBody) -> None:
-    services.fields.compile(body)
+    services.runner.compile(body)
     unknown = sorted(set(body.notify) - set(services.settings.notifiers))
     if unknown:
         raise InvalidRule(f"unknown notifiers: {', '.join(unknown)}", notifiers=unknown)

@@ -166,7 +166,7 @@ class BatchRunner:
                 began = time.monotonic()
                 start, end = window_for(rule, tick)
                 try:
-                    query = self.runner.fields.compile(rule)
+                    query = self.runner.compile(rule)
                 except ApiError as exc:  # InvalidRule, or SearchFailed reading the mapping
                     self.runner.fail(rule, claim, exc)
                     continue

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,61 +22,17 @@ from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Kind, Message, Subject
 from grokpipe.api.responses import AlertRecord
-from grokpipe.api.rules import hints
 from grokpipe.api.rules.conditions import Evaluation, Finding, build_search, evaluate, window_for
-from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, plain_keywords, vet_dsl
 from grokpipe.api.rules.schemas import Rule, RuleBody
 from grokpipe.api.rules.state import RuleState
 from grokpipe.api.rules.throttle import Action, decide
+from grokpipe.api.search import hints
+from grokpipe.api.search.fields import FieldCache
+from grokpipe.api.search.query import lucene_to_dsl, vet_dsl
 from grokpipe.elasticsearch_client import elasticsearch_errors
-from grokpipe.errors import ElasticsearchError, ElasticsearchNotFound
+from grokpipe.errors import ElasticsearchError
 
 log = logging.getLogger(__name__)
-
-
-class FieldCache:
-    """Live mappings per index pattern, refreshed every ``ttl`` seconds."""
-
-    def __init__(self, es: Elasticsearch, ttl: float = 60.0) -> None:
-        self.es = es
-        self.ttl = ttl
-        self._cache: dict[str, tuple[float, dict[str, str], frozenset[str]]] = {}
-        self._lock = threading.Lock()
-
-    def fields(self, pattern: str) -> dict[str, str]:
-        return self._load(pattern)[1]
-
-    def keywords(self, pattern: str) -> frozenset[str]:
-        """Fields that are ``keyword`` without a normalizer in every index of ``pattern``."""
-        return self._load(pattern)[2]
-
-    def _load(self, pattern: str) -> tuple[float, dict[str, str], frozenset[str]]:
-        with self._lock:
-            hit = self._cache.get(pattern)
-        if hit and time.monotonic() - hit[0] < self.ttl:
-            return hit
-        try:
-            with elasticsearch_errors(f"reading the mapping of {pattern}"):
-                mapping = dict(self.es.indices.get_mapping(index=pattern, allow_no_indices=True))
-        except ElasticsearchNotFound:
-            mapping = {}
-        except ElasticsearchError as exc:
-            raise search_failed(f"reading the mapping of {pattern}", exc) from exc
-        loaded = (time.monotonic(), flatten_mapping(mapping), plain_keywords(mapping))
-        with self._lock:
-            self._cache[pattern] = loaded
-        return loaded
-
-    def compile(self, rule: RuleBody) -> dict[str, Any]:
-        """The rule's query as DSL; raises InvalidRule (422) on bad syntax, fields or code."""
-        fields = self.fields(rule.index)
-        known = {rule.time_field, *rule.group_by}
-        unknown = sorted(f for f in known if fields and f not in fields)
-        if unknown:
-            raise hints.unknown_fields(unknown, fields)
-        if rule.dsl is not None:
-            return vet_dsl(rule.dsl, fields)
-        return lucene_to_dsl(rule.query or "", fields)
 
 
 @dataclass
@@ -116,8 +70,19 @@ class RuleRunner(ScheduledJob[Rule, RuleState, Evaluation, RuleAlert, RunResult]
         self.dispatcher = dispatcher
         self.fields = fields or FieldCache(es)
 
+    def compile(self, rule: RuleBody) -> dict[str, Any]:
+        """The rule's query as DSL; raises InvalidRule (422) on bad syntax, fields or code."""
+        fields = self.fields.fields(rule.index)
+        known = {rule.time_field, *rule.group_by}
+        unknown = sorted(f for f in known if fields and f not in fields)
+        if unknown:
+            raise hints.unknown_fields(unknown, fields)
+        if rule.dsl is not None:
+            return vet_dsl(rule.dsl, fields)
+        return lucene_to_dsl(rule.query or "", fields)
+
     def search(self, rule: RuleBody, start: datetime, end: datetime) -> Evaluation:
-        body = build_search(rule, self.fields.compile(rule), start, end)
+        body = build_search(rule, self.compile(rule), start, end)
         return evaluate(rule, self.query(rule.index, body), start)
 
     def query(self, index: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """``Searcher``: a search as the page and the command show it, each view one bounded request.
 
-The query is Lucene translated by the rules' own code (:func:`grokpipe.api.rules.query.lucene_to_dsl`,
+The query is Lucene translated by the query language rules and search share (:func:`.query.lucene_to_dsl`,
 typed by the live mapping), never ``query_string``; every request is bounded by the time range first
 and asks only for what its view shows: a page of events (``search_after``, never a deep offset), the
 histogram with the first page, the top values of one field, the numbers of one field.
@@ -19,9 +19,9 @@ from typing import Any, Literal
 from elasticsearch import Elasticsearch
 
 from grokpipe.api.errors import InvalidQuery, InvalidRule, search_failed
-from grokpipe.api.rules.query import NUMERIC, TEXT, lucene_to_dsl
-from grokpipe.api.rules.runner import FieldCache
 from grokpipe.api.search import percentiles
+from grokpipe.api.search.fields import FieldCache
+from grokpipe.api.search.query import NUMERIC, TEXT, lucene_to_dsl
 from grokpipe.api.search.schemas import (
     Bar,
     Event,

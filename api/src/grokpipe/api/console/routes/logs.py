@@ -21,8 +21,8 @@ from grokpipe.api.console import histogram
 from grokpipe.api.console.access import Actor, BadForm, ServicesDep, Viewer, base_path
 from grokpipe.api.console.render import page
 from grokpipe.api.errors import ApiError, InvalidQuery
-from grokpipe.api.rules.query import NUMERIC, TEXT
 from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.api.search.query import NUMERIC, TEXT
 from grokpipe.api.search.schemas import SavedSearch, SavedSearchCreate, SearchPage, Stats, TopValues
 from grokpipe.api.search.timerange import QUICK, TimeRange
 from grokpipe.api.services import Services
@@ -234,7 +234,7 @@ def rule_from_search(request: Request, session: Viewer, services: ServicesDep) -
     error = ""
     try:
         rule = _rule_from(form)
-        services.fields.compile(rule)
+        services.runner.compile(rule)
         end = services.clock()
         start = end - rule.window_td * PREVIEW_WINDOWS
         evaluation = services.runner.search(rule, start, end)
@@ -259,6 +259,6 @@ def rule_from_search(request: Request, session: Viewer, services: ServicesDep) -
 @router.post("/logs/rule")
 def create_rule(request: Request, action: Actor, services: ServicesDep) -> RedirectResponse:
     rule = _rule_from(action.form)
-    services.fields.compile(rule)
+    services.runner.compile(rule)
     created = services.store.create(rule)
     return RedirectResponse(f"{base_path(request)}/rules/{created.id}", status_code=303)

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from grokpipe.api.errors import InvalidRule
-from grokpipe.api.rules.query import flatten_mapping, lucene_to_dsl, vet_dsl
+from grokpipe.api.search.fields import flatten_mapping
+from grokpipe.api.search.query import lucene_to_dsl, vet_dsl
 
 FIELDS = {
     "message": "text",

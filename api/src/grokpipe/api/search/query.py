@@ -17,7 +17,7 @@ from luqum.exceptions import IllegalCharacterError, ParseError
 from luqum.parser import parser
 
 from grokpipe.api.errors import InvalidRule
-from grokpipe.api.rules import hints
+from grokpipe.api.search import hints
 
 NUMERIC = frozenset(
     {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
@@ -45,49 +45,6 @@ _LEAF_QUERIES = frozenset(
 _POSITION = re.compile(r"at position (\d+)")
 
 FieldTypes = Mapping[str, str]
-
-
-def flatten_mapping(mappings: Mapping[str, Any]) -> dict[str, str]:
-    """``GET <pattern>/_mapping`` response → ``{"http.response.status_code": "long", ...}``."""
-    fields: dict[str, str] = {}
-
-    def walk(props: Mapping[str, Any], prefix: str) -> None:
-        for name, spec in props.items():
-            path = f"{prefix}{name}"
-            if "properties" in spec:
-                walk(spec["properties"], f"{path}.")
-            if "type" in spec:
-                fields.setdefault(path, spec["type"])
-            for sub, sub_spec in spec.get("fields", {}).items():
-                fields.setdefault(f"{path}.{sub}", sub_spec.get("type", "keyword"))
-
-    for index in mappings.values():
-        walk(index.get("mappings", {}).get("properties", {}), "")
-    return fields
-
-
-def plain_keywords(mappings: Mapping[str, Any]) -> frozenset[str]:
-    """Fields mapped as ``keyword`` without a normalizer in every index that has them.
-
-    Their ``terms`` bucket keys are exactly the values a ``term`` query compares with.
-    """
-    plain: set[str] = set()
-    other: set[str] = set()
-
-    def walk(props: Mapping[str, Any], prefix: str) -> None:
-        for name, spec in props.items():
-            path = f"{prefix}{name}"
-            if "properties" in spec:
-                walk(spec["properties"], f"{path}.")
-            if "type" in spec:
-                (plain if spec["type"] == "keyword" and "normalizer" not in spec else other).add(path)
-            for sub, sub_spec in spec.get("fields", {}).items():
-                kind = sub_spec.get("type", "keyword")
-                (plain if kind == "keyword" and "normalizer" not in sub_spec else other).add(f"{path}.{sub}")
-
-    for index in mappings.values():
-        walk(index.get("mappings", {}).get("properties", {}), "")
-    return frozenset(plain - other)
 
 
 def lucene_to_dsl(text: str, fields: FieldTypes) -> dict[str, Any]:
