@@ -12,7 +12,6 @@ from grokpipe import elasticsearch_client
 from grokpipe.api.attempts import FailedAttempts
 from grokpipe.api.checks.service import Checks
 from grokpipe.api.config import ApiSettings
-from grokpipe.api.console.revoked import Revoked
 from grokpipe.api.groups.blame import Blame
 from grokpipe.api.groups.counts import Counter, KeyCounter
 from grokpipe.api.groups.digest import DigestRunner
@@ -38,6 +37,7 @@ from grokpipe.api.rules.store import DigestStore, RuleStore, ensure_indices
 from grokpipe.api.search.fields import FieldCache
 from grokpipe.api.search.service import Searcher
 from grokpipe.api.search.store import SavedSearches
+from grokpipe.api.sessions import Revoked
 from grokpipe.fieldnames import LOG_PATTERN_KEY
 
 

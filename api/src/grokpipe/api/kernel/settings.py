@@ -20,7 +20,7 @@ class IndicesSettings(Section):
     checks: str = "grokpipe-checks"
     reports: str = "grokpipe-reports"
     searches: str = "grokpipe-searches"
-    sessions: str = "grokpipe-console-sessions"  # console sessions ended by logout (grokpipe.api.console.revoked)
+    sessions: str = "grokpipe-console-sessions"  # console sessions ended by logout (grokpipe.api.sessions)
     monitors: str = "grokpipe-monitors"
     patterns: str = "grokpipe-patterns"
 

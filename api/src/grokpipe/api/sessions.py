@@ -9,7 +9,8 @@ expiry are deleted at the next logout. A nonce found revoked is remembered in th
 
 Keys rotated in ``auth`` end the sessions made with the old keys without this index: a token names the
 fingerprint of its key, and a key no longer configured for its role makes the token invalid
-(:mod:`.session`).
+(:mod:`grokpipe.api.console.session`). Its own unit, not the console's: the services build it and the console
+reads it through them.
 """
 
 from __future__ import annotations
