@@ -15,6 +15,7 @@ from grokpipe.api.config import ApiSettings
 from grokpipe.api.groups.blame import Blame
 from grokpipe.api.groups.counts import Counter, KeyCounter
 from grokpipe.api.groups.digest import DigestRunner
+from grokpipe.api.groups.digeststore import DigestStore
 from grokpipe.api.groups.notify import GroupNotifier
 from grokpipe.api.groups.schemas import Digest
 from grokpipe.api.groups.service import ErrorGroups
@@ -33,7 +34,7 @@ from grokpipe.api.rules.batch import BatchRunner
 from grokpipe.api.rules.runner import RuleRunner
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.rules.state import RuleState
-from grokpipe.api.rules.store import DigestStore, RuleStore, ensure_indices
+from grokpipe.api.rules.store import RuleStore, ensure_indices
 from grokpipe.api.search.fields import FieldCache
 from grokpipe.api.search.service import Searcher
 from grokpipe.api.search.store import SavedSearches
@@ -111,6 +112,7 @@ class Services:
             clock=clock,
         )
         digests = DigestStore(es, indices.digests)
+        digests.ensure()
         revoked = Revoked(es, indices.sessions)
         revoked.ensure()
         monitors = Monitors(

@@ -1,5 +1,6 @@
-"""The rules' and digests' stores (``grokpipe-rules``, ``grokpipe-digests``) and the indices the rules write
-(alerts, lease state): :class:`grokpipe.api.kernel.documents.DocumentStore` over their models."""
+"""The rules' store (``grokpipe-rules``, :class:`grokpipe.api.kernel.documents.DocumentStore` over their model)
+and the indices the rules write (alerts, lease state). The digests' store is theirs
+(:mod:`grokpipe.api.groups.digeststore`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from grokpipe.api.groups.schemas import Digest, DigestBody
 from grokpipe.api.kernel.documents import DEFINITIONS_MAPPING, DocumentStore
 from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.rules.schemas import Rule, RuleBody
@@ -29,7 +29,6 @@ MAPPINGS: dict[str, dict[str, Any]] = {
         },
     },
     "state": {"dynamic": False, "properties": {"last_tick": {"type": "date"}, "owner": _KEYWORD}},
-    "digests": DEFINITIONS_MAPPING,
 }
 
 
@@ -38,7 +37,6 @@ def ensure_indices(es: Elasticsearch, indices: IndicesSettings) -> None:
         ("rules", indices.rules),
         ("alerts", indices.alerts),
         ("state", indices.state),
-        ("digests", indices.digests),
     ):
         create_index(es, name, MAPPINGS[key])
 
@@ -48,10 +46,3 @@ class RuleStore(DocumentStore[RuleBody, Rule]):
 
     def __init__(self, es: Elasticsearch, index: str) -> None:
         super().__init__(es, index, Rule)
-
-
-class DigestStore(DocumentStore[DigestBody, Digest]):
-    kind = "digest"
-
-    def __init__(self, es: Elasticsearch, index: str) -> None:
-        super().__init__(es, index, Digest)
