@@ -1,16 +1,21 @@
-"""Message rendering with Jinja2 in a sandbox: rule authors' templates cannot reach Python internals."""
+"""Message rendering with Jinja2 in a sandbox: rule authors' templates cannot reach Python internals.
+
+Holds the ``alert``, ``error`` and ``digest`` layouts; a feature with layouts of its own registers them from its
+package (:func:`register`, e.g. ``checks/layouts.py``), so rendering imports no feature.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from grokpipe.api import sandbox
-from grokpipe.api.checks import layouts
-from grokpipe.api.monitors import layouts as monitor_layouts
 
 Layout = Literal["alert", "error", "digest", "check", "report", "monitor"]
 Part = Literal["markdown", "html"]
+#: the console path of what a message is about, from its rule, group and facts (as JSON); None for no link
+Page = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], str | None]
 
 _ENV = sandbox.BoundedSandbox(autoescape=False, trim_blocks=True, lstrip_blocks=True)
 _HTML_ENV = sandbox.BoundedSandbox(autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -174,18 +179,40 @@ DIGEST_HTML = """\
 </body></html>"""
 
 
+def no_page(rule: Mapping[str, Any], group: Mapping[str, Any], facts: Mapping[str, Any]) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Templates:
+    """A layout: its default title, markdown and HTML templates, and the console page its messages link to."""
+
     title: str
     markdown: str
     html: str
+    page: Page = no_page
+
+
+def alert_page(rule: Mapping[str, Any], group: Mapping[str, Any], facts: Mapping[str, Any]) -> str | None:
+    """A rule's alert links to the error group it is about, else to the rule."""
+    key = group.get("error.grouping_key")
+    if key:
+        return f"errors/{key}"
+    return f"rules/{rule['id']}" if rule.get("id") else None
+
+
+def error_page(rule: Mapping[str, Any], group: Mapping[str, Any], facts: Mapping[str, Any]) -> str | None:
+    return f"errors/{group['id']}" if group.get("id") else None
 
 
 LAYOUTS: dict[str, Templates] = {
-    "alert": Templates(TITLE, MARKDOWN, HTML),
-    "error": Templates(ERROR_TITLE, ERROR_MARKDOWN, ERROR_HTML),
-    "digest": Templates(DIGEST_TITLE, DIGEST_MARKDOWN, DIGEST_HTML),
-    "check": Templates(layouts.CHECK_TITLE, layouts.CHECK_MARKDOWN, layouts.CHECK_HTML),
-    "report": Templates(layouts.REPORT_TITLE, layouts.REPORT_MARKDOWN, layouts.REPORT_HTML),
-    "monitor": Templates(monitor_layouts.TITLE, monitor_layouts.MARKDOWN, monitor_layouts.HTML),
+    "alert": Templates(TITLE, MARKDOWN, HTML, alert_page),
+    "error": Templates(ERROR_TITLE, ERROR_MARKDOWN, ERROR_HTML, error_page),
+    "digest": Templates(DIGEST_TITLE, DIGEST_MARKDOWN, DIGEST_HTML, lambda rule, group, facts: "errors"),
 }
+
+
+def register(layout: Layout, templates: Templates) -> Layout:
+    """Add a feature's layout (once, from the module that defines it); returns its name for the messages."""
+    LAYOUTS[layout] = templates
+    return layout

@@ -1,9 +1,15 @@
 """Default message templates of the ``check`` (down / recovered) and ``report`` layouts.
 
-Registered in :data:`api.templates.LAYOUTS`; rendered in the same sandbox (HTML autoescaped).
+Registered here in :data:`api.templates.LAYOUTS` (:data:`CHECK`, :data:`REPORT` are the names the messages use);
+rendered in the same sandbox (HTML autoescaped).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from grokpipe.api import templates
 
 CHECK_TITLE = "[{{ kind | upper }}] {{ check.name }}{% if kind == 'down' %}: {{ run.down }} of \
 {{ run.up + run.down }} failed{% endif %}"
@@ -65,3 +71,16 @@ REPORT_HTML = """\
 </table>
 <p style="color:#666">{{ when(generated) }}</p>
 </body></html>"""
+
+
+def check_page(rule: Mapping[str, Any], group: Mapping[str, Any], facts: Mapping[str, Any]) -> str | None:
+    check = facts.get("check") or {}
+    return f"checks/{check['id']}" if check.get("id") else None
+
+
+def report_page(rule: Mapping[str, Any], group: Mapping[str, Any], facts: Mapping[str, Any]) -> str | None:
+    return "checks"
+
+
+CHECK = templates.register("check", templates.Templates(CHECK_TITLE, CHECK_MARKDOWN, CHECK_HTML, check_page))
+REPORT = templates.register("report", templates.Templates(REPORT_TITLE, REPORT_MARKDOWN, REPORT_HTML, report_page))

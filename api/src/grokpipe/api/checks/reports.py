@@ -19,6 +19,7 @@ from elasticsearch import Elasticsearch
 from prometheus_client import Counter
 from pydantic import BaseModel
 
+from grokpipe.api.checks import layouts
 from grokpipe.api.checks.results import ResultStore
 from grokpipe.api.checks.schemas import Report, ReportBody, ReportColumn, ReportResult, ReportRow, RunRecord
 from grokpipe.api.checks.store import CheckStore
@@ -225,7 +226,7 @@ class ReportRunner(ScheduledJob[Report, NoState, ReportResult, Message, ReportRe
             count=result.failed,
             start=result.generated,
             end=result.generated,
-            layout="report",
+            layout=layouts.REPORT,
             facts=facts,
         )
 

@@ -19,7 +19,7 @@ from elasticsearch import Elasticsearch
 from prometheus_client import Counter
 from pydantic import BaseModel
 
-from grokpipe.api.checks import alerts, validate
+from grokpipe.api.checks import alerts, layouts, validate
 from grokpipe.api.checks.alerts import CheckAction, CheckLease
 from grokpipe.api.checks.reports import ReportRunner
 from grokpipe.api.checks.results import ResultStore
@@ -158,7 +158,7 @@ class CheckService(ScheduledJob[Check, CheckLease, CheckRun, CheckAlert, CheckRu
             count=run.down,
             start=since,
             end=run.started,
-            layout="check",
+            layout=layouts.CHECK,
             facts=facts,
         )
         return CheckAlert(action, message, facts)

@@ -1,9 +1,15 @@
 """Default message templates of the ``monitor`` layout (a cron monitor's incident opened / resolved).
 
-Registered in :data:`api.templates.LAYOUTS`; rendered in the same sandbox (HTML autoescaped).
+Registered here in :data:`api.templates.LAYOUTS` (:data:`MONITOR` is the name the messages use); rendered in the
+same sandbox (HTML autoescaped).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from grokpipe.api import templates
 
 TITLE = "[{{ kind | upper }}] monitor {{ monitor.slug }}{% if kind == 'missed' %}: no check-in{% endif %}\
 {% if kind == 'timeout' %}: still running{% endif %}{% if kind == 'error' %}: the job failed{% endif %}"
@@ -37,3 +43,10 @@ HTML = """\
 {% if since %}<tr><th>failing since</th><td>{{ when(since) }}</td></tr>{% endif %}
 </table>
 </body></html>"""
+
+
+def monitor_page(rule: Mapping[str, Any], group: Mapping[str, Any], facts: Mapping[str, Any]) -> str | None:
+    return "monitors"
+
+
+MONITOR = templates.register("monitor", templates.Templates(TITLE, MARKDOWN, HTML, monitor_page))

@@ -31,7 +31,7 @@ from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.api.kernel.scheduler import Scheduler, Timing
 from grokpipe.api.kernel.settings import IndicesSettings
-from grokpipe.api.monitors import alerts
+from grokpipe.api.monitors import alerts, layouts
 from grokpipe.api.monitors.alerts import MonitorAction, MonitorLease
 from grokpipe.api.monitors.schedule import MonitorConfig
 from grokpipe.api.monitors.schemas import MonitorBody, SavedMonitor
@@ -149,7 +149,7 @@ class MonitorService(ScheduledJob[MonitorJob, MonitorLease, Monitor, MonitorAler
             count=1,
             start=action.since,
             end=tick,
-            layout="monitor",
+            layout=layouts.MONITOR,
             facts=MonitorFacts(monitor=summary, since=action.since.isoformat() if action.kind != "recovered" else None),
         )
         names = saved.notify if saved.notify is not None else self.settings.notify

@@ -17,7 +17,7 @@ from pydantic import BaseModel, JsonValue
 
 from grokpipe.api import templates
 from grokpipe.api.notifiers.people import Person
-from grokpipe.api.notifiers.render import DEFAULT, OwnerFormat, Presentation, labels, page, plain_owner
+from grokpipe.api.notifiers.render import DEFAULT, OwnerFormat, Presentation, labels, plain_owner
 
 #: what happened (``suppressed``: a rule alert recorded, not sent)
 Kind = Literal[
@@ -68,7 +68,8 @@ class Message:
         group = self.group.model_dump(mode="json") if isinstance(self.group, BaseModel) else dict(self.group)
         samples = [dict(doc) for doc in self.samples]
         facts = self.facts.model_dump(mode="json") if self.facts is not None else {}
-        path = page(self.layout, rule, group, facts)
+        layout = templates.LAYOUTS[self.layout]
+        path = layout.page(rule, group, facts)
         ctx = (
             presentation.helpers(owner)
             | facts
@@ -86,7 +87,7 @@ class Message:
                 "url": presentation.link(path) if path else None,
             }
         )
-        ctx["title"] = templates.render(templates.LAYOUTS[self.layout].title, ctx)
+        ctx["title"] = templates.render(layout.title, ctx)
         return ctx
 
     def template(self, kind: templates.Part, override: str | None) -> str:

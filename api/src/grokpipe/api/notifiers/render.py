@@ -65,27 +65,6 @@ class Presentation:
 DEFAULT = Presentation()
 
 
-def page(layout: str, rule: Mapping[str, Any], group: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
-    """The console path of what a message is about (an error group, a rule, a check)."""
-    if layout == "error" and group.get("id"):
-        return f"errors/{group['id']}"
-    if layout == "alert":
-        key = group.get("error.grouping_key")
-        if key:
-            return f"errors/{key}"
-        return f"rules/{rule['id']}" if rule.get("id") else None
-    if layout == "check":
-        check = data.get("check") or {}
-        return f"checks/{check['id']}" if check.get("id") else None
-    if layout == "digest":
-        return "errors"
-    if layout == "report":
-        return "checks"
-    if layout == "monitor":
-        return "monitors"
-    return None
-
-
 def labels(group: Mapping[str, Any], samples: list[dict[str, Any]]) -> dict[str, str]:
     """How each group-by value reads: a grouping key by its error's title (from a sample), others as they are."""
     out = {str(k): str(v) for k, v in group.items()}
