@@ -11,9 +11,9 @@ from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule
 from grokpipe.api.groups.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
 from grokpipe.api.kernel.schemas import Page
-from grokpipe.api.notifiers.preview import DigestMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
+from grokpipe.api.routes.previews import DigestMessagesPreview
 from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/digests", tags=["digests"], route_class=DeclaredRoute)
@@ -77,7 +77,7 @@ def preview_digest_messages(digest_id: str, services: ServicesDep, _: ReadAccess
     start, end = _current_period(digest, services.clock())
     report = services.digest_runner.report(digest, start, end, digest.id)
     message = services.digest_runner.message(digest, report)
-    return DigestMessagesPreview(report=report, messages=rendered(services.dispatcher, digest.notify, message))
+    return DigestMessagesPreview(report=report, messages=services.dispatcher.preview(digest.notify, message))
 
 
 @router.put("/{digest_id}")

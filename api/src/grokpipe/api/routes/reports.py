@@ -12,9 +12,9 @@ from grokpipe.api.checks.schemas import Report, ReportBody, ReportCreate, Report
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule
 from grokpipe.api.kernel.schemas import Page
-from grokpipe.api.notifiers.preview import ReportMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
+from grokpipe.api.routes.previews import ReportMessagesPreview
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the report's version; a stale one gets 409")]
@@ -62,7 +62,7 @@ def preview_report_messages(report_id: str, services: ServicesDep, _: ReadAccess
     runner = services.checks.report_runner
     result = runner.build(report, report.id)
     message = runner.message(report, result)
-    return ReportMessagesPreview(result=result, messages=rendered(services.dispatcher, report.notify, message))
+    return ReportMessagesPreview(result=result, messages=services.dispatcher.preview(report.notify, message))
 
 
 @router.put("/{report_id}")

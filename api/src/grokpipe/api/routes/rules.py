@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
 from grokpipe.api.kernel.schemas import Page
-from grokpipe.api.notifiers.preview import GroupMessages, RuleMessagesPreview, rendered
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
+from grokpipe.api.routes.previews import GroupMessages, RuleMessagesPreview
 from grokpipe.api.rules import throttle
 from grokpipe.api.rules.conditions import window_for
 from grokpipe.api.rules.schemas import (
@@ -100,8 +100,7 @@ def preview_rule_messages(
         GroupMessages(
             group=f.group,
             key=f.key,
-            messages=rendered(
-                services.dispatcher,
+            messages=services.dispatcher.preview(
                 rule.notify,
                 services.runner.message(rule, "fired", f.group, f, start=start, end=end),
             ),

@@ -12,7 +12,6 @@ from grokpipe.api.console.access import ServicesDep, Viewer
 from grokpipe.api.console.render import page
 from grokpipe.api.console.routes.alerts import history
 from grokpipe.api.errors import ApiError
-from grokpipe.api.notifiers.preview import rendered
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.rules.state import RuleState
 
@@ -95,8 +94,7 @@ def rule_page(
                     "groups": evaluation.groups_seen,
                     "findings": evaluation.findings,
                     # what each notifier would receive for the first group, rendered in its channel's format
-                    "messages": rendered(
-                        services.dispatcher,
+                    "messages": services.dispatcher.preview(
                         rule.notify,
                         services.runner.message(
                             rule, "fired", evaluation.findings[0].group, evaluation.findings[0], start=begin, end=finish

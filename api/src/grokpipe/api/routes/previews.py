@@ -1,5 +1,9 @@
 """What each channel would receive, as the previews by id (``POST /rules|digests|reports/{id}/preview``)
-return it: the text as the channel shows it, the e-mail's HTML part, the request body; nothing is sent."""
+return it: the text as the channel shows it, the e-mail's HTML part, the request body; nothing is sent.
+
+Wiring, not the notifiers: each answer pairs a feature's result (a rule's groups, a digest, a report) with the
+notifiers' :class:`Rendered` messages (:meth:`Dispatcher.preview`).
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,8 @@ from pydantic import BaseModel
 from grokpipe.api.checks.schemas import ReportResult
 from grokpipe.api.groups.schemas import DigestReport
 from grokpipe.api.notifiers.base import Rendered
-from grokpipe.api.notifiers.dispatch import Dispatcher
-from grokpipe.api.notifiers.message import Message
 
-__all__ = [
-    "DigestMessagesPreview",
-    "GroupMessages",
-    "Rendered",
-    "ReportMessagesPreview",
-    "RuleMessagesPreview",
-    "rendered",
-]
-
-
-def rendered(dispatcher: Dispatcher, names: list[str], message: Message) -> dict[str, Rendered]:
-    return dispatcher.preview(names, message)
+__all__ = ["DigestMessagesPreview", "GroupMessages", "ReportMessagesPreview", "RuleMessagesPreview"]
 
 
 class GroupMessages(BaseModel):
