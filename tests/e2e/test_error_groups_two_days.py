@@ -16,7 +16,8 @@ from support import indexer as support
 from support.api import api_settings
 from support.process import start_service
 
-from grokpipe.api.groups.schemas import DigestCreate, ErrorGroup
+from grokpipe.api.digests.schemas import DigestCreate
+from grokpipe.api.groups.schemas import ErrorGroup
 from grokpipe.api.services import Services
 from grokpipe.embedded import EmbeddedStack, free_port
 

@@ -16,7 +16,7 @@ from support.git import commit, php_lines
 from support.groups import add, event
 
 from grokpipe.api.app import create_app
-from grokpipe.api.groups.schemas import Digest, DigestCreate
+from grokpipe.api.digests.schemas import Digest, DigestCreate
 from grokpipe.api.services import Services
 
 DAY1 = datetime.fromisoformat("2026-01-05T00:00:00+00:00")

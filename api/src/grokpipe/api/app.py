@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException
 from grokpipe.api.checks.service import check_seeds
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
+from grokpipe.api.digests.schemas import DigestCreate
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
-from grokpipe.api.groups.schemas import DigestCreate
 from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.kernel.seeds import Seed, parse_seeds
 from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, search, sink

@@ -1,1 +1,1 @@
-"""Error groups: every distinct error known once, with exact counts, status, owner and digests."""
+"""Error groups: every distinct error known once, with exact counts, status and owner."""

@@ -6,9 +6,10 @@ two replicas creates it once (the second create is a conflict).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grokpipe.api.kernel.schemas import Saved, Strict
 from grokpipe.api.monitors.schedule import MonitorConfig
@@ -64,3 +65,13 @@ class MonitorUpdate(Strict):
 
 class SavedMonitor(MonitorBody, Saved):
     """A stored monitor: the body plus identity and the concurrency token."""
+
+
+class MonitorRow(BaseModel):
+    """A cron monitor failing when a digest is sent."""
+
+    slug: str
+    name: str
+    status: str
+    last_checkin: datetime | None
+    since: datetime | None = None

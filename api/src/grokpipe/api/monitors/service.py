@@ -23,7 +23,6 @@ from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
 
 from grokpipe.api.errors import ApiError, Conflict
-from grokpipe.api.groups.schemas import MonitorRow
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.job import Outcomes, ScheduledJob
@@ -34,7 +33,7 @@ from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.monitors import alerts, layouts
 from grokpipe.api.monitors.alerts import MonitorAction, MonitorLease
 from grokpipe.api.monitors.schedule import MonitorConfig
-from grokpipe.api.monitors.schemas import MonitorBody, SavedMonitor
+from grokpipe.api.monitors.schemas import MonitorBody, MonitorRow, SavedMonitor
 from grokpipe.api.monitors.settings import MonitorSettings
 from grokpipe.api.monitors.state import FAILURES
 from grokpipe.api.monitors.store import MonitorStore

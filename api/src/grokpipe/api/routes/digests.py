@@ -8,8 +8,8 @@ from fastapi import APIRouter, Header, Response, status
 from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.digests.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
 from grokpipe.api.errors import InvalidRule
-from grokpipe.api.groups.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from grokpipe.api.checks.schemas import ReportResult
-from grokpipe.api.groups.schemas import DigestReport
+from grokpipe.api.digests.schemas import DigestReport
 from grokpipe.api.notifiers.base import Rendered
 
 __all__ = ["DigestMessagesPreview", "GroupMessages", "ReportMessagesPreview", "RuleMessagesPreview"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from grokpipe.api.config import IndicesSettings
 from grokpipe.api.kernel.documents import DEFINITIONS_MAPPING, DocumentStore
 from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.rules.schemas import Rule, RuleBody

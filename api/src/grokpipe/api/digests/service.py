@@ -17,23 +17,17 @@ from elasticsearch import Elasticsearch
 from pydantic import BaseModel, Field
 
 from grokpipe.api import metrics
+from grokpipe.api.digests.schemas import Digest, DigestBody, DigestPattern, DigestReport, DigestRow
 from grokpipe.api.errors import ApiError
 from grokpipe.api.groups.counts import Counter
-from grokpipe.api.groups.schemas import (
-    Digest,
-    DigestBody,
-    DigestPattern,
-    DigestReport,
-    DigestRow,
-    ErrorGroup,
-    MonitorRow,
-)
+from grokpipe.api.groups.schemas import ErrorGroup
 from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases, NoState
+from grokpipe.api.monitors.schemas import MonitorRow
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People
