@@ -1,4 +1,4 @@
-"""The api has layers: no import loop among `grokpipe.api` modules, and its units in the layers contract (issue 24).
+"""The api has layers: no import loop among `grokpipe.api` modules nor its units; its units in the layers contract.
 
 The graph is grimp's (the one import-linter checks), built from the installed namespace package; it counts every
 import statement, inside functions and under TYPE_CHECKING too, so a loop cannot be hidden by moving an import.
@@ -95,3 +95,25 @@ def test_the_layers_contract_names_every_unit_of_the_api_once() -> None:
     units = {f"grokpipe.api.{path.stem}" for path in API.glob("*.py") if path.stem != "__init__"}
     units |= {f"grokpipe.api.{path.name}" for path in API.iterdir() if (path / "__init__.py").is_file()}
     assert sorted(named) == sorted(units)
+
+
+def api_unit_loops() -> list[set[str]]:
+    """Loops between the api's units (its top-level modules and packages): an edge from unit A to unit B
+    when any module of A imports any module of B."""
+    graph = grimp.build_graph("grokpipe", cache_dir=None)
+
+    def unit(module: str) -> str:
+        return ".".join(module.split(".")[:3])
+
+    modules = {m for m in graph.modules if m.startswith("grokpipe.api.")}
+    edges: dict[str, set[str]] = {unit(m): set() for m in modules}
+    for module in modules:
+        for imported in graph.find_modules_directly_imported_by(module) & modules:
+            if unit(imported) != unit(module):
+                edges[unit(module)].add(unit(imported))
+    return [c for c in strongly_connected(edges) if len(c) > 1]
+
+
+def test_no_two_api_units_import_each_other() -> None:
+    loops = api_unit_loops()
+    assert not loops, "api units in import loops: " + "; ".join(", ".join(sorted(loop)) for loop in loops)

@@ -12,13 +12,11 @@ from grokpipe import elasticsearch_client
 from grokpipe.api.attempts import FailedAttempts
 from grokpipe.api.checks.service import Checks
 from grokpipe.api.config import ApiSettings
-from grokpipe.api.console.revoked import Revoked
 from grokpipe.api.digests.schemas import Digest
 from grokpipe.api.digests.service import DigestRunner
+from grokpipe.api.digests.store import DigestStore
 from grokpipe.api.groups.blame import Blame
 from grokpipe.api.groups.counts import Counter, KeyCounter
-from grokpipe.api.groups.digest import DigestRunner
-from grokpipe.api.groups.digeststore import DigestStore
 from grokpipe.api.groups.notify import GroupNotifier
 from grokpipe.api.groups.service import ErrorGroups
 from grokpipe.api.groups.store import GroupStore

@@ -10,9 +10,8 @@ import pytest
 from grokpipe.api.app import validate_seeds
 from grokpipe.api.checks.service import check_seeds
 from grokpipe.api.checks.settings import CheckSettings
-from grokpipe.api.config import ApiSettings, CheckSettings
+from grokpipe.api.config import ApiSettings
 from grokpipe.api.digests.schemas import DigestCreate
-from grokpipe.api.groups.schemas import DigestCreate
 from grokpipe.api.kernel.seeds import key_path, parse_seeds
 from grokpipe.api.rules.schemas import RuleCreate
 from grokpipe.settings import ConfigError

@@ -1,6 +1,6 @@
 """The rules' store (``grokpipe-rules``, :class:`grokpipe.api.kernel.documents.DocumentStore` over their model)
 and the indices the rules write (alerts, lease state). The digests' store is theirs
-(:mod:`grokpipe.api.groups.digeststore`)."""
+(:mod:`grokpipe.api.digests.store`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from grokpipe.api.config import IndicesSettings
 from grokpipe.api.kernel.documents import DEFINITIONS_MAPPING, DocumentStore
 from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.rules.schemas import Rule, RuleBody

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from elasticsearch import Elasticsearch
 
-from grokpipe.api.groups.schemas import Digest, DigestBody
+from grokpipe.api.digests.schemas import Digest, DigestBody
 from grokpipe.api.kernel.documents import DEFINITIONS_MAPPING, DocumentStore
 from grokpipe.indices import create_index
 
