@@ -185,12 +185,15 @@ def stage_pool(records: list[tuple[bytes, int, int]], topic: str, workers: int) 
         pool.close()
 
 
-def parse_stage_only(events: int, repeat: int, profile: bool, workers: int, json_lines: bool = False) -> int:
+def parse_stage_only(
+    events: int, repeat: int, profile: bool, workers: int, json_lines: bool = False, pattern_ab: bool = False
+) -> int:
     """``--stage a``: stage (a) alone on records built in memory (no servers), without and with the
     scrubber the consumer always runs, then in ``workers`` processes; the best of ``repeat`` runs,
     by wall clock and by CPU time (on a busy machine the CPU figure is the steadier one).
     ``--profile`` adds cProfile's top 25 by cumulative time. ``json_lines``: also the same requests as
-    gunicorn JSON access lines (decoded, mapped to ECS, the rest kept under ``json``)."""
+    gunicorn JSON access lines (decoded, mapped to ECS, the rest kept under ``json``). ``pattern_ab``: also
+    the nginx lines with and without the pattern-key step, in turn (:func:`pattern_key_ab`)."""
     rng = random.Random(42)
     records = [(shipped_event(rng, i), i % 16, i // 16) for i in range(events)]
     rows: list[list[object]] = []
@@ -200,6 +203,8 @@ def parse_stage_only(events: int, repeat: int, profile: bool, workers: int, json
         kinds.append(("JSON lines", [(shipped_json_event(rng, i), i % 16, i // 16) for i in range(events)]))
     for kind, records in kinds:
         rows += _parse_rows(kind if json_lines else "", records, repeat, events)
+    if pattern_ab:
+        rows += pattern_key_ab(kinds[0][1], repeat, events)
     if workers > 1:
         wall, cpu = min(stage_pool(records, "bench-indexer", workers) for _ in range(repeat))
         rows.append(
@@ -212,6 +217,32 @@ def parse_stage_only(events: int, repeat: int, profile: bool, workers: int, json
         profiler.runcall(stage_grok, records, "bench-indexer", Scrubber(ScrubSettings()))
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     return 0
+
+
+def pattern_key_ab(records: list[tuple[bytes, int, int]], repeat: int, events: int) -> list[list[object]]:
+    """Stage (a) with the per-event pattern key and with that step replaced by a no-op, the two run in
+    turn ``repeat`` times in this process (so load drifts hit both alike); the best of each."""
+    from grokpipe.indexer import documents
+
+    keyed = documents._PATTERNS
+    scrubber = Scrubber(ScrubSettings())
+    stage_grok(records[:2000], "bench-indexer", scrubber)
+    best: dict[str, tuple[float, float]] = {"with": (float("inf"),) * 2, "without": (float("inf"),) * 2}
+    try:
+        for _ in range(repeat):
+            for label, step in (("with", keyed), ("without", lambda event, **_: None)):
+                documents._PATTERNS = step  # type: ignore[assignment]
+                cpu = time.process_time()
+                wall, docs = stage_grok(records, "bench-indexer", scrubber)
+                cpu = time.process_time() - cpu
+                del docs
+                best[label] = (min(best[label][0], wall), min(best[label][1], cpu))
+    finally:
+        documents._PATTERNS = keyed
+    return [
+        [f"(a) scrub, pattern key {label}", events, wall, events / wall, events / cpu]
+        for label, (wall, cpu) in best.items()
+    ]
 
 
 def _parse_rows(kind: str, records: list[tuple[bytes, int, int]], repeat: int, events: int) -> list[list[object]]:
@@ -493,9 +524,14 @@ def main() -> int:
     parser.add_argument(
         "--json-lines", action="store_true", help="with --stage a: also the same requests as gunicorn JSON lines"
     )
+    parser.add_argument(
+        "--pattern-key-ab", action="store_true", help="with --stage a: also with and without the pattern-key step"
+    )
     args = parser.parse_args()
     if args.stage == "a":
-        return parse_stage_only(args.events, args.repeat, args.profile, args.workers, args.json_lines)
+        return parse_stage_only(
+            args.events, args.repeat, args.profile, args.workers, args.json_lines, args.pattern_key_ab
+        )
     with tempfile.TemporaryDirectory(prefix="bench-indexer-") as tmp:
         workdir = Path(tmp)
         if args.stage == "e2e":
