@@ -91,10 +91,8 @@ def _is_parameter(values: Counter[str], first: bool, others: int) -> bool:
         return False
     if first and all(_DOTTED.fullmatch(v) for v in values):
         return True  # com.apple.x.daily: ... before a long message: the subject it is about
-    if len(values) < MIN_DISTINCT:
+    if len(values) < MIN_DISTINCT or _constants(values):
         return False
-    if len(values) < 10 and all(_ENUM.fullmatch(v.strip(_QUOTES)) for v in values):
-        return False  # GET / POST / DELETE, Paused / Resumed / Started: a choice among named constants
     rare = sum(1 for count in values.values() if count <= RARE)
     return rare * 2 >= len(values) or len(values) >= 10
 
@@ -125,9 +123,16 @@ def _value_pairs(counts: Counter[Key]) -> dict[Key, list[int]]:
     return found
 
 
+def _constants(values: Counter[str]) -> bool:
+    """Fewer than ten words that all start upper case: a choice among named constants (``GET`` / ``POST`` /
+    ``DELETE``, ``Paused`` / ``Resumed``, ``'Active'`` / ``'Inactive'``), not data."""
+    return len(values) < 10 and all(_ENUM.fullmatch(v.strip(_QUOTES)) for v in values)
+
+
 def _named(hole: Key, values: Counter[str]) -> bool:
-    """A slot after a word that names what it holds (``user <*>``, ``domain <*>``) with two values or more."""
-    if len(values) < 2:
+    """A slot after a word that names what it holds (``user <*>``, ``domain <*>``) with two values or more,
+    unless they are constants (``state 'Active'`` / ``state 'Inactive'``)."""
+    if len(values) < 2 or _constants(values):
         return False
     i = hole.index(_HOLE)
     return i > 0 and hole[i - 1].strip(":,;=").lower() in NAMING_WORDS

@@ -93,3 +93,11 @@ def test_upper_case_constants_are_a_choice_however_rare() -> None:
         keys(*[f"[instance: <*>] VM {state} (Lifecycle Event)" for state in ("Paused", "Resumed", "Started")])
     )
     assert len({p.id for p in mine(counts).values()}) == 6
+
+
+def test_constants_after_a_naming_word_stay_apart() -> None:
+    counts = keys(*[f"Location icon should now be in state '{s}'" for s in ("Active", "Inactive")], times=5)
+    counts.update(keys(*[f"session opened for user {u} now" for u in ("root", "news")], times=5))
+    patterns = mine(counts)
+    assert len({patterns[k].id for k in counts if k[0] == "Location"}) == 2
+    assert len({patterns[k].id for k in counts if k[0] == "session"}) == 1
