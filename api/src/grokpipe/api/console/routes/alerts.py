@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from grokpipe.api.console.access import ServicesDep, Viewer
+from grokpipe.api.console.params import PAGE, Filters, Offset, window_start
 from grokpipe.api.console.render import page
-from grokpipe.api.params import MAX_WINDOW
 from grokpipe.api.services import Services
 
 router = APIRouter()
 Kind = Literal["fired", "recovered", "new", "regressed", "digest"]
 KINDS: list[str] = ["fired", "recovered", "new", "regressed", "digest"]
-WINDOWS: dict[str, timedelta | None] = {
-    "1h": timedelta(hours=1),
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-    "all": None,
-}
-PAGE = 50
+Window = Literal["1h", "24h", "7d", "30d", "all"]
 
 
 @dataclass(frozen=True)
@@ -89,27 +82,27 @@ def history(
     return [AlertRow.of(h) for h in resp["hits"]["hits"]], int(resp["hits"]["total"]["value"])
 
 
+class AlertFilters(Filters):
+    kind: Kind | Literal[""] = ""
+    rule_id: str = ""
+    group_key: str = ""
+    window: Window = "7d"
+    offset: Offset = 0
+
+
+AlertQuery = Annotated[AlertFilters, Query()]
+
+
 @router.get("/alerts", response_class=HTMLResponse)
-def alerts_list(
-    *,
-    request: Request,
-    session: Viewer,
-    services: ServicesDep,
-    kind: Kind | Literal[""] = "",
-    rule_id: str = "",
-    group_key: str = "",
-    window: Literal["1h", "24h", "7d", "30d", "all"] = "7d",
-    offset: Annotated[int, Query(ge=0, le=MAX_WINDOW - PAGE)] = 0,
-) -> HTMLResponse:
+def alerts_list(request: Request, session: Viewer, services: ServicesDep, filters: AlertQuery) -> HTMLResponse:
     now = services.clock()
-    delta = WINDOWS[window]
     rows, total = history(
         services,
-        rule_id=rule_id,
-        kind=kind,
-        group_key=group_key,
-        since=now - delta if delta else None,
-        offset=offset,
+        rule_id=filters.rule_id,
+        kind=filters.kind,
+        group_key=filters.group_key,
+        since=window_start(now, filters.window),
+        offset=filters.offset,
     )
     return page(
         request,
@@ -120,9 +113,9 @@ def alerts_list(
         title="Alerts",
         rows=rows,
         total=total,
-        offset=offset,
+        offset=filters.offset,
         page_size=PAGE,
         kinds=KINDS,
-        windows=list(WINDOWS),
-        filters={"kind": kind, "rule_id": rule_id, "group_key": group_key, "window": window},
+        windows=list(get_args(Window)),
+        filters=filters.echo(),
     )

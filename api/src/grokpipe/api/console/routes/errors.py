@@ -8,36 +8,27 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from grokpipe.api.console import histogram
 from grokpipe.api.console.access import Actor, BadForm, ServicesDep, Viewer, base_path
+from grokpipe.api.console.params import PAGE, Filters, Offset, window_start
 from grokpipe.api.console.render import page
 from grokpipe.api.groups.schemas import GroupStatus, IgnoreRequest
 from grokpipe.api.groups.service import Sort
-from grokpipe.api.params import MAX_WINDOW
 from grokpipe.api.services import Services
 
 router = APIRouter()
 Window = Literal["1h", "24h", "7d", "14d", "30d", "all"]
-WINDOWS: dict[str, timedelta | None] = {
-    "1h": timedelta(hours=1),
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "14d": timedelta(days=14),
-    "30d": timedelta(days=30),
-    "all": None,
-}
 IGNORE_FOR: dict[str, timedelta | None] = {
     "forever": None,
     "1h": timedelta(hours=1),
     "24h": timedelta(hours=24),
     "7d": timedelta(days=7),
 }
-PAGE = 50
 _COUNT = re.compile(r"[1-9][0-9]{0,8}")
 FLASH = {
     "resolved": "Resolved: the next event of this error reopens it as a regression.",
@@ -78,51 +69,39 @@ def _charts(services: Services, groups: list[Any], window: histogram.Range) -> d
     return {gid: histogram.chart(b) for gid, b in histogram.per_group(resp, members, starts).items()}
 
 
+class ErrorFilters(Filters):
+    status: GroupStatus | Literal["all"] = "unresolved"
+    level: str = ""
+    dataset: str = ""
+    host: str = ""
+    container: str = ""
+    environment: str = ""
+    window: Window = "14d"
+    sort: Sort = "count"
+    q: str = ""
+    hist: histogram.Range = "24h"
+    offset: Offset = 0
+
+
+ErrorQuery = Annotated[ErrorFilters, Query()]
+
+
 @router.get("/errors", response_class=HTMLResponse)
-def errors_list(
-    *,
-    request: Request,
-    session: Viewer,
-    services: ServicesDep,
-    status: GroupStatus | Literal["all"] = "unresolved",
-    level: str = "",
-    dataset: str = "",
-    host: str = "",
-    container: str = "",
-    environment: str = "",
-    window: Window = "14d",
-    sort: Sort = "count",
-    q: str = "",
-    hist: histogram.Range = "24h",
-    offset: Annotated[int, Query(ge=0, le=MAX_WINDOW - PAGE)] = 0,
-) -> HTMLResponse:
+def errors_list(request: Request, session: Viewer, services: ServicesDep, filters: ErrorQuery) -> HTMLResponse:
     now = services.clock()
-    delta = WINDOWS[window]
     result = services.errors.search(
-        status=None if status == "all" else status,
-        level=level or None,
-        dataset=dataset or None,
-        host=host or None,
-        container=container or None,
-        environment=environment or None,
-        since=now - delta if delta else None,
-        q=q or None,
-        sort=sort,
-        offset=offset,
+        status=None if filters.status == "all" else filters.status,
+        level=filters.level or None,
+        dataset=filters.dataset or None,
+        host=filters.host or None,
+        container=filters.container or None,
+        environment=filters.environment or None,
+        since=window_start(now, filters.window),
+        q=filters.q or None,
+        sort=filters.sort,
+        offset=filters.offset,
         limit=PAGE,
     )
-    filters = {
-        "status": status,
-        "level": level,
-        "dataset": dataset,
-        "host": host,
-        "container": container,
-        "environment": environment,
-        "window": window,
-        "sort": sort,
-        "q": q,
-        "hist": hist,
-    }
     return page(
         request,
         "errors.html",
@@ -131,11 +110,11 @@ def errors_list(
         nav="errors",
         title="Errors",
         result=result,
-        charts=_charts(services, result.items, hist),
-        filters=filters,
+        charts=_charts(services, result.items, filters.hist),
+        filters=filters.echo(),
         facets=_facets(services),
-        windows=list(WINDOWS),
-        offset=offset,
+        windows=list(get_args(Window)),
+        offset=filters.offset,
         page_size=PAGE,
     )
 

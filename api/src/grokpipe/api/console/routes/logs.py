@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from grokpipe.api.console import histogram
 from grokpipe.api.console.access import Actor, BadForm, ServicesDep, Viewer, base_path
+from grokpipe.api.console.params import Filters
 from grokpipe.api.console.render import page
 from grokpipe.api.errors import ApiError, InvalidQuery
 from grokpipe.api.rules.schemas import RuleCreate
@@ -86,36 +87,42 @@ def _ordered(fields: dict[str, Any]) -> list[tuple[str, Any]]:
     return head + sorted((k, v) for k, v in fields.items() if k not in FIRST)
 
 
+class LogFilters(Filters):
+    """The search (``q`` over ``index`` in a quick or absolute range) and what the page draws of it."""
+
+    q: str = ""
+    since: str = "15m"
+    start: str = ""
+    until: str = ""
+    index: str = "logs-*"
+    after: str = ""
+    field: str = ""
+    stat: str = ""
+    by: str = ""
+    saved: str = ""
+
+
+LogQuery = Annotated[LogFilters, Query()]
+
+
 @router.get("/logs", response_class=HTMLResponse)
-def logs_page(
-    *,
-    request: Request,
-    session: Viewer,
-    services: ServicesDep,
-    q: str = "",
-    since: str = "15m",
-    start: str = "",
-    until: str = "",
-    index: str = "logs-*",
-    after: str = "",
-    field: str = "",
-    stat: str = "",
-    by: str = "",
-    saved: str = "",
-) -> HTMLResponse:
-    state = {"q": q, "since": since, "start": start, "until": until, "index": index}
+def logs_page(request: Request, session: Viewer, services: ServicesDep, filters: LogQuery) -> HTMLResponse:
+    state = filters.echo({"q", "since", "start", "until", "index"})
+    q, index = filters.q, filters.index
     error: dict[str, Any] | None = None
     result: SearchPage | None = None
     top: TopValues | None = None
     stats: Stats | None = None
     span: TimeRange | None = None
     try:
-        span = _span(services, since, start, until)
-        result = services.search.page(q, span, index=index, size=PAGE, after=after or None, histogram=not after)
-        if field:
-            top = services.search.top(q, span, field, index=index)
-        if stat:
-            stats = services.search.stats(q, span, stat, by=by or None, index=index)
+        span = _span(services, filters.since, filters.start, filters.until)
+        result = services.search.page(
+            q, span, index=index, size=PAGE, after=filters.after or None, histogram=not filters.after
+        )
+        if filters.field:
+            top = services.search.top(q, span, filters.field, index=index)
+        if filters.stat:
+            stats = services.search.stats(q, span, filters.stat, by=filters.by or None, index=index)
     except InvalidQuery as exc:
         error = _problem(exc)
     mapping = services.fields.fields(index)
@@ -154,15 +161,15 @@ def logs_page(
         events=events,
         field_names=sorted(seen),
         field_counts=seen,
-        field=field,
+        field=filters.field,
         top=top,
-        stat=stat,
-        by=by,
+        stat=filters.stat,
+        by=filters.by,
         stats=stats,
         numeric=sorted(k for k, v in mapping.items() if v in NUMERIC),
         groupable=sorted(k for k, v in mapping.items() if v not in TEXT and v not in NUMERIC and v != "date"),
         saved_searches=services.saved_searches.list(),
-        saved=saved,
+        saved=filters.saved,
         start_local=_local(default_start),
         until_local=_local(default_end),
         link=lambda **over: "?" + urlencode({k: v for k, v in (state | over).items() if v not in ("", None)}),

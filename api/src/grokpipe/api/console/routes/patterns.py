@@ -2,41 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from grokpipe.api.console.access import ServicesDep, Viewer
+from grokpipe.api.console.params import Filters, window_start
 from grokpipe.api.console.render import page
 from grokpipe.api.patterns.schemas import PatternPublic, Sort
 
 router = APIRouter()
 Window = Literal["1h", "24h", "7d"]
-WINDOWS: dict[str, timedelta] = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 TOP = 10
 
 
+class PatternFilters(Filters):
+    window: Window = "24h"
+    dataset: str = ""
+    level: str = ""
+    host: str = ""
+
+
+PatternQuery = Annotated[PatternFilters, Query()]
+
+
 @router.get("/patterns", response_class=HTMLResponse)
-def patterns_page(
-    *,
-    request: Request,
-    session: Viewer,
-    services: ServicesDep,
-    window: Window = "24h",
-    dataset: str = "",
-    level: str = "",
-    host: str = "",
-) -> HTMLResponse:
+def patterns_page(request: Request, session: Viewer, services: ServicesDep, filters: PatternQuery) -> HTMLResponse:
     now = services.clock()
-    since = now - WINDOWS[window]
+    since = window_start(now, filters.window)
+    window = filters.window
 
     def top(sort: Sort, *, new: bool = False) -> list[PatternPublic]:
         return services.patterns.search(
-            datasets=[dataset] if dataset else None,
-            levels=[level] if level else None,
-            hosts=[host] if host else None,
+            datasets=[filters.dataset] if filters.dataset else None,
+            levels=[filters.level] if filters.level else None,
+            hosts=[filters.host] if filters.host else None,
             since=since,
             until=now,
             new=new,
@@ -57,6 +58,6 @@ def patterns_page(
         nav="patterns",
         title="Patterns",
         sections=sections,
-        filters={"window": window, "dataset": dataset, "level": level, "host": host},
-        windows=list(WINDOWS),
+        filters=filters.echo(),
+        windows=list(get_args(Window)),
     )
