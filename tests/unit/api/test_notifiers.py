@@ -1,4 +1,4 @@
-"""Notifier building blocks without servers: DingTalk signature, templates, config secrets."""
+"""Notifier building blocks without servers: DingTalk signature, 2xx refusals, mentions, templates, config secrets."""
 
 from __future__ import annotations
 
@@ -6,17 +6,23 @@ import base64
 import hashlib
 import hmac
 import urllib.parse
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.errors import DeliveryFailed
 from grokpipe.api.notifiers.base import Rendered
+from grokpipe.api.notifiers.dingtalk import notifier as dingtalk
 from grokpipe.api.notifiers.dingtalk.notifier import sign
 from grokpipe.api.notifiers.dispatch import Dispatcher
+from grokpipe.api.notifiers.feishu import notifier as feishu
 from grokpipe.api.notifiers.message import Message, Subject
+from grokpipe.api.notifiers.people import Person
 from grokpipe.api.notifiers.settings import DeliverySettings
+from grokpipe.api.notifiers.slack import notifier as slack
 from grokpipe.api.sandbox import TemplateFailed
 from grokpipe.api.templates import HTML, render
 from grokpipe.settings import ConfigError
@@ -31,6 +37,45 @@ def test_dingtalk_sign_matches_the_documented_scheme() -> None:
     secret, ts = "SEC000", 1700000000000
     expected = base64.b64encode(hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest())
     assert urllib.parse.unquote_plus(sign(secret, ts)) == expected.decode()
+
+
+@pytest.mark.parametrize(
+    ("check", "answer", "refused"),
+    [
+        (dingtalk.check_answer, {}, None),
+        (dingtalk.check_answer, {"errcode": 0, "errmsg": "ok"}, None),
+        (dingtalk.check_answer, {"errcode": 310000, "errmsg": "sign not match"}, "DingTalk errcode 310000"),
+        (feishu.check_answer, {}, None),
+        (feishu.check_answer, {"StatusCode": 0, "StatusMessage": "success"}, None),
+        (feishu.check_answer, {"code": 19021, "msg": "sign match fail"}, "Feishu code 19021"),
+        (feishu.check_answer, {"StatusCode": 9499}, "Feishu code 9499"),
+        (feishu.check_answer, ["not", "an", "object"], None),
+    ],
+)
+def test_a_2xx_answer_may_still_be_a_refusal(check: Callable[[Any], None], answer: Any, refused: str | None) -> None:
+    if refused is None:
+        check(answer)
+    else:
+        with pytest.raises(DeliveryFailed, match=refused):
+            check(answer)
+
+
+@pytest.mark.parametrize(
+    ("mention", "person", "written"),
+    [
+        (dingtalk.owner_mention, None, "unknown"),
+        (dingtalk.owner_mention, Person("Ann", "a@x"), "Ann"),
+        (dingtalk.owner_mention, Person("Ann", "a@x", {"dingtalk_mobile": "138"}), "Ann @138"),
+        (slack.owner_mention, Person("Ann", "a@x", {"slack": "U1"}), "<@U1>"),
+        (slack.owner_mention, Person("Ann", "a@x", {"slack": ""}), "Ann"),
+        (feishu.owner_mention, Person("Ann", "a@x", {"feishu": "ou_1"}), "<at id=ou_1></at>"),
+        (feishu.owner_mention, Person("Ann", "a@x", {"dingtalk_mobile": "138"}), "Ann"),
+    ],
+)
+def test_a_channel_mentions_an_owner_by_its_own_handle(
+    mention: Callable[[Person | None], str], person: Person | None, written: str
+) -> None:
+    assert mention(person) == written
 
 
 def test_html_template_escapes_and_tabulates() -> None:

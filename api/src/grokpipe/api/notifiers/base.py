@@ -22,6 +22,7 @@ from grokpipe.settings import Section
 
 __all__ = [
     "SETUP",
+    "BaseNotifier",
     "Channel",
     "Handle",
     "Message",
@@ -30,6 +31,7 @@ __all__ = [
     "Rendered",
     "Setup",
     "check_response",
+    "post_json",
 ]
 
 
@@ -84,6 +86,16 @@ class Handle:
 C = TypeVar("C", bound=NotifierSettings)
 
 
+class BaseNotifier(Generic[C]):
+    """What a channel's notifier keeps of how :attr:`Channel.notifier` builds it: its name, its config, how
+    messages read. The channel's class adds the rendering and the sending."""
+
+    def __init__(self, name: str, config: C, setup: Setup = SETUP) -> None:
+        self.name = name
+        self.config = config
+        self.presentation = setup.presentation
+
+
 @dataclass(frozen=True)
 class Channel(Generic[C]):
     """One channel: its ``type:`` in api.yml (``name``), its config model, how its notifier is built, the
@@ -99,3 +111,20 @@ def check_response(response: httpx.Response) -> None:
     """Raise :class:`DeliveryFailed` naming only the status (URLs may carry tokens)."""
     if response.status_code >= 400:
         raise DeliveryFailed(f"HTTP {response.status_code}", status=response.status_code)
+
+
+def post_json(
+    client: httpx.Client,
+    url: str,
+    body: dict[str, Any],
+    *,
+    headers: dict[str, str] | None = None,
+    check: Callable[[Any], None] | None = None,
+) -> None:
+    """POST ``body`` as JSON to a channel's webhook: a status of 400 or more is :func:`check_response`'s
+    :class:`DeliveryFailed`; ``check`` reads the answer of the others (its JSON, ``{}`` when empty) and raises
+    where the channel refused the message all the same (DingTalk's ``errcode``, Feishu's ``code``)."""
+    response = client.post(url, json=body, headers=headers)
+    check_response(response)
+    if check is not None:
+        check(response.json() if response.content else {})

@@ -8,7 +8,7 @@ handle it needs when it writes the mention, and writes the name without one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,6 +32,19 @@ class Person:
     def handle(self, key: str) -> str | None:
         """This person's handle for a channel (``dingtalk_mobile``...), or None when api.yml gives none."""
         return self.handles.get(key)
+
+
+def mention_by(key: str, written: Callable[[Person, str], str]) -> Callable[[Person | None], str]:
+    """How a channel writes an owner: ``written(person, handle)`` when api.yml gives them the channel's handle
+    ``key``, else their name; ``unknown`` when there is no owner."""
+
+    def mention(person: Person | None) -> str:
+        if person is None:
+            return "unknown"
+        handle = person.handle(key)
+        return written(person, handle) if handle else person.name
+
+    return mention
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import httpx
 
 from grokpipe.api import templates
 from grokpipe.api.errors import DeliveryFailed
-from grokpipe.api.notifiers.base import SETUP, Rendered, Setup, check_response
+from grokpipe.api.notifiers.base import BaseNotifier, Rendered, post_json
 from grokpipe.api.notifiers.dingtalk.config import DingTalkNotifier
 from grokpipe.api.notifiers.message import Message
-from grokpipe.api.notifiers.people import Person
+from grokpipe.api.notifiers.people import mention_by
 
 #: the ``owners:`` key DingTalk mentions a person by
 MOBILE = "dingtalk_mobile"
@@ -33,19 +33,17 @@ def sign(secret: str, timestamp_ms: int) -> str:
     return urllib.parse.quote_plus(base64.b64encode(digest).decode())
 
 
-def owner_mention(person: Person | None) -> str:
-    if person is None:
-        return "unknown"
-    mobile = person.handle(MOBILE)
-    return f"{person.name} @{mobile}" if mobile else person.name
+owner_mention = mention_by(MOBILE, lambda person, mobile: f"{person.name} @{mobile}")
 
 
-class DingTalk:
-    def __init__(self, name: str, config: DingTalkNotifier, setup: Setup = SETUP) -> None:
-        self.name = name
-        self.config = config
-        self.presentation = setup.presentation
+def check_answer(answer: Any) -> None:
+    """DingTalk answers 200 with ``{"errcode": N}`` on refusals (bad signature, rate limit)."""
+    errcode = answer.get("errcode", 0)
+    if errcode:
+        raise DeliveryFailed(f"DingTalk errcode {errcode}", errcode=errcode)
 
+
+class DingTalk(BaseNotifier[DingTalkNotifier]):
     def body(self, message: Message) -> dict[str, Any]:
         ctx = message.context(self.presentation, owner_mention)
         text = templates.render(message.template("markdown", self.config.template), ctx)
@@ -71,9 +69,4 @@ class DingTalk:
             ts = int(time.time() * 1000)
             sep = "&" if "?" in url else "?"
             url = f"{url}{sep}timestamp={ts}&sign={sign(self.config.secret.get_secret_value(), ts)}"
-        response = client.post(url, json=body)
-        check_response(response)
-        # DingTalk answers 200 with {"errcode": N} on refusals (bad signature, rate limit).
-        errcode = response.json().get("errcode", 0) if response.content else 0
-        if errcode:
-            raise DeliveryFailed(f"DingTalk errcode {errcode}", errcode=errcode)
+        post_json(client, url, body, check=check_answer)

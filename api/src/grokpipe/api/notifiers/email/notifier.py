@@ -15,7 +15,7 @@ import httpx
 
 from grokpipe.api import templates
 from grokpipe.api.errors import DeliveryFailed
-from grokpipe.api.notifiers.base import SETUP, Rendered, Setup
+from grokpipe.api.notifiers.base import SETUP, BaseNotifier, Rendered, Setup
 from grokpipe.api.notifiers.email.config import EmailNotifier
 from grokpipe.api.notifiers.message import Message
 from grokpipe.api.notifiers.render import plain_owner
@@ -59,12 +59,10 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(said.split())[:300]}".strip()
 
 
-class Email:
+class Email(BaseNotifier[EmailNotifier]):
     def __init__(self, name: str, config: EmailNotifier, setup: Setup = SETUP) -> None:
-        self.name = name
-        self.config = config
+        super().__init__(name, config, setup)
         self.timeout = setup.timeout
-        self.presentation = setup.presentation
 
     def parts(self, message: Message) -> tuple[str, str, str]:
         """Subject, plain text, HTML."""

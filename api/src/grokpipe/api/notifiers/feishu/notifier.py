@@ -20,10 +20,10 @@ import httpx
 
 from grokpipe.api import templates
 from grokpipe.api.errors import DeliveryFailed
-from grokpipe.api.notifiers.base import SETUP, Rendered, Setup, check_response
+from grokpipe.api.notifiers.base import BaseNotifier, Rendered, post_json
 from grokpipe.api.notifiers.feishu.config import FeishuNotifier
 from grokpipe.api.notifiers.message import Message
-from grokpipe.api.notifiers.people import Person
+from grokpipe.api.notifiers.people import mention_by
 
 #: the ``owners:`` key Feishu mentions a person by
 OPEN_ID = "feishu"
@@ -42,11 +42,14 @@ def at(user: str) -> str:
     return f"<at id={user}></at>"
 
 
-def owner_mention(person: Person | None) -> str:
-    if person is None:
-        return "unknown"
-    user = person.handle(OPEN_ID)
-    return at(user) if user else person.name
+owner_mention = mention_by(OPEN_ID, lambda _, user: at(user))
+
+
+def check_answer(answer: Any) -> None:
+    """Feishu answers 200 with ``{"code": N}`` (or ``{"StatusCode": N}``): non-zero is a refusal."""
+    code = answer.get("code", answer.get("StatusCode", 0)) if isinstance(answer, dict) else 0
+    if code:
+        raise DeliveryFailed(f"Feishu code {code}", feishu_code=code)
 
 
 def card_markdown(markdown: str, title: str) -> str:
@@ -60,12 +63,7 @@ def card_markdown(markdown: str, title: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
-class Feishu:
-    def __init__(self, name: str, config: FeishuNotifier, setup: Setup = SETUP) -> None:
-        self.name = name
-        self.config = config
-        self.presentation = setup.presentation
-
+class Feishu(BaseNotifier[FeishuNotifier]):
     def body(self, message: Message) -> dict[str, Any]:
         ctx = message.context(self.presentation, owner_mention)
         title: str = ctx["title"]
@@ -100,9 +98,4 @@ class Feishu:
         if self.config.secret is not None:
             timestamp = int(time.time())
             body = {"timestamp": str(timestamp), "sign": sign(self.config.secret.get_secret_value(), timestamp)} | body
-        response = client.post(self.config.url.get_secret_value(), json=body)
-        check_response(response)
-        answer = response.json() if response.content else {}
-        code = answer.get("code", answer.get("StatusCode", 0)) if isinstance(answer, dict) else 0
-        if code:
-            raise DeliveryFailed(f"Feishu code {code}", feishu_code=code)
+        post_json(client, self.config.url.get_secret_value(), body, check=check_answer)

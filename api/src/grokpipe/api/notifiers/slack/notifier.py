@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.notifiers.base import SETUP, Rendered, Setup, check_response
+from grokpipe.api.notifiers.base import BaseNotifier, Rendered, post_json
 from grokpipe.api.notifiers.message import Message
-from grokpipe.api.notifiers.people import Person
+from grokpipe.api.notifiers.people import mention_by
 from grokpipe.api.notifiers.slack.config import SlackNotifier
 
 #: the ``owners:`` key Slack mentions a person by (their member id)
@@ -44,19 +44,10 @@ def mrkdwn(markdown: str, title: str | None = None) -> str:
     return _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '/')}>", text)
 
 
-def owner_mention(person: Person | None) -> str:
-    if person is None:
-        return "unknown"
-    member = person.handle(MEMBER)
-    return f"<@{member}>" if member else person.name
+owner_mention = mention_by(MEMBER, lambda _, member: f"<@{member}>")
 
 
-class Slack:
-    def __init__(self, name: str, config: SlackNotifier, setup: Setup = SETUP) -> None:
-        self.name = name
-        self.config = config
-        self.presentation = setup.presentation
-
+class Slack(BaseNotifier[SlackNotifier]):
     def body(self, message: Message) -> dict[str, Any]:
         ctx = message.context(self.presentation, owner_mention)
         text = mrkdwn(templates.render(message.template("markdown", self.config.template), ctx), ctx["title"])
@@ -78,4 +69,4 @@ class Slack:
         return Rendered(channel="slack", title=body["text"], text=text, body=body)
 
     def send(self, message: Message, client: httpx.Client) -> None:
-        check_response(client.post(self.config.url.get_secret_value(), json=self.body(message)))
+        post_json(client, self.config.url.get_secret_value(), self.body(message))

@@ -7,19 +7,14 @@ from typing import Any
 import httpx
 
 from grokpipe.api import templates
-from grokpipe.api.notifiers.base import SETUP, Rendered, Setup, check_response
+from grokpipe.api.notifiers.base import BaseNotifier, Rendered, post_json
 from grokpipe.api.notifiers.message import Message
 from grokpipe.api.notifiers.webhook.config import WebhookNotifier
 
 _HELPERS = ("when", "link", "owner")
 
 
-class Webhook:
-    def __init__(self, name: str, config: WebhookNotifier, setup: Setup = SETUP) -> None:
-        self.name = name
-        self.config = config
-        self.presentation = setup.presentation
-
+class Webhook(BaseNotifier[WebhookNotifier]):
     def body(self, message: Message) -> dict[str, Any]:
         ctx = message.context(self.presentation)
         body = {k: v for k, v in ctx.items() if k not in ("title", *_HELPERS)} | {"title": ctx["title"]}
@@ -32,4 +27,4 @@ class Webhook:
 
     def send(self, message: Message, client: httpx.Client) -> None:
         headers = {k: v.get_secret_value() for k, v in self.config.headers.items()}
-        check_response(client.post(self.config.url, json=self.body(message), headers=headers))
+        post_json(client, self.config.url, self.body(message), headers=headers)
