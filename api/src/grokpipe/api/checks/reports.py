@@ -24,14 +24,12 @@ from grokpipe.api.checks.results import ResultStore
 from grokpipe.api.checks.schemas import Report, ReportBody, ReportColumn, ReportResult, ReportRow, RunRecord
 from grokpipe.api.checks.store import CheckStore
 from grokpipe.api.errors import NotFound
-from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.kernel.job import Outcomes, ScheduledJob
-from grokpipe.api.kernel.lease import Leases, NoState
+from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.send import ScheduledSend
 from grokpipe.api.monitors.view import Monitor
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
-from grokpipe.api.responses import AlertRecord
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +66,6 @@ class ReportFacts(BaseModel):
 
 REPORTS = Counter("grokpipe_api_check_reports_total", "Check reports sent", ["outcome"])
 _STEP_LABELS = {"passed": "OK", "failed": "FAILED", "skipped": "SKIPPED"}
-
-
-def lease_id(report_id: str) -> str:
-    return f"report-{report_id}"
 
 
 def cell(column: ReportColumn, record: RunRecord | None, check_name: str) -> str:
@@ -155,9 +149,11 @@ def monitor_row(report: ReportBody, slug: str, monitor: Monitor | None) -> Repor
     )
 
 
-class ReportRunner(ScheduledJob[Report, NoState, ReportResult, Message, ReportResult]):
-    """A report's scheduled send as a scheduled job (:mod:`grokpipe.api.kernel.job`): evaluate = build the
-    table, one action = its message; :meth:`send` is the same send outside the schedule ("send now")."""
+class ReportRunner(ScheduledSend[Report, ReportResult, Message]):
+    """A report's scheduled send (:mod:`grokpipe.api.kernel.send`): evaluate = build the table, its message;
+    :meth:`send` is the same send outside the schedule ("send now")."""
+
+    kind = "report"
 
     def __init__(
         self,
@@ -171,12 +167,11 @@ class ReportRunner(ScheduledJob[Report, NoState, ReportResult, Message, ReportRe
         clock: Clock,
         monitors: MonitorLookup | None = None,
     ) -> None:
-        super().__init__(leases.of(NoState), History(es, alerts_index, clock), clock)
+        super().__init__(es, dispatcher, leases, alerts_index=alerts_index, clock=clock)
         self.es = es
         self.checks = checks
         self.monitors = monitors
         self.results = results
-        self.dispatcher = dispatcher
 
     def build(self, report: ReportBody, report_id: str | None = None) -> ReportResult:
         rows: list[ReportRow] = []
@@ -232,46 +227,16 @@ class ReportRunner(ScheduledJob[Report, NoState, ReportResult, Message, ReportRe
 
     def send(self, report: Report, tick: datetime) -> ReportResult:
         """Build ``report`` and send it now, outside its schedule and its lease."""
-        result = self.evaluate(report, tick)
-        message = self.message(report, result)
-        self.record(report, message, result, tick, self.notify(report, message, result, tick))
-        return result
+        return self.deliver(report, self.evaluate(report, tick), tick)
 
-    # -- the scheduled job's steps (grokpipe.api.kernel.job) -----------------------------------------
-
-    def lease_id(self, job: Report) -> str:
-        return lease_id(job.id)
+    # -- the scheduled send's steps (grokpipe.api.kernel.send) ---------------------------------------
 
     def evaluate(self, job: Report, tick: datetime) -> ReportResult:
         return self.build(job, job.id)
 
-    def decide(
-        self, job: Report, state: NoState, evaluation: ReportResult, tick: datetime
-    ) -> tuple[NoState, list[Message]]:
-        return state, [self.message(job, evaluation)]
+    def count(self, evaluation: ReportResult) -> int:
+        return evaluation.failed
 
-    def notify(self, job: Report, action: Message, evaluation: ReportResult, tick: datetime) -> Outcomes:
-        evaluation.notifications = self.dispatcher.deliver(job.notify, action)
-        return evaluation.notifications
-
-    def record(
-        self, job: Report, action: Message, evaluation: ReportResult, tick: datetime, outcomes: Outcomes
-    ) -> AlertRecord:
-        doc = self.history.record(
-            "report",
-            "report",
-            rule={"id": lease_id(job.id), "name": job.name},
-            tick=tick,
-            count=evaluation.failed,
-            notified=bool(job.notify),
-            notifications=outcomes,
-        )
-        failed = any(o.get("outcome") != "sent" for o in outcomes.values())
+    def sent(self, job: Report, evaluation: ReportResult, *, failed: bool) -> None:
         REPORTS.labels(outcome="failed" if failed else "sent").inc()
         log.info("check report sent", extra={"report.id": job.id, "rows": len(evaluation.rows), "failed": failed})
-        return doc
-
-    def done(
-        self, job: Report, tick: datetime, evaluation: ReportResult, records: list[AlertRecord], seconds: float
-    ) -> ReportResult:
-        return evaluation

@@ -23,16 +23,14 @@ from grokpipe.api.groups.counts import Counter
 from grokpipe.api.groups.schemas import ErrorGroup
 from grokpipe.api.groups.stats import iso
 from grokpipe.api.groups.store import GroupStore
-from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
-from grokpipe.api.kernel.job import Outcomes, ScheduledJob
-from grokpipe.api.kernel.lease import Leases, NoState
+from grokpipe.api.kernel.lease import Leases
+from grokpipe.api.kernel.send import ScheduledSend
 from grokpipe.api.monitors.schemas import MonitorRow
 from grokpipe.api.notifiers.dispatch import Dispatcher
 from grokpipe.api.notifiers.message import Message, Subject
 from grokpipe.api.notifiers.people import People
 from grokpipe.api.patterns.service import Patterns
-from grokpipe.api.responses import AlertRecord
 
 log = logging.getLogger(__name__)
 _ORDER = {"new": 0, "regressed": 1, "ongoing": 2}
@@ -66,13 +64,11 @@ class DigestFacts(BaseModel):
     patterns: list[DigestPattern] = Field(default_factory=list)
 
 
-def lease_id(digest_id: str) -> str:
-    return f"digest-{digest_id}"
+class DigestRunner(ScheduledSend[Digest, DigestReport, Message]):
+    """A digest's scheduled send (:mod:`grokpipe.api.kernel.send`): evaluate = the period's report, its
+    message; :meth:`send` is the same send for any period, outside the schedule."""
 
-
-class DigestRunner(ScheduledJob[Digest, NoState, DigestReport, Message, DigestReport]):
-    """A digest's scheduled send as a scheduled job (:mod:`grokpipe.api.kernel.job`): evaluate = the period's
-    report, one action = its message; :meth:`send` is the same send for any period, outside the schedule."""
+    kind = "digest"
 
     def __init__(
         self,
@@ -88,13 +84,12 @@ class DigestRunner(ScheduledJob[Digest, NoState, DigestReport, Message, DigestRe
         failing_monitors: Callable[[], list[MonitorRow]] | None = None,
         patterns: Patterns | None = None,
     ) -> None:
-        super().__init__(leases.of(NoState), History(es, alerts_index, clock), clock)
+        super().__init__(es, dispatcher, leases, alerts_index=alerts_index, clock=clock)
         self.failing_monitors = failing_monitors
         self.es = es
         self.patterns = patterns
         self.store = store
         self.counter = counter
-        self.dispatcher = dispatcher
         self.people = people
 
     def report(self, digest: DigestBody, start: datetime, end: datetime, digest_id: str | None = None) -> DigestReport:
@@ -219,48 +214,22 @@ class DigestRunner(ScheduledJob[Digest, NoState, DigestReport, Message, DigestRe
 
     def send(self, digest: Digest, start: datetime, end: datetime, tick: datetime) -> DigestReport:
         """The report of ``[start, end)``, sent now, outside the schedule and the lease."""
-        report = self.report(digest, start, end, digest.id)
-        message = self.message(digest, report)
-        self.record(digest, message, report, tick, self.notify(digest, message, report, tick))
-        return report
+        return self.deliver(digest, self.report(digest, start, end, digest.id), tick)
 
-    # -- the scheduled job's steps (grokpipe.api.kernel.job): the send for ``[previous tick, tick)`` -----
-
-    def lease_id(self, job: Digest) -> str:
-        return lease_id(job.id)
+    # -- the scheduled send's steps (grokpipe.api.kernel.send): the send for ``[previous tick, tick)`` --
 
     def evaluate(self, job: Digest, tick: datetime) -> DigestReport:
         return self.report(job, job.schedule.previous(tick), tick, job.id)
 
-    def decide(
-        self, job: Digest, state: NoState, evaluation: DigestReport, tick: datetime
-    ) -> tuple[NoState, list[Message]]:
-        return state, [self.message(job, evaluation)]
+    def count(self, evaluation: DigestReport) -> int:
+        return evaluation.events
 
-    def notify(self, job: Digest, action: Message, evaluation: DigestReport, tick: datetime) -> Outcomes:
-        evaluation.notifications = self.dispatcher.deliver(job.notify, action)
-        return evaluation.notifications
+    def recorded(self, evaluation: DigestReport) -> dict[str, Any]:
+        return {
+            "window": {"start": evaluation.start.isoformat(), "end": evaluation.end.isoformat()},
+            "groups": [r.id for r in evaluation.rows],
+        }
 
-    def record(
-        self, job: Digest, action: Message, evaluation: DigestReport, tick: datetime, outcomes: Outcomes
-    ) -> AlertRecord:
-        doc = self.history.record(
-            "digest",
-            "digest",
-            rule={"id": lease_id(job.id), "name": job.name},
-            tick=tick,
-            count=evaluation.events,
-            notified=bool(job.notify),
-            notifications=outcomes,
-            window={"start": evaluation.start.isoformat(), "end": evaluation.end.isoformat()},
-            groups=[r.id for r in evaluation.rows],
-        )
-        failed = any(o.get("outcome") != "sent" for o in outcomes.values())
+    def sent(self, job: Digest, evaluation: DigestReport, *, failed: bool) -> None:
         metrics.DIGESTS.labels(outcome="failed" if failed else "sent").inc()
         log.info("digest sent", extra={"digest.id": job.id, "rows": len(evaluation.rows), "failed": failed})
-        return doc
-
-    def done(
-        self, job: Digest, tick: datetime, evaluation: DigestReport, records: list[AlertRecord], seconds: float
-    ) -> DigestReport:
-        return evaluation

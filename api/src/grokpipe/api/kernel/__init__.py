@@ -1,5 +1,6 @@
 """The api's kernel: what several features share (clock, durations, base schemas, schedules, the alert state and
-its leases, the job scheduler, the CRUD helper of saved definitions, the settings several of them read).
+its leases, the job scheduler, the scheduled send of digests and reports, the CRUD helper of saved definitions,
+the settings several of them read).
 
 The kernel sits below the features: it imports no feature (rules, groups, checks, monitors, patterns, search,
 notifiers) and no wiring module (services, app, routes, console), only the api's leaf modules (errors, params,
