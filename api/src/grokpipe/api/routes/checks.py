@@ -6,39 +6,47 @@ the admin key: they make requests from the api's network.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import ValidationError
+from pydantic import BaseModel
 
 from grokpipe.api.checks import validate
 from grokpipe.api.checks.schemas import Check, CheckBody, CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
+from grokpipe.api.checks.store import CheckStore
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
-from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.errors import Conflict
+from grokpipe.api.kernel.crud import Crud
 from grokpipe.api.kernel.schemas import Page
+from grokpipe.api.notifiers.channels import NotifierConfig
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
 from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/checks", tags=["checks"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the check's version; a stale one gets 409")]
-_SAVED = {"id", "version", "created", "updated"}
 
 
-def _validate(services: Services, body: CheckBody) -> None:
-    validate.check_body(body, services.settings.notifiers)
+class CheckCrud(Crud[CheckBody, Check]):
+    """A PATCH that does not set ``secrets`` keeps the ones this api cannot open as stored."""
+
+    def __init__(self, store: CheckStore, notifiers: Mapping[str, NotifierConfig]) -> None:
+        super().__init__(store, CheckBody, "check", lambda body: validate.check_body(body, notifiers), echo_input=False)
+        self.checks = store
+
+    def write(self, current: Check, body: CheckBody, if_match: str | None, patch: BaseModel | None = None) -> Check:
+        keep = patch is not None and "secrets" not in patch.model_fields_set
+        return self.checks.replace(current, body, if_match, keep_secrets=keep)
 
 
-def _public(check: Check, response: Response | None = None) -> CheckPublic:
-    if response is not None:
-        response.headers["ETag"] = check.version
-    return CheckPublic.of(check)
+def _crud(services: Services) -> CheckCrud:
+    return CheckCrud(services.checks.store, services.settings.notifiers)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_check(body: CheckCreate, services: ServicesDep, _: AdminAccess, response: Response) -> CheckPublic:
-    _validate(services, body)
-    return _public(services.checks.store.create(body), response)
+    return CheckPublic.of(_crud(services).create(body, response))
 
 
 @router.get("")
@@ -59,43 +67,32 @@ def list_checks(
 @router.post("/preview")
 def preview_check(body: CheckCreate, services: ServicesDep, _: AdminAccess) -> CheckRun:
     """Run a check body now without saving it: no result documents, no alerts."""
-    _validate(services, body)
+    validate.check_body(body, services.settings.notifiers)
     return services.checks.runner.execute(body)
 
 
 @router.get("/{check_id}")
 def get_check(check_id: str, services: ServicesDep, _: ReadAccess, response: Response) -> CheckPublic:
-    return _public(services.checks.store.get(check_id), response)
+    return CheckPublic.of(_crud(services).get(check_id, response))
 
 
 @router.put("/{check_id}")
 def replace_check(
     check_id: str, body: CheckCreate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
 ) -> CheckPublic:
-    current = services.checks.store.get(check_id)
-    _validate(services, body)
-    return _public(services.checks.store.replace(current, body, if_match))
+    return CheckPublic.of(_crud(services).replace(check_id, body, if_match))
 
 
 @router.patch("/{check_id}")
 def update_check(
     check_id: str, body: CheckUpdate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
 ) -> CheckPublic:
-    current = services.checks.store.get(check_id)
-    merged = current.model_dump(exclude=_SAVED, by_alias=True) | body.model_dump(exclude_unset=True, by_alias=True)
-    try:
-        new = CheckBody.model_validate(merged)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)  # input: secrets
-        raise InvalidRule("invalid check after update", errors=errors) from None
-    _validate(services, new)
-    keep = "secrets" not in body.model_fields_set  # secrets it cannot open stay as stored
-    return _public(services.checks.store.replace(current, new, if_match, keep_secrets=keep))
+    return CheckPublic.of(_crud(services).update(check_id, body, if_match))
 
 
 @router.delete("/{check_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_check(check_id: str, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
-    services.checks.store.delete(check_id, if_match)
+    _crud(services).delete(check_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.digests.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
 from grokpipe.api.errors import InvalidRule
+from grokpipe.api.kernel.crud import Crud
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
@@ -18,7 +18,6 @@ from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/digests", tags=["digests"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the digest's version; a stale one gets 409")]
-_SAVED = {"id", "version", "created", "updated"}
 
 
 def _validate(services: Services, body: DigestBody) -> None:
@@ -27,12 +26,13 @@ def _validate(services: Services, body: DigestBody) -> None:
         raise InvalidRule(f"unknown notifiers: {', '.join(unknown)}", notifiers=unknown)
 
 
+def _crud(services: Services) -> Crud[DigestBody, Digest]:
+    return Crud(services.digests, DigestBody, "digest", lambda body: _validate(services, body))
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_digest(body: DigestCreate, services: ServicesDep, _: AdminAccess, response: Response) -> Digest:
-    _validate(services, body)
-    digest = services.digests.create(body)
-    response.headers["ETag"] = digest.version
-    return digest
+    return _crud(services).create(body, response)
 
 
 @router.get("")
@@ -64,9 +64,7 @@ def _current_period(digest: DigestBody, now: Any) -> tuple[Any, Any]:
 
 @router.get("/{digest_id}")
 def get_digest(digest_id: str, services: ServicesDep, _: ReadAccess, response: Response) -> Digest:
-    digest = services.digests.get(digest_id)
-    response.headers["ETag"] = digest.version
-    return digest
+    return _crud(services).get(digest_id, response)
 
 
 @router.post("/{digest_id}/preview")
@@ -84,30 +82,19 @@ def preview_digest_messages(digest_id: str, services: ServicesDep, _: ReadAccess
 def replace_digest(
     digest_id: str, body: DigestCreate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
 ) -> Digest:
-    current = services.digests.get(digest_id)
-    _validate(services, body)
-    return services.digests.replace(current, body, if_match)
+    return _crud(services).replace(digest_id, body, if_match)
 
 
 @router.patch("/{digest_id}")
 def update_digest(
     digest_id: str, body: DigestUpdate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
 ) -> Digest:
-    current = services.digests.get(digest_id)
-    merged = current.model_dump(exclude=_SAVED) | body.model_dump(exclude_unset=True)
-    try:
-        new = DigestBody.model_validate(merged)
-    except ValidationError as exc:
-        raise InvalidRule(
-            "invalid digest after update", errors=exc.errors(include_url=False, include_context=False)
-        ) from None
-    _validate(services, new)
-    return services.digests.replace(current, new, if_match)
+    return _crud(services).update(digest_id, body, if_match)
 
 
 @router.delete("/{digest_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_digest(digest_id: str, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
-    services.digests.delete(digest_id, if_match)
+    _crud(services).delete(digest_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -6,13 +6,14 @@ its notifiers) once created here or by a check-in carrying a ``monitor_config``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import InvalidRule, NotFound
+from grokpipe.api.kernel.crud import Crud
 from grokpipe.api.monitors.schemas import MonitorBody, MonitorCreate, MonitorUpdate, SavedMonitor
 from grokpipe.api.monitors.view import Monitor
 from grokpipe.api.openapi import DeclaredRoute
@@ -28,16 +29,16 @@ def _validate(services: Services, body: MonitorBody) -> None:
         raise InvalidRule(f"unknown notifiers: {', '.join(unknown)}", notifiers=unknown)
 
 
+def _crud(services: Services) -> Crud[MonitorBody, SavedMonitor]:
+    store, validate = services.monitors.store, partial(_validate, services)
+    return Crud(store, MonitorBody, "monitor", validate, id_field="slug", fixed={"origin": "api"})
+
+
 def _saved(services: Services, slug: str) -> SavedMonitor | None:
     try:
         return services.monitors.store.get(slug)
     except NotFound:
         return None
-
-
-def _tagged(saved: SavedMonitor, response: Response) -> SavedMonitor:
-    response.headers["ETag"] = saved.version
-    return saved
 
 
 @router.get("")
@@ -50,9 +51,7 @@ def list_monitors(services: ServicesDep, _: ReadAccess) -> list[Monitor]:
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_monitor(body: MonitorCreate, services: ServicesDep, _: AdminAccess, response: Response) -> SavedMonitor:
     """Save a monitor (its id is its slug; 409 if it exists)."""
-    _validate(services, body)
-    created = services.monitors.store.create(body.model_copy(update={"origin": "api"}), rule_id=body.slug)
-    return _tagged(created, response)
+    return _crud(services).create(body, response)
 
 
 @router.get("/{slug}")
@@ -66,28 +65,14 @@ def replace_monitor(
     slug: str, body: MonitorCreate, services: ServicesDep, _: AdminAccess, response: Response, if_match: IfMatch = None
 ) -> SavedMonitor:
     """Replace a saved monitor; its check-ins no longer change its configuration (``origin: api``)."""
-    current = services.monitors.store.get(slug)
-    if body.slug != slug:
-        raise InvalidRule("the slug of a monitor does not change", field="slug")
-    _validate(services, body)
-    return _tagged(
-        services.monitors.store.replace(current, body.model_copy(update={"origin": "api"}), if_match), response
-    )
+    return _crud(services).replace(slug, body, if_match, response)
 
 
 @router.patch("/{slug}")
 def update_monitor(
     slug: str, body: MonitorUpdate, services: ServicesDep, _: AdminAccess, response: Response, if_match: IfMatch = None
 ) -> SavedMonitor:
-    current = services.monitors.store.get(slug)
-    merged = current.model_dump(include=set(MonitorBody.model_fields)) | body.model_dump(exclude_unset=True)
-    try:
-        new = MonitorBody.model_validate(merged | {"origin": "api"})
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False)
-        raise InvalidRule("invalid monitor after update", errors=errors) from None
-    _validate(services, new)
-    return _tagged(services.monitors.store.replace(current, new, if_match), response)
+    return _crud(services).update(slug, body, if_match, response)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)

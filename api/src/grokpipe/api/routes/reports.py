@@ -5,28 +5,29 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import ValidationError
 
 from grokpipe.api.checks import validate
 from grokpipe.api.checks.schemas import Report, ReportBody, ReportCreate, ReportResult, ReportUpdate
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
-from grokpipe.api.errors import InvalidRule
+from grokpipe.api.kernel.crud import Crud
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
 from grokpipe.api.routes.previews import ReportMessagesPreview
+from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the report's version; a stale one gets 409")]
-_SAVED = {"id", "version", "created", "updated"}
+
+
+def _crud(services: Services) -> Crud[ReportBody, Report]:
+    notifiers = services.settings.notifiers
+    return Crud(services.checks.reports, ReportBody, "report", lambda body: validate.report_body(body, notifiers))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_report(body: ReportCreate, services: ServicesDep, _: AdminAccess, response: Response) -> Report:
-    validate.report_body(body, services.settings.notifiers)
-    report = services.checks.reports.create(body)
-    response.headers["ETag"] = report.version
-    return report
+    return _crud(services).create(body, response)
 
 
 @router.get("")
@@ -49,9 +50,7 @@ def preview_report(body: ReportCreate, services: ServicesDep, _: ReadAccess) -> 
 
 @router.get("/{report_id}")
 def get_report(report_id: str, services: ServicesDep, _: ReadAccess, response: Response) -> Report:
-    report = services.checks.reports.get(report_id)
-    response.headers["ETag"] = report.version
-    return report
+    return _crud(services).get(report_id, response)
 
 
 @router.post("/{report_id}/preview")
@@ -69,30 +68,19 @@ def preview_report_messages(report_id: str, services: ServicesDep, _: ReadAccess
 def replace_report(
     report_id: str, body: ReportCreate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
 ) -> Report:
-    current = services.checks.reports.get(report_id)
-    validate.report_body(body, services.settings.notifiers)
-    return services.checks.reports.replace(current, body, if_match)
+    return _crud(services).replace(report_id, body, if_match)
 
 
 @router.patch("/{report_id}")
 def update_report(
     report_id: str, body: ReportUpdate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
 ) -> Report:
-    current = services.checks.reports.get(report_id)
-    merged = current.model_dump(exclude=_SAVED) | body.model_dump(exclude_unset=True)
-    try:
-        new = ReportBody.model_validate(merged)
-    except ValidationError as exc:
-        raise InvalidRule(
-            "invalid report after update", errors=exc.errors(include_url=False, include_context=False)
-        ) from None
-    validate.report_body(new, services.settings.notifiers)
-    return services.checks.reports.replace(current, new, if_match)
+    return _crud(services).update(report_id, body, if_match)
 
 
 @router.delete("/{report_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_report(report_id: str, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
-    services.checks.reports.delete(report_id, if_match)
+    _crud(services).delete(report_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import ValidationError
 
 from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.kernel.crud import Crud
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
@@ -19,6 +19,7 @@ from grokpipe.api.rules.schemas import (
     Acknowledged,
     FindingPreview,
     PreviewRequest,
+    Rule,
     RuleBody,
     RuleCreate,
     RulePreview,
@@ -46,12 +47,13 @@ def _validate(services: Services, body: RuleBody) -> None:
         raise InvalidRule(f"unknown notifiers: {', '.join(unknown)}", notifiers=unknown)
 
 
+def _crud(services: Services) -> Crud[RuleBody, Rule]:
+    return Crud(services.store, RuleBody, "rule", lambda body: _validate(services, body))
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_rule(body: RuleCreate, services: ServicesDep, _: AdminAccess, response: Response) -> RulePublic:
-    _validate(services, body)
-    rule = services.store.create(body)
-    response.headers["ETag"] = rule.version
-    return _public(rule)
+    return _public(_crud(services).create(body, response))
 
 
 @router.get("")
@@ -118,33 +120,21 @@ def preview_rule_messages(
 
 @router.get("/{rule_id}")
 def get_rule(rule_id: str, services: ServicesDep, _: ReadAccess, response: Response) -> RulePublic:
-    rule = services.store.get(rule_id)
-    response.headers["ETag"] = rule.version
-    return _public(rule)
+    return _public(_crud(services).get(rule_id, response))
 
 
 @router.put("/{rule_id}")
 def replace_rule(
     rule_id: str, body: RuleCreate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
 ) -> RulePublic:
-    current = services.store.get(rule_id)
-    _validate(services, body)
-    return _public(services.store.replace(current, body, if_match))
+    return _public(_crud(services).replace(rule_id, body, if_match))
 
 
 @router.patch("/{rule_id}")
 def update_rule(
     rule_id: str, body: RuleUpdate, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None
 ) -> RulePublic:
-    current = services.store.get(rule_id)
-    merged = current.model_dump(exclude={"id", "version", "created", "updated"}) | body.model_dump(exclude_unset=True)
-    try:
-        new = RuleBody.model_validate(merged)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False)
-        raise InvalidRule("invalid rule after update", errors=errors) from None
-    _validate(services, new)
-    return _public(services.store.replace(current, new, if_match))
+    return _public(_crud(services).update(rule_id, body, if_match))
 
 
 @router.post("/{rule_id}/enable")
@@ -165,7 +155,7 @@ def _set_enabled(services: Services, rule_id: str, *, enabled: bool) -> RulePubl
 
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_rule(rule_id: str, services: ServicesDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
-    services.store.delete(rule_id, if_match)
+    _crud(services).delete(rule_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
