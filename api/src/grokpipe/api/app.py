@@ -17,7 +17,9 @@ from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
 from grokpipe.api.digests.schemas import DigestCreate
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
+from grokpipe.api.kernel.access import Keys
 from grokpipe.api.kernel.clock import Clock, utc_now
+from grokpipe.api.kernel.provide import provide
 from grokpipe.api.kernel.seeds import Seed, parse_seeds
 from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, search, sink
 from grokpipe.api.routes import checks as check_routes
@@ -89,6 +91,7 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.build(settings, clock)
         app.state.services = services
+        provide(app.state, services, Keys(settings.auth, services.attempts))
         seed_rules(services)
         seed_digests(services)
         services.checks.seal()

@@ -20,7 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from grokpipe.api.deps import Role
+from grokpipe.api.kernel.access import Role
 from grokpipe.api.kernel.settings import AuthSettings
 
 LIFETIME = 12 * 3600

@@ -6,10 +6,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from grokpipe.api.deps import ReadAccess, ServicesDep
+from grokpipe.api.deps import ServicesDep
 from grokpipe.api.errors import search_failed
+from grokpipe.api.kernel.access import ReadAccess
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.schemas import Page
-from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Moment, Paging
 from grokpipe.api.responses import AlertRecord
 from grokpipe.elasticsearch_client import elasticsearch_errors

@@ -15,12 +15,13 @@ from pydantic import BaseModel
 from grokpipe.api.checks import validate
 from grokpipe.api.checks.schemas import Check, CheckBody, CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
 from grokpipe.api.checks.store import CheckStore
-from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.deps import ServicesDep
 from grokpipe.api.errors import Conflict
+from grokpipe.api.kernel.access import AdminAccess, ReadAccess
 from grokpipe.api.kernel.crud import Crud
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.notifiers.channels import NotifierConfig
-from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
 from grokpipe.api.services import Services
 

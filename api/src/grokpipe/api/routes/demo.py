@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Cookie, HTTPException
 
-from grokpipe.api.openapi import DeclaredRoute, ErrorBody
+from grokpipe.api.kernel.openapi import DeclaredRoute, ErrorBody
 
 router = APIRouter(prefix="/demo", tags=["dev demo"], route_class=DeclaredRoute)
 PASSWORD = "demo-password"  # noqa: S105 - the demo's documented password

@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
 
-from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.deps import ServicesDep
 from grokpipe.api.digests.schemas import Digest, DigestBody, DigestCreate, DigestPreview, DigestReport, DigestUpdate
 from grokpipe.api.errors import InvalidRule
+from grokpipe.api.kernel.access import AdminAccess, ReadAccess
 from grokpipe.api.kernel.crud import Crud
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.schemas import Page
-from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
 from grokpipe.api.routes.previews import DigestMessagesPreview
 from grokpipe.api.services import Services

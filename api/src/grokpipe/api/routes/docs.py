@@ -20,7 +20,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse
 
-from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.kernel.openapi import DeclaredRoute
 
 router = APIRouter(include_in_schema=False, route_class=DeclaredRoute)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.deps import ServicesDep
 from grokpipe.api.groups.schemas import (
     GroupDetail,
     GroupPublic,
@@ -18,8 +18,9 @@ from grokpipe.api.groups.schemas import (
 )
 from grokpipe.api.groups.service import Sort
 from grokpipe.api.groups.stats import Interval
+from grokpipe.api.kernel.access import AdminAccess, ReadAccess
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.schemas import Page
-from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Moment, Paging
 
 router = APIRouter(prefix="/errors", tags=["errors"], route_class=DeclaredRoute)

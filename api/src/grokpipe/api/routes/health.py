@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from grokpipe.api.deps import ReadAccess, ServicesDep
-from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.deps import ServicesDep
+from grokpipe.api.kernel.access import ReadAccess
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.responses import Health
 
 router = APIRouter(tags=["health"], route_class=DeclaredRoute)

@@ -11,12 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.deps import ServicesDep
 from grokpipe.api.errors import InvalidRule, NotFound
+from grokpipe.api.kernel.access import AdminAccess, ReadAccess
 from grokpipe.api.kernel.crud import Crud
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.monitors.schemas import MonitorBody, MonitorCreate, MonitorUpdate, SavedMonitor
 from grokpipe.api.monitors.view import Monitor
-from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/monitors", tags=["monitors"], route_class=DeclaredRoute)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from grokpipe.api.deps import ReadAccess, ServicesDep
-from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.deps import ServicesDep
+from grokpipe.api.kernel.access import ReadAccess
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.responses import NotifierPublic
 
 router = APIRouter(prefix="/notifiers", tags=["notifiers"], route_class=DeclaredRoute)

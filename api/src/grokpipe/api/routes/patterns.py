@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.deps import ServicesDep
 from grokpipe.api.groups.stats import Interval
+from grokpipe.api.kernel.access import AdminAccess, ReadAccess
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.schemas import Page
-from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Moment
 from grokpipe.api.patterns.schemas import PatternDetail, PatternPublic, PatternSyncSummary, Sort
 

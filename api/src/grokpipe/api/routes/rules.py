@@ -6,11 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
+from grokpipe.api.deps import ServicesDep
 from grokpipe.api.errors import Conflict, InvalidRule
+from grokpipe.api.kernel.access import AdminAccess, ReadAccess
 from grokpipe.api.kernel.crud import Crud
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.schemas import Page
-from grokpipe.api.openapi import DeclaredRoute
 from grokpipe.api.params import Paging
 from grokpipe.api.routes.previews import GroupMessages, RuleMessagesPreview
 from grokpipe.api.rules import throttle

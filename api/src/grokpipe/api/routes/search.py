@@ -8,8 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from grokpipe.api.deps import AdminAccess, ReadAccess, ServicesDep
-from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.deps import ServicesDep
+from grokpipe.api.kernel.access import AdminAccess, ReadAccess
+from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.params import Moment
 from grokpipe.api.search.schemas import SavedSearch, SavedSearchCreate, SearchPage, Stats, TopValues
 from grokpipe.api.search.service import MAX_PAGE, TIME_FIELD, Order

@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body
 
-from grokpipe.api.deps import ReadAccess
-from grokpipe.api.openapi import DeclaredRoute
+from grokpipe.api.kernel.access import ReadAccess
+from grokpipe.api.kernel.openapi import DeclaredRoute
 
 router = APIRouter(prefix="/sink", tags=["dev sink"], route_class=DeclaredRoute)
 log = logging.getLogger(__name__)

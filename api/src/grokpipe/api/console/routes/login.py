@@ -23,7 +23,7 @@ from grokpipe.api.console.access import (
 )
 from grokpipe.api.console.render import page
 from grokpipe.api.console.session import Sessions
-from grokpipe.api.deps import client_address, retry_after
+from grokpipe.api.kernel.access import client_address, retry_after
 
 router = APIRouter()
 LOGIN_FORM_SECONDS = 3600

@@ -10,7 +10,7 @@ commit, what it can answer besides its result, with the one error body the app w
   a run already in progress, a group not firing);
 - 400 when it reads a JSON body (that may not parse), 422 when it reads parameters or a body (FastAPI's
   own 422 body is replaced: ours is the error body);
-- 502 when it reads services (Elasticsearch refused or was unreachable).
+- 502 when it reads services (a :class:`Provider` dependency: Elasticsearch refused or was unreachable).
 
 A 500 is never declared: it is a bug, and the schema-fuzzing test fails on it.
 """
@@ -27,7 +27,8 @@ from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
-from grokpipe.api import deps
+from grokpipe.api.kernel.access import require_admin, require_key
+from grokpipe.api.kernel.provide import Provider
 
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -75,10 +76,10 @@ def error_statuses(path: str, endpoint: Callable[..., Any], methods: set[str]) -
             called.add(dependency)
     in_path = set(_PATH_PARAM.findall(path))
     out: dict[int, str] = {}
-    if deps.require_key in called:
+    if require_key in called:
         out[401] = "no key, or a key that is not configured"
         out[429] = "too many wrong keys from this address: retry after Retry-After seconds"
-    if deps.require_admin in called:
+    if require_admin in called:
         out[403] = "the key is read-only"
     if in_path:
         out[404] = "no such " + ", ".join(sorted(in_path))
@@ -87,7 +88,7 @@ def error_statuses(path: str, endpoint: Callable[..., Any], methods: set[str]) -
     if _has_body(endpoint, in_path):
         out[400] = "the body is not JSON"
     out[422] = "invalid parameters or body: the reason and where"
-    if deps.get_services in called:
+    if any(isinstance(dependency, Provider) for dependency in called):
         out[502] = "Elasticsearch refused the request or was unreachable"
     return out
 
