@@ -15,19 +15,21 @@ from starlette.exceptions import HTTPException
 from grokpipe.api.checks.service import check_seeds
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
+from grokpipe.api.digests import routes as digests
 from grokpipe.api.digests.schemas import DigestCreate
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
 from grokpipe.api.kernel.access import Keys
 from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.kernel.provide import provide
 from grokpipe.api.kernel.seeds import Seed, parse_seeds
-from grokpipe.api.routes import alerts, digests, docs, errors, health, notifiers, rules, search, sink
+from grokpipe.api.routes import alerts, docs, errors, health, notifiers, search, sink
 from grokpipe.api.routes import checks as check_routes
 from grokpipe.api.routes import demo as demo_routes
 from grokpipe.api.routes import monitors as monitor_routes
 from grokpipe.api.routes import patterns as pattern_routes
 from grokpipe.api.routes import reports as report_routes
 from grokpipe.api.rules import hints
+from grokpipe.api.rules import routes as rules
 from grokpipe.api.rules.schemas import RuleCreate
 from grokpipe.api.services import Services
 
@@ -91,7 +93,7 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.build(settings, clock)
         app.state.services = services
-        provide(app.state, services, Keys(settings.auth, services.attempts))
+        provide(app.state, services, Keys(settings.auth, services.attempts), *services.features())
         seed_rules(services)
         seed_digests(services)
         services.checks.seal()

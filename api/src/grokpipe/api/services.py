@@ -12,6 +12,7 @@ from grokpipe import elasticsearch_client
 from grokpipe.api.attempts import FailedAttempts
 from grokpipe.api.checks.service import Checks
 from grokpipe.api.config import ApiSettings
+from grokpipe.api.digests.routes import DigestsFeature
 from grokpipe.api.digests.schemas import Digest
 from grokpipe.api.digests.service import DigestRunner
 from grokpipe.api.digests.store import DigestStore
@@ -31,6 +32,7 @@ from grokpipe.api.patterns.service import Patterns
 from grokpipe.api.patterns.store import PatternStore
 from grokpipe.api.patterns.sync import PatternSync
 from grokpipe.api.rules.batch import BatchRunner
+from grokpipe.api.rules.routes import RulesFeature
 from grokpipe.api.rules.runner import RuleRunner
 from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.rules.state import RuleState
@@ -176,6 +178,14 @@ class Services:
             pattern_store,
             patterns,
             PatternSync(pattern_store, pattern_counter, settings.patterns, leases=leases, clock=clock),
+        )
+
+    def features(self) -> tuple[object, ...]:
+        """What each feature's routes work with, for :func:`grokpipe.api.kernel.provide.provide`."""
+        notifiers = tuple(self.settings.notifiers)
+        return (
+            RulesFeature(self.store, self.runner, self.leases, self.dispatcher, self.clock, notifiers),
+            DigestsFeature(self.digests, self.digest_runner, self.dispatcher, self.clock, notifiers),
         )
 
     def start(self) -> None:

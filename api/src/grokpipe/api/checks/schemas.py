@@ -24,6 +24,7 @@ from pydantic import (
 from grokpipe.api.kernel.durations import Duration, parse_duration
 from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.api.kernel.schemas import Saved, Strict
+from grokpipe.api.notifiers.base import Rendered
 from grokpipe.api.params import Moment
 from grokpipe.api.responses import AlertRecord, NotificationOutcome
 
@@ -373,3 +374,9 @@ class ReportResult(BaseModel):
     passed: int
     failed: int
     notifications: dict[str, NotificationOutcome] = Field(default_factory=dict)
+
+
+# ``POST /reports/{id}/preview``: the table now and what each notifier would receive (Dispatcher.preview)
+class ReportMessagesPreview(BaseModel):
+    result: ReportResult
+    messages: dict[str, Rendered]

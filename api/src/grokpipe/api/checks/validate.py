@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection
 from grokpipe.api.checks import conditions, templating
 from grokpipe.api.checks.schemas import CheckBody, ReportBody, RequestStep
 from grokpipe.api.errors import InvalidRule
+from grokpipe.api.kernel.crud import require_notifiers
 
 
 def check_body(body: CheckBody, notifiers: Collection[str]) -> None:
@@ -24,17 +25,11 @@ def check_body(body: CheckBody, notifiers: Collection[str]) -> None:
             raise InvalidRule(
                 "invalid check template", reason=exc.reason, line=exc.line, field=f"steps[{i}].request"
             ) from None
-    _notifiers(body.notify, notifiers)
+    require_notifiers(body.notify, notifiers)
 
 
 def report_body(body: ReportBody, notifiers: Collection[str]) -> None:
-    _notifiers(body.notify, notifiers)
-
-
-def _notifiers(names: list[str], known: Collection[str]) -> None:
-    unknown = sorted(set(names) - set(known))
-    if unknown:
-        raise InvalidRule(f"unknown notifiers: {', '.join(unknown)}", notifiers=unknown)
+    require_notifiers(body.notify, notifiers)
 
 
 def _parse(text: str, field: str, parse: Callable[[str], conditions.Condition]) -> None:

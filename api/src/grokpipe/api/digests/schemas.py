@@ -12,6 +12,7 @@ from grokpipe.api.groups.schemas import Owner
 from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.api.kernel.schemas import Saved, Strict
 from grokpipe.api.monitors.schemas import MonitorRow
+from grokpipe.api.notifiers.base import Rendered
 from grokpipe.api.params import Moment
 from grokpipe.api.responses import NotificationOutcome
 
@@ -118,3 +119,9 @@ class DigestReport(BaseModel):
     events: int
     patterns: list[DigestPattern] = Field(default_factory=list, description="new patterns (digest.new_patterns)")
     notifications: dict[str, NotificationOutcome] = Field(default_factory=dict)
+
+
+# ``POST /digests/{id}/preview``: the digest now and what each notifier would receive (Dispatcher.preview)
+class DigestMessagesPreview(BaseModel):
+    report: DigestReport
+    messages: dict[str, Rendered]

@@ -7,7 +7,7 @@ write, every write guarded by the version (``If-Match``, else the one just read)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from fastapi import Response
@@ -19,6 +19,13 @@ from grokpipe.api.kernel.schemas import Saved
 
 Body = TypeVar("Body", bound=BaseModel)
 Stored = TypeVar("Stored", bound=Saved)
+
+
+def require_notifiers(names: Iterable[str], known: Collection[str]) -> None:
+    """A definition notifies only notifiers of api.yml: :class:`InvalidRule` naming the others."""
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise InvalidRule(f"unknown notifiers: {', '.join(unknown)}", notifiers=unknown)
 
 
 def tagged(saved: Stored, response: Response | None) -> Stored:

@@ -7,14 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 
 from grokpipe.api.checks import validate
-from grokpipe.api.checks.schemas import Report, ReportBody, ReportCreate, ReportResult, ReportUpdate
+from grokpipe.api.checks.schemas import (
+    Report,
+    ReportBody,
+    ReportCreate,
+    ReportMessagesPreview,
+    ReportResult,
+    ReportUpdate,
+)
 from grokpipe.api.deps import ServicesDep
 from grokpipe.api.kernel.access import AdminAccess, ReadAccess
 from grokpipe.api.kernel.crud import Crud
 from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.params import Paging
-from grokpipe.api.routes.previews import ReportMessagesPreview
 from grokpipe.api.services import Services
 
 router = APIRouter(prefix="/reports", tags=["reports"], route_class=DeclaredRoute)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from grokpipe.api.kernel.durations import Duration, parse_duration
 from grokpipe.api.kernel.schedule import Schedule
 from grokpipe.api.kernel.schemas import Saved, Strict
+from grokpipe.api.notifiers.base import Rendered
 from grokpipe.api.params import Moment
 from grokpipe.api.responses import NotificationOutcome
 from grokpipe.fieldnames import ERROR_GROUPING_KEY
@@ -247,3 +248,20 @@ class Acknowledged(BaseModel):
     rule_id: str
     group_key: str
     acknowledged: bool
+
+
+class GroupMessages(BaseModel):
+    group: dict[str, Any]
+    key: str
+    messages: dict[str, Rendered]
+
+
+class RuleMessagesPreview(BaseModel):
+    """``POST /rules/{id}/preview``: the groups the rule finds in its window ending now, and the
+    ``[FIRED]`` message each notifier would receive for each of them (at most ``limit``)."""
+
+    start: str
+    end: str
+    total: int
+    findings: int
+    groups: list[GroupMessages]
