@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from grokpipe.api.checks import report_routes
+from grokpipe.api.checks import routes as check_routes
 from grokpipe.api.checks.service import check_seeds
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
@@ -22,12 +24,10 @@ from grokpipe.api.kernel.access import Keys
 from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.kernel.provide import provide
 from grokpipe.api.kernel.seeds import Seed, parse_seeds
+from grokpipe.api.monitors import routes as monitor_routes
 from grokpipe.api.routes import alerts, docs, errors, health, notifiers, search, sink
-from grokpipe.api.routes import checks as check_routes
 from grokpipe.api.routes import demo as demo_routes
-from grokpipe.api.routes import monitors as monitor_routes
 from grokpipe.api.routes import patterns as pattern_routes
-from grokpipe.api.routes import reports as report_routes
 from grokpipe.api.rules import hints
 from grokpipe.api.rules import routes as rules
 from grokpipe.api.rules.schemas import RuleCreate

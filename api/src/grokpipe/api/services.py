@@ -182,10 +182,11 @@ class Services:
 
     def features(self) -> tuple[object, ...]:
         """What each feature's routes work with, for :func:`grokpipe.api.kernel.provide.provide`."""
-        notifiers = tuple(self.settings.notifiers)
         return (
-            RulesFeature(self.store, self.runner, self.leases, self.dispatcher, self.clock, notifiers),
-            DigestsFeature(self.digests, self.digest_runner, self.dispatcher, self.clock, notifiers),
+            RulesFeature(self.store, self.runner, self.leases, self.dispatcher, self.clock),
+            DigestsFeature(self.digests, self.digest_runner, self.dispatcher, self.clock),
+            self.checks,
+            self.monitors,
         )
 
     def start(self) -> None:

@@ -213,6 +213,8 @@ class Checks:
     ) -> None:
         """``events_index``: where the monitors that reports list read their check-ins (``errors.index``)."""
         self.settings = settings
+        self.dispatcher = dispatcher
+        self.clock = clock
         self.store = CheckStore(es, indices.checks, Sealer(settings.secrets_keys))
         self.reports = ReportStore(es, indices.reports)
         self.results = ResultStore(es, settings.namespace)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -40,10 +39,9 @@ class DigestsFeature:
     runner: DigestRunner
     dispatcher: Dispatcher
     clock: Clock
-    notifiers: Collection[str]
 
     def validate(self, body: DigestBody) -> None:
-        require_notifiers(body.notify, self.notifiers)
+        require_notifiers(body.notify, self.dispatcher.notifiers)
 
     @property
     def crud(self) -> Crud[DigestBody, Digest]:

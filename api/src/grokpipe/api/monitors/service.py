@@ -235,6 +235,7 @@ class Monitors:
     ) -> None:
         """``events_index``: where the check-ins are (``errors.index``)."""
         self.settings = settings
+        self.dispatcher = dispatcher
         self.state_index = indices.state
         self.store = MonitorStore(es, indices.monitors)
         self.store.ensure()

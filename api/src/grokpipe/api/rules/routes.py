@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -53,11 +52,10 @@ class RulesFeature:
     leases: Leases[RuleState]
     dispatcher: Dispatcher
     clock: Clock
-    notifiers: Collection[str]
 
     def validate(self, body: RuleBody) -> None:
         self.runner.compile(body)
-        require_notifiers(body.notify, self.notifiers)
+        require_notifiers(body.notify, self.dispatcher.notifiers)
 
     @property
     def crud(self) -> Crud[RuleBody, Rule]:
