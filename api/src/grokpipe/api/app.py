@@ -20,17 +20,19 @@ from grokpipe.api.console.app import console_app
 from grokpipe.api.digests import routes as digests
 from grokpipe.api.digests.schemas import DigestCreate
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
+from grokpipe.api.groups import routes as errors
 from grokpipe.api.kernel.access import Keys
 from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.kernel.provide import provide
 from grokpipe.api.kernel.seeds import Seed, parse_seeds
 from grokpipe.api.monitors import routes as monitor_routes
-from grokpipe.api.routes import alerts, docs, errors, health, notifiers, search, sink
+from grokpipe.api.patterns import routes as pattern_routes
+from grokpipe.api.routes import alerts, docs, health, notifiers, sink
 from grokpipe.api.routes import demo as demo_routes
-from grokpipe.api.routes import patterns as pattern_routes
 from grokpipe.api.rules import hints
 from grokpipe.api.rules import routes as rules
 from grokpipe.api.rules.schemas import RuleCreate
+from grokpipe.api.search import routes as search
 from grokpipe.api.services import Services
 
 log = logging.getLogger(__name__)

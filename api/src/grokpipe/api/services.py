@@ -38,6 +38,7 @@ from grokpipe.api.rules.schemas import Rule
 from grokpipe.api.rules.state import RuleState
 from grokpipe.api.rules.store import RuleStore, ensure_indices
 from grokpipe.api.search.fields import FieldCache
+from grokpipe.api.search.routes import SearchFeature
 from grokpipe.api.search.service import Searcher
 from grokpipe.api.search.store import SavedSearches
 from grokpipe.api.sessions import Revoked
@@ -187,6 +188,11 @@ class Services:
             DigestsFeature(self.digests, self.digest_runner, self.dispatcher, self.clock),
             self.checks,
             self.monitors,
+            self.errors,
+            self.group_sync,
+            self.patterns,
+            self.pattern_sync,
+            SearchFeature(self.search, self.saved_searches, self.clock),
         )
 
     def start(self) -> None:

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from grokpipe.api.deps import ServicesDep
 from grokpipe.api.groups.stats import Interval
 from grokpipe.api.kernel.access import AdminAccess, ReadAccess
 from grokpipe.api.kernel.openapi import DeclaredRoute
+from grokpipe.api.kernel.provide import Provider
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.params import Moment
 from grokpipe.api.patterns.schemas import PatternDetail, PatternPublic, PatternSyncSummary, Sort
+from grokpipe.api.patterns.service import Patterns
+from grokpipe.api.patterns.sync import PatternSync
 
 router = APIRouter(prefix="/patterns", tags=["patterns"], route_class=DeclaredRoute)
+PatternsDep = Annotated[Patterns, Depends(Provider(Patterns))]
+SyncDep = Annotated[PatternSync, Depends(Provider(PatternSync))]
 
 
 @router.get("")
 def list_patterns(
     *,
-    services: ServicesDep,
+    patterns: PatternsDep,
     _: ReadAccess,
     dataset: str | None = None,
     level: str | None = None,
@@ -39,7 +43,7 @@ def list_patterns(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[PatternPublic]:
     """Patterns with events in the window (and matching the filters), with their counts there and before."""
-    return services.patterns.search(
+    return patterns.search(
         datasets=[dataset] if dataset else None,
         levels=[level] if level else None,
         hosts=[host] if host else None,
@@ -53,9 +57,9 @@ def list_patterns(
 
 
 @router.post("/sync")
-def sync_now(services: ServicesDep, _: AdminAccess) -> PatternSyncSummary:
+def sync_now(sync: SyncDep, _: AdminAccess) -> PatternSyncSummary:
     """Update the pattern store now (it also runs every ``patterns.sync_interval`` seconds)."""
-    result = services.pattern_sync.run_once()
+    result = sync.run_once()
     return PatternSyncSummary(
         keys=result.keys,
         created=result.created,
@@ -66,7 +70,7 @@ def sync_now(services: ServicesDep, _: AdminAccess) -> PatternSyncSummary:
 
 
 @router.get("/{pattern_id}")
-def get_pattern(pattern_id: str, services: ServicesDep, _: ReadAccess, interval: Interval = "hour") -> PatternDetail:
+def get_pattern(pattern_id: str, patterns: PatternsDep, _: ReadAccess, interval: Interval = "hour") -> PatternDetail:
     """The pattern (by its id or any key merged into it) with an hourly (24 h) or daily (14 d) histogram,
     its latest events and the keys merged into it."""
-    return services.patterns.detail(pattern_id, interval=interval)
+    return patterns.detail(pattern_id, interval=interval)

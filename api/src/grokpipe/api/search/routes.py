@@ -3,17 +3,20 @@ the numbers of a numeric field (``/search/stats``); saved searches (``/search/sa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
-from grokpipe.api.deps import ServicesDep
 from grokpipe.api.kernel.access import AdminAccess, ReadAccess
+from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.openapi import DeclaredRoute
+from grokpipe.api.kernel.provide import Provider
 from grokpipe.api.params import Moment
 from grokpipe.api.search.schemas import SavedSearch, SavedSearchCreate, SearchPage, Stats, TopValues
-from grokpipe.api.search.service import MAX_PAGE, TIME_FIELD, Order
+from grokpipe.api.search.service import MAX_PAGE, TIME_FIELD, Order, Searcher
+from grokpipe.api.search.store import SavedSearches
 from grokpipe.api.search.timerange import TimeRange
 
 router = APIRouter(prefix="/search", tags=["search"], route_class=DeclaredRoute)
@@ -30,14 +33,25 @@ TimeField = Annotated[
 ]
 
 
-def _range(services: ServicesDep, since: str | None, start: datetime | None, until: datetime | None) -> TimeRange:
-    return TimeRange.resolve(services.clock(), since=since or None, start=start, end=until)
+@dataclass(frozen=True)
+class SearchFeature:
+    """What the search routes work with (provided at startup by the wiring, ``services.py``)."""
+
+    searcher: Searcher
+    saved: SavedSearches
+    clock: Clock
+
+    def range(self, since: str | None, start: datetime | None, until: datetime | None) -> TimeRange:
+        return TimeRange.resolve(self.clock(), since=since or None, start=start, end=until)
+
+
+SearchDep = Annotated[SearchFeature, Depends(Provider(SearchFeature))]
 
 
 @router.get("")
 def search(
     *,
-    services: ServicesDep,
+    search: SearchDep,
     _: ReadAccess,
     q: Q = "",
     since: Since = None,
@@ -53,9 +67,9 @@ def search(
 ) -> SearchPage:
     """Matching events, newest first, paged by `after` (search_after: no deep offsets)."""
     columns = [f.strip() for f in (fields or "").split(",") if f.strip()]
-    return services.search.page(
+    return search.searcher.page(
         q,
-        _range(services, since, start, until),
+        search.range(since, start, until),
         index=index,
         size=size,
         after=after,
@@ -69,7 +83,7 @@ def search(
 @router.get("/top")
 def top_values(
     *,
-    services: ServicesDep,
+    search: SearchDep,
     _: ReadAccess,
     field: str,
     q: Q = "",
@@ -81,15 +95,15 @@ def top_values(
     time_field: TimeField = TIME_FIELD,
 ) -> TopValues:
     """The most frequent values of `field` among the matching events."""
-    return services.search.top(
-        q, _range(services, since, start, until), field, index=index, size=size, time_field=time_field
+    return search.searcher.top(
+        q, search.range(since, start, until), field, index=index, size=size, time_field=time_field
     )
 
 
 @router.get("/stats")
 def stats(
     *,
-    services: ServicesDep,
+    search: SearchDep,
     _: ReadAccess,
     field: Annotated[str, Query(min_length=1, description="a numeric field, e.g. http.request.duration")],
     by: Annotated[str | None, Query(min_length=1, description="a keyword field: numbers per value (its top N)")] = None,
@@ -102,22 +116,22 @@ def stats(
     time_field: TimeField = TIME_FIELD,
 ) -> Stats:
     """count, avg, min, max, p50, p90, p95 and p99 of `field`, overall and per value of `by`."""
-    return services.search.stats(
-        q, _range(services, since, start, until), field, by=by, top=top, index=index, time_field=time_field
+    return search.searcher.stats(
+        q, search.range(since, start, until), field, by=by, top=top, index=index, time_field=time_field
     )
 
 
 @router.get("/saved")
-def list_saved(services: ServicesDep, _: ReadAccess) -> list[SavedSearch]:
-    return services.saved_searches.list()
+def list_saved(search: SearchDep, _: ReadAccess) -> list[SavedSearch]:
+    return search.saved.list()
 
 
 @router.post("/saved", status_code=201)
-def save(services: ServicesDep, _: AdminAccess, body: SavedSearchCreate) -> SavedSearch:
-    return services.saved_searches.create(body)
+def save(search: SearchDep, _: AdminAccess, body: SavedSearchCreate) -> SavedSearch:
+    return search.saved.create(body)
 
 
 @router.delete("/saved/{search_id}", status_code=204)
-def delete_saved(services: ServicesDep, _: AdminAccess, search_id: str) -> Response:
-    services.saved_searches.delete(search_id)
+def delete_saved(search: SearchDep, _: AdminAccess, search_id: str) -> Response:
+    search.saved.delete(search_id)
     return Response(status_code=204)

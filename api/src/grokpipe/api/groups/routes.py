@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 
-from grokpipe.api.deps import ServicesDep
 from grokpipe.api.groups.schemas import (
     GroupDetail,
     GroupPublic,
@@ -16,20 +15,24 @@ from grokpipe.api.groups.schemas import (
     OwnersRefreshed,
     SyncSummary,
 )
-from grokpipe.api.groups.service import Sort
+from grokpipe.api.groups.service import ErrorGroups, Sort
 from grokpipe.api.groups.stats import Interval
+from grokpipe.api.groups.sync import GroupSync
 from grokpipe.api.kernel.access import AdminAccess, ReadAccess
 from grokpipe.api.kernel.openapi import DeclaredRoute
+from grokpipe.api.kernel.provide import Provider
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.params import Moment, Paging
 
 router = APIRouter(prefix="/errors", tags=["errors"], route_class=DeclaredRoute)
+GroupsDep = Annotated[ErrorGroups, Depends(Provider(ErrorGroups))]
+SyncDep = Annotated[GroupSync, Depends(Provider(GroupSync))]
 
 
 @router.get("")
 def list_groups(
     *,
-    services: ServicesDep,
+    groups: GroupsDep,
     _: ReadAccess,
     status: GroupStatus | None = None,
     level: str | None = None,
@@ -45,7 +48,7 @@ def list_groups(
     window: Paging,
 ) -> Page[GroupPublic]:
     offset, limit = window
-    return services.errors.search(
+    return groups.search(
         status=status,
         level=level,
         dataset=dataset,
@@ -63,10 +66,10 @@ def list_groups(
 
 
 @router.post("/sync")
-def sync_now(services: ServicesDep, _: AdminAccess, reconcile: bool = False) -> SyncSummary:
+def sync_now(sync: SyncDep, _: AdminAccess, reconcile: bool = False) -> SyncSummary:
     """Update the group store now (it also runs every ``errors.sync_interval`` seconds); ``reconcile``
     also checks every stored count against Elasticsearch (done every ``errors.reconcile_interval``)."""
-    result = services.group_sync.run_once(reconcile_now=reconcile)
+    result = sync.run_once(reconcile_now=reconcile)
     return SyncSummary(
         keys=result.keys,
         created=result.created,
@@ -77,35 +80,35 @@ def sync_now(services: ServicesDep, _: AdminAccess, reconcile: bool = False) -> 
 
 
 @router.post("/owners/refresh")
-def refresh_owners(services: ServicesDep, _: AdminAccess) -> OwnersRefreshed:
+def refresh_owners(sync: SyncDep, _: AdminAccess) -> OwnersRefreshed:
     """Look every group's owner up again now (newest first, at most ``blame.refresh_limit``; call again
     while ``complete`` is false). The sync does it by itself after a ``blame`` config change or a new
     revision of a repository."""
-    result = services.group_sync.refresh_owners(force=True)
+    result = sync.refresh_owners(force=True)
     return OwnersRefreshed(checked=result.checked, updated=result.updated, complete=result.complete)
 
 
 @router.get("/{group_id}")
-def get_group(group_id: str, services: ServicesDep, _: ReadAccess, interval: Interval = "hour") -> GroupDetail:
+def get_group(group_id: str, groups: GroupsDep, _: ReadAccess, interval: Interval = "hour") -> GroupDetail:
     """The group with an hourly (24 h) or daily (14 d) histogram and its latest events."""
-    return services.errors.detail(group_id, interval=interval)
+    return groups.detail(group_id, interval=interval)
 
 
 @router.get("/{group_id}/events")
 def group_events(
     group_id: str,
-    services: ServicesDep,
+    groups: GroupsDep,
     _: ReadAccess,
     window: Paging,
 ) -> Page[dict[str, Any]]:
     offset, limit = window
-    return services.errors.events(group_id, offset, limit)
+    return groups.events(group_id, offset, limit)
 
 
 @router.post("/{group_id}/resolve")
 def resolve(
     group_id: str,
-    services: ServicesDep,
+    groups: GroupsDep,
     _: AdminAccess,
     in_next_release: Annotated[
         bool, Query(description="only an event of a later release (one it has not been seen in) regresses it")
@@ -113,23 +116,23 @@ def resolve(
 ) -> GroupPublic:
     """Resolved until seen again: an event after now regresses it (``in_next_release``: an event after now
     from a release the group had not been seen in)."""
-    return services.errors.resolve(group_id, in_next_release=in_next_release)
+    return groups.resolve(group_id, in_next_release=in_next_release)
 
 
 @router.post("/{group_id}/unresolve")
-def unresolve(group_id: str, services: ServicesDep, _: AdminAccess) -> GroupPublic:
-    return services.errors.unresolve(group_id)
+def unresolve(group_id: str, groups: GroupsDep, _: AdminAccess) -> GroupPublic:
+    return groups.unresolve(group_id)
 
 
 @router.post("/{group_id}/ignore")
 def ignore(
-    group_id: str, services: ServicesDep, _: AdminAccess, body: Annotated[IgnoreRequest | None, Body()] = None
+    group_id: str, groups: GroupsDep, _: AdminAccess, body: Annotated[IgnoreRequest | None, Body()] = None
 ) -> GroupPublic:
     """Ignore for good, until a moment (``until``), or until ``count`` more events arrived."""
-    return services.errors.ignore(group_id, body or IgnoreRequest())
+    return groups.ignore(group_id, body or IgnoreRequest())
 
 
 @router.post("/{group_id}/merge")
-def merge(group_id: str, body: MergeRequest, services: ServicesDep, _: AdminAccess) -> GroupPublic:
+def merge(group_id: str, body: MergeRequest, groups: GroupsDep, _: AdminAccess) -> GroupPublic:
     """This group's past and future events count for ``into`` from now on."""
-    return services.errors.merge(group_id, body.into)
+    return groups.merge(group_id, body.into)
