@@ -17,10 +17,10 @@ from grokpipe.api.checks import routes as check_routes
 from grokpipe.api.checks.service import check_seeds
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
-from grokpipe.api.digests import routes as digests
+from grokpipe.api.digests import routes as digest_routes
 from grokpipe.api.digests.schemas import DigestCreate
 from grokpipe.api.errors import ApiError, Conflict, InvalidRule
-from grokpipe.api.groups import routes as errors
+from grokpipe.api.groups import routes as group_routes
 from grokpipe.api.kernel.access import Keys
 from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.kernel.provide import provide
@@ -30,9 +30,9 @@ from grokpipe.api.patterns import routes as pattern_routes
 from grokpipe.api.routes import alerts, docs, health, notifiers, sink
 from grokpipe.api.routes import demo as demo_routes
 from grokpipe.api.rules import hints
-from grokpipe.api.rules import routes as rules
+from grokpipe.api.rules import routes as rule_routes
 from grokpipe.api.rules.schemas import RuleCreate
-from grokpipe.api.search import routes as search
+from grokpipe.api.search import routes as search_routes
 from grokpipe.api.services import Services
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,18 @@ def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool
         docs_url=None,  # /docs and /redoc are served without a CDN by api/routes/docs.py
         redoc_url=None,
     )
-    for module in (rules, alerts, errors, pattern_routes, digests, notifiers, search, health, docs):
+    # the features' routers (each in its package) and the wiring's own, in the order of /openapi.json
+    for module in (
+        rule_routes,
+        alerts,
+        group_routes,
+        pattern_routes,
+        digest_routes,
+        notifiers,
+        search_routes,
+        health,
+        docs,
+    ):
         app.include_router(module.router)
     if settings.dev_sink:
         app.include_router(sink.router)
