@@ -12,15 +12,7 @@ from fastapi import APIRouter, Depends, Header, Response, status
 from pydantic import BaseModel
 
 from grokpipe.api.checks import validate
-from grokpipe.api.checks.schemas import (
-    Check,
-    CheckBody,
-    CheckCreate,
-    CheckPublic,
-    CheckRun,
-    CheckUpdate,
-    RunRecord,
-)
+from grokpipe.api.checks.schemas import Check, CheckBody, CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
 from grokpipe.api.checks.service import Checks
 from grokpipe.api.errors import Conflict
 from grokpipe.api.kernel.access import AdminAccess, ReadAccess
@@ -32,8 +24,6 @@ from grokpipe.api.params import Paging
 
 router = APIRouter(prefix="/checks", tags=["checks"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the check's version; a stale one gets 409")]
-
-
 ChecksDep = Annotated[Checks, Depends(Provider(Checks))]
 
 
@@ -45,11 +35,11 @@ class CheckCrud(Crud[CheckBody, Check]):
         super().__init__(
             checks.store, CheckBody, "check", lambda body: validate.check_body(body, notifiers), echo_input=False
         )
-        self.checks = checks.store
+        self.check_store = checks.store
 
     def write(self, current: Check, body: CheckBody, if_match: str | None, patch: BaseModel | None = None) -> Check:
         keep = patch is not None and "secrets" not in patch.model_fields_set
-        return self.checks.replace(current, body, if_match, keep_secrets=keep)
+        return self.check_store.replace(current, body, if_match, keep_secrets=keep)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -21,8 +21,6 @@ from grokpipe.api.monitors.view import Monitor
 
 router = APIRouter(prefix="/monitors", tags=["monitors"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the monitor's version; a stale one gets 409")]
-
-
 MonitorsDep = Annotated[Monitors, Depends(Provider(Monitors))]
 
 
