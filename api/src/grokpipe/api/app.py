@@ -19,12 +19,12 @@ from grokpipe.api.config import ApiSettings
 from grokpipe.api.console.app import console_app
 from grokpipe.api.digests import routes as digest_routes
 from grokpipe.api.digests.schemas import DigestCreate
-from grokpipe.api.errors import ApiError, Conflict, InvalidRule
+from grokpipe.api.errors import ApiError, InvalidRule
 from grokpipe.api.groups import routes as group_routes
 from grokpipe.api.kernel.access import Keys
 from grokpipe.api.kernel.clock import Clock, utc_now
 from grokpipe.api.kernel.provide import provide
-from grokpipe.api.kernel.seeds import Seed, parse_seeds
+from grokpipe.api.kernel.seeds import Seed, parse_seeds, plant
 from grokpipe.api.monitors import routes as monitor_routes
 from grokpipe.api.patterns import routes as pattern_routes
 from grokpipe.api.routes import alerts, docs, health, notifiers, sink
@@ -59,33 +59,23 @@ def validate_seeds(settings: ApiSettings) -> None:
 
 def seed_rules(services: Services) -> None:
     """Create the ``rules_seed`` rules of api.yml that do not exist yet (by their ``id``)."""
-    for seed in rule_seeds(services.settings):
+
+    def create(body: RuleCreate, rule_id: str) -> None:
         try:
-            try:
-                services.runner.compile(seed.body)
-            except InvalidRule as exc:
-                if "fields" not in exc.details:
-                    raise
-                # Fields not indexed yet on a fresh install: the rule still runs once they are.
-                log.warning("seed rule uses fields not in the mapping yet", extra={"fields": exc.details["fields"]})
-            services.store.create(seed.body, rule_id=seed.id)
-            log.info("seeded rule", extra={"rule.id": seed.id})
-        except Conflict:
-            pass
-        except ApiError as exc:
-            log.error("seed rule not created", extra={"rule.id": seed.id, "error.message": str(exc)})
+            services.runner.compile(body)
+        except InvalidRule as exc:
+            if "fields" not in exc.details:
+                raise
+            # Fields not indexed yet on a fresh install: the rule still runs once they are.
+            log.warning("seed rule uses fields not in the mapping yet", extra={"fields": exc.details["fields"]})
+        services.store.create(body, rule_id=rule_id)
+
+    plant(rule_seeds(services.settings), create, "rule")
 
 
 def seed_digests(services: Services) -> None:
     """Create the ``digests_seed`` digests of api.yml that do not exist yet (by their ``id``)."""
-    for seed in digest_seeds(services.settings):
-        try:
-            services.digests.create(seed.body, rule_id=seed.id)
-            log.info("seeded digest", extra={"digest.id": seed.id})
-        except Conflict:
-            pass
-        except ApiError as exc:
-            log.error("seed digest not created", extra={"digest.id": seed.id, "error.message": str(exc)})
+    plant(digest_seeds(services.settings), lambda body, id_: services.digests.create(body, rule_id=id_), "digest")
 
 
 def create_app(settings: ApiSettings, *, clock: Clock = utc_now, scheduler: bool | None = None) -> FastAPI:

@@ -12,7 +12,8 @@ from grokpipe.api.checks.service import check_seeds
 from grokpipe.api.checks.settings import CheckSettings
 from grokpipe.api.config import ApiSettings
 from grokpipe.api.digests.schemas import DigestCreate
-from grokpipe.api.kernel.seeds import key_path, parse_seeds
+from grokpipe.api.errors import ApiError, Conflict, SearchFailed
+from grokpipe.api.kernel.seeds import Seed, key_path, parse_seeds, plant
 from grokpipe.api.rules.schemas import RuleCreate
 from grokpipe.settings import ConfigError
 
@@ -109,3 +110,29 @@ def test_check_and_report_seeds_are_vetted_like_a_create(
 
 def test_the_example_configs_seeds_are_valid() -> None:
     validate_seeds(ApiSettings.load(ROOT / "examples" / "api.yml"))
+
+
+@pytest.mark.parametrize(
+    ("failure", "created", "logged"),
+    [
+        (None, 1, ("INFO", "seeded rule")),
+        (Conflict("exists"), 0, None),  # created before, by a restart or another replica: nothing to say
+        (SearchFailed("Elasticsearch away"), 0, ("ERROR", "seed rule not created")),
+    ],
+)
+def test_plant_creates_a_seed_once_and_logs_a_store_failure(
+    failure: ApiError | None, created: int, logged: tuple[str, str] | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[tuple[object, str]] = []
+
+    def create(body: object, seed_id: str) -> None:
+        calls.append((body, seed_id))
+        if failure is not None:
+            raise failure
+
+    seed = Seed("rules_seed[0]", "r1", RuleCreate.model_validate(RULE))
+    with caplog.at_level("INFO", logger="grokpipe.api.kernel.seeds"):
+        assert plant([seed], create, "rule") == created
+    assert calls == [(seed.body, "r1")]
+    records = [(r.levelname, r.getMessage(), getattr(r, "rule.id", None)) for r in caplog.records]
+    assert records == ([] if logged is None else [(*logged, "r1")])

@@ -28,13 +28,13 @@ from grokpipe.api.checks.schemas import Check, CheckCreate, CheckRun, Report, Re
 from grokpipe.api.checks.sealing import Sealer
 from grokpipe.api.checks.settings import CheckSettings
 from grokpipe.api.checks.store import CheckStore, ReportStore
-from grokpipe.api.errors import ApiError, Conflict
+from grokpipe.api.errors import ApiError
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
 from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.scheduler import Scheduler, Timing
-from grokpipe.api.kernel.seeds import Seed, parse_seeds
+from grokpipe.api.kernel.seeds import Seed, parse_seeds, plant
 from grokpipe.api.kernel.settings import IndicesSettings
 from grokpipe.api.monitors.lookup import MonitorLookup
 from grokpipe.api.monitors.store import MonitorStore
@@ -254,21 +254,8 @@ class Checks:
     def seed(self, notifiers: Collection[str]) -> None:
         """Create the ``checks.seed`` checks and ``checks.reports_seed`` reports that do not exist yet (by ``id``)."""
         checks, reports = check_seeds(self.settings, notifiers)
-        for check in checks:
-            try:
-                self.store.create(check.body, rule_id=check.id)
-                log.info("seeded check", extra={"check.id": check.id})
-            except Conflict:
-                pass
-            except ApiError as exc:
-                log.error("seed check not created", extra={"check.id": check.id, "error.message": str(exc)})
-        for report in reports:
-            try:
-                self.reports.create(report.body, rule_id=report.id)
-            except Conflict:
-                pass
-            except ApiError as exc:
-                log.error("seed report not created", extra={"report.id": report.id, "error.message": str(exc)})
+        plant(checks, lambda body, id_: self.store.create(body, rule_id=id_), "check")
+        plant(reports, lambda body, id_: self.reports.create(body, rule_id=id_), "report")
 
     def start(self) -> None:
         if self.settings.enabled:

@@ -8,15 +8,18 @@ restart or another replica finds it and does not create it twice), unique within
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from grokpipe.api.errors import ApiError
+from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.settings import ConfigError
+
+log = logging.getLogger(__name__)
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -83,3 +86,21 @@ def parse_seeds(
 
 def _reason(err: Mapping[str, Any]) -> str:
     return "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
+
+
+def plant(seeds: Iterable[Seed[B]], create: Callable[[B, str], object], noun: str) -> int:
+    """Create each seed that does not exist yet (``create(body, id)``; a :class:`Conflict` means it does);
+    the number created. Seeds were validated at start: what fails here is the store (Elasticsearch away),
+    logged per seed, and the next start plants it."""
+    created = 0
+    for seed in seeds:
+        try:
+            create(seed.body, seed.id)
+        except Conflict:
+            continue
+        except ApiError as exc:
+            log.error(f"seed {noun} not created", extra={f"{noun}.id": seed.id, "error.message": str(exc)})
+            continue
+        created += 1
+        log.info(f"seeded {noun}", extra={f"{noun}.id": seed.id})
+    return created
