@@ -113,8 +113,9 @@ class DeclaredRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         responses: dict[int | str, dict[str, Any]] = dict(kwargs.pop("responses", None) or {})
         methods = {m.upper() for m in kwargs.get("methods") or ["GET"]}
-        added = {status for status in error_statuses(path, endpoint, methods) if status not in responses}
-        for status, why in error_statuses(path, endpoint, methods).items():
+        declared = error_statuses(path, endpoint, methods)
+        added = {status for status in declared if status not in responses}
+        for status, why in declared.items():
             responses.setdefault(status, {"model": ErrorBody, "description": why})
         super().__init__(path, endpoint, responses=responses, **kwargs)
         if (
