@@ -6,19 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from grokpipe.api.checks import validate
 from grokpipe.api.checks.routes import ChecksDep
 from grokpipe.api.checks.schemas import (
     Report,
-    ReportBody,
     ReportCreate,
     ReportMessagesPreview,
     ReportResult,
     ReportUpdate,
 )
-from grokpipe.api.checks.service import Checks
 from grokpipe.api.kernel.access import AdminAccess, ReadAccess
-from grokpipe.api.kernel.crud import Crud
 from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.schemas import Page
 from grokpipe.api.params import Paging
@@ -27,14 +23,9 @@ router = APIRouter(prefix="/reports", tags=["reports"], route_class=DeclaredRout
 IfMatch = Annotated[str | None, Header(description="the report's version; a stale one gets 409")]
 
 
-def _crud(checks: Checks) -> Crud[ReportBody, Report]:
-    notifiers = checks.dispatcher.notifiers
-    return Crud(checks.reports, ReportBody, "report", lambda body: validate.report_body(body, notifiers))
-
-
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_report(body: ReportCreate, checks: ChecksDep, _: AdminAccess, response: Response) -> Report:
-    return _crud(checks).create(body, response)
+    return checks.report_crud.create(body, response)
 
 
 @router.get("")
@@ -57,7 +48,7 @@ def preview_report(body: ReportCreate, checks: ChecksDep, _: ReadAccess) -> Repo
 
 @router.get("/{report_id}")
 def get_report(report_id: str, checks: ChecksDep, _: ReadAccess, response: Response) -> Report:
-    return _crud(checks).get(report_id, response)
+    return checks.report_crud.get(report_id, response)
 
 
 @router.post("/{report_id}/preview")
@@ -75,19 +66,19 @@ def preview_report_messages(report_id: str, checks: ChecksDep, _: ReadAccess) ->
 def replace_report(
     report_id: str, body: ReportCreate, checks: ChecksDep, _: AdminAccess, if_match: IfMatch = None
 ) -> Report:
-    return _crud(checks).replace(report_id, body, if_match)
+    return checks.report_crud.replace(report_id, body, if_match)
 
 
 @router.patch("/{report_id}")
 def update_report(
     report_id: str, body: ReportUpdate, checks: ChecksDep, _: AdminAccess, if_match: IfMatch = None
 ) -> Report:
-    return _crud(checks).update(report_id, body, if_match)
+    return checks.report_crud.update(report_id, body, if_match)
 
 
 @router.delete("/{report_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_report(report_id: str, checks: ChecksDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
-    _crud(checks).delete(report_id, if_match)
+    checks.report_crud.delete(report_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

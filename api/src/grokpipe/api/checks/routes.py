@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
-from pydantic import BaseModel
 
 from grokpipe.api.checks import validate
-from grokpipe.api.checks.schemas import Check, CheckBody, CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
+from grokpipe.api.checks.schemas import CheckCreate, CheckPublic, CheckRun, CheckUpdate, RunRecord
 from grokpipe.api.checks.service import Checks
 from grokpipe.api.errors import Conflict
 from grokpipe.api.kernel.access import AdminAccess, ReadAccess
-from grokpipe.api.kernel.crud import Crud
 from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.provide import Provider
 from grokpipe.api.kernel.schemas import Page
@@ -27,24 +25,9 @@ IfMatch = Annotated[str | None, Header(description="the check's version; a stale
 ChecksDep = Annotated[Checks, Depends(Provider(Checks))]
 
 
-class CheckCrud(Crud[CheckBody, Check]):
-    """A PATCH that does not set ``secrets`` keeps the ones this api cannot open as stored."""
-
-    def __init__(self, checks: Checks) -> None:
-        notifiers = checks.dispatcher.notifiers
-        super().__init__(
-            checks.store, CheckBody, "check", lambda body: validate.check_body(body, notifiers), echo_input=False
-        )
-        self.check_store = checks.store
-
-    def write(self, current: Check, body: CheckBody, if_match: str | None, patch: BaseModel | None = None) -> Check:
-        keep = patch is not None and "secrets" not in patch.model_fields_set
-        return self.check_store.replace(current, body, if_match, keep_secrets=keep)
-
-
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_check(body: CheckCreate, checks: ChecksDep, _: AdminAccess, response: Response) -> CheckPublic:
-    return CheckPublic.of(CheckCrud(checks).create(body, response))
+    return CheckPublic.of(checks.crud.create(body, response))
 
 
 @router.get("")
@@ -71,26 +54,26 @@ def preview_check(body: CheckCreate, checks: ChecksDep, _: AdminAccess) -> Check
 
 @router.get("/{check_id}")
 def get_check(check_id: str, checks: ChecksDep, _: ReadAccess, response: Response) -> CheckPublic:
-    return CheckPublic.of(CheckCrud(checks).get(check_id, response))
+    return CheckPublic.of(checks.crud.get(check_id, response))
 
 
 @router.put("/{check_id}")
 def replace_check(
     check_id: str, body: CheckCreate, checks: ChecksDep, _: AdminAccess, if_match: IfMatch = None
 ) -> CheckPublic:
-    return CheckPublic.of(CheckCrud(checks).replace(check_id, body, if_match))
+    return CheckPublic.of(checks.crud.replace(check_id, body, if_match))
 
 
 @router.patch("/{check_id}")
 def update_check(
     check_id: str, body: CheckUpdate, checks: ChecksDep, _: AdminAccess, if_match: IfMatch = None
 ) -> CheckPublic:
-    return CheckPublic.of(CheckCrud(checks).update(check_id, body, if_match))
+    return CheckPublic.of(checks.crud.update(check_id, body, if_match))
 
 
 @router.delete("/{check_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_check(check_id: str, checks: ChecksDep, _: AdminAccess, if_match: IfMatch = None) -> Response:
-    CheckCrud(checks).delete(check_id, if_match)
+    checks.crud.delete(check_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

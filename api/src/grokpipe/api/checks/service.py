@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from grokpipe.api.checks import alerts, layouts, validate
 from grokpipe.api.checks.alerts import CheckAction, CheckLease
+from grokpipe.api.checks.crud import CheckCrud, report_crud
 from grokpipe.api.checks.reports import ReportRunner
 from grokpipe.api.checks.results import ResultStore
 from grokpipe.api.checks.runner import CheckRunner
@@ -217,6 +218,8 @@ class Checks:
         self.clock = clock
         self.store = CheckStore(es, indices.checks, Sealer(settings.secrets_keys))
         self.reports = ReportStore(es, indices.reports)
+        self.crud = CheckCrud(self.store, dispatcher.notifiers)
+        self.report_crud = report_crud(self.reports, dispatcher.notifiers)
         self.results = ResultStore(es, settings.namespace)
         self.results.ensure()
         self.runner = CheckRunner(settings, clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Response, status
@@ -43,7 +44,7 @@ class DigestsFeature:
     def validate(self, body: DigestBody) -> None:
         require_notifiers(body.notify, self.dispatcher.notifiers)
 
-    @property
+    @cached_property
     def crud(self) -> Crud[DigestBody, Digest]:
         return Crud(self.store, DigestBody, "digest", self.validate)
 

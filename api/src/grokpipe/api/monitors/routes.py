@@ -12,23 +12,15 @@ from fastapi import APIRouter, Depends, Header, Response, status
 
 from grokpipe.api.errors import NotFound
 from grokpipe.api.kernel.access import AdminAccess, ReadAccess
-from grokpipe.api.kernel.crud import Crud, require_notifiers
 from grokpipe.api.kernel.openapi import DeclaredRoute
 from grokpipe.api.kernel.provide import Provider
-from grokpipe.api.monitors.schemas import MonitorBody, MonitorCreate, MonitorUpdate, SavedMonitor
+from grokpipe.api.monitors.schemas import MonitorCreate, MonitorUpdate, SavedMonitor
 from grokpipe.api.monitors.service import Monitors
 from grokpipe.api.monitors.view import Monitor
 
 router = APIRouter(prefix="/monitors", tags=["monitors"], route_class=DeclaredRoute)
 IfMatch = Annotated[str | None, Header(description="the monitor's version; a stale one gets 409")]
 MonitorsDep = Annotated[Monitors, Depends(Provider(Monitors))]
-
-
-def _crud(monitors: Monitors) -> Crud[MonitorBody, SavedMonitor]:
-    def known(body: MonitorBody) -> None:
-        require_notifiers(body.notify or [], monitors.dispatcher.notifiers)
-
-    return Crud(monitors.store, MonitorBody, "monitor", known, id_field="slug", fixed={"origin": "api"})
 
 
 def _saved(monitors: Monitors, slug: str) -> SavedMonitor | None:
@@ -48,7 +40,7 @@ def list_monitors(monitors: MonitorsDep, _: ReadAccess) -> list[Monitor]:
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_monitor(body: MonitorCreate, monitors: MonitorsDep, _: AdminAccess, response: Response) -> SavedMonitor:
     """Save a monitor (its id is its slug; 409 if it exists)."""
-    return _crud(monitors).create(body, response)
+    return monitors.crud.create(body, response)
 
 
 @router.get("/{slug}")
@@ -62,14 +54,14 @@ def replace_monitor(
     slug: str, body: MonitorCreate, monitors: MonitorsDep, _: AdminAccess, response: Response, if_match: IfMatch = None
 ) -> SavedMonitor:
     """Replace a saved monitor; its check-ins no longer change its configuration (``origin: api``)."""
-    return _crud(monitors).replace(slug, body, if_match, response)
+    return monitors.crud.replace(slug, body, if_match, response)
 
 
 @router.patch("/{slug}")
 def update_monitor(
     slug: str, body: MonitorUpdate, monitors: MonitorsDep, _: AdminAccess, response: Response, if_match: IfMatch = None
 ) -> SavedMonitor:
-    return _crud(monitors).update(slug, body, if_match, response)
+    return monitors.crud.update(slug, body, if_match, response)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)

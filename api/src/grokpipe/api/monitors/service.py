@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from grokpipe.api.errors import ApiError, Conflict
 from grokpipe.api.history import History
 from grokpipe.api.kernel.clock import Clock
+from grokpipe.api.kernel.crud import Crud, require_notifiers
 from grokpipe.api.kernel.job import Outcomes, ScheduledJob
 from grokpipe.api.kernel.lease import Leases
 from grokpipe.api.kernel.schedule import Schedule
@@ -239,6 +240,8 @@ class Monitors:
         self.state_index = indices.state
         self.store = MonitorStore(es, indices.monitors)
         self.store.ensure()
+        # a monitor's id is its slug; one written through the api is no longer configured by its check-ins
+        self.crud = Crud(self.store, MonitorBody, "monitor", self._validate, id_field="slug", fixed={"origin": "api"})
         self.view = MonitorView(es, events_index, clock)
         self.service = MonitorService(
             self.view,
@@ -263,6 +266,9 @@ class Monitors:
             pass
         except ElasticsearchError as exc:  # the monitor is gone; a stale state only matters if it comes back
             log.warning("monitor state not deleted", extra={"monitor.slug": slug, "error.message": str(exc)})
+
+    def _validate(self, body: MonitorBody) -> None:
+        require_notifiers(body.notify or [], self.dispatcher.notifiers)
 
     def saved(self) -> dict[str, SavedMonitor]:
         return {m.slug: m for m in self.store.every()}

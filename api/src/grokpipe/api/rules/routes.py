@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
@@ -57,7 +58,7 @@ class RulesFeature:
         self.runner.compile(body)
         require_notifiers(body.notify, self.dispatcher.notifiers)
 
-    @property
+    @cached_property
     def crud(self) -> Crud[RuleBody, Rule]:
         return Crud(self.store, RuleBody, "rule", self.validate)
 
